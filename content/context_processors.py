@@ -1,0 +1,11 @@
+from django.http import HttpRequest
+
+from .navigation import navigation_items
+
+
+def site_navigation(request: HttpRequest) -> dict:
+    path = request.path
+    items = navigation_items()
+    for item in items:
+        item["active"] = path.startswith(item["url"]) and item["url"] != "/"
+    return {"nav_items": items}

@@ -1,0 +1,39 @@
+"""System checks that stop a production deployment on unsafe defaults."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security)
+def check_production_safety(app_configs, **kwargs):
+    """Run on every command under production settings, not only `check --deploy`, so that
+    `migrate` or a deploy script fails before an unsafe process ever serves a request."""
+    if settings.KANTA_ENVIRONMENT != "production":
+        return []
+    errors = []
+    if settings.SECRET_KEY == settings.INSECURE_SECRET_KEY or len(set(settings.SECRET_KEY)) < 5:
+        errors.append(
+            Error(
+                "SECRET_KEY is the development default.",
+                hint="Set the SECRET_KEY environment variable to a long random value.",
+                id="kanta.E001",
+            )
+        )
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    if backend.endswith("InMemoryChannelLayer"):
+        errors.append(
+            Error(
+                "The in-memory channel layer only reaches sockets in one process.",
+                hint="Set REDIS_URL so live events reach every daphne process.",
+                id="kanta.E002",
+            )
+        )
+    if settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+        errors.append(
+            Error(
+                "Email goes to the console: members would never receive verification emails.",
+                hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.",
+                id="kanta.E003",
+            )
+        )
+    return errors

@@ -1,0 +1,20 @@
+"""Test settings: fast hashing, in-memory email, the same database switch as everywhere."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+
+KANTA_ENVIRONMENT = "test"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kanta-test-media-"))
+# Tests must not depend on collectstatic having been run.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+WAGTAILADMIN_BASE_URL = "http://testserver"
+if not DATABASE_URL:  # noqa: F405
+    # pytest-django creates the test database from this; a file (not :memory:) so that
+    # threads and the async consumers under test share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kanta.sqlite3")}  # noqa: F405

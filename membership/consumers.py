@@ -1,0 +1,74 @@
+"""``/ws/me/``: the signed-in member's own notifications, in every open tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
+
+from hub.realtime import CLOSE_UNAUTHENTICATED, KantaConsumer
+
+from . import selectors
+from .realtime import member_group, notification_created_event
+from .services.notifications import notifications_mark_read
+
+
+class MeConsumer(KantaConsumer):
+    client_frames = {
+        "ping": "handle_ping",
+        "notification.read": "handle_read",
+        "notification.read_all": "handle_read_all",
+    }
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.refuse(CLOSE_UNAUTHENTICATED)
+            return
+        self.member = user
+        self.group = member_group(user.pk)
+        # Join before reading the backlog: an event committed in between then arrives
+        # twice at worst (the client drops ids it has seen), never not at all.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        since = self.since_param()
+        ready = await self._ready_frame(since)
+        for event in ready.pop("missed"):
+            await self.send_frame(event)
+        await self.send_frame(ready)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    @database_sync_to_async
+    def _ready_frame(self, since: int | None) -> dict[str, Any]:
+        missed = []
+        if since is not None:
+            unread = selectors.notifications_unread_count(member=self.member)
+            missed = [
+                notification_created_event(n, unread=unread)
+                for n in selectors.notifications_since(member=self.member, since=since)
+            ]
+        return {
+            "type": "session.ready",
+            "missed": missed,
+            "unread": selectors.notifications_unread_count(member=self.member),
+            "last_id": selectors.notifications_latest_id(member=self.member),
+        }
+
+    async def handle_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_frame({"type": "pong"})
+
+    async def handle_read(self, frame: dict[str, Any]) -> None:
+        ids = frame.get("ids")
+        if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        ):
+            await self.send_error("invalid", _("\"ids\" must be a non-empty list of notification ids."))
+            return
+        await database_sync_to_async(notifications_mark_read)(member=self.member, ids=ids)
+
+    async def handle_read_all(self, frame: dict[str, Any]) -> None:
+        await database_sync_to_async(notifications_mark_read)(member=self.member, ids=None)

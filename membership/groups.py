@@ -1,0 +1,74 @@
+"""The three staff-side groups and what each may do.
+
+Used by the data migration (with historical models) and by ``seed_demo --reset`` (which
+flushes the database and must put the groups back the same way).
+"""
+
+from __future__ import annotations
+
+EDITORS = "Editors"
+MODERATORS = "Moderators"
+STAFF = "Staff"
+
+# app_label → codenames ("*" = every permission of the app). Later features append theirs.
+GROUP_PERMISSIONS: dict[str, dict[str, list[str]]] = {
+    EDITORS: {
+        "wagtailadmin": ["access_admin"],
+        "wagtailimages": ["add_image", "change_image", "choose_image"],
+        "wagtaildocs": ["add_document", "change_document", "choose_document"],
+    },
+    MODERATORS: {
+        "wagtailadmin": ["access_admin"],
+        "membership": ["view_user", "moderate_community"],
+    },
+    STAFF: {
+        "wagtailadmin": ["access_admin"],
+        "wagtailimages": ["*"],
+        "wagtaildocs": ["*"],
+        "wagtailredirects": ["*"],
+        "wagtailcore": ["add_locale", "change_locale", "view_locale"],
+        "membership": ["*"],
+        "auth": ["add_group", "change_group", "view_group"],
+        "taggit": ["*"],
+    },
+}
+
+# Page permissions on the tree root. Editors write drafts; publishing goes through
+# moderators and staff (and, for guides, the review workflow).
+GROUP_PAGE_PERMISSIONS = {
+    EDITORS: ["add_page", "change_page", "lock_page", "unlock_page"],
+    MODERATORS: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+    STAFF: ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],
+}
+
+
+def ensure_groups(apps) -> None:
+    """Create the groups and grant their permissions; safe to run again."""
+    from django.contrib.auth.management import create_permissions
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    Page = apps.get_model("wagtailcore", "Page")
+    GroupPagePermission = apps.get_model("wagtailcore", "GroupPagePermission")
+
+    # Permissions are normally created after migrate finishes; we need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    root = Page.objects.filter(depth=1).first()
+    for name, per_app in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codenames in per_app.items():
+            perms = Permission.objects.filter(content_type__app_label=app_label)
+            if codenames != ["*"]:
+                perms = perms.filter(codename__in=codenames)
+            group.permissions.add(*perms)
+        if root is not None:
+            for codename in GROUP_PAGE_PERMISSIONS[name]:
+                permission = Permission.objects.filter(
+                    content_type__app_label="wagtailcore", codename=codename
+                ).first()
+                if permission is not None:
+                    GroupPagePermission.objects.get_or_create(group=group, page=root, permission=permission)

@@ -1,0 +1,41 @@
+"""Every write to notifications: create-and-push, and marking read."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Notification, User
+from ..realtime import send_notification_created, send_notifications_read
+from ..selectors import notifications_unread_count
+
+
+@transaction.atomic
+def notification_send(
+    *, recipient: User, kind: str, title: str, body: str = "", url: str = ""
+) -> Notification:
+    """Store a notification and push it to the member's open tabs after commit."""
+    notification = Notification.objects.create(
+        recipient=recipient, kind=kind, title=title[:200], body=body, url=url[:500]
+    )
+    send_notification_created(notification, unread=notifications_unread_count(member=recipient))
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_read(*, member: User, ids: list[int] | None = None) -> tuple[list[int], int]:
+    """Mark the member's notifications read (all unread ones when ``ids`` is None).
+
+    Returns the ids that changed and the unread count afterwards. Ids belonging to other
+    members are ignored rather than reported, so the answer leaks nothing about them.
+    """
+    unread = Notification.objects.filter(recipient=member, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    changed = list(unread.values_list("pk", flat=True))
+    if changed:
+        Notification.objects.filter(pk__in=changed).update(read_at=timezone.now())
+    remaining = notifications_unread_count(member=member)
+    if changed:
+        send_notifications_read(member_id=member.pk, ids=changed, unread=remaining)
+    return changed, remaining

@@ -1,0 +1,34 @@
+"""Writes to a member's public profile."""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from content.uploads import CleanImage
+
+from ..models import User
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    member: User,
+    display_name: str,
+    bio: str,
+    avatar: CleanImage | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    previous = member.avatar.name if member.avatar else ""
+    member.display_name = display_name
+    member.bio = bio
+    if avatar is not None:
+        member.avatar.save(avatar.file.name, avatar.file, save=False)
+    elif remove_avatar:
+        member.avatar = ""
+    member.full_clean(exclude=["password", "username", "email"])
+    member.save(update_fields=["display_name", "bio", "avatar"])
+    if previous and previous != (member.avatar.name if member.avatar else ""):
+        # Only once the new state is committed; a rollback must not leave a dangling avatar.
+        transaction.on_commit(lambda: default_storage.delete(previous), robust=True)
+    return member

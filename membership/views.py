@@ -1,0 +1,64 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors
+from .forms import ProfileForm
+from .services.notifications import notifications_mark_read
+from .services.profiles import profile_update
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = selectors.member_get_public(username=username)
+    if member is None:
+        raise Http404(_("No member with that name."))
+    if member.username != username:
+        return redirect(member, permanent=True)
+    return render(
+        request,
+        "membership/profile.html",
+        {"member": member, "is_self": request.user.is_authenticated and request.user.pk == member.pk},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_settings(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        profile_update(
+            member=request.user,
+            display_name=form.cleaned_data["display_name"],
+            bio=form.cleaned_data["bio"],
+            avatar=form.cleaned_data.get("avatar_upload"),
+            remove_avatar=form.cleaned_data.get("remove_avatar", False),
+        )
+        messages.success(request, _("Your profile is saved."))
+        return redirect("membership:profile", username=request.user.username)
+    if request.method == "POST":
+        # The ModelForm wrote the rejected values onto request.user; show the stored ones.
+        request.user.refresh_from_db()
+    return render(request, "membership/profile_settings.html", {"form": form})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.notifications_for(member=request.user), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "membership/notifications.html",
+        {"page_obj": page, "unread": selectors.notifications_unread_count(member=request.user)},
+    )
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    changed, _remaining = notifications_mark_read(member=request.user)
+    if changed:
+        messages.success(request, _("All notifications are marked as read."))
+    return redirect("membership:notifications")
