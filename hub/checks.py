@@ -11,10 +11,11 @@ def check_production_safety(app_configs, **kwargs):
     if settings.KANTA_ENVIRONMENT != "production":
         return []
     errors = []
-    if settings.SECRET_KEY == settings.INSECURE_SECRET_KEY or len(set(settings.SECRET_KEY)) < 5:
+    key = settings.SECRET_KEY
+    if key == settings.INSECURE_SECRET_KEY or len(key) < 50 or len(set(key)) < 5:
         errors.append(
             Error(
-                "SECRET_KEY is the development default.",
+                "SECRET_KEY is the development default or too weak (under 50 characters).",
                 hint="Set the SECRET_KEY environment variable to a long random value.",
                 id="kanta.E001",
             )

@@ -228,7 +228,7 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the live client reads it for fetch() POSTs
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's live preview frames our own pages
+X_FRAME_OPTIONS = "DENY"  # Wagtail marks its own preview views SAMEORIGIN
 
 # --- Wagtail ----------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("KANTA_SITE_NAME", "Polku Outdoor")
@@ -240,6 +240,11 @@ WAGTAILIMAGES_MAX_IMAGE_PIXELS = KANTA_UPLOAD_MAX_PIXELS
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
+# --- Background tasks -----------------------------------------------------------------
+# Wagtail 8 queues search-index and reference-index updates as tasks; run them inline
+# until a worker process is part of the deployment.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -247,5 +252,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per background task is noise at INFO; failures still show.
+        "django_tasks": {"level": "WARNING"},
+    },
 }

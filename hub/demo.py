@@ -1,0 +1,56 @@
+"""The demo world's shared plumbing. Each app contributes ``<app>/demo.py`` with
+
+    def seed(ctx: DemoContext) -> None: ...            # idempotent: get-or-create only
+    def logins() -> list[DemoLogin]: ...              # optional: printed by `make run`
+    def refresh(ctx: DemoContext) -> None: ...        # optional: run on every `make run`
+
+and ``seed_demo`` calls them in INSTALLED_APPS order (content, membership, community), so
+each app may rely on what the apps below it created.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import import_module
+from types import ModuleType
+from typing import Any
+
+from django.apps import apps
+
+DEMO_PASSWORD = "polku-demo"  # noqa: S105  (a published demo password, printed on purpose)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    password: str = DEMO_PASSWORD
+
+
+@dataclass
+class DemoContext:
+    log: Callable[[str], None] = print
+    rng: random.Random = field(default_factory=lambda: random.Random(2026))
+    # Objects one app's demo hands to the next (e.g. "members" → list of users).
+    shared: dict[str, Any] = field(default_factory=dict)
+
+
+def demo_modules() -> Iterator[tuple[str, ModuleType]]:
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.demo":
+                raise
+            continue
+        yield config.label, module
+
+
+def demo_logins() -> list[DemoLogin]:
+    logins: list[DemoLogin] = []
+    for _label, module in demo_modules():
+        if hasattr(module, "logins"):
+            logins.extend(module.logins())
+    return logins

@@ -1,0 +1,62 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from hub.demo import DemoContext, demo_modules
+
+
+class Command(BaseCommand):
+    help = "Create the Polku Outdoor demo world (idempotent). --reset rebuilds it from scratch."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Delete ALL data, then seed afresh.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Seed only when the database has no members yet; otherwise only refresh "
+            "time-sensitive demo data (what `make run` uses).",
+        )
+
+    def handle(self, *args, reset: bool, if_empty: bool, **options):
+        from django.contrib.auth import get_user_model
+
+        ctx = DemoContext(log=lambda message: self.stdout.write(f"  {message}"))
+        if reset:
+            self.stdout.write(self.style.WARNING("Deleting all data…"))
+            call_command("flush", interactive=False, verbosity=0)
+            restore_baseline()
+        elif if_empty and get_user_model().objects.exists():
+            self._run(ctx, "refresh")
+            self.stdout.write("Database already has members; demo data refreshed, nothing else seeded.")
+            return
+        self.stdout.write("Seeding the Polku Outdoor demo world…")
+        self._run(ctx, "seed")
+        self._run(ctx, "refresh")
+        self.stdout.write(self.style.SUCCESS("Demo world ready."))
+
+    def _run(self, ctx: DemoContext, step: str) -> None:
+        for label, module in demo_modules():
+            function = getattr(module, step, None)
+            if function is None:
+                continue
+            if step == "seed":
+                self.stdout.write(f"· {label}")
+            with transaction.atomic():
+                function(ctx)
+
+
+def restore_baseline() -> None:
+    """Put back what migrations created and `flush` removed: Wagtail's tree and collection
+    roots, the default locale, and our groups."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Collection, Locale, Page
+
+    from membership.groups import ensure_groups
+
+    Locale.objects.get_or_create(language_code="en")
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)))
+    if not Collection.objects.filter(depth=1).exists():
+        Collection.add_root(name="Root")
+    ensure_groups(apps)

@@ -1,0 +1,74 @@
+"""Membership's part of the demo world: staff, editors, moderators and members."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from content.demo_images import portrait
+from content.uploads import sanitise_image
+from hub.demo import DEMO_PASSWORD, DemoContext, DemoLogin
+
+from . import groups
+from .models import User
+from .services.notifications import notification_send
+from .services.profiles import profile_update
+
+# username, display name, role, groups, bio, drawn avatar?
+PEOPLE = [
+    ("admin", "Kaisa Lindqvist", "staff and superuser", [groups.STAFF], "Runs the Polku community.", True),
+    ("editor", "Otto Salminen", "editor (writes guides)", [groups.EDITORS], "Workshop lead and guide author.", True),
+    (
+        "editor2",
+        "Helmi Rantanen",
+        "editor (approves guides)",
+        [groups.EDITORS, groups.MODERATORS],
+        "Ski technician, reviews every guide before it goes live.",
+        False,
+    ),
+    ("moderator", "Ville Koskinen", "community moderator", [groups.MODERATORS], "Keeps the forums friendly.", True),
+    ("aino", "Aino Virtanen", "member", [], "Commutes by bike all winter in Oulu. Studded tyres evangelist.", True),
+    ("eero", "Eero Korhonen", "member", [], "Classic skier, weekend fell runner, terrible at waxing.", True),
+    ("liisa", "Liisa Mäkinen", "member", [], "Trail running in Nuuksio with two dogs.", False),
+    ("mikko", "Mikko Nieminen", "member", [], "Gravel rides, bikepacking and too many bags.", True),
+    ("sanna", "Sanna Laine", "member", [], "", False),
+    ("juha", "Juha Heikkinen", "member", [], "Fixes his own bikes, mostly successfully.", False),
+]
+
+
+def logins() -> list[DemoLogin]:
+    return [DemoLogin(username=username, role=role) for username, _n, role, _g, _b, _a in PEOPLE]
+
+
+def _member(ctx: DemoContext, index: int, spec: tuple) -> User:
+    username, name, _role, group_names, bio, drawn = spec
+    user = User.objects.filter(username=username).first()
+    if user:
+        return user
+    email = f"{username}@polku.example"
+    user = User(username=username, email=email, is_staff=username == "admin", is_superuser=username == "admin")
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=group_names))
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    avatar = None
+    if drawn:
+        initials = "".join(part[0] for part in name.split()[:2])
+        data = portrait(initials, hue=(index * 53) % 360, seed=index)
+        avatar = sanitise_image(SimpleUploadedFile(f"{username}.png", data, content_type="image/png"), square=256)
+    profile_update(member=user, display_name=name, bio=bio, avatar=avatar)
+    notification_send(
+        recipient=user,
+        kind="welcome",
+        title="Welcome to the Polku Outdoor community",
+        body="Fill in your profile, then say hello in the forum.",
+        url=user.get_absolute_url(),
+    )
+    ctx.log(f"{username} ({name})")
+    return user
+
+
+def seed(ctx: DemoContext) -> None:
+    ctx.shared["people"] = {spec[0]: _member(ctx, index, spec) for index, spec in enumerate(PEOPLE)}
+    ctx.shared["members"] = [ctx.shared["people"][spec[0]] for spec in PEOPLE if not spec[3]]

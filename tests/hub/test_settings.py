@@ -1,0 +1,105 @@
+"""The embedded default needs no environment; production refuses unsafe configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLEAN_ENV = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**CLEAN_ENV, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def describe_settings(module: str, env: dict[str, str] | None = None) -> dict:
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'],"
+        " 'options': s.DATABASES['default'].get('OPTIONS', {}),"
+        " 'layer': s.CHANNEL_LAYERS['default']['BACKEND'], 'cache': s.CACHES['default']['BACKEND'],"
+        " 'email': s.EMAIL_BACKEND, 'debug': s.DEBUG}, default=str))"
+    )
+    result = run(["-c", script], {"DJANGO_SETTINGS_MODULE": module, **(env or {})})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_default_needs_no_environment(tmp_path):
+    described = describe_settings("hub.settings.dev", {"KANTA_VAR_DIR": str(tmp_path)})
+    assert described["engine"] == "django.db.backends.sqlite3"
+    assert described["options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in described["options"]["init_command"]
+    assert described["options"]["timeout"] >= 5
+    assert described["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert described["cache"].endswith("LocMemCache")
+    assert described["email"].endswith("console.EmailBackend")
+    assert described["debug"] is True
+
+
+def test_manage_check_passes_with_no_environment(tmp_path):
+    result = run(["manage.py", "check"], {"KANTA_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_urls_switch_to_postgres_and_redis(tmp_path):
+    described = describe_settings(
+        "hub.settings.dev",
+        {
+            "KANTA_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://kanta@db.internal:5432/kanta",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+        },
+    )
+    assert described["engine"] == "django.db.backends.postgresql"
+    assert described["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert described["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "hub.settings.production",
+    "SECRET_KEY": "p7#x9QkLm2vZr8Tf4wYc1Nb6Hs3Jd0Ge5Ua-Wq_Xo!Ri@Pe-4kd93jf8sl2Q",
+    "ALLOWED_HOSTS": "community.polku.example",
+    "CSRF_TRUSTED_ORIGINS": "https://community.polku.example",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.polku.example:587",
+}
+
+
+def test_production_check_deploy_is_clean(tmp_path):
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], {**PRODUCTION_ENV, "KANTA_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "error_id"),
+    [("SECRET_KEY", "kanta.E001"), ("REDIS_URL", "kanta.E002"), ("EMAIL_URL", "kanta.E003")],
+)
+def test_production_refuses_unsafe_defaults(tmp_path, missing, error_id):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+    result = run(["manage.py", "check"], {**env, "KANTA_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert error_id in result.stderr
+
+
+def test_database_in_use_is_configured_as_documented(db):
+    from django.db import connection
+
+    if os.environ.get("DATABASE_URL"):
+        assert connection.vendor == "postgresql"
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+        cursor.execute("PRAGMA busy_timeout")
+        assert cursor.fetchone()[0] >= 5000
