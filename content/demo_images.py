@@ -6,7 +6,7 @@ Deterministic for a given seed: the same demo looks the same on every machine.
 from __future__ import annotations
 
 import io
-import math
+import itertools
 import random
 
 from PIL import Image, ImageDraw, ImageFilter
@@ -31,7 +31,7 @@ def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[in
 
 
 def _gradient(size: tuple[int, int], top: tuple[int, int, int], bottom: tuple[int, int, int]) -> Image.Image:
-    width, height = size
+    height = size[1]
     column = Image.new("RGB", (1, height))
     for y in range(height):
         column.putpixel((0, y), _mix(top, bottom, (y / max(1, height - 1)) ** 0.9))
@@ -44,7 +44,7 @@ def _ridge(rng: random.Random, width: int, base: float, roughness: float, points
     displacement = roughness
     while len(heights) < points * 8:
         refined = []
-        for left, right in zip(heights, heights[1:], strict=False):
+        for left, right in itertools.pairwise(heights):
             refined += [left, (left + right) / 2 + rng.uniform(-displacement, displacement)]
         refined.append(heights[-1])
         heights = refined
@@ -81,14 +81,18 @@ def landscape(width: int = 1600, height: int = 900, *, seed: int = 1, palette: s
         base = height * (0.42 + 0.11 * layer)
         line = _ridge(rng, width, base, height * (0.22 - 0.045 * layer), points=5 + layer * 2)
         mask = Image.new("L", (width, height), 0)
-        ImageDraw.Draw(mask).polygon([(0, height)] + [(x, y) for x, y in enumerate(line)] + [(width, height)], fill=255)
+        ImageDraw.Draw(mask).polygon(
+            [(0, height)] + [(x, y) for x, y in enumerate(line)] + [(width, height)], fill=255
+        )
         if layer < 2:
             mask = mask.filter(ImageFilter.GaussianBlur(1.5 - layer * 0.7))
         image.paste(Image.new("RGB", (width, height), color), mask=mask)
 
     # A still lake across the lower third reflects the sky.
     lake_top = int(height * 0.8)
-    lake = image.crop((0, lake_top - (height - lake_top), width, lake_top)).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    lake = image.crop((0, lake_top - (height - lake_top), width, lake_top)).transpose(
+        Image.Transpose.FLIP_TOP_BOTTOM
+    )
     lake = Image.blend(lake, Image.new("RGB", lake.size, _mix(sky_top, ground, 0.4)), 0.45)
     image.paste(lake, (0, lake_top))
     draw = ImageDraw.Draw(image)
@@ -107,7 +111,9 @@ def landscape(width: int = 1600, height: int = 900, *, seed: int = 1, palette: s
         for tier in range(5):
             top = shore - tree_h + tier * tree_h * 0.16
             spread = tree_w * (0.35 + tier * 0.16)
-            draw.polygon([(x, top), (x - spread, top + tree_h * 0.3), (x + spread, top + tree_h * 0.3)], fill=color)
+            draw.polygon(
+                [(x, top), (x - spread, top + tree_h * 0.3), (x + spread, top + tree_h * 0.3)], fill=color
+            )
         draw.rectangle((x - 2, shore - tree_h * 0.1, x + 2, shore + 2), fill=color)
     draw.rectangle((0, shore - 2, width, shore + 3), fill=_mix(ground, near, 0.5))
 
@@ -130,7 +136,13 @@ def portrait(initials: str, *, hue: int, size: int = 512, seed: int = 1) -> byte
     draw = ImageDraw.Draw(image)
     peak = rng.uniform(0.35, 0.65) * size
     draw.polygon(
-        [(0, size), (peak - size * 0.45, size * 0.62), (peak, size * 0.42), (peak + size * 0.5, size * 0.7), (size, size)],
+        [
+            (0, size),
+            (peak - size * 0.45, size * 0.62),
+            (peak, size * 0.42),
+            (peak + size * 0.5, size * 0.7),
+            (size, size),
+        ],
         fill=hsl(hue + 20, 0.4, 0.28),
     )
     circle = size * 0.09
@@ -151,7 +163,3 @@ def portrait(initials: str, *, hue: int, size: int = 512, seed: int = 1) -> byte
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def angle_for(index: int) -> float:
-    return math.radians(index * 137.5)

@@ -44,7 +44,7 @@ def _page_paths() -> dict[str, str]:
     slugs = [s.page_slug for s in SECTIONS if s.page_slug]
     children = site.root_page.get_children().live().public().filter(slug__in=slugs)
     root_path = site.root_page.url_path
-    return {page.slug: "/" + page.url_path[len(root_path):] for page in children.only("slug", "url_path")}
+    return {page.slug: "/" + page.url_path[len(root_path) :] for page in children.only("slug", "url_path")}
 
 
 def _resolve() -> list[tuple[str, str]]:

@@ -72,9 +72,7 @@ def sanitise_image(
     except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError, OSError):
         # A decompression bomb is reported the same way as any other unreadable file to
         # avoid telling an attacker which limit they hit.
-        raise _limit_error(
-            _("Upload a JPEG, PNG, WebP or GIF image."), "invalid_image"
-        ) from None
+        raise _limit_error(_("Upload a JPEG, PNG, WebP or GIF image."), "invalid_image") from None
 
     if image_format not in ALLOWED_FORMATS:
         raise _limit_error(_("Upload a JPEG, PNG, WebP or GIF image."), "invalid_image")

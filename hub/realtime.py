@@ -130,7 +130,7 @@ class KantaConsumer(AsyncWebsocketConsumer):
             await self.send_error("bad_json", _("The frame is not valid JSON."))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self.send_error("bad_frame", _("A frame must be a JSON object with a \"type\"."))
+            await self.send_error("bad_frame", _('A frame must be a JSON object with a "type".'))
             return
         method_name = self.client_frames.get(frame["type"])
         if method_name is None:

@@ -63,10 +63,13 @@ class MeConsumer(KantaConsumer):
 
     async def handle_read(self, frame: dict[str, Any]) -> None:
         ids = frame.get("ids")
-        if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        if (
+            not isinstance(ids, list)
+            or not ids
+            or len(ids) > 500
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
         ):
-            await self.send_error("invalid", _("\"ids\" must be a non-empty list of notification ids."))
+            await self.send_error("invalid", _('"ids" must be a non-empty list of notification ids.'))
             return
         await database_sync_to_async(notifications_mark_read)(member=self.member, ids=ids)
 

@@ -18,7 +18,14 @@ from .services.profiles import profile_update
 # username, display name, role, groups, bio, drawn avatar?
 PEOPLE = [
     ("admin", "Kaisa Lindqvist", "staff and superuser", [groups.STAFF], "Runs the Polku community.", True),
-    ("editor", "Otto Salminen", "editor (writes guides)", [groups.EDITORS], "Workshop lead and guide author.", True),
+    (
+        "editor",
+        "Otto Salminen",
+        "editor (writes guides)",
+        [groups.EDITORS],
+        "Workshop lead and guide author.",
+        True,
+    ),
     (
         "editor2",
         "Helmi Rantanen",
@@ -27,8 +34,22 @@ PEOPLE = [
         "Ski technician, reviews every guide before it goes live.",
         False,
     ),
-    ("moderator", "Ville Koskinen", "community moderator", [groups.MODERATORS], "Keeps the forums friendly.", True),
-    ("aino", "Aino Virtanen", "member", [], "Commutes by bike all winter in Oulu. Studded tyres evangelist.", True),
+    (
+        "moderator",
+        "Ville Koskinen",
+        "community moderator",
+        [groups.MODERATORS],
+        "Keeps the forums friendly.",
+        True,
+    ),
+    (
+        "aino",
+        "Aino Virtanen",
+        "member",
+        [],
+        "Commutes by bike all winter in Oulu. Studded tyres evangelist.",
+        True,
+    ),
     ("eero", "Eero Korhonen", "member", [], "Classic skier, weekend fell runner, terrible at waxing.", True),
     ("liisa", "Liisa Mäkinen", "member", [], "Trail running in Nuuksio with two dogs.", False),
     ("mikko", "Mikko Nieminen", "member", [], "Gravel rides, bikepacking and too many bags.", True),
@@ -47,7 +68,9 @@ def _member(ctx: DemoContext, index: int, spec: tuple) -> User:
     if user:
         return user
     email = f"{username}@polku.example"
-    user = User(username=username, email=email, is_staff=username == "admin", is_superuser=username == "admin")
+    user = User(
+        username=username, email=email, is_staff=username == "admin", is_superuser=username == "admin"
+    )
     user.set_password(DEMO_PASSWORD)
     user.save()
     user.groups.set(Group.objects.filter(name__in=group_names))
@@ -56,7 +79,9 @@ def _member(ctx: DemoContext, index: int, spec: tuple) -> User:
     if drawn:
         initials = "".join(part[0] for part in name.split()[:2])
         data = portrait(initials, hue=(index * 53) % 360, seed=index)
-        avatar = sanitise_image(SimpleUploadedFile(f"{username}.png", data, content_type="image/png"), square=256)
+        avatar = sanitise_image(
+            SimpleUploadedFile(f"{username}.png", data, content_type="image/png"), square=256
+        )
     profile_update(member=user, display_name=name, bio=bio, avatar=avatar)
     notification_send(
         recipient=user,

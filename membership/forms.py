@@ -12,7 +12,9 @@ class ProfileForm(forms.ModelForm):
     avatar_upload = forms.FileField(
         label=_("New avatar"),
         required=False,
-        help_text=_("JPEG, PNG, WebP or GIF, at most 5 MB. We crop it to a square and remove photo metadata."),
+        help_text=_(
+            "JPEG, PNG, WebP or GIF, at most 5 MB. We crop it to a square and remove photo metadata."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)

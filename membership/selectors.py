@@ -26,5 +26,7 @@ def notifications_unread_count(*, member: User) -> int:
 
 
 def notifications_latest_id(*, member: User) -> int:
-    latest = Notification.objects.filter(recipient=member).order_by("-pk").values_list("pk", flat=True).first()
+    latest = (
+        Notification.objects.filter(recipient=member).order_by("-pk").values_list("pk", flat=True).first()
+    )
     return latest or 0

@@ -21,7 +21,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped:
         reporter.write_line(f"CI=true: {len(skipped)} skipped test(s) count as failures:", red=True)
         for report in skipped:
-            reporter.write_line(f"  {report.nodeid}: {report.longrepr[-1] if report.longrepr else ''}", red=True)
+            reporter.write_line(
+                f"  {report.nodeid}: {report.longrepr[-1] if report.longrepr else ''}", red=True
+            )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

@@ -23,7 +23,9 @@ def make_member(
     password: str = PASSWORD,
 ) -> User:
     email = email or f"{username}@example.com"
-    user = User.objects.create_user(username=username, email=email, password=password, display_name=display_name)
+    user = User.objects.create_user(
+        username=username, email=email, password=password, display_name=display_name
+    )
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     if groups:
         user.groups.set(Group.objects.filter(name__in=groups))

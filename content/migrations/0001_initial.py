@@ -7,29 +7,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtailimages', '0027_image_description'),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HomePage',
+            name="HomePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('hero_heading', models.CharField(help_text='The big line at the top of the home page. Keep it under ten words.', max_length=120, verbose_name='hero heading')),
-                ('hero_text', models.TextField(blank=True, help_text='One or two sentences under the heading: who this place is for.', max_length=400, verbose_name='hero text')),
-                ('hero_cta_text', models.CharField(blank=True, help_text='Text of the button in the hero, e.g. “Join the community”.', max_length=40, verbose_name='button text')),
-                ('hero_cta_url', models.CharField(blank=True, help_text='Where the button goes: a path such as /accounts/signup/ or a full URL.', max_length=300, verbose_name='button link')),
-                ('intro', wagtail.fields.RichTextField(blank=True, help_text='A short welcome shown under the hero.', verbose_name='introduction')),
-                ('hero_image', models.ForeignKey(blank=True, help_text='A wide landscape photo, at least 1600 pixels across. Set its focal point.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='hero image')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "hero_heading",
+                    models.CharField(
+                        help_text="The big line at the top of the home page. Keep it under ten words.",
+                        max_length=120,
+                        verbose_name="hero heading",
+                    ),
+                ),
+                (
+                    "hero_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="One or two sentences under the heading: who this place is for.",
+                        max_length=400,
+                        verbose_name="hero text",
+                    ),
+                ),
+                (
+                    "hero_cta_text",
+                    models.CharField(
+                        blank=True,
+                        help_text="Text of the button in the hero, e.g. “Join the community”.",
+                        max_length=40,
+                        verbose_name="button text",
+                    ),
+                ),
+                (
+                    "hero_cta_url",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the button goes: a path such as /accounts/signup/ or a full URL.",
+                        max_length=300,
+                        verbose_name="button link",
+                    ),
+                ),
+                (
+                    "intro",
+                    wagtail.fields.RichTextField(
+                        blank=True,
+                        help_text="A short welcome shown under the hero.",
+                        verbose_name="introduction",
+                    ),
+                ),
+                (
+                    "hero_image",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="A wide landscape photo, at least 1600 pixels across. Set its focal point.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                        verbose_name="hero image",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'home page',
+                "verbose_name": "home page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
     ]

@@ -30,7 +30,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 # A recognisable default that the production system check refuses (see hub/checks.py).
-INSECURE_SECRET_KEY = "django-insecure-kanta-development-key-do-not-use-in-production"
+INSECURE_SECRET_KEY = "django-insecure-kanta-development-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
 KANTA_ENVIRONMENT = "development"
 DEBUG = False

@@ -42,6 +42,6 @@ if EMAIL_URL:
     EMAIL_USE_SSL = _email.scheme == "smtps"
 
 if DATABASE_URL:  # noqa: F405
-    DATABASES = {  # noqa: F405
+    DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)  # noqa: F405
     }

@@ -1,5 +1,6 @@
 """Test settings: fast hashing, in-memory email, the same database switch as everywhere."""
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,6 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 WAGTAILADMIN_BASE_URL = "http://testserver"
 if not DATABASE_URL:  # noqa: F405
-    # pytest-django creates the test database from this; a file (not :memory:) so that
-    # threads and the async consumers under test share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-kanta.sqlite3")}  # noqa: F405
+    # A file (not :memory:) so threads and the async consumers under test share it; one per
+    # process so two test runs on the same checkout never trample each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-kanta-{os.getpid()}.sqlite3")}  # noqa: F405

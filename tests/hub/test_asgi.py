@@ -86,12 +86,12 @@ async def test_rolled_back_notification_never_reaches_the_socket():
     await communicator.receive_json_from()  # session.ready
 
     @sync_to_async
-    def send_then_fail():
-        with pytest.raises(RuntimeError), transaction.atomic():
+    def send_then_roll_back():
+        with transaction.atomic():
             notification_send(recipient=member, kind="reply", title="never")
-            raise RuntimeError("rolled back")
+            transaction.set_rollback(True)
 
-    await send_then_fail()
+    await send_then_roll_back()
     assert await communicator.receive_nothing(timeout=0.3)
     assert not await sync_to_async(Notification.objects.filter(title="never").exists)()
     await communicator.disconnect()
@@ -162,6 +162,10 @@ async def test_marking_read_updates_every_tab():
 
     await tab_one.send_json_to({"type": "notification.read", "ids": [notification.pk, 999999]})
     for tab in (tab_one, tab_two):
-        assert await tab.receive_json_from() == {"type": "notification.read", "ids": [notification.pk], "unread": 0}
+        assert await tab.receive_json_from() == {
+            "type": "notification.read",
+            "ids": [notification.pk],
+            "unread": 0,
+        }
     await tab_one.disconnect()
     await tab_two.disconnect()

@@ -13,9 +13,9 @@ class Command(BaseCommand):
         from django.contrib.auth import get_user_model
 
         existing = set(
-            get_user_model().objects.filter(username__in=[d.username for d in demo_logins()]).values_list(
-                "username", flat=True
-            )
+            get_user_model()
+            .objects.filter(username__in=[d.username for d in demo_logins()])
+            .values_list("username", flat=True)
         )
         width = max((len(login.username) for login in demo_logins()), default=8)
         self.stdout.write("")

@@ -24,8 +24,10 @@ class Command(BaseCommand):
         if reset:
             self.stdout.write(self.style.WARNING("Deleting all data…"))
             call_command("flush", interactive=False, verbosity=0)
-            restore_baseline()
-        elif if_empty and get_user_model().objects.exists():
+        # Idempotent, and needed after a flush (ours, or a test database's) took the rows
+        # that migrations created.
+        restore_baseline()
+        if if_empty and not reset and get_user_model().objects.exists():
             self._run(ctx, "refresh")
             self.stdout.write("Database already has members; demo data refreshed, nothing else seeded.")
             return
@@ -54,9 +56,13 @@ def restore_baseline() -> None:
 
     from membership.groups import ensure_groups
 
+    # A flush recreates content types under new ids; the cached ones would be stale.
+    ContentType.objects.clear_cache()
     Locale.objects.get_or_create(language_code="en")
     if not Page.objects.filter(depth=1).exists():
-        Page.add_root(instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)))
+        Page.add_root(
+            instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page))
+        )
     if not Collection.objects.filter(depth=1).exists():
         Collection.add_root(name="Root")
     ensure_groups(apps)

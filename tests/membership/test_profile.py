@@ -1,0 +1,145 @@
+"""The member profile page and its settings form."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from tests.content.test_uploads import exif_with_gps, png_bomb
+from tests.factories import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_profile_shows_name_bio_and_join_date(client, member):
+    member.bio = "Studded tyres all winter."
+    member.save()
+    response = client.get(reverse("membership:profile", kwargs={"username": "aino"}))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Aino Virtanen" in content and "@aino" in content
+    assert "Studded tyres all winter." in content
+    assert "Member since" in content
+
+
+def test_profile_is_found_case_insensitively_and_redirects_to_the_canonical_url(client, member):
+    response = client.get("/members/AINO/")
+    assert response.status_code == 301
+    assert response["Location"] == "/members/aino/"
+
+
+def test_unknown_and_inactive_members_are_404(client, member):
+    assert client.get("/members/nobody/").status_code == 404
+    member.is_active = False
+    member.save()
+    assert client.get("/members/aino/").status_code == 404
+
+
+def test_profile_renders_in_a_fixed_number_of_queries(client, member, django_assert_max_num_queries):
+    client.force_login(member)
+    with django_assert_max_num_queries(8):
+        client.get("/members/aino/")
+
+
+def test_settings_need_a_signed_in_member(client):
+    response = client.get(reverse("membership:profile_settings"))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_update_profile_with_avatar(client, member):
+    client.force_login(member)
+    avatar = SimpleUploadedFile("me.jpg", image_bytes(size=(900, 600), exif=exif_with_gps()), "image/jpeg")
+    response = client.post(
+        reverse("membership:profile_settings"),
+        {"display_name": "  Aino   V. ", "bio": "Oulu commuter.", "avatar_upload": avatar},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.display_name == "Aino V."
+    assert member.bio == "Oulu commuter."
+    stored = Image.open(io.BytesIO(member.avatar.read()))
+    assert stored.format == "WEBP" and stored.size == (256, 256)
+    assert not stored.getexif()
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [
+        ("bomb.png", png_bomb(), "Upload a JPEG, PNG, WebP or GIF image."),
+        (
+            "avatar.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"/>',
+            "Upload a JPEG, PNG, WebP or GIF image.",
+        ),
+        ("big.jpg", image_bytes() + b"\0" * (20 * 1024 * 1024), "images can be at most 5.0"),
+    ],
+    ids=["decompression-bomb", "svg", "20MB"],
+)
+def test_bad_avatars_are_refused_with_a_field_error_and_nothing_changes(
+    client, member, filename, data, message
+):
+    client.force_login(member)
+    response = client.post(
+        reverse("membership:profile_settings"),
+        {"display_name": "Changed", "bio": "Changed", "avatar_upload": SimpleUploadedFile(filename, data)},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["avatar_upload"]
+    assert any(message in error for error in errors), errors
+    assert message.encode() in response.content
+    # What the member typed is still in the form, and nothing was saved.
+    assert b'value="Changed"' in response.content
+    member.refresh_from_db()
+    assert member.display_name == "Aino Virtanen"
+    assert not member.avatar
+
+
+def test_replacing_an_avatar_deletes_the_old_file(client, member, django_capture_on_commit_callbacks):
+    client.force_login(member)
+    first = SimpleUploadedFile("a.png", image_bytes("PNG"), "image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("membership:profile_settings"), {"display_name": "A", "bio": "", "avatar_upload": first}
+        )
+    member.refresh_from_db()
+    old_name = member.avatar.name
+    storage = member.avatar.storage
+    assert storage.exists(old_name)
+    second = SimpleUploadedFile("b.png", image_bytes("PNG", color="#aa3300"), "image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("membership:profile_settings"), {"display_name": "A", "bio": "", "avatar_upload": second}
+        )
+    member.refresh_from_db()
+    assert member.avatar.name != old_name
+    assert not storage.exists(old_name)
+
+
+def test_remove_avatar(client, member, django_capture_on_commit_callbacks):
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("membership:profile_settings"),
+            {
+                "display_name": "A",
+                "bio": "",
+                "avatar_upload": SimpleUploadedFile("a.png", image_bytes("PNG")),
+            },
+        )
+        client.post(
+            reverse("membership:profile_settings"), {"display_name": "A", "bio": "", "remove_avatar": "on"}
+        )
+    member.refresh_from_db()
+    assert not member.avatar
+
+
+def test_bio_over_the_limit_is_a_field_error(client, member):
+    client.force_login(member)
+    response = client.post(reverse("membership:profile_settings"), {"display_name": "A", "bio": "x" * 501})
+    assert response.status_code == 200
+    assert "bio" in response.context["form"].errors
