@@ -1,9 +1,302 @@
+"""Pages and snippets: the store's guides, blog and product catalogue."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.api import APIField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.api.fields import ImageRenditionField
+from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
 from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
+
+from .blocks import BaseStreamBlock
+
+WORDS_PER_MINUTE = 220
+CURRENCIES = [("EUR", "EUR"), ("SEK", "SEK"), ("NOK", "NOK"), ("DKK", "DKK"), ("USD", "USD"), ("GBP", "GBP")]
+
+
+# --- Snippets --------------------------------------------------------------------------
+
+
+class Author(index.Indexed, models.Model):
+    name = models.CharField(_("name"), max_length=100, help_text=_("Full name as readers should see it."))
+    role = models.CharField(
+        _("role"), max_length=100, blank=True, help_text=_("e.g. “Workshop lead” or “Ski technician”.")
+    )
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A square portrait works best."),
+    )
+    bio = models.TextField(
+        _("bio"),
+        max_length=600,
+        blank=True,
+        help_text=_("Two or three sentences shown under their articles."),
+    )
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GuideCategory(models.Model):
+    name = models.CharField(
+        _("name"), max_length=60, help_text=_("e.g. “Cycling” or “Cross-country skiing”.")
+    )
+    slug = models.SlugField(
+        _("slug"), unique=True, help_text=_("Used in filter links: /guides/?category=slug")
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0, help_text=_("Lower comes first."))
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("guide category")
+        verbose_name_plural = _("guide categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductTag(TaggedItemBase):
+    content_object = models.ForeignKey(
+        "content.Product", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    pass
+
+
+class Product(index.Indexed, models.Model):
+    name = models.CharField(_("name"), max_length=150, help_text=_("The product name as the store sells it."))
+    slug = models.SlugField(
+        _("slug"), max_length=160, unique=True, help_text=_("The product page's address: /products/<slug>/")
+    )
+    sku = models.CharField(
+        _("SKU"),
+        max_length=64,
+        unique=True,
+        help_text=_("The store's stock-keeping unit; orders match on it."),
+    )
+    brand = models.CharField(_("brand"), max_length=80, blank=True)
+    short_description = models.TextField(
+        _("short description"),
+        max_length=500,
+        blank=True,
+        help_text=_("One or two sentences for cards and search."),
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("A product photo on a plain background, at least 800 pixels wide."),
+    )
+    price = models.DecimalField(
+        _("price"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Price including tax."),
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="EUR")
+    store_url = models.URLField(_("store link"), blank=True, help_text=_("The product's page in the shop."))
+    is_sustainable = models.BooleanField(
+        _("sustainable choice"),
+        default=False,
+        help_text=_("Earns members bonus points. Say why below; shoppers see the reason."),
+    )
+    sustainability_reason = models.CharField(
+        _("why it is sustainable"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. “Recycled polyester shell, repairable, Fair Wear certified”."),
+    )
+    tags = TaggableManager(through=ProductTag, blank=True, verbose_name=_("tags"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("name", boost=3),
+        index.AutocompleteField("name"),
+        index.SearchField("brand", boost=2),
+        index.SearchField("short_description"),
+        index.SearchField("sku"),
+        index.FilterField("is_sustainable"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.is_sustainable and not self.sustainability_reason.strip():
+            raise ValidationError(
+                {"sustainability_reason": _("Say why this product is a sustainable choice.")}
+            )
+
+    def get_absolute_url(self) -> str:
+        return reverse("content:product", kwargs={"slug": self.slug})
+
+
+# --- Page helpers ------------------------------------------------------------------------
+
+
+def _walk_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in {"type", "id", "product", "products", "image", "level", "anchor", "tone", "width"}:
+                yield from _walk_strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _walk_strings(item)
+
+
+def heading_anchor(value: dict) -> str:
+    return value.get("anchor") or slugify(value.get("text", "")) or "section"
+
+
+class ArticleMixin(models.Model):
+    """What guides and blog posts share: author, hero image, intro and the block body."""
+
+    intro = models.TextField(
+        _("introduction"),
+        max_length=600,
+        help_text=_("The opening paragraph; also the summary in lists, feeds and search results."),
+    )
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown at the top and when the page is shared. Landscape, at least 1600 pixels wide."),
+    )
+    author = models.ForeignKey(
+        Author,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Who wrote it; shown in the author box."),
+    )
+    body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True, use_json_field=True)
+
+    class Meta:
+        abstract = True
+
+    @cached_property
+    def word_count(self) -> int:
+        text = " ".join(_walk_strings(self.body.raw_data)) + " " + self.intro
+        return len(re.findall(r"\w+", strip_tags(text)))
+
+    @property
+    def reading_time(self) -> int:
+        """Minutes to read, rounded up, at least one."""
+        return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
+
+    def table_of_contents(self) -> list[dict[str, str]]:
+        return [
+            {
+                "anchor": heading_anchor(block["value"]),
+                "text": block["value"].get("text", ""),
+                "level": block["value"].get("level", "h2"),
+            }
+            for block in self.body.raw_data
+            if block["type"] == "heading"
+        ]
+
+    def faq_items(self) -> list[dict[str, str]]:
+        items = []
+        for block in self.body.raw_data:
+            if block["type"] == "faq":
+                for item in block["value"].get("items", []):
+                    item_value = item.get("value", item)
+                    items.append(
+                        {"question": item_value.get("question", ""), "answer": item_value.get("answer", "")}
+                    )
+        return items
+
+    def seo_context(self, request, *, kind: str) -> dict[str, Any]:
+        from .seo import article_json_ld, breadcrumb_json_ld, breadcrumbs, faq_json_ld, share_image_url
+
+        structured = [article_json_ld(self, request, kind=kind), breadcrumb_json_ld(self, request)]
+        faq = faq_json_ld(self.faq_items())
+        if faq:
+            structured.append(faq)
+        return {
+            "json_ld": structured,
+            "social_image": share_image_url(self.hero_image, request),
+            "breadcrumbs": breadcrumbs(self),
+        }
+
+    def clean(self) -> None:
+        super().clean()
+        seen: set[str] = set()
+        for entry in self.table_of_contents():
+            if entry["anchor"] in seen:
+                raise ValidationError(
+                    {
+                        "body": _(
+                            "Two headings share the anchor “%(anchor)s”; give one of them its own anchor."
+                        )
+                        % {"anchor": entry["anchor"]}
+                    }
+                )
+            seen.add(entry["anchor"])
+
+
+# --- Home ----------------------------------------------------------------------------------
 
 
 class HomePage(Page):
@@ -47,6 +340,11 @@ class HomePage(Page):
         features=["bold", "italic", "link", "ol", "ul"],
         help_text=_("A short welcome shown under the hero."),
     )
+    latest_posts_count = models.PositiveSmallIntegerField(
+        _("latest posts shown"),
+        default=3,
+        help_text=_("How many of the newest blog posts to show. 0 hides the section."),
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel(
@@ -60,6 +358,14 @@ class HomePage(Page):
             heading=_("Hero"),
         ),
         FieldPanel("intro"),
+        InlinePanel(
+            "featured_guides",
+            label=_("Featured guides"),
+            heading=_("Featured guides"),
+            help_text=_("Pick up to six. With none picked, the newest guides are shown."),
+            max_num=6,
+        ),
+        FieldPanel("latest_posts_count"),
     ]
     search_fields = Page.search_fields + [index.SearchField("hero_text"), index.SearchField("intro")]
 
@@ -69,3 +375,286 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import home_featured_guides, latest_posts
+
+        context = super().get_context(request, *args, **kwargs)
+        context["featured_guides"] = home_featured_guides(home=self)
+        context["latest_posts"] = (
+            latest_posts(limit=self.latest_posts_count) if self.latest_posts_count else []
+        )
+        return context
+
+
+class HomeFeaturedGuide(Orderable):
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_guides")
+    guide = models.ForeignKey(
+        "content.BuyingGuidePage",
+        verbose_name=_("guide"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("A published buying guide."),
+    )
+
+    panels = [PageChooserPanel("guide", "content.BuyingGuidePage")]
+
+
+# --- Guides ---------------------------------------------------------------------------------
+
+
+class GuideIndexPage(RoutablePageMixin, Page):
+    intro = models.TextField(
+        _("introduction"), max_length=400, blank=True, help_text=_("A sentence above the list of guides.")
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    api_fields = [APIField("intro")]
+
+    parent_page_types = ["content.HomePage"]
+    subpage_types = ["content.BuyingGuidePage"]
+    max_count = 1
+    page_description = _("Lists every buying guide at /guides/, with category and tag filters and a feed.")
+
+    class Meta:
+        verbose_name = _("guide index")
+
+    @path("")
+    def index_view(self, request):
+        from .selectors import guides_for_index
+
+        category = request.GET.get("category", "")
+        tag = request.GET.get("tag", "")
+        guides = guides_for_index(index=self, category_slug=category, tag=tag)
+        page_obj = Paginator(guides, 12).get_page(request.GET.get("page"))
+        return self.render(
+            request,
+            context_overrides={
+                "page_obj": page_obj,
+                "categories": GuideCategory.objects.all(),
+                "active_category": category,
+                "active_tag": tag,
+                "query_prefix": urlencode({k: v for k, v in {"category": category, "tag": tag}.items() if v}),
+            },
+        )
+
+    @path("feed/", name="feed")
+    def feed_view(self, request):
+        from .feeds import GuideFeed
+
+        return GuideFeed(self)(request)
+
+
+class GuidePageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "content.BuyingGuidePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class BuyingGuidePage(ArticleMixin, Page):
+    last_reviewed = models.DateField(
+        _("last reviewed"),
+        default=timezone.localdate,
+        help_text=_("When the picks were last checked against what is in stock. Readers see it."),
+    )
+    category = models.ForeignKey(
+        GuideCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="guides",
+        help_text=_("The sport or area this guide belongs to."),
+    )
+    tags = ClusterTaggableManager(through=GuidePageTag, blank=True, verbose_name=_("tags"))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        MultiFieldPanel(
+            [FieldPanel("author"), FieldPanel("last_reviewed"), FieldPanel("category"), FieldPanel("tags")],
+            heading=_("About this guide"),
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro", boost=2),
+        index.SearchField("body"),
+        index.FilterField("category"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+    ]
+    api_fields = [
+        APIField("intro"),
+        APIField("hero_image"),
+        APIField(
+            "hero_image_url", serializer=ImageRenditionField("fill-1600x900|format-webp", source="hero_image")
+        ),
+        APIField("author"),
+        APIField("last_reviewed"),
+        APIField("reading_time"),
+        APIField("category"),
+        APIField("tags"),
+        APIField("body"),
+    ]
+
+    parent_page_types = ["content.GuideIndexPage"]
+    subpage_types: list[str] = []
+    page_description = _(
+        "A buying guide: product picks, a comparison table and an FAQ. Goes through Guide review."
+    )
+
+    class Meta:
+        verbose_name = _("buying guide")
+        verbose_name_plural = _("buying guides")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import article_products, related_guides
+
+        context = super().get_context(request, *args, **kwargs)
+        context["related_guides"] = related_guides(guide=self)
+        context["products_by_id"] = article_products(page=self)
+        context.update(self.seo_context(request, kind="Article"))
+        return context
+
+
+# --- Blog -----------------------------------------------------------------------------------
+
+
+class BlogIndexPage(RoutablePageMixin, Page):
+    intro = models.TextField(
+        _("introduction"), max_length=400, blank=True, help_text=_("A sentence above the list of posts.")
+    )
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    api_fields = [APIField("intro")]
+
+    parent_page_types = ["content.HomePage"]
+    subpage_types = ["content.BlogPostPage"]
+    max_count = 1
+    page_description = _("Lists blog posts at /blog/, newest first, with tag pages and an RSS feed.")
+
+    class Meta:
+        verbose_name = _("blog index")
+
+    def _listing(self, request, tag: str = ""):
+        from .selectors import posts_for_index
+
+        posts = posts_for_index(index=self, tag=tag)
+        page_obj = Paginator(posts, 10).get_page(request.GET.get("page"))
+        return self.render(
+            request, context_overrides={"page_obj": page_obj, "active_tag": tag, "query_prefix": ""}
+        )
+
+    @path("")
+    def index_view(self, request):
+        tag = request.GET.get("tag", "").strip()
+        if tag:
+            return redirect(self.url + self.reverse_subpage("tag", args=[tag]), permanent=False)
+        return self._listing(request)
+
+    @path("tags/<str:tag>/", name="tag")
+    def tag_view(self, request, tag: str):
+        from taggit.models import Tag
+
+        if not Tag.objects.filter(slug=tag).exists() and not Tag.objects.filter(name=tag).exists():
+            raise Http404(_("No posts are tagged with that."))
+        return self._listing(request, tag=tag)
+
+    @path("feed/", name="feed")
+    def feed_view(self, request):
+        from .feeds import BlogFeed
+
+        return BlogFeed(self)(request)
+
+
+class BlogPostTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "content.BlogPostPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class BlogPostPage(ArticleMixin, Page):
+    date = models.DateField(
+        _("date"), default=timezone.localdate, help_text=_("The publication date readers see.")
+    )
+    tags = ClusterTaggableManager(through=BlogPostTag, blank=True, verbose_name=_("tags"))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        MultiFieldPanel(
+            [FieldPanel("author"), FieldPanel("date"), FieldPanel("tags")], heading=_("About this post")
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro", boost=2),
+        index.SearchField("body"),
+        index.FilterField("date"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+    ]
+    api_fields = [
+        APIField("intro"),
+        APIField("date"),
+        APIField("hero_image"),
+        APIField(
+            "hero_image_url", serializer=ImageRenditionField("fill-1600x900|format-webp", source="hero_image")
+        ),
+        APIField("author"),
+        APIField("reading_time"),
+        APIField("tags"),
+        APIField("body"),
+    ]
+
+    parent_page_types = ["content.BlogIndexPage"]
+    subpage_types: list[str] = []
+    page_description = _("A blog post: news, stories and how-tos from the store.")
+
+    class Meta:
+        verbose_name = _("blog post")
+        verbose_name_plural = _("blog posts")
+        ordering = ["-date"]
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import article_products
+
+        context = super().get_context(request, *args, **kwargs)
+        context["products_by_id"] = article_products(page=self)
+        context.update(self.seo_context(request, kind="BlogPosting"))
+        return context
+
+
+# --- Workflow --------------------------------------------------------------------------------
+
+
+class SecondEditorApprovalTask(AbstractGroupApprovalTask):
+    """Group approval where nobody approves their own submission: a second pair of eyes."""
+
+    class Meta:
+        verbose_name = _("Second editor approval")
+        verbose_name_plural = _("Second editor approvals")
+
+    @classmethod
+    def get_description(cls):
+        return _("Members of the chosen groups approve, but never the person who submitted the page.")
+
+    def _is_submitter(self, obj, user) -> bool:
+        state = getattr(obj, "current_workflow_state", None)
+        return state is not None and state.requested_by_id == user.pk
+
+    def get_actions(self, obj, user):
+        if self._is_submitter(obj, user):
+            return []
+        return super().get_actions(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        return (
+            super()
+            .get_task_states_user_can_moderate(user, **kwargs)
+            .exclude(workflow_state__requested_by=user)
+        )
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if user is not None and task_state.workflow_state.requested_by_id == user.pk:
+            raise PermissionError("The submitter cannot approve or reject their own page.")
+        return super().on_action(task_state, user, action_name, **kwargs)

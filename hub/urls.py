@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from content.api import api_router
 from hub.health import healthz
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
+    path("api/v2/", api_router.urls),
+    path("", include("content.urls")),
     path("", include("membership.urls")),
 ]
 

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.routable_page",
+    "wagtail.api.v2",
+    "rest_framework",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -178,7 +181,6 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "me", "settings", "staff", "kanta", "moderator", "support"]
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kanta] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # allauth's own limits, stated so they are visible and tunable in one place.
 ACCOUNT_RATE_LIMITS = {
@@ -232,6 +234,8 @@ X_FRAME_OPTIONS = "DENY"  # Wagtail marks its own preview views SAMEORIGIN
 
 # --- Wagtail ----------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = os.environ.get("KANTA_SITE_NAME", "Polku Outdoor")
+# Members know the store, not the software: account emails carry the store's name.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{WAGTAIL_SITE_NAME}] "
 WAGTAILADMIN_BASE_URL = os.environ.get("KANTA_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx"]

@@ -34,10 +34,23 @@ document.addEventListener("keydown", (event) => {
 const region = document.querySelector("[data-toasts]");
 const TOAST_MS = 8000;
 
-function showToast({ title, body = "", url = "" }) {
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+function dismiss(toast) {
+  if (!toast.isConnected || toast.classList.contains("toast--leaving")) return;
+  if (reducedMotion.matches) {
+    toast.remove();
+    return;
+  }
+  toast.classList.add("toast--leaving");
+  toast.addEventListener("animationend", () => toast.remove(), { once: true });
+  setTimeout(() => toast.remove(), 600); // in case the animation never runs
+}
+
+function showToast({ title, body = "", url = "", tone = "" }) {
   if (!region || !title) return;
   const toast = document.createElement("div");
-  toast.className = "toast";
+  toast.className = tone ? `toast toast--${tone}` : "toast";
   const heading = document.createElement("p");
   heading.className = "toast__title";
   heading.textContent = title;
@@ -60,15 +73,15 @@ function showToast({ title, body = "", url = "" }) {
   close.className = "toast__close";
   close.setAttribute("aria-label", gettext("Dismiss"));
   close.textContent = "×";
-  close.addEventListener("click", () => toast.remove());
+  close.addEventListener("click", () => dismiss(toast));
   toast.append(close);
   region.append(toast);
   // Hovering or focusing a toast keeps it: people read at different speeds.
-  let timer = setTimeout(() => toast.remove(), TOAST_MS);
+  let timer = setTimeout(() => dismiss(toast), TOAST_MS);
   const hold = () => clearTimeout(timer);
   const release = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => toast.remove(), TOAST_MS);
+    timer = setTimeout(() => dismiss(toast), TOAST_MS);
   };
   toast.addEventListener("mouseenter", hold);
   toast.addEventListener("focusin", hold);

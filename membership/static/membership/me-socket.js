@@ -13,6 +13,12 @@ const CLOSE_FORBIDDEN = 4403;
 const countEl = document.querySelector("[data-bell-count]");
 const statusEl = document.querySelector("[data-socket-status]");
 const listEl = document.querySelector("[data-notification-list]");
+const statusTextEl = document.querySelector("[data-socket-status-text]");
+const STATUS_TEXT = {
+  connecting: gettext("Live updates connecting"),
+  open: gettext("Live updates on"),
+  closed: gettext("Live updates off, reconnecting"),
+};
 
 let socket = null;
 let attempt = 0;
@@ -38,6 +44,7 @@ function setStatus(state) {
   if (!statusEl) return;
   statusEl.dataset.state = state;
   document.documentElement.dataset.live = state;
+  if (statusTextEl) statusTextEl.textContent = STATUS_TEXT[state] || "";
 }
 
 function setUnread(count) {
@@ -49,7 +56,7 @@ function setUnread(count) {
 function prependToList(notification) {
   if (!listEl) return;
   const item = document.createElement("li");
-  item.className = "notification notification--unread";
+  item.className = "notification notification--unread notification--new";
   item.dataset.notificationId = String(notification.id);
   const body = document.createElement("div");
   body.className = "notification__body";
@@ -65,6 +72,11 @@ function prependToList(notification) {
     body.append(text);
   }
   item.append(body);
+  const time = document.createElement("time");
+  time.className = "notification__time muted small";
+  time.dateTime = notification.created_at;
+  time.textContent = gettext("just now");
+  item.append(time);
   listEl.prepend(item);
 }
 
@@ -131,7 +143,7 @@ function connect() {
     if (event.code === CLOSE_UNAUTHENTICATED || event.code === CLOSE_FORBIDDEN) {
       // Signed out in another tab, or not allowed: retrying would only be refused again.
       stopped = true;
-      if (statusEl) statusEl.title = gettext("Live updates are off. Reload the page to sign in again.");
+      if (statusTextEl) statusTextEl.textContent = gettext("Live updates are off. Reload the page to sign in again.");
       return;
     }
     scheduleReconnect();

@@ -1,0 +1,165 @@
+"""One search across the site. Each kind of result registers itself here.
+
+Content registers guides, posts and products; a later app (the forum) registers its own
+kind from its ``apps.py`` without content importing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_LENGTH = 200
+SNIPPET_LENGTH = 220
+
+
+@dataclass(frozen=True)
+class SearchKind:
+    key: str
+    label: str | Promise
+    # (query) -> a sliceable, countable result set of objects.
+    search: Callable[[str], Any]
+    # object -> (title, url, summary text, meta line)
+    describe: Callable[[Any], tuple[str, str, str, str]]
+
+
+_KINDS: dict[str, SearchKind] = {}
+
+
+def register_search_kind(kind: SearchKind) -> None:
+    _KINDS[kind.key] = kind
+
+
+def search_kinds() -> list[SearchKind]:
+    return list(_KINDS.values())
+
+
+def clean_query(raw: str) -> str:
+    """Collapse whitespace and cut to the limit: a long query is shortened, never refused."""
+    return " ".join(raw.split())[:MAX_QUERY_LENGTH].strip()
+
+
+def query_terms(query: str) -> list[str]:
+    return [term for term in re.findall(r"\w+", query.lower()) if len(term) > 1][:12]
+
+
+def highlight(text: str, terms: Sequence[str], *, length: int = SNIPPET_LENGTH) -> SafeString:
+    """An escaped snippet of ``text`` around the first match, with matches in <mark>."""
+    plain = " ".join(strip_tags(text or "").split())
+    if not terms:
+        return mark_safe(escape(plain[:length]) + ("…" if len(plain) > length else ""))
+    pattern = re.compile(
+        "|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE
+    )
+    match = pattern.search(plain)
+    start = max(0, (match.start() if match else 0) - length // 3)
+    snippet = plain[start : start + length]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + length < len(plain) else ""
+    parts = []
+    last = 0
+    for found in pattern.finditer(snippet):
+        parts.append(escape(snippet[last : found.start()]))
+        parts.append(f"<mark>{escape(found.group(0))}</mark>")
+        last = found.end()
+    parts.append(escape(snippet[last:]))
+    return mark_safe(prefix + "".join(parts) + suffix)
+
+
+@dataclass
+class SearchHit:
+    kind: str
+    title: SafeString
+    url: str
+    snippet: SafeString
+    meta: str
+
+
+@dataclass
+class KindResults:
+    kind: SearchKind
+    count: int
+    hits: list[SearchHit]
+
+
+def _hits(kind: SearchKind, objects: Sequence[Any], terms: list[str]) -> list[SearchHit]:
+    hits = []
+    for obj in objects:
+        title, url, summary, meta = kind.describe(obj)
+        hits.append(
+            SearchHit(kind.key, highlight(title, terms, length=200), url, highlight(summary, terms), meta)
+        )
+    return hits
+
+
+def search_grouped(*, query: str, per_kind: int = 5) -> list[KindResults]:
+    """The top hits of every kind, with each kind's total."""
+    terms = query_terms(query)
+    grouped = []
+    for kind in search_kinds():
+        results = kind.search(query)
+        count = results.count()
+        if count:
+            grouped.append(KindResults(kind, count, _hits(kind, list(results[:per_kind]), terms)))
+    return grouped
+
+
+def search_kind(*, query: str, key: str) -> tuple[SearchKind, Any]:
+    kind = _KINDS[key]
+    return kind, kind.search(query)
+
+
+def hits_for(kind: SearchKind, objects: Sequence[Any], query: str) -> list[SearchHit]:
+    return _hits(kind, objects, query_terms(query))
+
+
+# --- content's own kinds ------------------------------------------------------------------
+
+
+def _search_guides(query: str):
+    from .models import BuyingGuidePage
+
+    return BuyingGuidePage.objects.live().public().select_related("author", "category").search(query)
+
+
+def _search_posts(query: str):
+    from .models import BlogPostPage
+
+    return BlogPostPage.objects.live().public().select_related("author").search(query)
+
+
+def _search_products(query: str):
+    from .models import Product
+
+    return Product.objects.all().search(query)
+
+
+def _describe_article(page) -> tuple[str, str, str, str]:
+    meta = page.author.name if page.author else ""
+    return page.title, page.url, page.search_description or page.intro, meta
+
+
+def _describe_product(product) -> tuple[str, str, str, str]:
+    from .templatetags.content_tags import money
+
+    return (
+        product.name,
+        product.get_absolute_url(),
+        product.short_description,
+        " · ".join(part for part in [product.brand, money(product.price, product.currency)] if part),
+    )
+
+
+register_search_kind(SearchKind("guides", _("Buying guides"), _search_guides, _describe_article))
+register_search_kind(SearchKind("posts", _("Blog posts"), _search_posts, _describe_article))
+register_search_kind(SearchKind("products", _("Products"), _search_products, _describe_product))

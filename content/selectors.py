@@ -1,0 +1,121 @@
+"""Reads of published content. Everything here returns only live, public pages."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from wagtail.images import get_image_model
+from wagtail.models import Page, ReferenceIndex
+
+from .models import BlogIndexPage, BlogPostPage, BuyingGuidePage, GuideIndexPage, HomePage, Product
+
+Image = get_image_model()
+
+
+def _with_images(queryset: QuerySet, *fields: str) -> QuerySet:
+    """Fetch each image foreign key with all its renditions in one query per field."""
+    return queryset.prefetch_related(
+        *(Prefetch(field, queryset=Image.objects.prefetch_renditions()) for field in fields)
+    )
+
+
+def guides_live() -> QuerySet[BuyingGuidePage]:
+    return _with_images(
+        BuyingGuidePage.objects.live().public().select_related("author", "category"), "hero_image"
+    ).order_by("-last_reviewed", "-first_published_at")
+
+
+def posts_live() -> QuerySet[BlogPostPage]:
+    return _with_images(BlogPostPage.objects.live().public().select_related("author"), "hero_image").order_by(
+        "-date", "-first_published_at"
+    )
+
+
+def home_featured_guides(*, home: HomePage, limit: int = 6) -> list[BuyingGuidePage]:
+    chosen_ids = list(home.featured_guides.order_by("sort_order").values_list("guide_id", flat=True))
+    if chosen_ids:
+        by_id = {guide.pk: guide for guide in guides_live().filter(pk__in=chosen_ids)}
+        chosen = [by_id[pk] for pk in chosen_ids if pk in by_id]
+        if chosen:
+            return chosen[:limit]
+    # Nothing picked (or all picks unpublished): the newest guides keep the section useful.
+    return list(guides_live()[: min(limit, 3)])
+
+
+def latest_posts(*, limit: int = 3) -> list[BlogPostPage]:
+    return list(posts_live()[:limit])
+
+
+def guides_for_index(
+    *, index: GuideIndexPage, category_slug: str = "", tag: str = ""
+) -> QuerySet[BuyingGuidePage]:
+    guides = guides_live().child_of(index).prefetch_related("tags")
+    if category_slug:
+        guides = guides.filter(category__slug=category_slug)
+    if tag:
+        guides = guides.filter(Q(tags__slug=tag) | Q(tags__name=tag)).distinct()
+    return guides
+
+
+def posts_for_index(*, index: BlogIndexPage, tag: str = "") -> QuerySet[BlogPostPage]:
+    posts = posts_live().child_of(index).prefetch_related("tags")
+    if tag:
+        posts = posts.filter(Q(tags__slug=tag) | Q(tags__name=tag)).distinct()
+    return posts
+
+
+def related_guides(*, guide: BuyingGuidePage, limit: int = 3) -> list[BuyingGuidePage]:
+    """Guides sharing the most tags (same category first); the newest guides fill any gap."""
+    others = guides_live().exclude(pk=guide.pk)
+    tag_ids = list(guide.tags.values_list("pk", flat=True))
+    ranked = (
+        others.filter(Q(tags__in=tag_ids) | Q(category_id=guide.category_id))
+        .annotate(shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
+        .order_by("-shared", "-last_reviewed")
+        if (tag_ids or guide.category_id)
+        else others.none()
+    )
+    related = list(ranked[:limit])
+    if len(related) < limit:
+        related += list(others.exclude(pk__in=[g.pk for g in related])[: limit - len(related)])
+    return related
+
+
+def _product_ids(raw_blocks: list) -> list[int]:
+    ids: list[int] = []
+    for block in raw_blocks:
+        value = block.get("value") or {}
+        if block["type"] == "product_pick" and value.get("product"):
+            ids.append(value["product"])
+        elif block["type"] == "comparison_table":
+            for item in value.get("products", []):
+                product_id = item.get("value") if isinstance(item, dict) else item
+                if product_id:
+                    ids.append(product_id)
+    return ids
+
+
+def article_products(*, page: Page) -> dict[int, Product]:
+    """Every product a guide or post shows, with image and renditions, in two queries."""
+    ids = _product_ids(page.specific.body.raw_data)
+    if not ids:
+        return {}
+    return {product.pk: product for product in _with_images(Product.objects.filter(pk__in=ids), "image")}
+
+
+def guides_featuring(*, product: Product, limit: int = 6) -> list[BuyingGuidePage]:
+    """Live guides whose published content references the product (Wagtail's reference index)."""
+    references = (
+        ReferenceIndex.get_references_to(product)
+        .filter(base_content_type__model="page")
+        .values_list("object_id", flat=True)
+    )
+    page_ids = {int(object_id) for object_id in references if str(object_id).isdigit()}
+    return list(guides_live().filter(pk__in=page_ids)[:limit])
+
+
+def product_get(*, slug: str) -> Product | None:
+    return _with_images(Product.objects.filter(slug=slug), "image").prefetch_related("tags").first()
+
+
+def products_all() -> QuerySet[Product]:
+    return _with_images(Product.objects.all(), "image")

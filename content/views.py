@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from . import search, selectors
+from .seo import product_json_ld, share_image_url
+
+logger = logging.getLogger(__name__)
+
+
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    product = selectors.product_get(slug=slug)
+    if product is None:
+        raise Http404(_("No product with that address."))
+    return render(
+        request,
+        "content/product.html",
+        {
+            "product": product,
+            "guides": selectors.guides_featuring(product=product),
+            "product_json_ld": product_json_ld(product, request),
+            "social_image": share_image_url(product.image, request),
+        },
+    )
+
+
+def search_view(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("q", "")
+    query = search.clean_query(raw)
+    kind_key = request.GET.get("kind", "")
+    kinds = search.search_kinds()
+    if kind_key not in {kind.key for kind in kinds}:
+        kind_key = ""
+    context = {
+        "query": query,
+        "query_was_cut": len(" ".join(raw.split())) > search.MAX_QUERY_LENGTH,
+        "kinds": kinds,
+        "active_kind": kind_key,
+        "grouped": [],
+        "page_obj": None,
+        "hits": [],
+        "error": False,
+    }
+    if query:
+        try:
+            if kind_key:
+                kind, results = search.search_kind(query=query, key=kind_key)
+                page_obj = Paginator(results, 20).get_page(request.GET.get("page"))
+                context.update(
+                    page_obj=page_obj,
+                    hits=search.hits_for(kind, list(page_obj.object_list), query),
+                    query_prefix=urlencode({"q": query, "kind": kind_key}),
+                )
+            else:
+                context["grouped"] = search.search_grouped(query=query)
+        except DatabaseError:
+            # A backend error (an odd query the full-text engine rejects, a lost
+            # connection) is the search's failure, not the member's: say so plainly.
+            logger.exception("search failed for %r", query)
+            context["error"] = True
+    status = 503 if context["error"] else 200
+    return render(request, "content/search.html", context, status=status)
