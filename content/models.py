@@ -237,7 +237,7 @@ class ArticleMixin(models.Model):
 
     @cached_property
     def word_count(self) -> int:
-        text = " ".join(_walk_strings(self.body.raw_data)) + " " + self.intro
+        text = " ".join(_walk_strings(list(self.body.raw_data))) + " " + self.intro
         return len(re.findall(r"\w+", strip_tags(text)))
 
     @property

@@ -33,10 +33,12 @@ GROUP_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
 }
 
-# Page permissions on the tree root. Editors write drafts; publishing goes through
-# moderators and staff (and, for guides, the review workflow).
+# Page permissions on the tree root. Editors publish blog posts themselves; a buying guide
+# goes live only when a second editor approves it in Guide review (content/wagtail_hooks.py
+# removes the direct Publish action for guides), and Wagtail publishes an approved page
+# with the approver's permissions, so approvers need publish_page.
 GROUP_PAGE_PERMISSIONS = {
-    EDITORS: ["add_page", "change_page", "lock_page", "unlock_page"],
+    EDITORS: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
     MODERATORS: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
     STAFF: ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],
 }

@@ -73,7 +73,7 @@ def test_groups_exist_with_their_permissions():
     moderators = Group.objects.get(name="Moderators")
     staff = Group.objects.get(name="Staff")
     assert editors.permissions.filter(codename="access_admin").exists()
-    assert not editors.page_permissions.filter(permission__codename="publish_page").exists()
+    assert editors.page_permissions.filter(permission__codename="publish_page").exists()  # approvers publish
     assert moderators.permissions.filter(codename="moderate_community").exists()
     assert staff.permissions.filter(codename="change_user", content_type__app_label="membership").exists()
     assert staff.page_permissions.filter(permission__codename="publish_page").exists()

@@ -1,0 +1,92 @@
+"""Guide review: editors submit, a second editor approves, and only then is a guide live."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from wagtail.models import Workflow
+
+from content.models import BuyingGuidePage
+from content.workflows import GUIDE_REVIEW, guide_review_assign
+from tests.content.conftest import guide_body, make_product
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def review(site_tree):
+    guide_review_assign(guide_index=site_tree["guides"])
+    author = make_member("editor", groups=["Editors"])
+    reviewer = make_member("editor2", groups=["Editors"])
+    draft = BuyingGuidePage(
+        title="Ski wax explained",
+        slug="ski-wax",
+        intro="Glide and grip.",
+        body=guide_body([make_product(), make_product()]),
+        live=False,
+    )
+    site_tree["guides"].add_child(instance=draft)
+    draft.save_revision(user=author)
+    draft.refresh_from_db()
+    workflow = Workflow.objects.get(name=GUIDE_REVIEW)
+    return {"author": author, "reviewer": reviewer, "draft": draft, "workflow": workflow}
+
+
+def test_the_guide_index_carries_guide_review(review, site_tree):
+    assert site_tree["guides"].get_workflow() == review["workflow"]
+    assert review["draft"].get_workflow() == review["workflow"]
+
+
+def test_submitted_guide_is_not_live_until_a_second_editor_approves(review, client):
+    draft, author, reviewer = review["draft"], review["author"], review["reviewer"]
+    review["workflow"].start(draft, author)
+    draft.refresh_from_db()
+    assert not draft.live
+    assert client.get("/guides/ski-wax/").status_code == 404
+
+    task = draft.current_workflow_task
+    # The submitter sees no approve action for their own guide…
+    assert task.get_actions(draft, author) == []
+    assert not task.get_task_states_user_can_moderate(author).exists()
+    # …a second editor does, and approving publishes it.
+    assert "approve" in [name for name, _label, _modal in task.get_actions(draft, reviewer)]
+    draft.current_workflow_state.current_task_state.approve(user=reviewer)
+    draft.refresh_from_db()
+    assert draft.live
+    assert client.get("/guides/ski-wax/").status_code == 200
+
+
+def test_the_submitter_cannot_approve_through_the_admin(review, client):
+    draft, author = review["draft"], review["author"]
+    review["workflow"].start(draft, author)
+    draft.refresh_from_db()
+    task_state = draft.current_workflow_state.current_task_state
+    client.force_login(author)
+    url = reverse(
+        "wagtailadmin_pages:workflow_action",
+        args=[draft.pk, "approve", task_state.pk],
+    )
+    response = client.post(url, {})
+    assert response.status_code in {302, 403}
+    draft.refresh_from_db()
+    assert not draft.live
+
+
+def test_publish_button_is_not_offered_and_direct_publish_is_refused(review, client):
+    draft = review["draft"]
+    moderator = make_member("mod", groups=["Moderators", "Editors"])
+    client.force_login(moderator)
+    edit_url = reverse("wagtailadmin_pages:edit", args=[draft.pk])
+    page = client.get(edit_url)
+    assert page.status_code == 200
+    assert b'name="action-publish"' not in page.content
+    assert b'name="action-submit"' in page.content
+
+    form = page.context["form"]
+    data = {key: value for key, value in form.initial.items() if isinstance(value, str | int)}
+    data.update({"title": draft.title, "slug": draft.slug, "action-publish": "action-publish"})
+    response = client.post(edit_url, data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert not draft.live
