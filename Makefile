@@ -42,7 +42,7 @@ messages: $(BIN)/.installed-dev
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 bench: $(BIN)/.installed-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -69,10 +69,31 @@ class ImportReport:
         return self.created + self.updated + self.unchanged + len(self.rejected)
 
 
+def column_aliases() -> dict[str, str]:
+    """Header → field name, accepting field names and the admin export's headings in every
+    site language, so a file exported from the product list imports back unchanged."""
+    from django.conf import settings
+    from django.utils import translation
+
+    aliases = {name: name for name in CSV_COLUMNS}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for name in CSV_COLUMNS:
+                if name == "tags":
+                    aliases[str(Product._meta.get_field("tags").verbose_name).lower()] = name
+                else:
+                    aliases[str(Product._meta.get_field(name).verbose_name).lower()] = name
+    return aliases
+
+
 def _normalise(row: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """The row as form data, plus problems the form itself would not see."""
     problems = []
-    clean = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+    aliases = column_aliases()
+    clean = {
+        aliases.get((key or "").strip().lower(), (key or "").strip().lower()): (value or "").strip()
+        for key, value in row.items()
+    }
     flag = clean.get("is_sustainable", "").lower()
     if flag in TRUE_WORDS:
         clean["is_sustainable"] = "on"
@@ -147,7 +168,11 @@ def read_product_csv(text: str) -> list[tuple[int, dict[str, str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    header = {(name or "").strip().lower() for name in reader.fieldnames or []}
+    aliases = column_aliases()
+    header = {
+        aliases.get((name or "").strip().lower(), (name or "").strip().lower())
+        for name in reader.fieldnames or []
+    }
     missing = REQUIRED_COLUMNS - header
     if missing:
         raise ValidationError(

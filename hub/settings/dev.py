@@ -1,8 +1,10 @@
 """Local development: the default when no DJANGO_SETTINGS_MODULE is given."""
 
 from .base import *  # noqa: F403
+from .base import env_bool
 
-DEBUG = True
+# DEBUG=0 turns it off, e.g. for bench/ runs that should measure what production does.
+DEBUG = env_bool("DEBUG", True)
 # Origins the daphne dev server is reached from; WebSocket origin checks use ALLOWED_HOSTS.
 CSRF_TRUSTED_ORIGINS = CSRF_TRUSTED_ORIGINS or [  # noqa: F405
     "http://127.0.0.1:8000",

@@ -61,3 +61,20 @@ def test_semicolon_csv_from_a_spreadsheet(tmp_path):
 def test_missing_columns_fail_clearly(tmp_path):
     with pytest.raises(CommandError, match="no price column"):
         run(tmp_path, "sku,name\nX,Y\n")
+
+
+def test_the_admin_csv_export_imports_back(tmp_path, client):
+    from tests.factories import make_member
+
+    run(tmp_path, CSV)
+    admin = make_member("staff", groups=["Staff"])
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    response = client.get("/admin/snippets/content/product/?export=csv")
+    exported = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert exported.startswith("SKU,Name,Slug")
+    Product.objects.all().delete()
+    output = run(tmp_path, exported)
+    assert "2 created" in output and "0 rejected" in output
+    assert Product.objects.get(sku="PK-1").is_sustainable
