@@ -34,6 +34,8 @@ FALSE_WORDS = {"", "0", "false", "no", "n", "ei"}
 
 
 class ProductImportForm(forms.ModelForm):
+    store_url = forms.URLField(required=False, assume_scheme="https", max_length=200)
+
     class Meta:
         model = Product
         fields = [
