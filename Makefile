@@ -30,7 +30,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DJANGO_SETTINGS_MODULE=hub.settings.test $(BIN)/pytest -m "not browser"
+	DJANGO_SETTINGS_MODULE=hub.settings.test $(BIN)/pytest
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .

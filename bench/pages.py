@@ -94,7 +94,9 @@ def load(port: int, path: str, seconds: float, concurrency: int) -> dict[str, fl
     latencies.sort()
 
     def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+        return (
+            latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+        )
 
     return {
         "requests": len(latencies),
@@ -108,7 +110,9 @@ def load(port: int, path: str, seconds: float, concurrency: int) -> dict[str, fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
@@ -152,7 +156,10 @@ def main() -> None:
             result = load(port, path, args.seconds, args.concurrency)
             rows.append((label, path, result))
         floor = rows[0][2]
-        print(f"\nPages, daphne 1 process, DEBUG off, SQLite, {args.concurrency} keep-alive clients, {args.seconds:.0f} s each\n")
+        print(
+            f"\nPages, daphne 1 process, DEBUG off, SQLite, "
+            f"{args.concurrency} keep-alive clients, {args.seconds:.0f} s each\n"
+        )
         print("| page | path | req/s | p50 ms | p95 ms | p99 ms | p95 vs minimal | errors |")
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for label, path, r in rows:

@@ -246,15 +246,27 @@ class ArticleMixin(models.Model):
         return max(1, math.ceil(self.word_count / WORDS_PER_MINUTE))
 
     def table_of_contents(self) -> list[dict[str, str]]:
-        return [
-            {
-                "anchor": heading_anchor(block["value"]),
-                "text": block["value"].get("text", ""),
-                "level": block["value"].get("level", "h2"),
-            }
-            for block in self.body.raw_data
-            if block["type"] == "heading"
-        ]
+        """Headings, and titled FAQ blocks, in reading order."""
+        entries = []
+        for block in self.body.raw_data:
+            value = block.get("value") or {}
+            if block["type"] == "heading":
+                entries.append(
+                    {
+                        "anchor": heading_anchor(value),
+                        "text": value.get("text", ""),
+                        "level": value.get("level", "h2"),
+                    }
+                )
+            elif block["type"] == "faq" and value.get("title"):
+                entries.append(
+                    {
+                        "anchor": heading_anchor({"text": value["title"]}),
+                        "text": value["title"],
+                        "level": "h2",
+                    }
+                )
+        return entries
 
     def faq_items(self) -> list[dict[str, str]]:
         items = []

@@ -27,6 +27,10 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "guides": selectors.guides_featuring(product=product),
             "product_json_ld": product_json_ld(product, request),
             "social_image": share_image_url(product.image, request),
+            "breadcrumbs": [
+                {"title": _("Home"), "url": "/"},
+                {"title": product.name, "url": product.get_absolute_url()},
+            ],
         },
     )
 

@@ -7,5 +7,5 @@ register = template.Library()
 
 @register.simple_tag
 def heading_anchor(value) -> str:
-    """The same anchor the table of contents links to."""
-    return _heading_anchor({"anchor": value.get("anchor"), "text": value.get("text")})
+    """The same anchor the table of contents links to (headings and titled FAQ blocks)."""
+    return _heading_anchor({"anchor": value.get("anchor"), "text": value.get("text") or value.get("title")})

@@ -19,3 +19,7 @@ if not DATABASE_URL:  # noqa: F405
     # A file (not :memory:) so threads and the async consumers under test share it; one per
     # process so two test runs on the same checkout never trample each other's database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-kanta-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Close connections after each request/thread: daphne's and asgiref's worker threads would
+# otherwise keep PostgreSQL sessions open and block dropping the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
