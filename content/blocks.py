@@ -19,6 +19,12 @@ RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4", "supersc
 ANSWER_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
+def _preview_products(count: int) -> list:
+    from .models import Product
+
+    return list(Product.objects.exclude(image=None).order_by("pk")[:count])
+
+
 class HeadingBlock(blocks.StructBlock):
     text = blocks.CharBlock(
         label=_("Heading"), max_length=120, help_text=_("Shown in the table of contents too.")
@@ -73,6 +79,16 @@ class ImageBlock(blocks.StructBlock):
         label = _("Image")
         description = _("A photo with an optional caption.")
 
+    def get_preview_value(self):
+        from wagtail.images import get_image_model
+
+        image = get_image_model().objects.order_by("-created_at").first()
+        if image is None:
+            return None
+        return self.to_python(
+            {"image": image.pk, "caption": "Caption under the photo", "alt": "", "width": "text"}
+        )
+
 
 class ProductPickBlock(blocks.StructBlock):
     award = blocks.CharBlock(
@@ -106,6 +122,24 @@ class ProductPickBlock(blocks.StructBlock):
         label = _("Product pick")
         description = _("A recommended product with verdict, pros and cons and a call to action.")
 
+    def get_preview_value(self):
+        # Previews show a real product from the catalogue; with none yet, no preview.
+        product = _preview_products(1)
+        if not product:
+            return None
+        return self.to_python(
+            {
+                "award": "Best overall",
+                "product": product[0].pk,
+                "verdict": "Dependable grip on ice and quiet on dry roads.",
+                "pros": ["Grips on sheet ice", "Long-lasting studs"],
+                "cons": ["Heavier than friction tyres"],
+                "best_for": "Daily winter commuters",
+                "cta_text": "",
+                "cta_url": "",
+            }
+        )
+
 
 class ComparisonRowBlock(blocks.StructBlock):
     label = blocks.CharBlock(label=_("Row label"), max_length=60, help_text=_("e.g. “Weight” or “Studs”."))
@@ -132,6 +166,18 @@ class ComparisonTableBlock(blocks.StructBlock):
         template = "blocks/comparison_table_block.html"
         label = _("Comparison table")
         description = _("Products side by side, with rows you define.")
+
+    def get_preview_value(self):
+        products = _preview_products(3)
+        if len(products) < 2:
+            return None
+        return self.to_python(
+            {
+                "title": "At a glance",
+                "products": [product.pk for product in products],
+                "rows": [{"label": "Best for", "values": ["Commuting", "Trails", "Racing"][: len(products)]}],
+            }
+        )
 
     def clean(self, value):
         value = super().clean(value)
@@ -170,6 +216,19 @@ class FAQBlock(blocks.StructBlock):
         template = "blocks/faq_block.html"
         label = _("FAQ")
         description = _("Questions and answers, also given to search engines as an FAQ.")
+        preview_value = {
+            "title": "Frequently asked questions",
+            "items": [
+                {
+                    "question": "When should I fit studded tyres?",
+                    "answer": "<p>When nights drop below zero.</p>",
+                },
+                {
+                    "question": "Are studs legal on bike paths?",
+                    "answer": "<p>Yes, everywhere in Finland.</p>",
+                },
+            ],
+        }
 
 
 class CalloutBlock(blocks.StructBlock):

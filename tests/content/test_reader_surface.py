@@ -184,3 +184,25 @@ def test_comparison_table_needs_one_value_per_product():
     )
     with pytest.raises(ValidationError):
         block.clean(value)
+
+
+def test_every_block_has_an_icon_and_a_styled_preview(client, site_tree):
+    from wagtail.blocks import Block
+
+    from content.models import BuyingGuidePage
+    from tests.factories import make_member
+
+    make_product()
+    make_product()
+    editor = make_member("editor", groups=["Editors"])
+    client.force_login(editor)
+    stream = BuyingGuidePage._meta.get_field("body").stream_block
+    for name, child in stream.child_blocks.items():
+        assert child.meta.icon not in {"", "placeholder"}, name
+        assert child.meta.description, name
+        key = next(k for k, v in Block.definition_registry.items() if v is child)
+        response = client.get("/admin/block-preview/", {"id": key})
+        assert response.status_code == 200, name
+        assert b"hub/kanta" in response.content, name
+        if name == "product_pick":
+            assert b"product-pick" in response.content
