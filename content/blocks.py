@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.embeds.blocks import EmbedBlock
@@ -187,7 +188,11 @@ class ComparisonTableBlock(blocks.StructBlock):
                 raise StructBlockValidationError(
                     {
                         "rows": ValidationError(
-                            _("Row %(row)s (“%(label)s”) has %(values)s values for %(columns)s products."),
+                            ngettext(
+                                "Row %(row)s (“%(label)s”) has %(values)s values for %(columns)s product.",
+                                "Row %(row)s (“%(label)s”) has %(values)s values for %(columns)s products.",
+                                columns,
+                            ),
                             params={
                                 "row": index,
                                 "label": row["label"],

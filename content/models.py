@@ -668,5 +668,5 @@ class SecondEditorApprovalTask(AbstractGroupApprovalTask):
 
     def on_action(self, task_state, user, action_name, **kwargs):
         if user is not None and task_state.workflow_state.requested_by_id == user.pk:
-            raise PermissionError("The submitter cannot approve or reject their own page.")
+            raise PermissionError(_("The submitter cannot approve or reject their own page."))
         return super().on_action(task_state, user, action_name, **kwargs)

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from content.uploads import sanitise_image
@@ -12,9 +13,7 @@ class ProfileForm(forms.ModelForm):
     avatar_upload = forms.FileField(
         label=_("New avatar"),
         required=False,
-        help_text=_(
-            "JPEG, PNG, WebP or GIF, at most 5 MB. We crop it to a square and remove photo metadata."
-        ),
+        # The size limit comes from settings; see __init__.
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
@@ -23,6 +22,12 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "bio"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 500})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["avatar_upload"].help_text = _(
+            "JPEG, PNG, WebP or GIF, at most %(limit)s. We crop it to a square and remove photo metadata."
+        ) % {"limit": filesizeformat(settings.KANTA_UPLOAD_MAX_BYTES)}
 
     def clean_display_name(self) -> str:
         return " ".join(self.cleaned_data["display_name"].split())

@@ -45,3 +45,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _close_async_thread_connections():
+    # Consumers under test reach the database from asgiref's single sync thread; closing its
+    # connection after each test lets PostgreSQL drop the test database at the end.
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()

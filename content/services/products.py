@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..models import Product
 
@@ -178,7 +179,11 @@ def read_product_csv(text: str) -> list[tuple[int, dict[str, str]]]:
     missing = REQUIRED_COLUMNS - header
     if missing:
         raise ValidationError(
-            _("The CSV has no %(columns)s column(s). Expected columns: %(expected)s.")
+            ngettext(
+                "The CSV has no %(columns)s column. Expected columns: %(expected)s.",
+                "The CSV has no %(columns)s columns. Expected columns: %(expected)s.",
+                len(missing),
+            )
             % {"columns": ", ".join(sorted(missing)), "expected": ", ".join(CSV_COLUMNS)}
         )
     return [(reader.line_num, row) for row in reader]
