@@ -1,17 +1,54 @@
-"""Content's part of the demo world: the site, its home page and the demo image library."""
+"""Content's part of the demo world: the site and its home page, the demo image library,
+staff authors, the product catalogue, buying guides and the blog.
+
+Idempotent: everything is found by its natural key (title, slug, SKU, name) before it is
+created, so a second ``seed_demo`` adds nothing. The words live in ``demo_catalogue.py``.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
+from django.test.utils import override_settings
+from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.images.models import Image
-from wagtail.models import Collection, Page, Site
+from wagtail.models import Collection, Page, Site, WorkflowState
+from wagtail.search import index
 
 from hub.demo import DemoContext
 
-from .demo_images import landscape
-from .models import HomePage
+from . import demo_catalogue as catalogue
+from .demo_images import landscape, product_shot, staff_portrait
+from .models import (
+    Author,
+    BlogIndexPage,
+    BlogPostPage,
+    BuyingGuidePage,
+    GuideCategory,
+    GuideIndexPage,
+    HomeFeaturedGuide,
+    HomePage,
+    Product,
+)
+from .workflows import guide_review_assign, guide_review_workflow
+
+FEATURED_GUIDES = [
+    "best-studded-winter-bike-tyres",
+    "cross-country-skis-for-beginners",
+    "bike-lights-for-the-polar-night",
+]
+# Who submits the draft guide to Guide review once membership has created the users.
+DRAFT_SUBMITTER = "editor"
 
 DEMO_COLLECTION = "Polku demo"
 
@@ -84,7 +121,258 @@ def site_for(home: HomePage) -> Site:
     return site
 
 
+@contextmanager
+def _quiet_wagtail() -> Iterator[None]:
+    """Wagtail logs a line per page created and published; the seed prints its own summary."""
+    logger = logging.getLogger("wagtail")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _days_ago(days: int) -> datetime:
+    day = timezone.localdate() - timedelta(days=days)
+    return timezone.make_aware(datetime.combine(day, time(9, 0)))
+
+
+def seed_authors(ctx: DemoContext) -> dict[str, Author]:
+    authors = {}
+    created = 0
+    for spec in catalogue.AUTHORS:
+        author = Author.objects.filter(name=spec.name).first()
+        if author is None:
+            photo = demo_image(f"Portrait of {spec.name}", staff_portrait(**spec.look))
+            author = Author.objects.create(name=spec.name, role=spec.role, bio=spec.bio, photo=photo)
+            created += 1
+        authors[spec.name] = author
+    if created:
+        ctx.log(f"{created} authors")
+    return authors
+
+
+def seed_categories(ctx: DemoContext) -> dict[str, GuideCategory]:
+    categories = {}
+    created = 0
+    for order, (slug, name, description) in enumerate(catalogue.CATEGORIES, start=1):
+        category, was_created = GuideCategory.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": description, "sort_order": order * 10}
+        )
+        categories[slug] = category
+        created += was_created
+    if created:
+        ctx.log(f"{created} guide categories")
+    return categories
+
+
+def seed_products(ctx: DemoContext) -> dict[str, Product]:
+    existing = {
+        product.sku: product
+        for product in Product.objects.filter(sku__in=[s.sku for s in catalogue.PRODUCTS])
+    }
+    products = {}
+    created = 0
+    for number, spec in enumerate(catalogue.PRODUCTS, start=1):
+        product = existing.get(spec.sku)
+        if product is None:
+            image = demo_image(
+                spec.name,
+                product_shot(spec.kind, seed=number, palette=spec.palette, variant=spec.variant),
+            )
+            product = Product(
+                sku=spec.sku,
+                slug=spec.slug,
+                name=spec.name,
+                brand=spec.brand,
+                short_description=spec.description,
+                image=image,
+                price=Decimal(spec.price),
+                currency="EUR",
+                store_url=f"https://shop.polku.example/p/{spec.slug}",
+                is_sustainable=bool(spec.sustainable),
+                sustainability_reason=spec.sustainable,
+            )
+            product.full_clean()
+            product.save()
+            product.tags.add(*spec.tags)
+            # Indexed on save, before it had tags: index it again so tag searches find it.
+            index.insert_or_update_object(product)
+            created += 1
+        products[spec.slug] = product
+    if created:
+        ctx.log(f"{created} products")
+    return products
+
+
+def index_page(ctx: DemoContext, home: HomePage, model: type[Page], **fields) -> Page:
+    existing = model.objects.child_of(home).filter(slug=fields["slug"]).first()
+    if existing:
+        return existing
+    page = model(**fields)
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    ctx.log(f"{page.title} (/{page.slug}/)")
+    return page
+
+
+def _with_product_ids(blocks: list[dict], products: dict[str, Product]) -> list[dict]:
+    """The catalogue names products by slug; chooser blocks store their ids."""
+    resolved = copy.deepcopy(blocks)
+    for block in resolved:
+        value = block["value"]
+        if block["type"] == "product_pick":
+            value["product"] = products[value["product"]].pk
+        elif block["type"] == "comparison_table":
+            value["products"] = [products[slug].pk for slug in value["products"]]
+    return resolved
+
+
+def _hero(spec: catalogue.Hero) -> Image:
+    return demo_image(spec.title, landscape(1600, 900, seed=spec.seed, palette=spec.palette))
+
+
+def seed_guides(
+    ctx: DemoContext,
+    guide_index: GuideIndexPage,
+    *,
+    authors: dict[str, Author],
+    categories: dict[str, GuideCategory],
+    products: dict[str, Product],
+) -> dict[str, BuyingGuidePage]:
+    guides = {guide.slug: guide for guide in BuyingGuidePage.objects.child_of(guide_index)}
+    for spec in catalogue.GUIDES:
+        if spec.slug in guides:
+            continue
+        today = timezone.localdate()
+        page = BuyingGuidePage(
+            title=spec.title,
+            slug=spec.slug,
+            intro=spec.intro,
+            search_description=spec.search_description,
+            hero_image=_hero(spec.hero),
+            author=authors[spec.author],
+            category=categories[spec.category],
+            last_reviewed=today - timedelta(days=spec.reviewed_days_ago),
+            body=json.dumps(_with_product_ids(spec.body, products)),
+            live=not spec.draft,
+        )
+        page.tags.add(*spec.tags)
+        if spec.draft:
+            guide_index.add_child(instance=page)
+            page.save_revision()
+            ctx.log(f"guide (draft): {page.title}")
+        else:
+            page.first_published_at = _days_ago(spec.published_days_ago)
+            guide_index.add_child(instance=page)
+            page.save_revision().publish()
+            ctx.log(f"guide: {page.title}")
+        guides[spec.slug] = page
+    return guides
+
+
+def seed_posts(
+    ctx: DemoContext,
+    blog_index: BlogIndexPage,
+    *,
+    authors: dict[str, Author],
+    products: dict[str, Product],
+) -> dict[str, BlogPostPage]:
+    posts = {post.slug: post for post in BlogPostPage.objects.child_of(blog_index)}
+    created = 0
+    for spec in catalogue.POSTS:
+        if spec.slug in posts:
+            continue
+        page = BlogPostPage(
+            title=spec.title,
+            slug=spec.slug,
+            intro=spec.intro,
+            hero_image=_hero(spec.hero),
+            author=authors[spec.author],
+            date=timezone.localdate() - timedelta(days=spec.days_ago),
+            body=json.dumps(_with_product_ids(spec.body, products)),
+            first_published_at=_days_ago(spec.days_ago),
+        )
+        page.tags.add(*spec.tags)
+        blog_index.add_child(instance=page)
+        page.save_revision().publish()
+        posts[spec.slug] = page
+        created += 1
+    if created:
+        ctx.log(f"{created} blog posts")
+    return posts
+
+
+def feature_guides(ctx: DemoContext, home: HomePage, guides: dict[str, BuyingGuidePage]) -> None:
+    home = HomePage.objects.get(pk=home.pk)  # fresh: the tree changed under it
+    if home.featured_guides.exists():
+        return
+    for order, slug in enumerate(FEATURED_GUIDES):
+        home.featured_guides.add(HomeFeaturedGuide(guide=guides[slug], sort_order=order))
+    home.save_revision().publish()
+    ctx.log(f"{len(FEATURED_GUIDES)} featured guides on the home page")
+
+
 def seed(ctx: DemoContext) -> None:
     home = home_page(ctx)
     site_for(home)
     ctx.shared["home"] = home
+    with _quiet_wagtail():
+        authors = seed_authors(ctx)
+        categories = seed_categories(ctx)
+        products = seed_products(ctx)
+        guide_index = index_page(
+            ctx,
+            home,
+            GuideIndexPage,
+            title="Buying guides",
+            slug="guides",
+            intro=(
+                "Honest, tested advice from our workshop and ski shop: what to buy for winter cycling, "
+                "cross-country skiing and trail running, and why."
+            ),
+        )
+        guide_review_assign(guide_index=guide_index)
+        blog_index = index_page(
+            ctx,
+            home,
+            BlogIndexPage,
+            title="Blog",
+            slug="blog",
+            intro="News from the store, stories from the trails and how-tos from our workshop.",
+        )
+        guides = seed_guides(ctx, guide_index, authors=authors, categories=categories, products=products)
+        posts = seed_posts(ctx, blog_index, authors=authors, products=products)
+        feature_guides(ctx, home, guides)
+    ctx.shared.update(
+        authors=authors,
+        products=products,
+        guide_index=guide_index,
+        blog_index=blog_index,
+        guides=guides,
+        posts=posts,
+    )
+
+
+def refresh(ctx: DemoContext) -> None:
+    """Once the editors exist (membership seeds after content), put the draft guide in front of
+    Guide review, as if the editor had pressed "Submit for review". Only ever once per guide."""
+    workflow = guide_review_workflow()
+    submitter = get_user_model().objects.filter(username=DRAFT_SUBMITTER).first()
+    if workflow is None or submitter is None:
+        return
+    for spec in catalogue.GUIDES:
+        if not spec.draft:
+            continue
+        page = BuyingGuidePage.objects.filter(slug=spec.slug, live=False).first()
+        if page is None or WorkflowState.objects.for_instance(page).exists():
+            continue
+        # The reviewers' notification emails would only clutter the console in a seed.
+        with (
+            _quiet_wagtail(),
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+        ):
+            page.save_revision(user=submitter)
+            workflow.start(page, submitter)
+        ctx.log(f"submitted to {workflow.name}: {page.title}")

@@ -790,7 +790,7 @@ def _draw_vest(pen, rng, main, second, accent, variant):
     )
     for side in (-1, 1):
 
-        def x(v):
+        def x(v: float, side: int = side) -> float:
             return 0.5 + side * (v - 0.5)
 
         panel = [
