@@ -53,6 +53,23 @@ DRAFT_SUBMITTER = "editor"
 DEMO_COLLECTION = "Polku demo"
 
 
+def baseline(apps) -> None:
+    """Wagtail's tree and collection roots, the default locale and Guide review."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Locale
+
+    from .workflows import ensure_guide_review
+
+    Locale.objects.get_or_create(language_code="en")
+    if not Page.objects.filter(depth=1).exists():
+        Page.add_root(
+            instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page))
+        )
+    if not Collection.objects.filter(depth=1).exists():
+        Collection.add_root(name="Root")
+    ensure_guide_review(apps)
+
+
 def demo_collection() -> Collection:
     existing = Collection.objects.filter(name=DEMO_COLLECTION).first()
     if existing:

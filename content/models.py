@@ -279,6 +279,27 @@ class ArticleMixin(models.Model):
                     )
         return items
 
+    def _check_comparison_tables(self) -> None:
+        # The block validates in the admin form; this catches bodies saved from code, the
+        # API or an import, where block validation does not run.
+        for block in self.body.raw_data:
+            if block["type"] != "comparison_table":
+                continue
+            value = block.get("value") or {}
+            columns = len(value.get("products", []))
+            for row in value.get("rows", []):
+                row_value = row.get("value", row) if isinstance(row, dict) else {}
+                if len(row_value.get("values", [])) != columns:
+                    raise ValidationError(
+                        {
+                            "body": _(
+                                "Comparison row “%(label)s” needs one value for each of the "
+                                "%(columns)s products."
+                            )
+                            % {"label": row_value.get("label", ""), "columns": columns}
+                        }
+                    )
+
     def seo_context(self, request, *, kind: str) -> dict[str, Any]:
         from .seo import article_json_ld, breadcrumb_json_ld, breadcrumbs, faq_json_ld, share_image_url
 
@@ -294,6 +315,7 @@ class ArticleMixin(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        self._check_comparison_tables()
         seen: set[str] = set()
         for entry in self.table_of_contents():
             if entry["anchor"] in seen:

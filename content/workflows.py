@@ -5,6 +5,27 @@ from __future__ import annotations
 from wagtail.models import Page, Workflow, WorkflowPage
 
 GUIDE_REVIEW = "Guide review"
+GUIDE_REVIEW_TASK = "Second editor approves"
+REVIEWER_GROUPS = ["Editors", "Moderators"]
+
+
+def ensure_guide_review(apps) -> None:
+    """Create the Guide review workflow and its task if missing (migration and demo reset)."""
+    Workflow = apps.get_model("wagtailcore", "Workflow")
+    WorkflowTask = apps.get_model("wagtailcore", "WorkflowTask")
+    Task = apps.get_model("content", "SecondEditorApprovalTask")
+    Group = apps.get_model("auth", "Group")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+
+    task_type, _ = ContentType.objects.get_or_create(app_label="content", model="secondeditorapprovaltask")
+    task = Task.objects.filter(name=GUIDE_REVIEW_TASK).first()
+    if task is None:
+        task = Task.objects.create(name=GUIDE_REVIEW_TASK, content_type=task_type, active=True)
+    # get_or_create: after a demo reset content's baseline runs before membership fills the
+    # groups with permissions (these are also Wagtail's own default group names).
+    task.groups.set([Group.objects.get_or_create(name=name)[0] for name in REVIEWER_GROUPS])
+    workflow, _ = Workflow.objects.get_or_create(name=GUIDE_REVIEW, defaults={"active": True})
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
 
 
 def guide_review_workflow() -> Workflow | None:

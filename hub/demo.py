@@ -3,6 +3,8 @@
     def seed(ctx: DemoContext) -> None: ...            # idempotent: get-or-create only
     def logins() -> list[DemoLogin]: ...              # optional: printed by `make run`
     def refresh(ctx: DemoContext) -> None: ...        # optional: run on every `make run`
+    def baseline(apps) -> None: ...                    # optional: restore rows that migrations
+                                                       # made, after `seed_demo --reset` flushes
 
 and ``seed_demo`` calls them in INSTALLED_APPS order (content, membership, community), so
 each app may rely on what the apps below it created.

@@ -58,6 +58,10 @@ PEOPLE = [
 ]
 
 
+def baseline(apps) -> None:
+    groups.ensure_groups(apps)
+
+
 def logins() -> list[DemoLogin]:
     return [DemoLogin(username=username, role=role) for username, _n, role, _g, _b, _a in PEOPLE]
 

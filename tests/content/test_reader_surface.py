@@ -206,3 +206,22 @@ def test_every_block_has_an_icon_and_a_styled_preview(client, site_tree):
         assert b"hub/kanta" in response.content, name
         if name == "product_pick":
             assert b"product-pick" in response.content
+
+
+def test_comparison_rows_are_checked_when_saved_from_code(make_guide):
+    guide = make_guide()
+    products = [make_product(), make_product()]
+    guide.body = json.dumps(
+        [
+            {
+                "type": "comparison_table",
+                "value": {
+                    "title": "",
+                    "products": [p.pk for p in products],
+                    "rows": [{"label": "Weight", "values": ["1 kg"]}],
+                },
+            }
+        ]
+    )
+    with pytest.raises(ValidationError, match="Weight"):
+        guide.full_clean()

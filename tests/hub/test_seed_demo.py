@@ -6,6 +6,7 @@ of images; CI seeds it once on a fresh database instead, see .ci/run)."""
 from __future__ import annotations
 
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -21,8 +22,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def only_membership(monkeypatch):
+    import content.demo
+
+    # Content contributes only its baseline (Wagtail roots, Guide review), not its seeding.
+    content_baseline = SimpleNamespace(baseline=content.demo.baseline)
     monkeypatch.setattr(
-        "hub.management.commands.seed_demo.demo_modules", lambda: iter([("membership", membership.demo)])
+        "hub.management.commands.seed_demo.demo_modules",
+        lambda: iter([("content", content_baseline), ("membership", membership.demo)]),
     )
 
 
@@ -72,3 +78,24 @@ def test_demo_logins_are_printed():
     for username in ["admin", "editor", "moderator", "aino"]:
         assert f"{username} " in text
     assert "polku-demo" in text
+
+
+def test_reset_keeps_the_guide_review_workflow(monkeypatch):
+    import content.demo
+    from content.workflows import GUIDE_REVIEW
+
+    # Only the baselines: content's and membership's, the way a reset runs them.
+    monkeypatch.setattr(
+        "hub.management.commands.seed_demo.demo_modules",
+        lambda: iter([("content", content.demo), ("membership", membership.demo)]),
+    )
+    from wagtail.models import Workflow
+
+    from hub.management.commands.seed_demo import restore_baseline
+
+    call_command("flush", interactive=False, verbosity=0)
+    restore_baseline()
+    workflow = Workflow.objects.get(name=GUIDE_REVIEW)
+    task = workflow.tasks.get().specific
+    assert set(task.groups.values_list("name", flat=True)) == {"Editors", "Moderators"}
+    assert Group.objects.get(name="Editors").permissions.filter(codename="access_admin").exists()

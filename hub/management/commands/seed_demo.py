@@ -48,21 +48,13 @@ class Command(BaseCommand):
 
 
 def restore_baseline() -> None:
-    """Put back what migrations created and `flush` removed: Wagtail's tree and collection
-    roots, the default locale, and our groups."""
+    """Put back what migrations created and a flush removed. Each app's demo module restores
+    its own part in a ``baseline()`` function; hub knows none of them by name."""
     from django.apps import apps
     from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Collection, Locale, Page
-
-    from membership.groups import ensure_groups
 
     # A flush recreates content types under new ids; the cached ones would be stale.
     ContentType.objects.clear_cache()
-    Locale.objects.get_or_create(language_code="en")
-    if not Page.objects.filter(depth=1).exists():
-        Page.add_root(
-            instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page))
-        )
-    if not Collection.objects.filter(depth=1).exists():
-        Collection.add_root(name="Root")
-    ensure_groups(apps)
+    for _label, module in demo_modules():
+        if hasattr(module, "baseline"):
+            module.baseline(apps)
