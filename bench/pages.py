@@ -33,9 +33,9 @@ def free_port() -> int:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"manage.py {args[0]} failed:\n{result.stderr[-4000:]}")
     return result.stdout
 
 

@@ -10,7 +10,11 @@ class ContentConfig(AppConfig):
         from wagtail.signals import page_published, page_unpublished
 
         from .navigation import navigation_clear
+        from .selectors import content_version_bump
 
-        # Navigation lists live top-level pages; a publish or unpublish changes that.
+        # Navigation lists live top-level pages, and cached related-guide rankings depend on
+        # what is live: a publish or unpublish invalidates both.
         page_published.connect(navigation_clear, dispatch_uid="content.navigation.published")
         page_unpublished.connect(navigation_clear, dispatch_uid="content.navigation.unpublished")
+        page_published.connect(content_version_bump, dispatch_uid="content.version.published")
+        page_unpublished.connect(content_version_bump, dispatch_uid="content.version.unpublished")

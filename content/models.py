@@ -157,6 +157,20 @@ class Product(index.Indexed, models.Model):
 
     objects = ProductQuerySet.as_manager()
 
+    # The catalogue's exchange format: admin CSV export and `import_products` share it.
+    CSV_FIELDS = [
+        "sku",
+        "name",
+        "slug",
+        "brand",
+        "short_description",
+        "price",
+        "currency",
+        "store_url",
+        "is_sustainable",
+        "sustainability_reason",
+    ]
+
     search_fields = [
         index.SearchField("name", boost=3),
         index.AutocompleteField("name"),
@@ -202,6 +216,25 @@ def _walk_strings(value: Any) -> Iterator[str]:
 
 def heading_anchor(value: dict) -> str:
     return value.get("anchor") or slugify(value.get("text", "")) or "section"
+
+
+# What guides and posts expose to search and to the headless API alike.
+ARTICLE_SEARCH_FIELDS = [
+    index.SearchField("intro", boost=2),
+    index.SearchField("body"),
+    index.RelatedFields("tags", [index.SearchField("name")]),
+]
+ARTICLE_API_FIELDS = [
+    APIField("intro"),
+    APIField("hero_image"),
+    APIField(
+        "hero_image_url", serializer=ImageRenditionField("fill-1600x900|format-webp", source="hero_image")
+    ),
+    APIField("author"),
+    APIField("reading_time"),
+    APIField("tags"),
+    APIField("body"),
+]
 
 
 class ArticleMixin(models.Model):
@@ -303,14 +336,15 @@ class ArticleMixin(models.Model):
     def seo_context(self, request, *, kind: str) -> dict[str, Any]:
         from .seo import article_json_ld, breadcrumb_json_ld, breadcrumbs, faq_json_ld, share_image_url
 
-        structured = [article_json_ld(self, request, kind=kind), breadcrumb_json_ld(self, request)]
+        crumbs = breadcrumbs(self)
+        structured = [article_json_ld(self, request, kind=kind), breadcrumb_json_ld(crumbs, request)]
         faq = faq_json_ld(self.faq_items())
         if faq:
             structured.append(faq)
         return {
             "json_ld": structured,
             "social_image": share_image_url(self.hero_image, request),
-            "breadcrumbs": breadcrumbs(self),
+            "breadcrumbs": crumbs,
         }
 
     def clean(self) -> None:
@@ -511,25 +545,8 @@ class BuyingGuidePage(ArticleMixin, Page):
         ),
         FieldPanel("body"),
     ]
-    search_fields = Page.search_fields + [
-        index.SearchField("intro", boost=2),
-        index.SearchField("body"),
-        index.FilterField("category"),
-        index.RelatedFields("tags", [index.SearchField("name")]),
-    ]
-    api_fields = [
-        APIField("intro"),
-        APIField("hero_image"),
-        APIField(
-            "hero_image_url", serializer=ImageRenditionField("fill-1600x900|format-webp", source="hero_image")
-        ),
-        APIField("author"),
-        APIField("last_reviewed"),
-        APIField("reading_time"),
-        APIField("category"),
-        APIField("tags"),
-        APIField("body"),
-    ]
+    search_fields = [*Page.search_fields, *ARTICLE_SEARCH_FIELDS, index.FilterField("category")]
+    api_fields = [*ARTICLE_API_FIELDS, APIField("last_reviewed"), APIField("category")]
 
     parent_page_types = ["content.GuideIndexPage"]
     subpage_types: list[str] = []
@@ -621,24 +638,8 @@ class BlogPostPage(ArticleMixin, Page):
         ),
         FieldPanel("body"),
     ]
-    search_fields = Page.search_fields + [
-        index.SearchField("intro", boost=2),
-        index.SearchField("body"),
-        index.FilterField("date"),
-        index.RelatedFields("tags", [index.SearchField("name")]),
-    ]
-    api_fields = [
-        APIField("intro"),
-        APIField("date"),
-        APIField("hero_image"),
-        APIField(
-            "hero_image_url", serializer=ImageRenditionField("fill-1600x900|format-webp", source="hero_image")
-        ),
-        APIField("author"),
-        APIField("reading_time"),
-        APIField("tags"),
-        APIField("body"),
-    ]
+    search_fields = [*Page.search_fields, *ARTICLE_SEARCH_FIELDS, index.FilterField("date")]
+    api_fields = [*ARTICLE_API_FIELDS, APIField("date")]
 
     parent_page_types = ["content.BlogIndexPage"]
     subpage_types: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
@@ -63,21 +64,54 @@ def posts_for_index(*, index: BlogIndexPage, tag: str = "") -> QuerySet[BlogPost
     return posts
 
 
-def related_guides(*, guide: BuyingGuidePage, limit: int = 3) -> list[BuyingGuidePage]:
-    """Guides sharing the most tags (same category first); the newest guides fill any gap."""
-    others = guides_live().exclude(pk=guide.pk)
+RELATED_CACHE_SECONDS = 600
+
+
+def content_version() -> int:
+    """A number that changes whenever published content changes; part of cache keys."""
+    return cache.get_or_set("content:version", 1, None)
+
+
+def content_version_bump(**kwargs: object) -> None:
+    try:
+        cache.incr("content:version")
+    except ValueError:
+        cache.set("content:version", 2, None)
+
+
+def _related_guide_ids(guide: BuyingGuidePage, limit: int) -> list[int]:
+    """Ids of the guides sharing the most tags (same category first), newest filling gaps.
+
+    Ranking reads the tag table only; the ids are cached until content is next published,
+    because this ranking is the most expensive part of a guide page."""
+    key = f"content:related:{guide.pk}:{content_version()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    others = BuyingGuidePage.objects.live().public().exclude(pk=guide.pk)
     tag_ids = list(guide.tags.values_list("pk", flat=True))
-    ranked = (
-        others.filter(Q(tags__in=tag_ids) | Q(category_id=guide.category_id))
-        .annotate(shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
-        .order_by("-shared", "-last_reviewed")
-        if (tag_ids or guide.category_id)
-        else others.none()
-    )
-    related = list(ranked[:limit])
-    if len(related) < limit:
-        related += list(others.exclude(pk__in=[g.pk for g in related])[: limit - len(related)])
-    return related
+    ranked: list[int] = []
+    if tag_ids or guide.category_id:
+        ranked = list(
+            others.filter(Q(tags__in=tag_ids) | Q(category_id=guide.category_id))
+            .annotate(shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
+            .order_by("-shared", "-last_reviewed")
+            .values_list("pk", flat=True)[:limit]
+        )
+    if len(ranked) < limit:
+        ranked += list(
+            others.exclude(pk__in=ranked)
+            .order_by("-last_reviewed")
+            .values_list("pk", flat=True)[: limit - len(ranked)]
+        )
+    cache.set(key, ranked, RELATED_CACHE_SECONDS)
+    return ranked
+
+
+def related_guides(*, guide: BuyingGuidePage, limit: int = 3) -> list[BuyingGuidePage]:
+    ids = _related_guide_ids(guide, limit)
+    by_id = {page.pk: page for page in guides_live().filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _product_ids(raw_blocks: list) -> list[int]:

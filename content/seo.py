@@ -24,11 +24,12 @@ def share_image_url(image, request: HttpRequest | None) -> str:
 
 
 def breadcrumbs(page: Page) -> list[Page]:
-    """The page's ancestors below the tree root, home first, the page itself last."""
-    return [*page.get_ancestors().filter(depth__gt=1).specific(), page]
+    """The page's ancestors below the tree root, home first, the page itself last.
+    Base pages, not specific ones: a title and a URL are all a crumb needs."""
+    return [*page.get_ancestors().filter(depth__gt=1), page]
 
 
-def breadcrumb_json_ld(page: Page, request: HttpRequest) -> dict[str, Any]:
+def breadcrumb_json_ld(crumbs: list[Page], request: HttpRequest) -> dict[str, Any]:
     return {
         "@context": "https://schema.org",
         "@type": "BreadcrumbList",
@@ -39,7 +40,7 @@ def breadcrumb_json_ld(page: Page, request: HttpRequest) -> dict[str, Any]:
                 "name": crumb.title,
                 "item": crumb.get_full_url(request),
             }
-            for position, crumb in enumerate(breadcrumbs(page), start=1)
+            for position, crumb in enumerate(crumbs, start=1)
         ],
     }
 

@@ -32,18 +32,7 @@ class ProductViewSet(SnippetViewSet):
     icon = "tag"
     menu_label = _("Products")
     list_display = ["name", "sku", "brand", "price", "currency", "is_sustainable", "updated_at"]
-    list_export = [
-        "sku",
-        "name",
-        "slug",
-        "brand",
-        "short_description",
-        "price",
-        "currency",
-        "store_url",
-        "is_sustainable",
-        "sustainability_reason",
-    ]
+    list_export = Product.CSV_FIELDS
     export_filename = "products"
     filterset_class = ProductFilterSet
     search_fields = ["name", "brand", "sku", "short_description"]

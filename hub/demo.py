@@ -15,11 +15,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from importlib import import_module
 from types import ModuleType
 from typing import Any
 
-from django.apps import apps
+from hub.apps_modules import app_submodules
 
 DEMO_PASSWORD = "polku-demo"  # noqa: S105  (a published demo password, printed on purpose)
 
@@ -40,14 +39,7 @@ class DemoContext:
 
 
 def demo_modules() -> Iterator[tuple[str, ModuleType]]:
-    for config in apps.get_app_configs():
-        try:
-            module = import_module(f"{config.name}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.demo":
-                raise
-            continue
-        yield config.label, module
+    return app_submodules("demo")
 
 
 def demo_logins() -> list[DemoLogin]:

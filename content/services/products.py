@@ -16,19 +16,7 @@ from django.utils.translation import ngettext
 
 from ..models import Product
 
-CSV_COLUMNS = [
-    "sku",
-    "name",
-    "slug",
-    "brand",
-    "short_description",
-    "price",
-    "currency",
-    "store_url",
-    "tags",
-    "is_sustainable",
-    "sustainability_reason",
-]
+CSV_COLUMNS = [*Product.CSV_FIELDS, "tags"]
 REQUIRED_COLUMNS = {"sku", "name", "price"}
 TRUE_WORDS = {"1", "true", "yes", "y", "kyllä", "x"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "ei"}
@@ -39,18 +27,7 @@ class ProductImportForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = [
-            "sku",
-            "name",
-            "slug",
-            "brand",
-            "short_description",
-            "price",
-            "currency",
-            "store_url",
-            "is_sustainable",
-            "sustainability_reason",
-        ]
+        fields = Product.CSV_FIELDS
 
 
 @dataclass(frozen=True)

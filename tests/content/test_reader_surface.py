@@ -225,3 +225,18 @@ def test_comparison_rows_are_checked_when_saved_from_code(make_guide):
     )
     with pytest.raises(ValidationError, match="Weight"):
         guide.full_clean()
+
+
+def test_related_guides_rank_by_shared_tags_and_refresh_on_publish(client, make_guide):
+    first = make_guide("Studded tyres")
+    first.tags.add("winter", "cycling")
+    first.save_revision().publish()
+    other = make_guide("Summer gravel")
+    assert [g.pk for g in client.get(first.url).context["related_guides"]] == [other.pk]
+
+    close = make_guide("Winter commuting")
+    close.tags.add("winter", "cycling")
+    close.save_revision().publish()
+    # Publishing bumps the content version, so the cached ranking is not served stale.
+    related = [g.pk for g in client.get(first.url).context["related_guides"]]
+    assert related[0] == close.pk
