@@ -103,7 +103,11 @@ class ProductPickBlock(blocks.StructBlock):
         label=_("Verdict"), max_length=600, help_text=_("Two or three sentences: why this product, honestly.")
     )
     pros = blocks.ListBlock(blocks.CharBlock(max_length=120), label=_("Pros"), min_num=1, max_num=6)
-    cons = blocks.ListBlock(blocks.CharBlock(max_length=120), label=_("Cons"), min_num=0, max_num=6)
+    # default=[]: otherwise the editor starts with one empty, required item and cannot save a
+    # pick that honestly has no cons.
+    cons = blocks.ListBlock(
+        blocks.CharBlock(max_length=120), label=_("Cons"), min_num=0, max_num=6, default=[]
+    )
     best_for = blocks.CharBlock(
         label=_("Best for"), max_length=120, help_text=_("Who should buy it, e.g. “daily winter commuters”.")
     )

@@ -106,3 +106,14 @@ def refuse_direct_guide_publish_on_create(request, parent_page, page_class):
     ):
         return _refuse_publish(request)
     return None
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_publish_of_guides(request, action_type, objects, action_class_instance):
+    # "Publish selected pages" would otherwise put a guide live without Guide review.
+    if action_type == "publish" and any(isinstance(obj.specific, BuyingGuidePage) for obj in objects):
+        messages.error(
+            request, _("Guides go live through Guide review, one by one: they cannot be bulk published.")
+        )
+        return redirect(request.GET.get("next") or "wagtailadmin_explore_root")
+    return None

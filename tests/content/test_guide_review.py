@@ -90,3 +90,15 @@ def test_publish_button_is_not_offered_and_direct_publish_is_refused(review, cli
     assert response.status_code == 302
     draft.refresh_from_db()
     assert not draft.live
+
+
+def test_bulk_publish_cannot_skip_guide_review(review, client):
+    draft, author = review["draft"], review["author"]
+    review["workflow"].start(draft, author)
+    client.force_login(author)
+    url = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "publish"])
+    response = client.post(f"{url}?id={draft.pk}&next=/admin/", {})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert not draft.live
+    assert draft.current_workflow_state is not None  # still awaiting review
