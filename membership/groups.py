@@ -16,6 +16,13 @@ GROUP_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "wagtailadmin": ["access_admin"],
         "wagtailimages": ["add_image", "change_image", "choose_image"],
         "wagtaildocs": ["add_document", "change_document", "choose_document"],
+        # The catalogue and the people and categories guides refer to.
+        "content": [
+            f"{verb}_{model}"
+            for model in ("product", "author", "guidecategory")
+            for verb in ("add", "change", "delete", "view")
+        ],
+        "taggit": ["add_tag", "change_tag", "view_tag"],
     },
     MODERATORS: {
         "wagtailadmin": ["access_admin"],
@@ -28,6 +35,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "wagtailredirects": ["*"],
         "wagtailcore": ["add_locale", "change_locale", "view_locale"],
         "membership": ["*"],
+        "content": ["*"],
         "auth": ["add_group", "change_group", "view_group"],
         "taggit": ["*"],
     },

@@ -78,3 +78,16 @@ def test_the_admin_csv_export_imports_back(tmp_path, client):
     output = run(tmp_path, exported)
     assert "2 created" in output and "0 rejected" in output
     assert Product.objects.get(sku="PK-1").is_sustainable
+
+
+def test_editors_manage_the_catalogue_in_the_admin(client, tmp_path):
+    from tests.factories import make_member
+
+    run(tmp_path, CSV)
+    editor = make_member("editor", groups=["Editors"])
+    client.force_login(editor)
+    assert client.get("/admin/snippets/content/product/").status_code == 200
+    assert client.get("/admin/snippets/content/product/?export=csv").status_code == 200
+    tyre = Product.objects.get(sku="PK-1")
+    assert client.get(f"/admin/snippets/content/product/edit/{tyre.pk}/").status_code == 200
+    assert client.get("/admin/snippets/content/author/add/").status_code == 200
