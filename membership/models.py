@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -106,3 +108,188 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+# --- Loyalty: tiers, earning rules and the points ledger ------------------------------------
+
+
+class Tier(models.Model):
+    """A level members reach by status points earned in a rolling 12 months."""
+
+    name = models.CharField(
+        _("name"), max_length=40, help_text=_("e.g. “Gold”. Members see it on their profile.")
+    )
+    slug = models.SlugField(_("slug"), unique=True)
+    threshold = models.PositiveIntegerField(
+        _("status points needed"),
+        unique=True,
+        help_text=_("Status points earned in 12 months to reach this tier."),
+    )
+    multiplier = models.DecimalField(
+        _("point multiplier"),
+        max_digits=4,
+        decimal_places=2,
+        default=1,
+        help_text=_("Earning is multiplied by this, e.g. 1.25 gives a quarter more points."),
+    )
+    benefits = models.TextField(
+        _("benefits"), blank=True, help_text=_("What members of this tier get, in a few lines.")
+    )
+    early_access = models.BooleanField(
+        _("early access to content"),
+        default=False,
+        help_text=_("Can read guides and posts restricted to this tier."),
+    )
+    vip_events = models.BooleanField(
+        _("VIP events"), default=False, help_text=_("Can join events restricted to VIPs.")
+    )
+
+    class Meta:
+        ordering = ["threshold"]
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EarningRule(models.Model):
+    """How many points an activity earns. Data, so staff can tune it without a deploy; the
+    activity's code refers to a rule by its key."""
+
+    key = models.SlugField(
+        _("key"),
+        max_length=40,
+        unique=True,
+        help_text=_("Used by the code that awards the points; do not change."),
+    )
+    name = models.CharField(
+        _("name"), max_length=80, help_text=_("Shown to members in their points history.")
+    )
+    points = models.DecimalField(
+        _("points"),
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text=_("Points per award, or per whole currency unit (0.5 gives half a point per euro)."),
+    )
+    per_currency_unit = models.BooleanField(
+        _("per currency unit"),
+        default=False,
+        help_text=_("Multiply the points by the whole currency units paid (purchases)."),
+    )
+    pending_days = models.PositiveSmallIntegerField(
+        _("days pending"),
+        default=0,
+        help_text=_("Points wait this many days before they can be spent, e.g. the store's return window."),
+    )
+    daily_cap = models.PositiveIntegerField(
+        _("daily cap"),
+        null=True,
+        blank=True,
+        help_text=_("At most this many points per member per day from this rule. Empty for no cap."),
+    )
+    active = models.BooleanField(_("active"), default=True, help_text=_("Inactive rules award nothing."))
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("earning rule")
+        verbose_name_plural = _("earning rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointEntry(models.Model):
+    """One row of the ledger. Rows are only ever added; a pending row may become approved,
+    reversed or expired, and a mistake in an approved row is corrected by a reversal row.
+    Written only by ``membership.services.points``."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REVERSED = "reversed", _("reversed")
+        EXPIRED = "expired", _("expired")
+
+    class Kind(models.TextChoices):
+        EARN = "earn", _("earned")
+        REDEEM = "redeem", _("redeemed")
+        REVERSAL = "reversal", _("reversal")
+        EXPIRY = "expiry", _("expired")
+        ADJUSTMENT = "adjustment", _("adjustment")
+
+    member = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="point_entries", verbose_name=_("member")
+    )
+    amount = models.IntegerField(_("points"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    rule = models.ForeignKey(
+        EarningRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("rule")
+    )
+    source_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source_id = models.CharField(_("source id"), max_length=64, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, db_index=True)
+    available_at = models.DateTimeField(_("available from"))
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # Set by the service from its clock (not auto_now_add), so jobs and tests that pass
+    # `now` write consistent rows.
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    reverses = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        verbose_name=_("reverses"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("point entry")
+        verbose_name_plural = _("point entries")
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="point_entry_amount_not_zero"),
+        ]
+        indexes = [
+            models.Index(fields=["member", "state", "created_at"], name="point_entry_member_state"),
+            models.Index(fields=["state", "available_at"], name="point_entry_due"),
+            models.Index(fields=["source_type", "source_id"], name="point_entry_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} {self.member} ({self.state})"
+
+
+class MemberStanding(models.Model):
+    """Balances cached from the ledger, one row per member. ``points_rebuild`` recomputes
+    them from the ledger at any time; nothing else is trusted."""
+
+    member = models.OneToOneField(User, on_delete=models.CASCADE, related_name="standing", primary_key=True)
+    status_points = models.IntegerField(_("status points"), default=0)
+    spendable_points = models.IntegerField(_("spendable points"), default=0)
+    pending_points = models.IntegerField(_("pending points"), default=0)
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    tier_reached_at = models.DateTimeField(null=True, blank=True)
+    last_earned_at = models.DateTimeField(null=True, blank=True)
+    expiry_warned_for = models.DateTimeField(
+        null=True, blank=True, help_text="The last_earned_at the expiry warning was sent for (sent once)."
+    )
+
+    class Meta:
+        verbose_name = _("member standing")
+        verbose_name_plural = _("member standings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(spendable_points__gte=0), name="standing_spendable_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.status_points} status, {self.spendable_points} spendable"

@@ -1,0 +1,435 @@
+"""The one writer of the points ledger (``PointEntry``) and its cached balances.
+
+Every function takes the member's standing row lock first, so grants, caps, redemptions and
+the balance refresh for one member happen one at a time on PostgreSQL (SQLite serialises all
+writers anyway). Idempotency has two layers: the unique ``idempotency_key`` and, for a
+concurrent duplicate that slipped past the check, the IntegrityError it raises.
+A test (tests/membership/test_points_single_writer.py) proves no other module writes here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import EarningRule, MemberStanding, PointEntry, Tier, User
+
+YEAR = timedelta(days=365)
+EXPIRY_WARNING = timedelta(days=30)
+State = PointEntry.State
+Kind = PointEntry.Kind
+# Entries that count toward status (the tier): what was earned, net of its corrections.
+STATUS_KINDS = [Kind.EARN, Kind.REVERSAL, Kind.ADJUSTMENT]
+
+
+class InsufficientPoints(Exception):
+    def __init__(self, *, needed: int, available: int) -> None:
+        self.needed, self.available = needed, available
+        super().__init__(
+            _("This needs %(needed)s points; %(available)s are available.")
+            % {"needed": needed, "available": available}
+        )
+
+
+@dataclass(frozen=True)
+class Balances:
+    status: int
+    spendable: int
+    pending: int
+    last_earned_at: datetime | None
+
+
+def source_key(source: models.Model | None) -> tuple[ContentType | None, str]:
+    if source is None:
+        return None, ""
+    return ContentType.objects.get_for_model(source, for_concrete_model=False), str(source.pk)
+
+
+def _standing_for_update(member: User) -> MemberStanding:
+    """The member's standing row, locked until the transaction ends (created if missing)."""
+    try:
+        return MemberStanding.objects.select_for_update().get(member=member)
+    except MemberStanding.DoesNotExist:
+        try:
+            with transaction.atomic():
+                MemberStanding.objects.create(member=member)
+        except IntegrityError:
+            pass  # created concurrently; lock that one
+        return MemberStanding.objects.select_for_update().get(member=member)
+
+
+def _create(**fields) -> PointEntry | None:
+    """Insert an entry, or return None when its idempotency key already exists."""
+    try:
+        with transaction.atomic():
+            return PointEntry.objects.create(**fields)
+    except IntegrityError:
+        if PointEntry.objects.filter(idempotency_key=fields["idempotency_key"]).exists():
+            return None
+        raise
+
+
+def compute_balances(member: User, *, now: datetime | None = None) -> Balances:
+    """Balances from the ledger alone, in three aggregate queries whatever the history."""
+    now = now or timezone.now()
+    entries = PointEntry.objects.filter(member=member)
+    totals = entries.aggregate(
+        spendable=Sum("amount", filter=Q(state=State.APPROVED)),
+        status=Sum(
+            "amount", filter=Q(state=State.APPROVED, kind__in=STATUS_KINDS, created_at__gt=now - YEAR)
+        ),
+        pending=Sum("amount", filter=Q(state=State.PENDING)),
+        last_earned_at=Max("created_at", filter=Q(kind=Kind.EARN, state__in=[State.PENDING, State.APPROVED])),
+    )
+    return Balances(
+        status=max(0, totals["status"] or 0),
+        spendable=totals["spendable"] or 0,
+        pending=max(0, totals["pending"] or 0),
+        last_earned_at=totals["last_earned_at"],
+    )
+
+
+def tier_for(status_points: int) -> Tier | None:
+    return Tier.objects.filter(threshold__lte=status_points).order_by("-threshold").first()
+
+
+def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
+    """Recompute the cached balances and the tier; notify on moving up."""
+    balances = compute_balances(standing.member, now=now)
+    standing.status_points = balances.status
+    standing.spendable_points = balances.spendable
+    standing.pending_points = balances.pending
+    standing.last_earned_at = balances.last_earned_at
+    earned_tier = tier_for(balances.status)
+    current = standing.tier
+    moved_up = earned_tier is not None and (current is None or earned_tier.threshold > current.threshold)
+    # A tier is kept for 12 months after it was reached: no yo-yo when status dips.
+    protected = current is not None and standing.tier_reached_at and standing.tier_reached_at > now - YEAR
+    if moved_up:
+        standing.tier, standing.tier_reached_at = earned_tier, now
+    elif (
+        current is not None
+        and not protected
+        and (earned_tier is None or earned_tier.threshold < current.threshold)
+    ):
+        standing.tier, standing.tier_reached_at = earned_tier, now if earned_tier else None
+    standing.save()
+    # Landing in the entry tier (threshold 0) is not an achievement worth a message.
+    if moved_up and earned_tier.threshold > 0:
+        from .tiers import tier_reached_notify
+
+        tier_reached_notify(member=standing.member, tier=earned_tier)
+    return standing
+
+
+def _refresh_member(member: User, *, now: datetime) -> MemberStanding:
+    return _refresh(_standing_for_update(member), now=now)
+
+
+@transaction.atomic
+def points_grant(
+    *,
+    member: User,
+    rule_key: str,
+    source: models.Model | None = None,
+    units: Decimal | int = 1,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+    note: str = "",
+) -> PointEntry | None:
+    """Award the rule's points for ``source``. Returns the entry (the existing one when this
+    award was already made), or None when the rule is inactive or the daily cap is used up."""
+    now = now or timezone.now()
+    rule = EarningRule.objects.filter(key=rule_key, active=True).first()
+    if rule is None:
+        return None
+    source_type, source_id = source_key(source)
+    key = idempotency_key or f"{rule.key}:{source_type.pk if source_type else '-'}:{source_id}:{member.pk}"
+    if existing := PointEntry.objects.filter(idempotency_key=key).first():
+        return existing
+    standing = _standing_for_update(member)
+    if existing := PointEntry.objects.filter(idempotency_key=key).first():
+        return existing  # granted by a concurrent call while we waited for the lock
+
+    base = rule.points * (max(0, int(units)) if rule.per_currency_unit else 1)
+    multiplier = standing.tier.multiplier if standing.tier else Decimal(1)
+    amount = math.floor(base * multiplier)
+    if rule.daily_cap is not None:
+        day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+        earned_today = (
+            PointEntry.objects.filter(
+                member=member,
+                rule=rule,
+                kind=Kind.EARN,
+                created_at__gte=day_start,
+                state__in=[State.PENDING, State.APPROVED],
+            ).aggregate(total=Sum("amount"))["total"]
+            or 0
+        )
+        amount = min(amount, rule.daily_cap - earned_today)
+    if amount <= 0:
+        return None
+
+    pending = rule.pending_days > 0
+    entry = _create(
+        member=member,
+        amount=amount,
+        kind=Kind.EARN,
+        rule=rule,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=key,
+        state=State.PENDING if pending else State.APPROVED,
+        available_at=now + timedelta(days=rule.pending_days),
+        note=note[:300],
+        created_at=now,
+    )
+    if entry is None:
+        return PointEntry.objects.get(idempotency_key=key)
+    _refresh(standing, now=now)
+    return entry
+
+
+@transaction.atomic
+def points_reverse(
+    *,
+    entry: PointEntry,
+    reason: str,
+    fraction: Decimal = Decimal(1),
+    idempotency_key: str | None = None,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> PointEntry | None:
+    """Take back ``fraction`` of an earned entry (a refund, removed content).
+
+    A pending entry reversed in full simply becomes ``reversed``; otherwise a negative
+    reversal row is added in the entry's state. Reversals of one entry never exceed it, and
+    an approved reversal never takes spendable points below zero (what was already spent
+    stays spent; the note says how much could not be taken back)."""
+    now = now or timezone.now()
+    if not 0 < fraction <= 1:
+        raise ValueError("fraction must be in (0, 1]")
+    standing = _standing_for_update(entry.member)
+    entry.refresh_from_db()
+    key = idempotency_key or f"reverse:{entry.pk}:{fraction}"
+    if existing := PointEntry.objects.filter(idempotency_key=key).first():
+        return existing
+    if entry.state in (State.REVERSED, State.EXPIRED) or entry.amount <= 0:
+        return None
+
+    already = -(entry.reversals.exclude(state=State.REVERSED).aggregate(total=Sum("amount"))["total"] or 0)
+    wanted = min(math.ceil(entry.amount * fraction), entry.amount - already)
+    if wanted <= 0:
+        return None
+    if entry.state == State.PENDING and already == 0 and wanted == entry.amount:
+        entry.state = State.REVERSED
+        entry.note = (entry.note + f" | reversed: {reason}")[:300]
+        entry.save(update_fields=["state", "note"])
+        _refresh(standing, now=now)
+        return entry
+
+    note = reason
+    if entry.state == State.APPROVED:
+        spendable = compute_balances(entry.member, now=now).spendable
+        if wanted > spendable:
+            note = f"{reason} ({wanted - spendable} points already spent could not be taken back)"
+            wanted = spendable
+    if wanted <= 0:
+        return None
+    reversal = _create(
+        member=entry.member,
+        amount=-wanted,
+        kind=Kind.REVERSAL,
+        rule=entry.rule,
+        source_type=entry.source_type,
+        source_id=entry.source_id,
+        idempotency_key=key,
+        state=entry.state,
+        available_at=entry.available_at,
+        note=note[:300],
+        actor=actor,
+        reverses=entry,
+        created_at=now,
+    )
+    _refresh(standing, now=now)
+    return reversal
+
+
+@transaction.atomic
+def points_reverse_source(
+    *, source: models.Model, reason: str, actor: User | None = None
+) -> list[PointEntry]:
+    """Reverse every earned entry for ``source`` (content removed by moderation)."""
+    source_type, source_id = source_key(source)
+    entries = PointEntry.objects.filter(
+        source_type=source_type,
+        source_id=source_id,
+        kind=Kind.EARN,
+        state__in=[State.PENDING, State.APPROVED],
+    )
+    return [r for entry in entries if (r := points_reverse(entry=entry, reason=reason, actor=actor))]
+
+
+@transaction.atomic
+def points_redeem(
+    *,
+    member: User,
+    amount: int,
+    reason: str,
+    idempotency_key: str,
+    source: models.Model | None = None,
+    now: datetime | None = None,
+) -> PointEntry:
+    """Spend points. Raises InsufficientPoints, leaving the ledger untouched."""
+    now = now or timezone.now()
+    if amount <= 0:
+        raise ValueError("amount must be positive")
+    standing = _standing_for_update(member)
+    if existing := PointEntry.objects.filter(idempotency_key=idempotency_key).first():
+        return existing
+    available = compute_balances(member, now=now).spendable
+    if amount > available:
+        raise InsufficientPoints(needed=amount, available=available)
+    source_type, source_id = source_key(source)
+    entry = _create(
+        member=member,
+        amount=-amount,
+        kind=Kind.REDEEM,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        state=State.APPROVED,
+        available_at=now,
+        note=reason[:300],
+        created_at=now,
+    )
+    _refresh(standing, now=now)
+    return entry or PointEntry.objects.get(idempotency_key=idempotency_key)
+
+
+@transaction.atomic
+def points_adjust(
+    *, member: User, amount: int, reason: str, actor: User, now: datetime | None = None
+) -> PointEntry:
+    """A manual correction by staff: always with a reason and the person who made it."""
+    now = now or timezone.now()
+    if amount == 0 or not reason.strip():
+        raise ValueError("an adjustment needs a non-zero amount and a reason")
+    standing = _standing_for_update(member)
+    if amount < 0 and -amount > compute_balances(member, now=now).spendable:
+        raise InsufficientPoints(needed=-amount, available=compute_balances(member, now=now).spendable)
+    entry = PointEntry.objects.create(
+        member=member,
+        amount=amount,
+        kind=Kind.ADJUSTMENT,
+        idempotency_key=f"adjust:{member.pk}:{now.timestamp()}:{actor.pk}",
+        state=State.APPROVED,
+        available_at=now,
+        note=reason.strip()[:300],
+        actor=actor,
+        created_at=now,
+    )
+    _refresh(standing, now=now)
+    return entry
+
+
+def points_approve_due(*, now: datetime | None = None) -> int:
+    """Approve pending entries whose waiting time is over. Returns how many."""
+    now = now or timezone.now()
+    member_ids = set(
+        PointEntry.objects.filter(state=State.PENDING, available_at__lte=now).values_list(
+            "member_id", flat=True
+        )
+    )
+    approved = 0
+    for member_id in member_ids:
+        with transaction.atomic():
+            standing = _standing_for_update(User.objects.get(pk=member_id))
+            approved += PointEntry.objects.filter(
+                member_id=member_id, state=State.PENDING, available_at__lte=now
+            ).update(state=State.APPROVED)
+            _refresh(standing, now=now)
+    return approved
+
+
+def points_expire_due(*, now: datetime | None = None) -> int:
+    """Expire the spendable balance of members with no earning activity for 12 months."""
+    now = now or timezone.now()
+    expired = 0
+    due = MemberStanding.objects.filter(last_earned_at__lte=now - YEAR, spendable_points__gt=0)
+    for member_id in list(due.values_list("member_id", flat=True)):
+        with transaction.atomic():
+            standing = _standing_for_update(User.objects.get(pk=member_id))
+            balances = compute_balances(standing.member, now=now)
+            if not balances.last_earned_at or balances.last_earned_at > now - YEAR or balances.spendable <= 0:
+                continue
+            created = _create(
+                member=standing.member,
+                amount=-balances.spendable,
+                kind=Kind.EXPIRY,
+                idempotency_key=f"expiry:{member_id}:{balances.last_earned_at.isoformat()}",
+                state=State.APPROVED,
+                available_at=now,
+                note=_("No earning activity for 12 months."),
+                created_at=now,
+            )
+            if created:
+                expired += 1
+            _refresh(standing, now=now)
+    return expired
+
+
+def points_rebuild(*, now: datetime | None = None) -> list[tuple[int, dict[str, tuple[int, int]]]]:
+    """Recompute every cached balance from the ledger; returns the members whose cache
+    differed, with {field: (cached, actual)}."""
+    now = now or timezone.now()
+    differences = []
+    for member in User.objects.filter(Q(point_entries__isnull=False) | Q(standing__isnull=False)).distinct():
+        with transaction.atomic():
+            standing = _standing_for_update(member)
+            before = (standing.status_points, standing.spendable_points, standing.pending_points)
+            _refresh(standing, now=now)
+            after = (standing.status_points, standing.spendable_points, standing.pending_points)
+            if before != after:
+                names = ("status_points", "spendable_points", "pending_points")
+                differences.append(
+                    (member.pk, {n: (b, a) for n, b, a in zip(names, before, after, strict=True) if b != a})
+                )
+    return differences
+
+
+def points_warn_expiring(*, now: datetime | None = None) -> int:
+    """Warn, once per quiet spell, members whose points expire within 30 days."""
+    from .notifications import notification_send
+
+    now = now or timezone.now()
+    warned = 0
+    due = MemberStanding.objects.filter(
+        last_earned_at__lte=now - YEAR + EXPIRY_WARNING, last_earned_at__gt=now - YEAR, spendable_points__gt=0
+    ).exclude(expiry_warned_for=models.F("last_earned_at"))
+    for standing in due.select_related("member"):
+        with transaction.atomic():
+            locked = _standing_for_update(standing.member)
+            if locked.expiry_warned_for == locked.last_earned_at or locked.last_earned_at is None:
+                continue
+            expires = timezone.localdate(locked.last_earned_at + YEAR)
+            notification_send(
+                recipient=locked.member,
+                kind="points-expiring",
+                title=_("%(points)s points expire on %(date)s")
+                % {"points": locked.spendable_points, "date": expires.isoformat()},
+                body=_("Earn points before then (a review, a forum answer, a purchase) and they all stay."),
+                url=locked.member.get_absolute_url(),
+            )
+            locked.expiry_warned_for = locked.last_earned_at
+            locked.save(update_fields=["expiry_warned_for"])
+            warned += 1
+    return warned
