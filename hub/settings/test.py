@@ -11,6 +11,8 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kanta-test-media-"))
+# WhiteNoise wants STATIC_ROOT to exist; tests serve static files from the finders instead.
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="kanta-test-static-"))
 # Tests must not depend on collectstatic having been run.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
