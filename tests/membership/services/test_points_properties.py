@@ -1,0 +1,122 @@
+"""Property test of the ledger: whatever sequence of grants, reversals, redemptions,
+approvals and expiries happens, the cached balances equal the ledger, spendable points are
+never negative, no key repeats and no entry is reversed beyond its amount."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db.models import Count, Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from membership.models import MemberStanding, PointEntry
+from membership.services.points import (
+    InsufficientPoints,
+    compute_balances,
+    points_approve_due,
+    points_expire_due,
+    points_grant,
+    points_redeem,
+    points_reverse,
+)
+from tests.factories import make_member
+
+RULES = ["review", "forum-reply", "purchase", "accepted-answer", "helpful-reaction"]
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        run = uuid.uuid4().hex[:8]
+        self.members = [make_member(f"m{run}{n}", email=f"m{run}{n}@example.com") for n in range(2)]
+        self.now = timezone.now()
+        self.keys: list[str] = []
+
+    @rule(
+        member=st.integers(0, 1),
+        rule_key=st.sampled_from(RULES),
+        source=st.integers(0, 6),
+        units=st.integers(0, 300),
+    )
+    def grant(self, member, rule_key, source, units):
+        key = f"{rule_key}:{source}:{member}:{self.members[member].pk}"
+        points_grant(
+            member=self.members[member], rule_key=rule_key, units=units, idempotency_key=key, now=self.now
+        )
+
+    @rule(index=st.integers(0, 50), fraction=st.sampled_from([Decimal("0.25"), Decimal("0.5"), Decimal(1)]))
+    def reverse(self, index, fraction):
+        earned = list(
+            PointEntry.objects.filter(member__in=self.members, kind=PointEntry.Kind.EARN).order_by("pk")
+        )
+        if earned:
+            points_reverse(
+                entry=earned[index % len(earned)], reason="property test", fraction=fraction, now=self.now
+            )
+
+    @rule(member=st.integers(0, 1), amount=st.integers(1, 60), n=st.integers(0, 1000))
+    def redeem(self, member, amount, n):
+        try:
+            points_redeem(
+                member=self.members[member],
+                amount=amount,
+                reason="reward",
+                idempotency_key=f"redeem:{self.members[member].pk}:{n}",
+                now=self.now,
+            )
+        except InsufficientPoints:
+            pass
+
+    @rule(days=st.integers(1, 400))
+    def time_passes(self, days):
+        self.now += timedelta(days=days)
+        points_approve_due(now=self.now)
+        points_expire_due(now=self.now)
+
+    @invariant()
+    def cache_equals_ledger(self):
+        for member in self.members:
+            standing = MemberStanding.objects.filter(member=member).first()
+            if standing is None:
+                assert not PointEntry.objects.filter(member=member).exists()
+                continue
+            actual = compute_balances(member, now=self.now)
+            approved = (
+                PointEntry.objects.filter(member=member, state=PointEntry.State.APPROVED).aggregate(
+                    s=Sum("amount")
+                )["s"]
+                or 0
+            )
+            assert standing.spendable_points == actual.spendable == approved
+            assert standing.spendable_points >= 0
+            assert standing.pending_points >= 0
+            assert standing.status_points >= 0
+
+    @invariant()
+    def keys_unique_and_reversals_bounded(self):
+        entries = PointEntry.objects.filter(member__in=self.members)
+        assert not entries.values("idempotency_key").annotate(n=Count("id")).filter(n__gt=1).exists()
+        for entry in entries.filter(kind=PointEntry.Kind.EARN):
+            reversed_total = -(
+                entry.reversals.exclude(state=PointEntry.State.REVERSED).aggregate(s=Sum("amount"))["s"] or 0
+            )
+            assert reversed_total <= entry.amount
+
+
+@pytest.mark.django_db
+def test_ledger_invariants_hold_for_any_sequence():
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
+    )
