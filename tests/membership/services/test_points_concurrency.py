@@ -14,9 +14,18 @@ from membership.models import MemberStanding, PointEntry
 from membership.services.points import points_grant
 from tests.factories import make_member
 
-# serialized_rollback: the earning rules and tiers come from a data migration, which a
-# transactional test's flush would otherwise remove for the next one.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def default_rules_and_tiers():
+    # A transactional test before this one may have flushed what the data migration
+    # created; put the defaults back the same way (the seed is idempotent).
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("membership.migrations.0006_default_rules_and_tiers").seed(apps, None)
 
 
 def run_in_threads(count: int, target) -> list[BaseException]:
