@@ -1,0 +1,13 @@
+"""The ledger's periodic work, run by `manage.py run_worker` (started by `make run`)."""
+
+from datetime import timedelta
+
+from hub.jobs import PeriodicJob
+
+from .services.points import points_approve_due, points_expire_due, points_warn_expiring
+
+PERIODIC_JOBS = [
+    PeriodicJob("approve pending points", timedelta(minutes=5), lambda: points_approve_due()),
+    PeriodicJob("expire unused points", timedelta(hours=1), lambda: points_expire_due()),
+    PeriodicJob("warn of expiring points", timedelta(hours=1), lambda: points_warn_expiring()),
+]
