@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MembershipConfig(AppConfig):
     name = "membership"
     verbose_name = _("Membership")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects allauth's email_confirmed)

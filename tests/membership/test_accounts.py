@@ -143,3 +143,24 @@ def test_account_pages_use_the_site_layout(client):
         assert response.status_code == 200
         assert b'class="site-header"' in response.content, name
         assert b"csrfmiddlewaretoken" in response.content
+
+
+def test_verifying_the_email_earns_the_sign_up_points_once(client):
+    from membership.models import MemberStanding
+
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "new@example.com",
+            "username": "newbie",
+            "password1": "winter-tyres-9",
+            "password2": "winter-tyres-9",
+        },
+    )
+    client.post(link_in_last_email())
+    user = User.objects.get(username="newbie")
+    assert MemberStanding.objects.get(member=user).spendable_points == 20
+    # A second address confirmed later earns nothing more.
+    client.post(reverse("account_email"), {"action_add": "", "email": "second@example.com"})
+    client.post(link_in_last_email())
+    assert MemberStanding.objects.get(member=user).spendable_points == 20

@@ -203,3 +203,18 @@ def test_award_cost_does_not_grow_with_history(member):
         points_grant(member=member, rule_key="accepted-answer", idempotency_key=f"history:{n}")
     assert award_queries("t:second") == small
     assert compute_balances(member).spendable == standing(member).spendable_points
+
+
+def test_staff_see_the_ledger_but_nobody_edits_it_in_the_admin(client, member):
+    from tests.factories import make_member
+
+    entry = points_grant(member=member, rule_key="review", idempotency_key="admin-view")
+    staff = make_member("staffer", groups=["Staff"])
+    client.force_login(staff)
+    assert client.get("/admin/snippets/membership/pointentry/").status_code == 200
+    assert client.get(f"/admin/snippets/membership/pointentry/inspect/{entry.pk}/").status_code == 200
+    assert client.get(f"/admin/snippets/membership/pointentry/edit/{entry.pk}/").status_code in {302, 403}
+    assert client.get("/admin/snippets/membership/pointentry/add/").status_code in {302, 403}
+    assert client.get("/admin/snippets/membership/earningrule/").status_code == 200
+    rule = EarningRule.objects.get(key="review")
+    assert client.get(f"/admin/snippets/membership/earningrule/edit/{rule.pk}/").status_code == 200

@@ -1,0 +1,63 @@
+"""Wagtail admin for the loyalty programme: tiers and earning rules (editable by staff) and
+the points ledger (read only: entries are written by the points service alone)."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import EarningRule, PointEntry, Tier
+
+
+class ViewOnlyPolicy(ModelPermissionPolicy):
+    """Members of staff may look; nobody adds, edits or deletes through the admin."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return "view" in actions and super().user_has_permission(user, "view")
+
+
+class TierViewSet(SnippetViewSet):
+    model = Tier
+    icon = "pick"
+    menu_label = _("Tiers")
+    list_display = ["name", "threshold", "multiplier", "early_access", "vip_events"]
+    ordering = ["threshold"]
+
+
+class EarningRuleViewSet(SnippetViewSet):
+    model = EarningRule
+    icon = "success"
+    menu_label = _("Earning rules")
+    list_display = ["name", "key", "points", "per_currency_unit", "pending_days", "daily_cap", "active"]
+    list_filter = ["active", "per_currency_unit"]
+    search_fields = ["name", "key"]
+
+
+class LedgerViewSet(SnippetViewSet):
+    model = PointEntry
+    icon = "list-ul"
+    menu_label = _("Points ledger")
+    list_display = ["created_at", "member", "amount", "kind", "state", "rule", "note"]
+    list_filter = ["state", "kind", "rule"]
+    search_fields = ["idempotency_key", "note", "member__username", "member__email"]
+    list_export = ["created_at", "member", "amount", "kind", "state", "rule", "idempotency_key", "note"]
+    export_filename = "points-ledger"
+    inspect_view_enabled = True
+    list_per_page = 100
+
+
+class LoyaltyGroup(SnippetViewSetGroup):
+    menu_label = _("Loyalty")
+    menu_icon = "pick"
+    menu_order = 260
+    items = (TierViewSet, EarningRuleViewSet, LedgerViewSet)
+
+
+# Registered for the model, so every admin view of the ledger (not only this viewset) is
+# view-only.
+register_permission_policy(PointEntry, ViewOnlyPolicy(PointEntry))
+register_snippet(LoyaltyGroup)
