@@ -59,7 +59,10 @@ PEOPLE = [
 
 
 def baseline(apps) -> None:
+    from .defaults import ensure_defaults
+
     groups.ensure_groups(apps)
+    ensure_defaults(apps)
 
 
 def logins() -> list[DemoLogin]:
@@ -98,6 +101,25 @@ def _member(ctx: DemoContext, index: int, spec: tuple) -> User:
     return user
 
 
+# Members' opening balances: every tier is represented. They arrive as one honest staff
+# adjustment each, not as invented activity that the member never did.
+CARRIED_OVER = {"aino": 4200, "eero": 1650, "liisa": 620, "juha": 310, "mikko": 80}
+
+
+def _opening_balances(ctx: DemoContext, people: dict[str, User]) -> None:
+    from .services.points import points_adjust
+
+    for username, amount in CARRIED_OVER.items():
+        points_adjust(
+            member=people[username],
+            amount=amount,
+            reason="Balance carried over from Polku's previous loyalty card",
+            actor=people["admin"],
+            idempotency_key=f"demo:carried-over:{username}",
+        )
+
+
 def seed(ctx: DemoContext) -> None:
     ctx.shared["people"] = {spec[0]: _member(ctx, index, spec) for index, spec in enumerate(PEOPLE)}
+    _opening_balances(ctx, ctx.shared["people"])
     ctx.shared["members"] = [ctx.shared["people"][spec[0]] for spec in PEOPLE if not spec[3]]

@@ -30,3 +30,37 @@ def notifications_latest_id(*, member: User) -> int:
         Notification.objects.filter(recipient=member).order_by("-pk").values_list("pk", flat=True).first()
     )
     return latest or 0
+
+
+def member_standing(*, member: User):
+    """The member's cached standing (unsaved zero standing when they have no points yet)."""
+    from .models import MemberStanding
+
+    return MemberStanding.objects.select_related("tier").filter(member=member).first() or MemberStanding(
+        member=member
+    )
+
+
+def tier_progress(*, standing) -> dict:
+    """The current tier, the next one and how far away it is, for the profile."""
+    from .models import Tier
+
+    tiers = list(Tier.objects.order_by("threshold"))
+    current = standing.tier or (tiers[0] if tiers else None)
+    later = [tier for tier in tiers if current is None or tier.threshold > current.threshold]
+    upcoming = later[0] if later else None
+    if upcoming is None:
+        return {"tier": current, "next": None, "needed": 0, "percent": 100}
+    floor = current.threshold if current else 0
+    span = max(1, upcoming.threshold - floor)
+    needed = max(0, upcoming.threshold - standing.status_points)
+    percent = min(100, max(0, round((standing.status_points - floor) * 100 / span)))
+    return {"tier": current, "next": upcoming, "needed": needed, "percent": percent}
+
+
+def points_history(*, member: User, limit: int = 25):
+    from .models import PointEntry
+
+    return (
+        PointEntry.objects.filter(member=member).select_related("rule").order_by("-created_at", "-id")[:limit]
+    )

@@ -18,10 +18,19 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         raise Http404(_("No member with that name."))
     if member.username != username:
         return redirect(member, permanent=True)
+    is_self = request.user.is_authenticated and request.user.pk == member.pk
+    standing = selectors.member_standing(member=member)
     return render(
         request,
         "membership/profile.html",
-        {"member": member, "is_self": request.user.is_authenticated and request.user.pk == member.pk},
+        {
+            "member": member,
+            "is_self": is_self,
+            "standing": standing,
+            "progress": selectors.tier_progress(standing=standing),
+            # Balances and history are the member's own business.
+            "history": selectors.points_history(member=member) if is_self else None,
+        },
     )
 
 

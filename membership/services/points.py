@@ -317,20 +317,29 @@ def points_redeem(
 
 @transaction.atomic
 def points_adjust(
-    *, member: User, amount: int, reason: str, actor: User, now: datetime | None = None
+    *,
+    member: User,
+    amount: int,
+    reason: str,
+    actor: User,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
 ) -> PointEntry:
-    """A manual correction by staff: always with a reason and the person who made it."""
+    """A manual correction by staff: always with a reason and the person who made it.
+    Pass an idempotency key when the adjustment may be retried (imports, the demo)."""
     now = now or timezone.now()
     if amount == 0 or not reason.strip():
         raise ValueError("an adjustment needs a non-zero amount and a reason")
     standing = _standing_for_update(member)
+    if idempotency_key and (existing := PointEntry.objects.filter(idempotency_key=idempotency_key).first()):
+        return existing
     if amount < 0 and -amount > compute_balances(member, now=now).spendable:
         raise InsufficientPoints(needed=-amount, available=compute_balances(member, now=now).spendable)
     entry = PointEntry.objects.create(
         member=member,
         amount=amount,
         kind=Kind.ADJUSTMENT,
-        idempotency_key=f"adjust:{member.pk}:{now.timestamp()}:{actor.pk}",
+        idempotency_key=idempotency_key or f"adjust:{member.pk}:{now.timestamp()}:{actor.pk}",
         state=State.APPROVED,
         available_at=now,
         note=reason.strip()[:300],

@@ -41,7 +41,8 @@ def test_unknown_and_inactive_members_are_404(client, member):
 
 def test_profile_renders_in_a_fixed_number_of_queries(client, member, django_assert_max_num_queries):
     client.force_login(member)
-    with django_assert_max_num_queries(8):
+    # Session, member, standing, tiers, history and the page chrome.
+    with django_assert_max_num_queries(11):
         client.get("/members/aino/")
 
 
@@ -143,3 +144,28 @@ def test_bio_over_the_limit_is_a_field_error(client, member):
     response = client.post(reverse("membership:profile_settings"), {"display_name": "A", "bio": "x" * 501})
     assert response.status_code == 200
     assert "bio" in response.context["form"].errors
+
+
+def test_profile_shows_tier_progress_publicly_and_balances_to_the_member(client, member):
+    from membership.services.points import points_grant
+
+    for n in range(7):
+        points_grant(member=member, rule_key="review", idempotency_key=f"p:{n}")
+    public = client.get("/members/aino/").content.decode()
+    assert "Member member" in public or "Member</span>" in public
+    assert "150 points to Silver" in public
+    assert "Spendable points" not in public and "Points history" not in public
+    client.force_login(member)
+    own = client.get("/members/aino/").content.decode()
+    assert "Spendable points" in own and ">350<" in own
+    assert own.count("Product review") == 7
+
+
+def test_profile_queries_stay_bounded_with_history(client, member, django_assert_max_num_queries):
+    from membership.services.points import points_grant
+
+    for n in range(60):
+        points_grant(member=member, rule_key="accepted-answer", idempotency_key=f"h:{n}")
+    client.force_login(member)
+    with django_assert_max_num_queries(12):
+        client.get("/members/aino/")

@@ -21,11 +21,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def default_rules_and_tiers():
     # A transactional test before this one may have flushed what the data migration
     # created; put the defaults back the same way (the seed is idempotent).
-    from importlib import import_module
-
     from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
 
-    import_module("membership.migrations.0006_default_rules_and_tiers").seed(apps, None)
+    from membership.defaults import ensure_defaults
+
+    # A flush recreates content types under new ids; the process-wide cache would be stale.
+    ContentType.objects.clear_cache()
+    ensure_defaults(apps)
 
 
 def run_in_threads(count: int, target) -> list[BaseException]:
