@@ -20,7 +20,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio"]
+        fields = ["display_name", "bio", "show_on_leaderboard"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 500})}
 
     def __init__(self, *args, **kwargs):

@@ -34,6 +34,11 @@ class User(AbstractUser):
         help_text=_("A sentence or two about you and what you ride, ski or run."),
     )
     avatar = models.ImageField(_("avatar"), upload_to=avatar_upload_to, blank=True)
+    show_on_leaderboard = models.BooleanField(
+        _("show me on the leaderboard"),
+        default=True,
+        help_text=_("Untick to keep your points off the public leaderboard."),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

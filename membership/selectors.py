@@ -64,3 +64,38 @@ def points_history(*, member: User, limit: int = 25):
     return (
         PointEntry.objects.filter(member=member).select_related("rule").order_by("-created_at", "-id")[:limit]
     )
+
+
+LEADERBOARD_PERIODS = {"all": None, "30d": 30, "7d": 7}
+
+
+def leaderboard(*, period: str = "all", limit: int = 50, now=None) -> list:
+    """Members ranked by points earned (net of reversals) in the period; opted-out and
+    inactive members are left out. One aggregate query plus one for the members."""
+    from datetime import timedelta
+
+    from django.db.models import Q, Sum
+    from django.utils import timezone
+
+    from .models import PointEntry
+
+    days = LEADERBOARD_PERIODS.get(period)
+    entries = PointEntry.objects.filter(
+        kind__in=[PointEntry.Kind.EARN, PointEntry.Kind.REVERSAL],
+        state__in=[PointEntry.State.APPROVED, PointEntry.State.PENDING],
+        member__is_active=True,
+        member__show_on_leaderboard=True,
+    )
+    if days:
+        entries = entries.filter(created_at__gte=(now or timezone.now()) - timedelta(days=days))
+    ranked = list(
+        entries.values("member_id")
+        .annotate(points=Sum("amount"))
+        .filter(Q(points__gt=0))
+        .order_by("-points", "member_id")[:limit]
+    )
+    members = User.objects.in_bulk([row["member_id"] for row in ranked])
+    return [
+        {"rank": n, "member": members[row["member_id"]], "points": row["points"]}
+        for n, row in enumerate(ranked, 1)
+    ]

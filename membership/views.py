@@ -45,6 +45,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
             bio=form.cleaned_data["bio"],
             avatar=form.cleaned_data.get("avatar_upload"),
             remove_avatar=form.cleaned_data.get("remove_avatar", False),
+            show_on_leaderboard=form.cleaned_data["show_on_leaderboard"],
         )
         messages.success(request, _("Your profile is saved."))
         return redirect("membership:profile", username=request.user.username)
@@ -71,3 +72,14 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
     if changed:
         messages.success(request, _("All notifications are marked as read."))
     return redirect("membership:notifications")
+
+
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    period = request.GET.get("period", "all")
+    if period not in selectors.LEADERBOARD_PERIODS:
+        period = "all"
+    return render(
+        request,
+        "membership/leaderboard.html",
+        {"rows": selectors.leaderboard(period=period), "period": period},
+    )

@@ -18,6 +18,7 @@ def profile_update(
     bio: str,
     avatar: CleanImage | None = None,
     remove_avatar: bool = False,
+    show_on_leaderboard: bool | None = None,
 ) -> User:
     previous = member.avatar.name if member.avatar else ""
     member.display_name = display_name
@@ -26,8 +27,10 @@ def profile_update(
         member.avatar.save(avatar.file.name, avatar.file, save=False)
     elif remove_avatar:
         member.avatar = ""
+    if show_on_leaderboard is not None:
+        member.show_on_leaderboard = show_on_leaderboard
     member.full_clean(exclude=["password", "username", "email"])
-    member.save(update_fields=["display_name", "bio", "avatar"])
+    member.save(update_fields=["display_name", "bio", "avatar", "show_on_leaderboard"])
     if previous and previous != (member.avatar.name if member.avatar else ""):
         # Only once the new state is committed; a rollback must not leave a dangling avatar.
         transaction.on_commit(lambda: default_storage.delete(previous), robust=True)
