@@ -4,10 +4,12 @@ from datetime import timedelta
 
 from hub.jobs import PeriodicJob
 
+from .services.badges import badges_evaluate_all
 from .services.points import points_approve_due, points_expire_due, points_warn_expiring
 
 PERIODIC_JOBS = [
     PeriodicJob("approve pending points", timedelta(minutes=5), lambda: points_approve_due()),
     PeriodicJob("expire unused points", timedelta(hours=1), lambda: points_expire_due()),
     PeriodicJob("warn of expiring points", timedelta(hours=1), lambda: points_warn_expiring()),
+    PeriodicJob("daily badges (Loyal)", timedelta(hours=24), lambda: badges_evaluate_all(event="daily")),
 ]

@@ -298,3 +298,27 @@ class MemberStanding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}: {self.status_points} status, {self.spendable_points} spendable"
+
+
+class BadgeAward(models.Model):
+    """A badge level a member holds. Badges themselves are declared in code (``badges.py`` of
+    the app that owns the activity); this table records who earned which level, once."""
+
+    member = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="badge_awards", verbose_name=_("member")
+    )
+    badge = models.SlugField(_("badge"), max_length=40)
+    level = models.PositiveSmallIntegerField(_("level"), help_text=_("1 = bronze, 2 = silver, 3 = gold."))
+    awarded_at = models.DateTimeField(_("awarded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-awarded_at"]
+        verbose_name = _("badge award")
+        verbose_name_plural = _("badge awards")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "badge", "level"], name="badge_award_once"),
+        ]
+        indexes = [models.Index(fields=["badge", "level"], name="badge_award_badge_level")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.badge}:{self.level}"

@@ -3,6 +3,7 @@
 from allauth.account.signals import email_confirmed
 from django.dispatch import receiver
 
+from .services.badges import badges_evaluate
 from .services.points import points_grant
 
 
@@ -14,3 +15,4 @@ def award_verified_signup(sender, request, email_address, **kwargs):
         rule_key="signup-verified",
         idempotency_key=f"signup-verified:{email_address.user_id}",
     )
+    badges_evaluate(member=email_address.user, event="email.verified")

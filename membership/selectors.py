@@ -99,3 +99,52 @@ def leaderboard(*, period: str = "all", limit: int = 50, now=None) -> list:
         {"rank": n, "member": members[row["member_id"]], "points": row["points"]}
         for n, row in enumerate(ranked, 1)
     ]
+
+
+def badge_catalogue(*, member: User | None = None) -> list[dict]:
+    """Every badge with its levels, how many members hold each level and, for a signed-in
+    member, what they hold and their count. Queries: one for holders, one for the member's
+    awards, and one counter per badge."""
+    from django.db.models import Count
+
+    from .badge_registry import badge_definitions
+    from .models import BadgeAward
+
+    holders = {
+        (row["badge"], row["level"]): row["n"]
+        for row in BadgeAward.objects.values("badge", "level").annotate(n=Count("member", distinct=True))
+    }
+    held = set()
+    if member is not None:
+        held = set(BadgeAward.objects.filter(member=member).values_list("badge", "level"))
+    catalogue = []
+    for badge in badge_definitions():
+        count = badge.counter(member) if member is not None else None
+        levels = [
+            {
+                "level": index,
+                "name": badge.level_name(index),
+                "threshold": threshold,
+                "holders": holders.get((badge.key, index), 0),
+                "held": (badge.key, index) in held,
+            }
+            for index, threshold in enumerate(badge.thresholds, start=1)
+        ]
+        next_level = next((lv for lv in levels if not lv["held"]), None)
+        catalogue.append({"badge": badge, "levels": levels, "count": count, "next": next_level})
+    return catalogue
+
+
+def member_badges(*, member: User) -> list[dict]:
+    from .badge_registry import badge_definitions
+    from .models import BadgeAward
+
+    by_key = {badge.key: badge for badge in badge_definitions()}
+    best: dict[str, int] = {}
+    for key, level in BadgeAward.objects.filter(member=member).values_list("badge", "level"):
+        best[key] = max(level, best.get(key, 0))
+    return [
+        {"badge": by_key[key], "level": level, "level_name": by_key[key].level_name(level)}
+        for key, level in sorted(best.items())
+        if key in by_key
+    ]

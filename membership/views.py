@@ -30,6 +30,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             "progress": selectors.tier_progress(standing=standing),
             # Balances and history are the member's own business.
             "history": selectors.points_history(member=member) if is_self else None,
+            "badges": selectors.member_badges(member=member),
         },
     )
 
@@ -83,3 +84,8 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         "membership/leaderboard.html",
         {"rows": selectors.leaderboard(period=period), "period": period},
     )
+
+
+def badges(request: HttpRequest) -> HttpResponse:
+    member = request.user if request.user.is_authenticated else None
+    return render(request, "membership/badges.html", {"catalogue": selectors.badge_catalogue(member=member)})

@@ -1,0 +1,63 @@
+"""Badges are declared in code by the app that owns the activity, in its ``badges.py``:
+
+    register_badge(BadgeDefinition(
+        key="critic", name=_("Critic"), description=_("Writes product reviews."),
+        thresholds=(1, 10, 25), unit=_("reviews"), events={"review.published"},
+        counter=lambda member: Review.objects.filter(author=member, visible=True).count(),
+    ))
+
+A counter is one query; evaluating one event runs the counters of the badges that listen to
+it, so the cost is bounded by the number of badges, never by the member's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+LEVEL_NAMES = {1: _("Bronze"), 2: _("Silver"), 3: _("Gold")}
+
+
+@dataclass(frozen=True)
+class BadgeDefinition:
+    key: str
+    name: str | Promise
+    description: str | Promise
+    thresholds: tuple[int, ...]  # one per level, ascending; a single value means one level
+    unit: str | Promise
+    counter: Callable[..., int]
+    events: frozenset[str] = field(default_factory=frozenset)
+    icon: str = "badge"
+
+    def level_for(self, count: int) -> int:
+        return sum(1 for threshold in self.thresholds if count >= threshold)
+
+    def level_name(self, level: int) -> str | Promise:
+        return LEVEL_NAMES.get(level, "") if len(self.thresholds) > 1 else ""
+
+
+_BADGES: dict[str, BadgeDefinition] = {}
+_loaded = False
+
+
+def register_badge(definition: BadgeDefinition) -> None:
+    if list(definition.thresholds) != sorted(definition.thresholds) or not definition.thresholds:
+        raise ValueError(f"badge {definition.key}: thresholds must be ascending and non-empty")
+    _BADGES[definition.key] = definition
+
+
+def badge_definitions() -> list[BadgeDefinition]:
+    global _loaded
+    if not _loaded:
+        from hub.apps_modules import app_submodules
+
+        list(app_submodules("badges"))  # importing each app's badges.py registers its badges
+        _loaded = True
+    return list(_BADGES.values())
+
+
+def badges_for_event(event: str | None) -> list[BadgeDefinition]:
+    return [badge for badge in badge_definitions() if event is None or event in badge.events]

@@ -1,0 +1,47 @@
+"""Membership's own badges. Forum, review and event badges live in their apps' badges.py."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .badge_registry import BadgeDefinition, register_badge
+
+
+def _first_steps(member) -> int:
+    from allauth.account.models import EmailAddress
+
+    verified = EmailAddress.objects.filter(user=member, verified=True).exists()
+    complete = bool(member.display_name and (member.bio or member.avatar))
+    return int(verified and complete)
+
+
+def _years_of_membership(member) -> int:
+    now = timezone.now()
+    joined = member.date_joined
+    years = now.year - joined.year - ((now.month, now.day) < (joined.month, joined.day))
+    return max(0, years)
+
+
+register_badge(
+    BadgeDefinition(
+        key="first-steps",
+        name=_("First Steps"),
+        description=_("Verified their email and completed their profile."),
+        thresholds=(1,),
+        unit=_("steps"),
+        counter=_first_steps,
+        events=frozenset({"email.verified", "profile.updated"}),
+        icon="footprints",
+    )
+)
+register_badge(
+    BadgeDefinition(
+        key="loyal",
+        name=_("Loyal"),
+        description=_("A member of the community for years."),
+        thresholds=(1, 3, 5),
+        unit=_("years"),
+        counter=_years_of_membership,
+        events=frozenset({"daily"}),
+        icon="calendar",
+    )
+)
