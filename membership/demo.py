@@ -119,7 +119,29 @@ def _opening_balances(ctx: DemoContext, people: dict[str, User]) -> None:
         )
 
 
+# Long-time customers joined years ago (the Loyal badge follows from this).
+JOINED_DAYS_AGO = {"aino": 1900, "eero": 1150, "juha": 800, "liisa": 500, "mikko": 120, "admin": 2400}
+
+
+def _join_dates_and_badges(ctx: DemoContext, people: dict[str, User]) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .services.badges import badges_evaluate
+
+    for username, days in JOINED_DAYS_AGO.items():
+        member = people[username]
+        joined = timezone.now() - timedelta(days=days)
+        if member.date_joined.date() != joined.date() and member.date_joined > joined:
+            User.objects.filter(pk=member.pk).update(date_joined=joined)
+            member.date_joined = joined
+    for member in people.values():
+        badges_evaluate(member=member)
+
+
 def seed(ctx: DemoContext) -> None:
     ctx.shared["people"] = {spec[0]: _member(ctx, index, spec) for index, spec in enumerate(PEOPLE)}
     _opening_balances(ctx, ctx.shared["people"])
+    _join_dates_and_badges(ctx, ctx.shared["people"])
     ctx.shared["members"] = [ctx.shared["people"][spec[0]] for spec in PEOPLE if not spec[3]]
