@@ -140,8 +140,44 @@ def _join_dates_and_badges(ctx: DemoContext, people: dict[str, User]) -> None:
         badges_evaluate(member=member)
 
 
+def _rewards(ctx: DemoContext, people: dict[str, User]) -> None:
+    from decimal import Decimal
+
+    from content.models import Product
+
+    from .models import Redemption, Reward, Tier
+    from .services.rewards import reward_redeem
+
+    gold = Tier.objects.filter(slug="gold").first()
+    wax = Product.objects.filter(tags__name__iexact="wax").order_by("price").first()
+    catalogue = [
+        ("Free shipping on your next order", Reward.Kind.SHIPPING, Decimal(0), None, 300, None, None),
+        ("10 € off your next order", Reward.Kind.FIXED, Decimal(10), None, 500, None, None),
+        ("15 % off one order", Reward.Kind.PERCENT, Decimal(15), None, 1000, gold, 2),
+    ]
+    if wax is not None:
+        catalogue.append((f"Free {wax.name}", Reward.Kind.PRODUCT, Decimal(0), wax, 800, None, None))
+    for name, kind, value, product, cost, tier, limit in catalogue:
+        Reward.objects.get_or_create(
+            name=name,
+            defaults={
+                "kind": kind,
+                "value": value,
+                "product": product,
+                "cost": cost,
+                "min_tier": tier,
+                "per_member_limit": limit,
+                "description": "Use the coupon code at checkout in the Polku web shop.",
+            },
+        )
+    aino = people["aino"]
+    if not Redemption.objects.filter(member=aino).exists():
+        reward_redeem(member=aino, reward_id=Reward.objects.get(name="Free shipping on your next order").pk)
+
+
 def seed(ctx: DemoContext) -> None:
     ctx.shared["people"] = {spec[0]: _member(ctx, index, spec) for index, spec in enumerate(PEOPLE)}
     _opening_balances(ctx, ctx.shared["people"])
     _join_dates_and_badges(ctx, ctx.shared["people"])
+    _rewards(ctx, ctx.shared["people"])
     ctx.shared["members"] = [ctx.shared["people"][spec[0]] for spec in PEOPLE if not spec[3]]

@@ -322,3 +322,93 @@ class BadgeAward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.badge}:{self.level}"
+
+
+class Reward(models.Model):
+    """Something members spend points on; staff manage the catalogue."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("fixed-amount discount")
+        PERCENT = "percent", _("percentage discount")
+        SHIPPING = "shipping", _("free shipping")
+        PRODUCT = "product", _("free product")
+
+    name = models.CharField(_("name"), max_length=80, help_text=_("e.g. “10 € off your next order”."))
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Conditions members should know.")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.DecimalField(
+        _("value"),
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        help_text=_("Euros off, or percent off; 0 for free shipping and free products."),
+    )
+    product = models.ForeignKey(
+        "content.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For a free product: which one."),
+    )
+    cost = models.PositiveIntegerField(_("cost in points"))
+    min_tier = models.ForeignKey(
+        Tier,
+        verbose_name=_("minimum tier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only members of this tier or higher can redeem it."),
+    )
+    per_member_limit = models.PositiveSmallIntegerField(
+        _("limit per member"), null=True, blank=True, help_text=_("Empty for no limit.")
+    )
+    stock = models.PositiveIntegerField(
+        _("stock"), null=True, blank=True, help_text=_("Empty for unlimited.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["cost"]
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.PRODUCT and not self.product_id:
+            raise ValidationError({"product": _("Choose the product this reward gives.")})
+        if self.kind in (self.Kind.FIXED, self.Kind.PERCENT) and self.value <= 0:
+            raise ValidationError({"value": _("A discount needs a value above zero.")})
+        if self.kind == self.Kind.PERCENT and self.value > 100:
+            raise ValidationError({"value": _("A percentage cannot exceed 100.")})
+
+
+class Redemption(models.Model):
+    """A reward a member redeemed, with the coupon the shop accepts."""
+
+    member = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("member")
+    )
+    reward = models.ForeignKey(
+        Reward, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("reward")
+    )
+    coupon_code = models.CharField(_("coupon code"), max_length=32, unique=True)
+    entry = models.OneToOneField(PointEntry, on_delete=models.PROTECT, related_name="redemption")
+    created_at = models.DateTimeField(_("redeemed"), default=timezone.now)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+
+    def __str__(self) -> str:
+        return self.coupon_code

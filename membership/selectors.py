@@ -148,3 +148,44 @@ def member_badges(*, member: User) -> list[dict]:
         for key, level in sorted(best.items())
         if key in by_key
     ]
+
+
+def rewards_for(*, member: User | None) -> list[dict]:
+    """Active rewards, each with whether this member can redeem it now and why not."""
+    from .models import Redemption, Reward
+
+    rewards = list(Reward.objects.filter(active=True).select_related("min_tier", "product"))
+    standing = member_standing(member=member) if member else None
+    used: dict[int, int] = {}
+    if member is not None:
+        for reward_id in Redemption.objects.filter(member=member).values_list("reward_id", flat=True):
+            used[reward_id] = used.get(reward_id, 0) + 1
+    rows = []
+    for reward in rewards:
+        reason = ""
+        if member is None:
+            reason = "login"
+        elif reward.min_tier and (
+            standing.tier is None or standing.tier.threshold < reward.min_tier.threshold
+        ):
+            reason = "tier"
+        elif reward.stock is not None and reward.stock <= 0:
+            reason = "stock"
+        elif reward.per_member_limit is not None and used.get(reward.pk, 0) >= reward.per_member_limit:
+            reason = "limit"
+        elif standing.spendable_points < reward.cost:
+            reason = "points"
+        rows.append(
+            {
+                "reward": reward,
+                "blocked": reason,
+                "short": max(0, reward.cost - (standing.spendable_points if standing else 0)),
+            }
+        )
+    return rows
+
+
+def redemptions_for(*, member: User):
+    from .models import Redemption
+
+    return Redemption.objects.filter(member=member).select_related("reward").order_by("-created_at")

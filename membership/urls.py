@@ -8,6 +8,7 @@ urlpatterns = [
     path("members/<str:username>/", views.profile, name="profile"),
     path("leaderboard/", views.leaderboard, name="leaderboard"),
     path("badges/", views.badges, name="badges"),
+    path("rewards/", views.rewards, name="rewards"),
     path("settings/profile/", views.profile_settings, name="profile_settings"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -89,3 +90,38 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
 def badges(request: HttpRequest) -> HttpResponse:
     member = request.user if request.user.is_authenticated else None
     return render(request, "membership/badges.html", {"catalogue": selectors.badge_catalogue(member=member)})
+
+
+@require_http_methods(["GET", "POST"])
+def rewards(request: HttpRequest) -> HttpResponse:
+    from .services.rewards import InsufficientPoints, RewardUnavailable, reward_redeem
+
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            reward_id = int(request.POST.get("reward", ""))
+        except ValueError:
+            messages.error(request, _("Choose a reward to redeem."))
+            return redirect("membership:rewards")
+        try:
+            redemption = reward_redeem(member=request.user, reward_id=reward_id)
+        except (RewardUnavailable, InsufficientPoints) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Redeemed: %(reward)s. Your coupon code is %(code)s.")
+                % {"reward": redemption.reward.name, "code": redemption.coupon_code},
+            )
+        return redirect("membership:rewards")
+    member = request.user if request.user.is_authenticated else None
+    return render(
+        request,
+        "membership/rewards.html",
+        {
+            "rows": selectors.rewards_for(member=member),
+            "standing": selectors.member_standing(member=member) if member else None,
+            "redemptions": selectors.redemptions_for(member=member)[:20] if member else [],
+        },
+    )

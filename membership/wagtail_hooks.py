@@ -7,7 +7,7 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import EarningRule, PointEntry, Tier
+from .models import EarningRule, PointEntry, Redemption, Reward, Tier
 
 
 class ViewOnlyPolicy(ModelPermissionPolicy):
@@ -50,14 +50,34 @@ class LedgerViewSet(SnippetViewSet):
     list_per_page = 100
 
 
+class RewardViewSet(SnippetViewSet):
+    model = Reward
+    icon = "tag"
+    menu_label = _("Rewards")
+    list_display = ["name", "kind", "cost", "min_tier", "stock", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name"]
+
+
+class RedemptionViewSet(SnippetViewSet):
+    model = Redemption
+    icon = "form"
+    menu_label = _("Redemptions")
+    list_display = ["created_at", "member", "reward", "coupon_code", "used_at"]
+    search_fields = ["coupon_code", "member__username", "member__email"]
+    inspect_view_enabled = True
+
+
 class LoyaltyGroup(SnippetViewSetGroup):
     menu_label = _("Loyalty")
     menu_icon = "pick"
     menu_order = 260
-    items = (TierViewSet, EarningRuleViewSet, LedgerViewSet)
+    items = (TierViewSet, EarningRuleViewSet, RewardViewSet, RedemptionViewSet, LedgerViewSet)
 
 
 # Registered for the model, so every admin view of the ledger (not only this viewset) is
 # view-only.
 register_permission_policy(PointEntry, ViewOnlyPolicy(PointEntry))
+# Redemptions are made by members through the service; staff look them up.
+register_permission_policy(Redemption, ViewOnlyPolicy(Redemption))
 register_snippet(LoyaltyGroup)
