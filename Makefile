@@ -33,6 +33,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DJANGO_SETTINGS_MODULE=hub.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=hub.settings.test $(BIN)/pytest
 
 lint: $(BIN)/.installed-dev
