@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0004_rewards"),
+        ("content", "0004_product_pick_cons_default"),
         ("membership", "0009_badge_awards"),
     ]
 
