@@ -56,3 +56,32 @@ def _close_async_thread_connections():
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture
+def migrated_rows(transactional_db):
+    """For transactional tests that start threads: put back what migrations create (content
+    types, default earning rules and tiers), which an earlier test's flush may have removed,
+    in this thread, before any worker thread races to recreate them."""
+    from django.apps import apps
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.contrib.contenttypes.models import ContentType
+
+    from membership.defaults import ensure_defaults
+
+    ContentType.objects.clear_cache()
+    for app_config in apps.get_app_configs():
+        create_contenttypes(app_config, verbosity=0)
+    ensure_defaults(apps)
+
+
+def content_types_committed() -> None:
+    """Create (committed) and cache every model's content type in this thread. Call right
+    before starting worker threads: otherwise one thread may create a content type inside
+    its own, uncommitted transaction, publish it through Django's process-wide cache, and
+    another thread's insert then fails its foreign key."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    ContentType.objects.get_for_models(*apps.get_models(), for_concrete_models=False)

@@ -9,6 +9,7 @@ import pytest
 from membership.models import MemberStanding, PointEntry, Redemption, Reward, Tier
 from membership.services.points import InsufficientPoints, points_grant
 from membership.services.rewards import RewardUnavailable, reward_redeem
+from tests.conftest import content_types_committed
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
@@ -90,17 +91,11 @@ def test_free_product_rewards_need_their_product():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_last_item_in_stock_goes_to_one_member_only():
+def test_the_last_item_in_stock_goes_to_one_member_only(migrated_rows):
     import threading
 
-    from django.apps import apps
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
-    from membership.defaults import ensure_defaults
-
-    ContentType.objects.clear_cache()
-    ensure_defaults(apps)
     reward = Reward.objects.create(name="Last headlamp", kind=Reward.Kind.SHIPPING, cost=50, stock=1)
     members = [make_member(f"buyer{n}") for n in range(6)]
     for person in members:
@@ -118,6 +113,7 @@ def test_the_last_item_in_stock_goes_to_one_member_only():
         finally:
             connection.close()
 
+    content_types_committed()
     threads = [threading.Thread(target=attempt, args=(person,)) for person in members]
     for thread in threads:
         thread.start()

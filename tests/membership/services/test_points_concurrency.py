@@ -12,23 +12,16 @@ from django.db import close_old_connections, connection
 
 from membership.models import MemberStanding, PointEntry
 from membership.services.points import points_grant
+from tests.conftest import content_types_committed
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
-def default_rules_and_tiers():
-    # A transactional test before this one may have flushed what the data migration
-    # created; put the defaults back the same way (the seed is idempotent).
-    from django.apps import apps
-    from django.contrib.contenttypes.models import ContentType
-
-    from membership.defaults import ensure_defaults
-
-    # A flush recreates content types under new ids; the process-wide cache would be stale.
-    ContentType.objects.clear_cache()
-    ensure_defaults(apps)
+def _migrated(migrated_rows):
+    # Content types, rules and tiers in place before the threads start (tests/conftest.py).
+    return migrated_rows
 
 
 def run_in_threads(count: int, target) -> list[BaseException]:
@@ -45,6 +38,7 @@ def run_in_threads(count: int, target) -> list[BaseException]:
             close_old_connections()
             connection.close()
 
+    content_types_committed()
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
     for thread in threads:
         thread.start()
