@@ -412,3 +412,200 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return self.coupon_code
+
+
+# --- The store's side: orders --------------------------------------------------------------
+
+
+class Order(models.Model):
+    """An order as the shop reported it through the webhook or ``import_orders``.
+
+    Kept even when no member has the email yet: it is linked when that address is verified,
+    and its points are awarded then. ``original_total`` is what was first paid; ``total`` is
+    what the customer still pays after refunds, so the refunded share is their difference.
+    """
+
+    class Status(models.TextChoices):
+        PAID = "paid", _("paid")
+        PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
+        REFUNDED = "refunded", _("refunded")
+
+    external_id = models.CharField(_("order id"), max_length=64, unique=True)
+    email = models.EmailField(_("email"))
+    member = models.ForeignKey(
+        User,
+        verbose_name=_("member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    original_total = models.DecimalField(_("total paid"), max_digits=12, decimal_places=2)
+    total = models.DecimalField(
+        _("total after refunds"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    referral_code = models.CharField(_("referral code"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("ordered"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(Lower("email"), name="order_email_ci"),
+            models.Index(fields=["member", "created_at"], name="order_member_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    sku = models.CharField(_("SKU"), max_length=64)
+    # Matched on SKU when the order arrives; a line for a product not (yet) in the catalogue
+    # keeps its SKU and earns the base rate.
+    product = models.ForeignKey(
+        "content.Product",
+        verbose_name=_("product"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    # Whether the product counted as sustainable when bought: the bonus stays fair even if
+    # the catalogue flag changes later.
+    is_sustainable = models.BooleanField(_("sustainable"), default=False)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        indexes = [models.Index(fields=["product", "order"], name="order_line_product")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+
+# --- Referrals ----------------------------------------------------------------------------
+
+
+class ReferralLink(models.Model):
+    """A member's personal link ``/r/<code>/``; the code comes from ``secrets``."""
+
+    member = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="referral_link"
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral link")
+        verbose_name_plural = _("referral links")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ReferralVisit(models.Model):
+    """Someone followed a referral link. The device id is a random cookie; the IP is kept
+    only as a keyed hash, enough to spot the referrer visiting their own link."""
+
+    link = models.ForeignKey(ReferralLink, on_delete=models.CASCADE, related_name="visits")
+    device_id = models.CharField(max_length=64, blank=True, db_index=True)
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    visited_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-visited_at"]
+        verbose_name = _("referral visit")
+        verbose_name_plural = _("referral visits")
+
+
+class MemberFingerprint(models.Model):
+    """Devices and (hashed) addresses a member signed in from, kept 30 days, to refuse a
+    referral between two accounts of one person."""
+
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    device_id = models.CharField(max_length=64, blank=True, db_index=True)
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("member fingerprint")
+        verbose_name_plural = _("member fingerprints")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "device_id", "ip_hash"], name="fingerprint_once"),
+        ]
+
+
+class Referral(models.Model):
+    """A friend who signed up through a member's link, and how that went.
+
+    signed up → qualifying (first paid order of the minimum amount; both sides' points are
+    pending for the return window) → converted; or refused / flagged for staff, with the
+    reason staff see."""
+
+    class State(models.TextChoices):
+        SIGNED_UP = "signed_up", _("signed up")
+        QUALIFYING = "qualifying", _("order in return window")
+        CONVERTED = "converted", _("converted")
+        FLAGGED = "flagged", _("flagged for review")
+        REFUSED = "refused", _("refused")
+
+    class Reason(models.TextChoices):
+        NONE = "", _("none")
+        SAME_EMAIL = "same_email", _("same person: the email addresses match when normalised")
+        SAME_DEVICE = "same_device", _("same device as the referrer within 30 days")
+        SAME_IP = "same_ip", _("same IP address as the referrer within 30 days")
+        OWN_ORDER = "own_order", _("the qualifying order was the referrer's own")
+        EXISTING_CUSTOMER = "existing_customer", _("the friend was already a customer")
+        MONTHLY_LIMIT = "monthly_limit", _("the referrer passed 20 conversions this month")
+        ORDER_REFUNDED = "order_refunded", _("the qualifying order was refunded")
+        STAFF = "staff", _("decided by staff")
+
+    referrer = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="referrals_made", verbose_name=_("referrer")
+    )
+    friend = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="referred_by", verbose_name=_("friend")
+    )
+    visit = models.ForeignKey(
+        ReferralVisit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.SIGNED_UP)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
+    )
+    created_at = models.DateTimeField(_("signed up"), default=timezone.now)
+    qualified_at = models.DateTimeField(_("order received"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        indexes = [
+            models.Index(fields=["referrer", "state", "converted_at"], name="referral_referrer_state"),
+            models.Index(fields=["state", "qualified_at"], name="referral_state_qualified"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer} → {self.friend}"
