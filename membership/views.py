@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors
 from .forms import ProfileForm
+from .profile_sections import profile_sections
 from .services.notifications import notifications_mark_read
 from .services.profiles import profile_update
 
@@ -32,6 +33,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             # Balances and history are the member's own business.
             "history": selectors.points_history(member=member) if is_self else None,
             "badges": selectors.member_badges(member=member),
+            "sections": profile_sections(member=member, viewer=request.user, is_self=is_self),
         },
     )
 
