@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors
 from .forms import ProfileForm
-from .profile_sections import profile_sections
+from .profile_registry import profile_sections
 from .services.notifications import notifications_mark_read
 from .services.profiles import profile_update
 

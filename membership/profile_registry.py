@@ -1,6 +1,6 @@
-"""Sections other modules add to a member's profile page (reviews, referrals, forum posts).
+"""Sections apps add to a member's profile page (reviews, referrals, forum posts).
 
-A module that owns an activity declares its section in ``<app>/profile_sections.py``:
+An app declares its sections in ``<app>/profile_sections.py``:
 
     register_profile_section(ProfileSection(
         key="reviews", order=40, template="community/profile_reviews.html",
