@@ -447,6 +447,13 @@ class Order(models.Model):
         _("total after refunds"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
     referral_code = models.CharField(_("referral code"), max_length=32, blank=True)
+    # False when the first we heard of the order was a refund: we never saw it paid, so it
+    # never earns points, even if it is linked to a member later.
+    earns_points = models.BooleanField(
+        _("earns points"),
+        default=True,
+        help_text=_("Off when the shop first reported this order as already refunded."),
+    )
     created_at = models.DateTimeField(_("ordered"))
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
