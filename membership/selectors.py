@@ -189,3 +189,106 @@ def redemptions_for(*, member: User):
     from .models import Redemption
 
     return Redemption.objects.filter(member=member).select_related("reward").order_by("-created_at")
+
+
+def loyalty_overview(*, now, days: int = 30, top_rules: int = 5) -> dict:
+    """The staff dashboard's figures: members per tier, and points earned, pending, redeemed,
+    reversed and expired in the last ``days``, with the rules that earned the most.
+    Five queries whatever the size of the ledger (tiers, then four aggregates)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Q, Sum
+
+    from .models import MemberStanding, PointEntry, Tier
+
+    since = now - timedelta(days=days)
+    Kind, State = PointEntry.Kind, PointEntry.State
+    tiers = list(Tier.objects.order_by("threshold"))
+    per_tier = dict(
+        MemberStanding.objects.filter(member__is_active=True, tier__isnull=False)
+        .values_list("tier")
+        .annotate(n=Count("member"))
+    )
+    active = User.objects.filter(is_active=True).count()
+    # Members without a standing row (no points yet) or without a tier are in the first tier.
+    if tiers:
+        per_tier[tiers[0].pk] = per_tier.get(tiers[0].pk, 0) + active - sum(per_tier.values())
+    recent = PointEntry.objects.filter(created_at__gte=since)
+    earning = Q(kind=Kind.EARN) | Q(kind=Kind.ADJUSTMENT, amount__gt=0)
+    totals = recent.aggregate(
+        earned=Sum("amount", filter=earning & Q(state__in=[State.APPROVED, State.PENDING])),
+        pending=Sum("amount", filter=Q(kind=Kind.EARN, state=State.PENDING)),
+        redeemed=Sum("amount", filter=Q(kind=Kind.REDEEM)),
+        reversed_rows=Sum("amount", filter=Q(kind=Kind.REVERSAL) & ~Q(state=State.REVERSED)),
+        reversed_pending=Sum("amount", filter=Q(kind=Kind.EARN, state=State.REVERSED)),
+        expired=Sum("amount", filter=Q(kind=Kind.EXPIRY)),
+    )
+    rules = list(
+        recent.filter(kind=Kind.EARN, state__in=[State.APPROVED, State.PENDING], rule__isnull=False)
+        .values("rule__name")
+        .annotate(points=Sum("amount"), entries=Count("id"))
+        .order_by("-points")[:top_rules]
+    )
+    return {
+        "days": days,
+        "members": active,
+        "tiers": [{"tier": tier, "members": per_tier.get(tier.pk, 0)} for tier in tiers],
+        "earned": totals["earned"] or 0,
+        "pending": totals["pending"] or 0,
+        "redeemed": -(totals["redeemed"] or 0),
+        "reversed": -(totals["reversed_rows"] or 0) + (totals["reversed_pending"] or 0),
+        "expired": -(totals["expired"] or 0),
+        "top_rules": rules,
+    }
+
+
+def referral_link_by_code(*, code: str):
+    """An active member's referral link by its code, with the member, or None."""
+    from .models import ReferralLink
+
+    return ReferralLink.objects.select_related("member").filter(code=code, member__is_active=True).first()
+
+
+def referral_link_for(*, member: User):
+    """The member's referral link (None before the first one is made), annotated in the same
+    query with what the profile explains: the points on each side and the return window."""
+    from django.db.models import Subquery
+
+    from .models import EarningRule, ReferralLink
+
+    def rule(key: str, field: str) -> Subquery:
+        return Subquery(EarningRule.objects.filter(key=key, active=True).values(field)[:1])
+
+    return (
+        ReferralLink.objects.filter(member=member)
+        .annotate(
+            referrer_points=rule("referral-referrer", "points"),
+            friend_points=rule("referral-friend", "points"),
+            window_days=rule("purchase", "pending_days"),
+        )
+        .first()
+    )
+
+
+def referrals_for(*, member: User):
+    """The friends ``member`` referred, newest first, each with ``points_on``: when this
+    member's pending referral points become available (None when there are none)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField, OuterRef, Subquery
+    from django.db.models.functions import Cast
+
+    from .models import PointEntry, Referral
+
+    pending = PointEntry.objects.filter(
+        member=member,
+        source_type=ContentType.objects.get_for_model(Referral),
+        source_id=Cast(OuterRef("pk"), CharField()),
+        kind=PointEntry.Kind.EARN,
+        state=PointEntry.State.PENDING,
+    ).values("available_at")[:1]
+    return (
+        Referral.objects.filter(referrer=member)
+        .select_related("friend")
+        .annotate(points_on=Subquery(pending))
+        .order_by("-created_at", "-pk")
+    )

@@ -1,13 +1,23 @@
 """Wagtail admin for the loyalty programme: tiers and earning rules (editable by staff) and
 the points ledger (read only: entries are written by the points service alone)."""
 
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.widgets import Button, ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import EarningRule, PointEntry, Redemption, Reward, Tier
+from .admin_views import (
+    ADJUST_PERMISSION,
+    REVIEW_REFERRAL_PERMISSION,
+    AdjustPointsView,
+    LoyaltyPanel,
+    ReviewReferralView,
+)
+from .models import EarningRule, Order, PointEntry, Redemption, Referral, Reward, Tier
 
 
 class ViewOnlyPolicy(ModelPermissionPolicy):
@@ -68,11 +78,42 @@ class RedemptionViewSet(SnippetViewSet):
     inspect_view_enabled = True
 
 
+class OrderViewSet(SnippetViewSet):
+    model = Order
+    icon = "doc-full"
+    menu_label = _("Orders")
+    list_display = ["external_id", "created_at", "email", "member", "status", "total", "currency"]
+    list_filter = ["status", "currency"]
+    search_fields = ["external_id", "email", "member__username"]
+    list_export = ["external_id", "created_at", "email", "member", "status", "original_total", "total"]
+    export_filename = "orders"
+    inspect_view_enabled = True
+    list_per_page = 50
+
+
+class ReferralViewSet(SnippetViewSet):
+    model = Referral
+    icon = "group"
+    menu_label = _("Referrals")
+    list_display = ["created_at", "referrer", "friend", "state", "reason", "detail"]
+    list_filter = ["state", "reason"]
+    search_fields = ["referrer__username", "referrer__email", "friend__username", "friend__email"]
+    inspect_view_enabled = True
+
+
 class LoyaltyGroup(SnippetViewSetGroup):
     menu_label = _("Loyalty")
     menu_icon = "pick"
     menu_order = 260
-    items = (TierViewSet, EarningRuleViewSet, RewardViewSet, RedemptionViewSet, LedgerViewSet)
+    items = (
+        TierViewSet,
+        EarningRuleViewSet,
+        RewardViewSet,
+        RedemptionViewSet,
+        LedgerViewSet,
+        OrderViewSet,
+        ReferralViewSet,
+    )
 
 
 # Registered for the model, so every admin view of the ledger (not only this viewset) is
@@ -80,4 +121,52 @@ class LoyaltyGroup(SnippetViewSetGroup):
 register_permission_policy(PointEntry, ViewOnlyPolicy(PointEntry))
 # Redemptions are made by members through the service; staff look them up.
 register_permission_policy(Redemption, ViewOnlyPolicy(Redemption))
+# Orders come from the shop; referrals change state through their service (and the review
+# screen below for flagged ones).
+register_permission_policy(Order, ViewOnlyPolicy(Order))
+register_permission_policy(Referral, ViewOnlyPolicy(Referral))
 register_snippet(LoyaltyGroup)
+
+
+@hooks.register("register_admin_urls")
+def loyalty_admin_urls():
+    return [
+        path("loyalty/members/<int:pk>/adjust/", AdjustPointsView.as_view(), name="membership_adjust_points"),
+        path(
+            "loyalty/referrals/<int:pk>/review/",
+            ReviewReferralView.as_view(),
+            name="membership_review_referral",
+        ),
+    ]
+
+
+@hooks.register("construct_homepage_panels")
+def loyalty_dashboard_panel(request, panels):
+    if request.user.has_perm("membership.view_pointentry"):
+        panels.append(LoyaltyPanel(request))
+
+
+@hooks.register("register_user_listing_buttons")
+def adjust_points_button(user, request_user):
+    if request_user.has_perm(ADJUST_PERMISSION):
+        yield Button(
+            _("Adjust points"),
+            reverse("membership_adjust_points", args=[user.pk]),
+            icon_name="pick",
+            priority=50,
+        )
+
+
+@hooks.register("register_snippet_listing_buttons")
+def review_referral_button(snippet, user, next_url=None):
+    if (
+        isinstance(snippet, Referral)
+        and snippet.state == Referral.State.FLAGGED
+        and user.has_perm(REVIEW_REFERRAL_PERMISSION)
+    ):
+        yield ListingButton(
+            _("Review"),
+            reverse("membership_review_referral", args=[snippet.pk]),
+            icon_name="warning",
+            priority=5,
+        )

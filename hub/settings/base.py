@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "membership.users_app.MemberUsersConfig",  # wagtail.users with the member list
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

@@ -1,0 +1,79 @@
+"""The Wagtail admin's member list: Wagtail's own user views, plus tier and balances, a tier
+filter and a link to adjust a member's points."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column
+from wagtail.users.views.users import IndexView, UserFilterSet, UserViewSet
+
+from .models import Tier
+
+
+class TierFilter(django_filters.ModelChoiceFilter):
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        lowest = Tier.objects.order_by("threshold").first()
+        if lowest is not None and value.pk == lowest.pk:
+            # Members with no points yet have no standing row: they are in the first tier.
+            return qs.filter(Q(standing__tier=value) | Q(standing__tier__isnull=True))
+        return qs.filter(standing__tier=value)
+
+
+class MemberFilterSet(UserFilterSet):
+    tier = TierFilter(queryset=Tier.objects.order_by("threshold"), label=_("Tier"))
+
+    class Meta(UserFilterSet.Meta):
+        fields = []
+
+
+class MemberIndexView(IndexView):
+    page_title = _("Members")
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("standing__tier")
+
+    @cached_property
+    def columns(self):
+        columns = list(super().columns)
+        standing = self._standing
+        columns[3:3] = [
+            Column(
+                "tier",
+                label=_("Tier"),
+                accessor=lambda user: (standing(user).tier if standing(user) else None) or "—",
+                width="10%",
+            ),
+            Column(
+                "status_points",
+                label=_("Status points"),
+                accessor=lambda user: standing(user).status_points if standing(user) else 0,
+                sort_key="standing__status_points",
+                width="10%",
+            ),
+            Column(
+                "spendable_points",
+                label=_("Spendable"),
+                accessor=lambda user: standing(user).spendable_points if standing(user) else 0,
+                sort_key="standing__spendable_points",
+                width="10%",
+            ),
+        ]
+        return columns
+
+    @staticmethod
+    def _standing(user):
+        try:
+            return user.standing
+        except user.__class__.standing.RelatedObjectDoesNotExist:
+            return None
+
+
+class MemberViewSet(UserViewSet):
+    filterset_class = MemberFilterSet
+    index_view_class = MemberIndexView
+    menu_label = _("Members")
