@@ -45,3 +45,23 @@ register_badge(
         icon="calendar",
     )
 )
+
+
+def _converted_referrals(member) -> int:
+    from .models import Referral
+
+    return Referral.objects.filter(referrer=member, state=Referral.State.CONVERTED).count()
+
+
+register_badge(
+    BadgeDefinition(
+        key="connector",
+        name=_("Connector"),
+        description=_("Invited friends whose first order stayed (the return window passed)."),
+        thresholds=(1, 5, 20),
+        unit=_("friends"),
+        counter=_converted_referrals,
+        events=frozenset({"referral.converted"}),
+        icon="users",
+    )
+)

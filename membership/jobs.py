@@ -13,3 +13,12 @@ PERIODIC_JOBS = [
     PeriodicJob("warn of expiring points", timedelta(hours=1), lambda: points_warn_expiring()),
     PeriodicJob("daily badges (Loyal)", timedelta(hours=24), lambda: badges_evaluate_all(event="daily")),
 ]
+
+# Referrals: conversion once the friend's order clears the return window (it approves due
+# points first, so both happen together), and forgetting devices not seen for 30 days.
+from .services.referrals import member_fingerprints_prune, referrals_convert_due  # noqa: E402
+
+PERIODIC_JOBS += [
+    PeriodicJob("convert referrals", timedelta(minutes=5), lambda: referrals_convert_due()),
+    PeriodicJob("prune member fingerprints", timedelta(hours=24), lambda: member_fingerprints_prune()),
+]

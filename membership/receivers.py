@@ -16,3 +16,63 @@ def award_verified_signup(sender, request, email_address, **kwargs):
         idempotency_key=f"signup-verified:{email_address.user_id}",
     )
     badges_evaluate(member=email_address.user, event="email.verified")
+
+
+# --- Referrals: devices seen at sign-in, attribution at sign-up, the friend's orders -------
+# allauth's signals are imported here rather than at the top so this block stays
+# self-contained; the order signals are membership's own (membership/signals.py).
+from allauth.account.signals import user_logged_in, user_signed_up  # noqa: E402
+
+from .signals import order_paid, order_refunded  # noqa: E402
+
+
+def _fingerprint(request, user) -> None:
+    from .devices import client_ip_hash, device_id_ensure
+    from .services.referrals import member_fingerprint_record
+
+    member_fingerprint_record(
+        member=user, device_id=device_id_ensure(request), ip_hash=client_ip_hash(request)
+    )
+
+
+@receiver(user_logged_in, dispatch_uid="membership.referral_fingerprint_login")
+def record_device_at_login(sender, request, user, **kwargs):
+    if request is not None:
+        _fingerprint(request, user)
+
+
+@receiver(user_signed_up, dispatch_uid="membership.referral_attribution")
+def attribute_referral_at_signup(sender, request, user, **kwargs):
+    from .devices import attribution_clear_later, attribution_read, client_ip_hash, device_id_ensure
+    from .services.referrals import referral_attribute
+
+    if request is None:
+        return
+    attribution = attribution_read(request)
+    if attribution is not None:
+        code, visit_id = attribution
+        # Whatever the outcome, the friend hears nothing about it here: a refused referral
+        # simply earns nothing.
+        referral_attribute(
+            friend=user,
+            code=code,
+            visit_id=visit_id,
+            device_id=device_id_ensure(request),
+            ip_hash=client_ip_hash(request),
+        )
+        attribution_clear_later(request)
+    _fingerprint(request, user)
+
+
+@receiver(order_paid, dispatch_uid="membership.referral_order_paid")
+def qualify_referral_on_order(sender, order, now=None, **kwargs):
+    from .services.referrals import referral_order_paid
+
+    referral_order_paid(order=order, now=now)
+
+
+@receiver(order_refunded, dispatch_uid="membership.referral_order_refunded")
+def refuse_referral_on_refund(sender, order, fraction=None, now=None, **kwargs):
+    from .services.referrals import referral_order_refunded
+
+    referral_order_refunded(order=order, fraction=fraction, now=now)

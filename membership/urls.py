@@ -12,4 +12,5 @@ urlpatterns = [
     path("settings/profile/", views.profile_settings, name="profile_settings"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("r/<str:code>/", views.referral, name="referral"),
 ]

@@ -5,13 +5,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors
+from .devices import attribution_set, client_ip_hash, device_id_ensure
 from .forms import ProfileForm
 from .profile_registry import profile_sections
 from .services.notifications import notifications_mark_read
 from .services.profiles import profile_update
+from .services.referrals import referral_visit_record
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
@@ -127,3 +129,37 @@ def rewards(request: HttpRequest) -> HttpResponse:
             "redemptions": selectors.redemptions_for(member=member)[:20] if member else [],
         },
     )
+
+
+@require_safe
+def referral(request: HttpRequest, code: str) -> HttpResponse:
+    """A referral link: record the visit, keep the attribution for the sign-up, and send the
+    visitor on with a word about who invited them."""
+    link = selectors.referral_link_by_code(code=code)
+    if link is None:
+        raise Http404(_("This invitation link does not exist."))
+    visitor = request.user if request.user.is_authenticated else None
+    visit = referral_visit_record(
+        link=link, device_id=device_id_ensure(request), ip_hash=client_ip_hash(request), visitor=visitor
+    )
+    referrer = link.member.name
+    if visitor is not None:
+        if visitor.pk == link.member_id:
+            messages.info(request, _("This is your own invitation link. Share it with friends!"))
+        else:
+            messages.info(
+                request,
+                _("%(name)s invited you, and you are already one of us. Welcome back!") % {"name": referrer},
+            )
+        return redirect("/")
+    messages.info(
+        request,
+        _(
+            "%(name)s invited you to join the community. Sign up below: when your first order "
+            "is past the return window, you both get points."
+        )
+        % {"name": referrer},
+    )
+    response = redirect("account_signup")
+    attribution_set(response, code=link.code, visit_id=visit.pk)
+    return response

@@ -7,6 +7,7 @@ and Redis without any other change.
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Sets the referral device cookie that sign-in/sign-up receivers ask for.
+    "membership.devices.DeviceCookieMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -265,3 +268,9 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# --- Referrals --------------------------------------------------------------------------
+# A friend's first paid order must reach this total (in the order's currency units) for the
+# referral to qualify; a referrer's conversions past the monthly limit go to staff review.
+KANTA_REFERRAL_MIN_ORDER = Decimal("30")
+KANTA_REFERRAL_MONTHLY_LIMIT = 20
