@@ -564,6 +564,10 @@ class BuyingGuidePage(ArticleMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["related_guides"] = related_guides(guide=self)
         context["products_by_id"] = article_products(page=self)
+        # Every pick's rating in one query; the product pick template reads it from here.
+        from .product_extensions import product_ratings
+
+        context["ratings_by_product"] = product_ratings(product_ids=context["products_by_id"])
         context.update(self.seo_context(request, kind="Article"))
         return context
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from . import search, selectors
+from .product_extensions import product_extensions_render, product_ratings
 from .seo import product_json_ld, share_image_url
 
 logger = logging.getLogger(__name__)
@@ -19,13 +20,17 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get(slug=slug)
     if product is None:
         raise Http404(_("No product with that address."))
+    # Reviews and ratings come from apps above content, through content/product_extensions.py.
+    rating = product_ratings(product_ids=[product.pk]).get(product.pk)
     return render(
         request,
         "content/product.html",
         {
             "product": product,
             "guides": selectors.guides_featuring(product=product),
-            "product_json_ld": product_json_ld(product, request),
+            "extensions": product_extensions_render(request=request, product=product),
+            "rating": rating,
+            "product_json_ld": product_json_ld(product, request, rating=rating),
             "social_image": share_image_url(product.image, request),
             "breadcrumbs": [
                 {"title": _("Home"), "url": "/"},

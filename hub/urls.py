@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     path("", include("content.urls")),
     path("", include("membership.urls")),
+    path("", include("community.urls")),
 ]
 
 if settings.DEBUG:

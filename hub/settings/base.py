@@ -274,3 +274,13 @@ LOGGING = {
 # referral to qualify; a referrer's conversions past the monthly limit go to staff review.
 KANTA_REFERRAL_MIN_ORDER = Decimal("30")
 KANTA_REFERRAL_MONTHLY_LIMIT = 20
+
+# --- Product reviews --------------------------------------------------------------------
+# A member's review waits for a moderator while they are new: joined under
+# KANTA_REVIEW_NEW_MEMBER_DAYS ago, or without a published review yet.
+KANTA_REVIEW_PREMODERATE_FIRST = True
+KANTA_REVIEW_NEW_MEMBER_DAYS = 7
+KANTA_REVIEW_MAX_PHOTOS = 4
+# (attempts, seconds) per member: reviews written, helpful votes cast.
+KANTA_REVIEW_RATE_LIMIT = (5, 3600)
+KANTA_HELPFUL_RATE_LIMIT = (60, 3600)
