@@ -37,4 +37,14 @@ def check_production_safety(app_configs, **kwargs):
                 id="kanta.E003",
             )
         )
+    webhook_secret = settings.KANTA_WEBHOOK_SECRET
+    if not webhook_secret or webhook_secret == settings.INSECURE_WEBHOOK_SECRET or len(webhook_secret) < 32:
+        errors.append(
+            Error(
+                "KANTA_WEBHOOK_SECRET is unset, the development default or under 32 characters: "
+                "anyone could forge orders and use coupons.",
+                hint="Set KANTA_WEBHOOK_SECRET to a long random value shared with the shop only.",
+                id="kanta.E004",
+            )
+        )
     return errors

@@ -25,6 +25,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("api/v2/", api_router.urls),
+    # The shop's signed API (orders webhook, coupons); JSON errors and 404s throughout.
+    path("api/v1/", include("membership.api")),
     path("", include("content.urls")),
     path("", include("membership.urls")),
     path("", include("community.urls")),

@@ -65,3 +65,35 @@ register_badge(
         icon="users",
     )
 )
+
+
+def _green_orders(member) -> int:
+    from .models import Order
+
+    # Orders we saw paid and that are not wholly refunded, with at least one line of a
+    # product that was a sustainable choice when bought.
+    return (
+        Order.objects.filter(
+            member=member,
+            earns_points=True,
+            status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED],
+            lines__is_sustainable=True,
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+
+
+register_badge(
+    BadgeDefinition(
+        key="green-choice",
+        name=_("Green Choice"),
+        description=_("Chose sustainable products in their orders."),
+        thresholds=(3, 10, 25),
+        unit=_("orders"),
+        counter=_green_orders,
+        events=frozenset({"order.paid"}),
+        icon="leaf",
+    )
+)

@@ -76,3 +76,11 @@ def refuse_referral_on_refund(sender, order, fraction=None, now=None, **kwargs):
     from .services.referrals import referral_order_refunded
 
     referral_order_refunded(order=order, fraction=fraction, now=now)
+
+
+# --- Orders: a verified address collects the orders that waited for it --------------------
+@receiver(email_confirmed, dispatch_uid="membership.orders_link_on_verification")
+def link_orders_on_verification(sender, request, email_address, **kwargs):
+    from .services.orders import orders_link_email
+
+    orders_link_email(member=email_address.user, email=email_address.email)

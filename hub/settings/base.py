@@ -33,6 +33,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 # A recognisable default that the production system check refuses (see hub/checks.py).
 INSECURE_SECRET_KEY = "django-insecure-kanta-development-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
+# The shop signs its API calls (orders webhook, coupons) with this shared secret; the
+# production check refuses the development default and anything under 32 characters.
+INSECURE_WEBHOOK_SECRET = "kanta-dev-webhook-secret"  # noqa: S105
+KANTA_WEBHOOK_SECRET = os.environ.get("KANTA_WEBHOOK_SECRET", INSECURE_WEBHOOK_SECRET)
 KANTA_ENVIRONMENT = "development"
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")

@@ -77,6 +77,7 @@ PRODUCTION_ENV = {
     "CSRF_TRUSTED_ORIGINS": "https://community.polku.example",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.polku.example:587",
+    "KANTA_WEBHOOK_SECRET": "b8Qe2Lr0Vx7Tn4Kc9Wz1Mj6Hd3Fs5Gp8Ya0Ue2Io",
 }
 
 
@@ -91,7 +92,12 @@ def test_production_check_deploy_is_clean(tmp_path):
 
 @pytest.mark.parametrize(
     ("missing", "error_id"),
-    [("SECRET_KEY", "kanta.E001"), ("REDIS_URL", "kanta.E002"), ("EMAIL_URL", "kanta.E003")],
+    [
+        ("SECRET_KEY", "kanta.E001"),
+        ("REDIS_URL", "kanta.E002"),
+        ("EMAIL_URL", "kanta.E003"),
+        ("KANTA_WEBHOOK_SECRET", "kanta.E004"),
+    ],
 )
 def test_production_refuses_unsafe_defaults(tmp_path, missing, error_id):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
@@ -111,3 +117,11 @@ def test_database_in_use_is_configured_as_documented(db):
         assert cursor.fetchone()[0] == "wal"
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 5000
+
+
+@pytest.mark.parametrize("secret", ["kanta-dev-webhook-secret", "short-but-not-default", ""])
+def test_production_refuses_a_weak_webhook_secret(tmp_path, secret):
+    env = {**PRODUCTION_ENV, "KANTA_WEBHOOK_SECRET": secret, "KANTA_VAR_DIR": str(tmp_path)}
+    result = run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "kanta.E004" in result.stderr

@@ -1,0 +1,212 @@
+"""The shapes of the shop API (``/api/v1/``): what the shop sends and what it gets back.
+
+The order payload is shared by the webhook and ``import_orders``, so a row that the import
+rejects gets the same field errors the webhook would answer with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+import pydantic
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import AwareDatetime, field_validator
+
+from .services.orders import LineData
+
+
+class OrderLineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64, description="The product's SKU in the shop.")
+    quantity: int = Field(ge=1, le=100_000, description="How many were ordered.")
+    price: Decimal = Field(
+        ge=0, max_digits=12, decimal_places=2, description="Unit price paid, tax included."
+    )
+
+    @field_validator("sku", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+
+class OrderIn(Schema):
+    id: str = Field(
+        min_length=1, max_length=64, description="The shop's order id; messages are idempotent by it."
+    )
+    email: str = Field(
+        max_length=254, description="The customer's email; matched to a verified member address."
+    )
+    status: Literal["paid", "partially_refunded", "refunded"]
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR.")
+    total: Decimal = Field(
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="What the customer still pays after refunds (0 when refunded).",
+    )
+    refunded_total: Decimal | None = Field(
+        default=None,
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="Optional. Refunded so far; only used when the first message about an order is a refund.",
+    )
+    created_at: AwareDatetime = Field(description="When the order was placed, ISO 8601 with an offset.")
+    referral_code: str = Field(
+        default="", max_length=32, description="Optional referral code used at checkout."
+    )
+    lines: list[OrderLineIn] = Field(max_length=1000, description="The lines as ordered.")
+
+    @field_validator("id", "email", "referral_code", mode="before")
+    @classmethod
+    def _strip(cls, value: object) -> object:
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        try:
+            validate_email(value)
+        except DjangoValidationError as exc:
+            raise ValueError(_("Enter a valid email address.")) from exc
+        return value
+
+    def service_kwargs(self) -> dict:
+        """Keyword arguments for ``membership.services.orders.order_receive``."""
+        return {
+            "external_id": self.id,
+            "email": self.email,
+            "status": self.status,
+            "currency": self.currency,
+            "total": self.total,
+            "refunded_total": self.refunded_total,
+            "created_at": self.created_at,
+            "referral_code": self.referral_code,
+            "lines": [
+                LineData(sku=line.sku, quantity=line.quantity, price=line.price) for line in self.lines
+            ],
+        }
+
+
+class OrderPointsOut(Schema):
+    pending: int = Field(description="Points of this order still in the return window.")
+    approved: int = Field(description="Points of this order the member can spend.")
+
+
+class OrderOut(Schema):
+    id: str
+    result: Literal["created", "updated", "unchanged", "stale"] = Field(
+        description="stale: an older state than the one stored; nothing changed."
+    )
+    status: str
+    total: Decimal
+    original_total: Decimal
+    linked: bool = Field(description="Whether the order belongs to a member (else it waits for the email).")
+    earns_points: bool
+    points: OrderPointsOut
+
+
+class CouponMemberOut(Schema):
+    username: str
+    email: str
+
+
+class CouponOut(Schema):
+    code: str
+    valid: bool = Field(description="Unused and its member still active.")
+    used: bool
+    used_at: datetime | None
+    reward: str
+    kind: Literal["fixed", "percent", "shipping", "product"]
+    value: Decimal = Field(description="Currency units off (fixed) or percent off (percent); else 0.")
+    product_sku: str | None = Field(description="For a free product: its SKU.")
+    member: CouponMemberOut
+    created_at: datetime
+
+
+class ErrorOut(Schema):
+    error: str = Field(description="A stable code: invalid, unauthorized, not_found, already_used, …")
+    message: str = ""
+    errors: dict[str, list[str]] | None = Field(
+        default=None, description="For error=invalid: messages by field path, e.g. lines.0.quantity."
+    )
+    used_at: datetime | None = None
+
+
+# Messages for pydantic's error types, so the shop reads the same words in every language
+# Kanta speaks (pydantic's own messages are English only). Unlisted types keep pydantic's.
+def _message(error: dict) -> str:
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    messages = {
+        "missing": lambda: _("This field is required."),
+        "greater_than_equal": lambda: (
+            _("Ensure this value is at least %(limit)s.") % {"limit": ctx.get("ge")}
+        ),
+        "greater_than": lambda: _("Ensure this value is greater than %(limit)s.") % {"limit": ctx.get("gt")},
+        "less_than_equal": lambda: _("Ensure this value is at most %(limit)s.") % {"limit": ctx.get("le")},
+        "int_parsing": lambda: _("Enter a whole number."),
+        "int_type": lambda: _("Enter a whole number."),
+        "int_from_float": lambda: _("Enter a whole number."),
+        "decimal_parsing": lambda: _("Enter a number."),
+        "decimal_type": lambda: _("Enter a number."),
+        "decimal_max_places": lambda: (
+            _("Use at most %(places)s decimal places.") % {"places": ctx.get("decimal_places")}
+        ),
+        "decimal_max_digits": lambda: _("Use at most %(digits)s digits.") % {"digits": ctx.get("max_digits")},
+        "datetime_parsing": lambda: _("Enter a date and time in ISO 8601, e.g. 2026-03-01T12:00:00+02:00."),
+        "datetime_from_date_parsing": lambda: _(
+            "Enter a date and time in ISO 8601, e.g. 2026-03-01T12:00:00+02:00."
+        ),
+        "datetime_type": lambda: _("Enter a date and time in ISO 8601, e.g. 2026-03-01T12:00:00+02:00."),
+        "timezone_aware": lambda: _("Include the time zone offset, e.g. +02:00 or Z."),
+        "string_type": lambda: _("Enter text."),
+        "string_too_short": lambda: _("This field cannot be empty."),
+        "string_too_long": lambda: _("Use at most %(count)s characters.") % {"count": ctx.get("max_length")},
+        "string_pattern_mismatch": lambda: _("Enter a valid value."),
+        "too_long": lambda: _("Send at most %(count)s items.") % {"count": ctx.get("max_length")},
+        "list_type": lambda: _("Enter a list."),
+        "model_type": lambda: _("Enter an object."),
+        "model_attributes_type": lambda: _("Enter an object."),
+        "dict_type": lambda: _("Enter an object."),
+        "literal_error": lambda: _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")},
+        "value_error": lambda: str(ctx.get("error", error.get("msg", ""))),
+    }
+    factory = messages.get(kind)
+    return factory() if factory else str(error.get("msg", ""))
+
+
+def field_errors(errors: list[dict], *, skip: int = 0) -> dict[str, list[str]]:
+    """Pydantic errors as ``{"lines.0.quantity": ["…"]}``; ``skip`` drops leading location
+    parts (ninja prefixes ``body`` and the parameter name)."""
+    result: dict[str, list[str]] = {}
+    for error in errors:
+        loc = [str(part) for part in error.get("loc", ())][skip:]
+        result.setdefault(".".join(loc) or "body", []).append(_message(error))
+    return result
+
+
+def order_payload_errors(data: object) -> tuple[OrderIn | None, dict[str, list[str]]]:
+    """Validate a payload outside a request (``import_orders``): the order, or field errors."""
+    try:
+        return OrderIn.model_validate(data), {}
+    except pydantic.ValidationError as exc:
+        return None, field_errors(exc.errors(include_url=False))
+
+
+__all__ = [
+    "CouponOut",
+    "ErrorOut",
+    "OrderIn",
+    "OrderOut",
+    "field_errors",
+    "order_payload_errors",
+]

@@ -1,0 +1,441 @@
+"""Orders the shop reports (the webhook and ``import_orders``), turned into purchase points.
+
+How an order is expressed (docs/api.md says the same for the shop's developers):
+
+- ``total`` is what the customer still pays after refunds; the first total we receive for a
+  paid order is kept as ``original_total``. The refunded share is
+  ``(original_total - total) / original_total``, cumulative.
+- ``lines`` are the lines as ordered. Later messages about the same order may repeat them;
+  they are not compared (refunds are money, and a goodwill refund has no line).
+- Refunds only grow. A message that refunds less than we already recorded (a late retry of
+  an older state) is acknowledged as ``stale`` and changes nothing.
+- An order whose first message is already a refund was never seen paid: it is stored with
+  ``earns_points=False`` and never earns anything.
+
+Points: rule ``purchase`` per whole currency unit of ``original_total``, and rule
+``purchase-sustainable`` per whole unit of the sustainable lines' value (pro-rated when the
+lines add up to more than the total, i.e. a discount was given). Both are granted with
+``now`` = the order's ``created_at`` (never later than the real time), so the pending
+window of the rules is the order's return window even when the order is linked weeks later.
+A refund reverses the same share of both entries, with keys that make a replay harmless.
+
+Members are matched by a *verified* email address only (case-insensitive): an address
+anyone could type at sign-up must not collect someone else's purchases. Orders for unknown
+emails wait, unlinked, until that address is verified (``orders_link_email``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal, localcontext
+from typing import Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from content.models import Product
+
+from ..models import Order, OrderLine, PointEntry, User
+from ..signals import order_paid, order_refunded
+from .badges import badges_evaluate
+from .notifications import notification_send
+from .points import points_grant, points_reverse, source_key
+
+Status = Order.Status
+# Refunds only move forward: paid → partially refunded → refunded.
+STATUS_RANK = {Status.PAID: 0, Status.PARTIALLY_REFUNDED: 1, Status.REFUNDED: 2}
+CENT = Decimal("0.01")
+
+Result = Literal["created", "updated", "unchanged", "stale"]
+
+
+@dataclass(frozen=True)
+class LineData:
+    sku: str
+    quantity: int
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class OrderReceipt:
+    order: Order
+    result: Result
+
+
+class OrderRejected(Exception):
+    """The order cannot be accepted as sent. ``errors`` maps field paths (``total``,
+    ``lines.0.quantity``) to messages, the same shape the API answers with."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items()))
+
+
+def refunded_share(order: Order) -> Decimal:
+    """The cumulative share of the original total refunded, 0..1."""
+    if order.status == Status.REFUNDED:
+        return Decimal(1)
+    if order.original_total <= 0:
+        return Decimal(0)
+    share = (order.original_total - order.total) / order.original_total
+    return min(Decimal(1), max(Decimal(0), share))
+
+
+def _check(*, status: str, total: Decimal, refunded_total: Decimal | None, lines: Sequence[LineData]) -> None:
+    errors: dict[str, list[str]] = {}
+    if status not in STATUS_RANK:
+        errors["status"] = [_("Choose one of: paid, partially_refunded, refunded.")]
+    if total < 0:
+        errors["total"] = [_("The total cannot be negative.")]
+    elif status == Status.REFUNDED and total != 0:
+        errors["total"] = [_("A refunded order's total is 0: it is what the customer still pays.")]
+    elif status == Status.PARTIALLY_REFUNDED and total == 0:
+        errors["total"] = [_("Nothing is left to pay: send the status refunded.")]
+    if status == Status.PAID and refunded_total:
+        errors["refunded_total"] = [_("A paid order has no refunds: send the status partially_refunded.")]
+    if status == Status.PAID and not lines:
+        errors["lines"] = [_("A paid order needs at least one line.")]
+    for index, line in enumerate(lines):
+        if line.quantity < 1:
+            errors[f"lines.{index}.quantity"] = [_("The quantity must be at least 1.")]
+        if line.price < 0:
+            errors[f"lines.{index}.price"] = [_("The price cannot be negative.")]
+    if errors:
+        raise OrderRejected(errors)
+
+
+def _verified_member(email: str) -> User | None:
+    from allauth.account.models import EmailAddress
+
+    address = (
+        EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True)
+        .select_related("user")
+        .order_by("-primary", "pk")
+        .first()
+    )
+    return address.user if address else None
+
+
+def _award_time(order: Order, now: datetime) -> datetime:
+    # The shop's clock may run ahead of ours; a grant is never dated in the future.
+    return min(order.created_at, now)
+
+
+def _sustainable_value(order: Order) -> Decimal:
+    lines = list(order.lines.all())
+    ordered = sum((line.price * line.quantity for line in lines), Decimal(0))
+    sustainable = sum((line.price * line.quantity for line in lines if line.is_sustainable), Decimal(0))
+    if ordered > order.original_total > 0:
+        # A discount lowered the total: the bonus is on what was actually paid for them.
+        sustainable = sustainable * order.original_total / ordered
+    return min(sustainable, order.original_total)
+
+
+def _earned_entries(order: Order) -> list[PointEntry]:
+    source_type, source_id = source_key(order)
+    return list(
+        PointEntry.objects.filter(
+            source_type=source_type, source_id=source_id, kind=PointEntry.Kind.EARN
+        ).order_by("pk")
+    )
+
+
+def _award(order: Order, *, now: datetime) -> None:
+    """Grant the order's points to its member (idempotent) and tell listeners that it
+    counts as paid. Called once per order: when it arrives for a known member, or when
+    it is linked."""
+    member = order.member
+    when = _award_time(order, now)
+    note = _("Order %(order)s") % {"order": order.external_id}
+    units = math.floor(order.original_total)
+    if units > 0:
+        points_grant(member=member, rule_key="purchase", source=order, units=units, now=when, note=note)
+    bonus_units = math.floor(_sustainable_value(order))
+    if bonus_units > 0:
+        points_grant(
+            member=member,
+            rule_key="purchase-sustainable",
+            source=order,
+            units=bonus_units,
+            now=when,
+            note=note,
+        )
+    order_paid.send(sender=Order, order=order, now=when)
+
+
+def _reverse_share(order: Order, *, now: datetime) -> Decimal:
+    """Bring the reversals of the order's entries up to its cumulative refunded share.
+
+    ``points_reverse`` takes a fraction *of the entry*; we pass the increment still missing,
+    rounded down, so that repeated partial refunds add up to the share and never beyond it.
+    The key carries the refunded amount, so replaying one refund reverses nothing twice."""
+    share = refunded_share(order)
+    if share <= 0:
+        return share
+    refunded_cents = int(((order.original_total - order.total) / CENT).to_integral_value())
+    percent = f"{(share * 100).quantize(Decimal('0.1')):f}".removesuffix(".0")
+    reason = _("Order %(order)s refunded (%(percent)s%%)") % {"order": order.external_id, "percent": percent}
+    for entry in _earned_entries(order):
+        if entry.state in (PointEntry.State.REVERSED, PointEntry.State.EXPIRED):
+            continue
+        target = min(entry.amount, math.ceil(entry.amount * share))
+        already = -(
+            entry.reversals.exclude(state=PointEntry.State.REVERSED).aggregate(total=Sum("amount"))["total"]
+            or 0
+        )
+        missing = target - already
+        if missing <= 0:
+            continue
+        with localcontext() as ctx:
+            ctx.rounding = ROUND_FLOOR
+            fraction = Decimal(missing) / Decimal(entry.amount)
+        points_reverse(
+            entry=entry,
+            reason=reason,
+            fraction=fraction,
+            idempotency_key=f"refund:{order.pk}:{entry.pk}:{refunded_cents}",
+            now=now,
+        )
+    return share
+
+
+def _notify_points(member: User, orders: list[Order]) -> None:
+    """Tell the member what their orders earned, net of refunds (one message per call)."""
+    source_type, _id = source_key(orders[0])
+    points = (
+        PointEntry.objects.filter(
+            member=member,
+            source_type=source_type,
+            source_id__in=[str(order.pk) for order in orders],
+            state__in=[PointEntry.State.PENDING, PointEntry.State.APPROVED],
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    if points <= 0:
+        return
+    if len(orders) == 1:
+        title = _("%(points)s points for your order %(order)s") % {
+            "points": points,
+            "order": orders[0].external_id,
+        }
+    else:
+        title = ngettext(
+            "%(points)s points for %(count)s earlier order",
+            "%(points)s points for %(count)s earlier orders",
+            len(orders),
+        ) % {"points": points, "count": len(orders)}
+    notification_send(
+        recipient=member,
+        kind="order-points",
+        title=title,
+        body=_("Purchase points become spendable once the return window has passed."),
+        url=member.get_absolute_url(),
+    )
+
+
+def _lines_build(order: Order, lines: Sequence[LineData]) -> list[OrderLine]:
+    skus = {line.sku for line in lines}
+    products = {
+        product.sku: product
+        for product in Product.objects.filter(sku__in=skus).only("pk", "sku", "is_sustainable")
+    }
+    built = []
+    for line in lines:
+        product = products.get(line.sku)
+        built.append(
+            OrderLine(
+                order=order,
+                sku=line.sku,
+                product=product,
+                quantity=line.quantity,
+                price=line.price,
+                is_sustainable=bool(product and product.is_sustainable),
+            )
+        )
+    return OrderLine.objects.bulk_create(built)
+
+
+def _create(
+    *,
+    external_id: str,
+    email: str,
+    status: str,
+    currency: str,
+    total: Decimal,
+    refunded_total: Decimal | None,
+    created_at: datetime,
+    lines: Sequence[LineData],
+    referral_code: str,
+    now: datetime,
+) -> Order | None:
+    """Insert the order and its lines, or return None when a concurrent call inserted it first."""
+    paid = status == Status.PAID
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                external_id=external_id,
+                email=email,
+                member=_verified_member(email),
+                status=status,
+                currency=currency,
+                original_total=total if paid else total + (refunded_total or Decimal(0)),
+                total=total,
+                referral_code=referral_code,
+                earns_points=paid,
+                created_at=created_at,
+                received_at=now,
+                updated_at=now,
+            )
+            _lines_build(order, lines)
+    except IntegrityError:
+        if Order.objects.filter(external_id=external_id).exists():
+            return None
+        raise
+    return order
+
+
+@transaction.atomic
+def order_receive(
+    *,
+    external_id: str,
+    email: str,
+    status: str,
+    currency: str,
+    total: Decimal,
+    created_at: datetime,
+    lines: Sequence[LineData],
+    referral_code: str = "",
+    refunded_total: Decimal | None = None,
+    now: datetime | None = None,
+    notify: bool = True,
+) -> OrderReceipt:
+    """Store what the shop says about an order and settle its points. Idempotent by
+    ``external_id``: the same message twice changes nothing the second time. Raises
+    OrderRejected (nothing stored) when the message contradicts itself or the stored order.
+    ``notify=False`` (imports of history) sends the member no notification."""
+    now = now or timezone.now()
+    email = email.strip()
+    _check(status=status, total=total, refunded_total=refunded_total, lines=lines)
+    order = Order.objects.select_for_update().filter(external_id=external_id).first()
+    if order is None:
+        order = _create(
+            external_id=external_id,
+            email=email,
+            status=status,
+            currency=currency,
+            total=total,
+            refunded_total=refunded_total,
+            created_at=created_at,
+            lines=lines,
+            referral_code=referral_code,
+            now=now,
+        )
+        if order is not None:
+            if order.member_id and order.earns_points:
+                _award(order, now=now)
+                badges_evaluate(member=order.member, event="order.paid")
+                if notify:
+                    _notify_points(order.member, [order])
+            return OrderReceipt(order=order, result="created")
+        # Inserted by a concurrent call that has committed by now: carry on as an update.
+        order = Order.objects.select_for_update().get(external_id=external_id)
+    return _update(order, status=status, currency=currency, total=total, now=now, notify=notify)
+
+
+def _update(
+    order: Order, *, status: str, currency: str, total: Decimal, now: datetime, notify: bool
+) -> OrderReceipt:
+    if currency != order.currency:
+        raise OrderRejected(
+            {"currency": [_("This order was paid in %(currency)s.") % {"currency": order.currency}]}
+        )
+    result: Result = "unchanged"
+    newly_earning = False
+    if not order.earns_points and status == Status.PAID:
+        # The paid message overtaken by its own refund: now we have seen the order paid.
+        order.earns_points, newly_earning = True, True
+        order.original_total = max(order.original_total, total)
+        result = "updated"
+    elif total > order.total or STATUS_RANK[status] < STATUS_RANK[order.status]:
+        result = "stale"  # a late retry of an older state; refunds only grow
+    elif total != order.total or status != order.status:
+        order.total, order.status, result = total, status, "updated"
+    linked_now = False
+    if order.member_id is None and (member := _verified_member(order.email)):
+        # The address was verified by a path that sent no signal (staff, an import): link now.
+        order.member, linked_now = member, True
+    if result == "updated" or linked_now:
+        order.updated_at = now
+        order.save(
+            update_fields=["member", "total", "status", "earns_points", "original_total", "updated_at"]
+        )
+    if order.member_id is None or not order.earns_points or not (result == "updated" or linked_now):
+        return OrderReceipt(order=order, result=result)
+    if linked_now or newly_earning:
+        if order.status == Status.REFUNDED:
+            return OrderReceipt(order=order, result=result)  # refunded before it ever counted
+        _award(order, now=now)
+    share = _reverse_share(order, now=now)
+    if share > 0:
+        order_refunded.send(sender=Order, order=order, fraction=share, now=now)
+    badges_evaluate(member=order.member, event="order.paid")
+    if notify and (linked_now or newly_earning):
+        _notify_points(order.member, [order])
+    return OrderReceipt(order=order, result=result)
+
+
+@transaction.atomic
+def orders_link_email(*, member: User, email: str, now: datetime | None = None) -> list[Order]:
+    """Link the orders waiting for ``email`` (case-insensitive) to ``member``, who has just
+    verified it, and award their points. Safe to call again: linked orders are skipped."""
+    now = now or timezone.now()
+    orders = list(
+        Order.objects.select_for_update()
+        .alias(email_ci=Lower("email"))
+        .filter(email_ci=email.strip().lower(), member__isnull=True)
+        .order_by("created_at", "pk")
+    )
+    if not orders:
+        return []
+    for order in orders:
+        order.member = member
+        order.updated_at = now
+        order.save(update_fields=["member", "updated_at"])
+        if not order.earns_points or order.status == Status.REFUNDED:
+            continue
+        _award(order, now=now)
+        share = _reverse_share(order, now=now)
+        if share > 0:
+            order_refunded.send(sender=Order, order=order, fraction=share, now=now)
+    badges_evaluate(member=member, event="order.paid")
+    _notify_points(member, orders)
+    return orders
+
+
+def order_points(*, order: Order) -> dict[str, int]:
+    """The order's points net of refunds, by state: {"pending": n, "approved": n}."""
+    source_type, source_id = source_key(order)
+    State = PointEntry.State
+    totals = PointEntry.objects.filter(source_type=source_type, source_id=source_id).aggregate(
+        pending=Sum("amount", filter=Q(state=State.PENDING)),
+        approved=Sum("amount", filter=Q(state=State.APPROVED)),
+    )
+    return {"pending": totals["pending"] or 0, "approved": totals["approved"] or 0}
+
+
+__all__ = [
+    "LineData",
+    "OrderReceipt",
+    "OrderRejected",
+    "order_points",
+    "order_receive",
+    "orders_link_email",
+    "refunded_share",
+]
