@@ -289,7 +289,7 @@ def referral_order_paid(*, order: Order, now: datetime | None = None) -> Referra
     if order.member_id is None or _remaining_total(order) < min_order():
         return None
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("referrer", "friend")
         .filter(friend_id=order.member_id, state__in=[State.SIGNED_UP, State.FLAGGED], order__isnull=True)
         .first()
@@ -349,7 +349,7 @@ def referral_order_refunded(
     reverses its pending points; a partial refund that leaves the minimum keeps it."""
     now = now or timezone.now()
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .filter(order=order, state__in=[State.QUALIFYING, State.FLAGGED])
         .first()
     )
@@ -418,7 +418,7 @@ def referrals_convert_due(*, now: datetime | None = None) -> int:
     for pk in list(due):
         with transaction.atomic():
             referral = (
-                Referral.objects.select_for_update()
+                Referral.objects.select_for_update(of=("self",))
                 .select_related("referrer", "friend", "order")
                 .filter(pk=pk, state=State.QUALIFYING)
                 .first()
@@ -448,7 +448,7 @@ def referral_review(
     referral points. Raises ValidationError for a referral that is not flagged."""
     now = now or timezone.now()
     locked = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("referrer", "friend", "order")
         .filter(pk=referral.pk)
         .first()
