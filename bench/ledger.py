@@ -1,79 +1,142 @@
-"""Cost of one points award for a member with a short and a long ledger history.
+"""Cost of one award with badge evaluation, for a member with a short and a long ledger history.
 
-    .venv/bin/python bench/ledger.py [--awards 200]
+    .venv/bin/python bench/ledger.py [--awards 200] [--fill bulk|service]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kanta_bench .venv/bin/python bench/ledger.py
 
-Builds a private SQLite database, gives one member 10 and then 10,000 ledger entries
-(through the real service), and times awards on top of each: queries per award and
-wall-clock p50/p95. The service reads balances with aggregates over indexed columns, so the
-query count must not change with history; the time shows what the database pays for it.
+Builds a private database (bench/database.py), gives one member 10 and then 10,000 ledger
+entries spread over the last 400 days, and on top of each measures, in one transaction as a
+calling service would run them:
+
+- the award alone: ``points_grant`` (review rule; balances and tier refreshed);
+- the award followed by ``badges_evaluate(member=, event=...)`` for each event the registered
+  badges listen to (the periodic "daily" event excepted: no award fires it);
+- the award followed by ``badges_evaluate(member=, event=None)``: every badge, the worst case.
+
+Badges are whatever the apps register at run time; the run prints them. The history is
+bulk-inserted by default (identical rows to the service's, then ``points_rebuild`` makes the
+cached balances agree); ``--fill service`` grants it through ``points_grant`` one by one
+instead (several minutes for 10,000). Inserting ledger rows directly is acceptable here only
+because this is a bench, not application code.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
+import random
 import sys
-import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import database
+
+HISTORY_RULES = ["review", "accepted-answer", "forum-thread", "forum-reply", "event-attendance"]
+PERIODIC_EVENTS = {"daily"}
+
+
+def fill(member, total: int, *, how: str) -> None:
+    from django.utils import timezone
+
+    from membership.models import EarningRule, PointEntry
+    from membership.services.points import points_grant, points_rebuild
+
+    have = member.point_entries.count()
+    now = timezone.now()
+    rng = random.Random(total)
+    if how == "service":
+        for n in range(have, total):
+            points_grant(
+                member=member,
+                rule_key="accepted-answer",
+                idempotency_key=f"history:{member.pk}:{n}",
+                now=now - timedelta(days=400 * (total - n) / total),
+            )
+        return
+    rules = {rule.key: rule for rule in EarningRule.objects.filter(key__in=HISTORY_RULES)}
+    rows = []
+    for n in range(have, total):
+        rule = rules[rng.choice(HISTORY_RULES)]
+        created = now - timedelta(seconds=rng.uniform(60, 400 * 86400))
+        rows.append(
+            PointEntry(
+                member=member,
+                amount=int(rule.points),
+                kind=PointEntry.Kind.EARN,
+                rule=rule,
+                idempotency_key=f"history:{member.pk}:{n}",
+                state=PointEntry.State.APPROVED,
+                available_at=created,
+                created_at=created,
+            )
+        )
+    PointEntry.objects.bulk_create(rows, batch_size=2000)
+    points_rebuild(now=now)
+
+
+def measure(member, *, label: str, awards: int, event: str | None, with_badges: bool) -> dict:
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from membership.services.badges import badges_evaluate
+    from membership.services.points import points_grant
+
+    timings, queries = [], 0
+    for n in range(awards):
+        key = f"{label}:{event}:{with_badges}:{n}"
+        start = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured, transaction.atomic():
+            points_grant(member=member, rule_key="review", idempotency_key=key)
+            if with_badges:
+                badges_evaluate(member=member, event=event)
+        timings.append((time.perf_counter() - start) * 1000)
+        queries = max(queries, len(captured))
+    p50, p95 = database.percentiles(timings)
+    return {"queries": queries, "p50": p50, "p95": p95}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--awards", type=int, default=200)
+    parser.add_argument("--awards", type=int, default=200, help="awards measured per row (default 200)")
+    parser.add_argument("--fill", choices=["bulk", "service"], default="bulk")
+    parser.add_argument("--history", type=int, nargs="+", default=[10, 10_000])
     args = parser.parse_args()
 
-    var_dir = tempfile.mkdtemp(prefix="kanta-bench-ledger-")
-    os.environ.update({"KANTA_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "hub.settings.dev", "DEBUG": "0"})
-    os.environ["LOG_LEVEL"] = "WARNING"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+    db_label = database.setup("ledger")
+    from membership.badge_registry import badge_definitions
     from membership.models import User
-    from membership.services.points import points_grant
 
-    call_command("migrate", "--no-input", verbosity=0)
-    member = User.objects.create_user("bench", "bench@example.com", "x")
-
-    def fill(total: int) -> None:
-        have = member.point_entries.count()
-        for n in range(have, total):
-            points_grant(member=member, rule_key="accepted-answer", idempotency_key=f"history:{n}")
-
-    def measure(label: str) -> tuple[str, int, float, float]:
-        timings = []
-        queries = 0
-        for n in range(args.awards):
-            key = f"{label}:{n}"
-            start = time.perf_counter()
-            with CaptureQueriesContext(connection) as captured:
-                points_grant(member=member, rule_key="review", idempotency_key=key)
-            timings.append((time.perf_counter() - start) * 1000)
-            queries = max(queries, len(captured))
-        timings.sort()
-        return label, queries, statistics.median(timings), timings[int(0.95 * len(timings)) - 1]
+    badges = badge_definitions()
+    events = sorted({event for badge in badges for event in badge.events} - PERIODIC_EVENTS)
+    operations: list[tuple[str, str | None, bool, int]] = [("award only", None, False, 0)]
+    for event in events:
+        listening = sum(1 for badge in badges if event in badge.events)
+        operations.append((f"award + badges for `{event}`", event, True, listening))
+    operations.append(("award + every badge (`event=None`)", None, True, len(badges)))
 
     rows = []
-    fill(10)
-    rows.append(measure("10 entries"))
-    print("filling 10,000 entries …", file=sys.stderr)
-    fill(10_000)
-    rows.append(measure("10,000 entries"))
-    print(f"\nOne award (review rule, tier refresh), SQLite, {args.awards} awards each\n")
-    print("| history | queries per award | p50 ms | p95 ms |")
-    print("| --- | ---: | ---: | ---: |")
-    for label, queries, p50, p95 in rows:
-        print(f"| {label} | {queries} | {p50:.2f} | {p95:.2f} |")
+    for size in sorted(args.history):
+        print(f"measuring with {size:,} entries ({args.fill} fill) …", file=sys.stderr)
+        for n, (name, event, with_badges, evaluated) in enumerate(operations):
+            # A fresh member per row, so each row starts from exactly `size` entries.
+            member = User.objects.create_user(f"bench-{size}-{n}", f"bench-{size}-{n}@example.com", "x")
+            fill(member, size, how=args.fill)
+            result = measure(
+                member, label=f"{size}", awards=args.awards, event=event, with_badges=with_badges
+            )
+            rows.append((f"{size:,} entries", name, evaluated, result))
+
+    print(f"\nOne award with badge evaluation, {db_label}, {args.awards} awards per row")
+    print(f"Machine: {database.machine()}")
+    print("Badges registered: " + ", ".join(f"{b.key} ({', '.join(sorted(b.events))})" for b in badges))
+    print()
+    print("| history | operation | badges evaluated | queries (max) | p50 ms | p95 ms |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for size, name, evaluated, r in rows:
+        print(f"| {size} | {name} | {evaluated} | {r['queries']} | {r['p50']:.2f} | {r['p95']:.2f} |")
 
 
 if __name__ == "__main__":

@@ -266,6 +266,13 @@ class PointEntry(models.Model):
             models.Index(fields=["member", "state", "created_at"], name="point_entry_member_state"),
             models.Index(fields=["state", "available_at"], name="point_entry_due"),
             models.Index(fields=["source_type", "source_id"], name="point_entry_source"),
+            # Covering indexes for the leaderboard: all time (member first) and a period (date
+            # first); the selector's sums are read from the index alone.
+            models.Index(fields=["member", "kind", "state", "amount"], name="point_entry_leaderboard"),
+            models.Index(
+                fields=["created_at", "kind", "state", "member", "amount"],
+                name="point_entry_leaderboard_recent",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,100 @@
+"""A private, throwaway database for one bench run, and the few facts a result table needs.
+
+By default a temporary SQLite file (same settings as a fresh install). With ``DATABASE_URL``
+set, the PostgreSQL database it names: the bench drops and recreates its ``public`` schema,
+so the name must contain "bench" (``make bench`` must never wipe a real database because
+the shell happened to export one). The database is created when missing.
+
+Redis is left out on purpose (``REDIS_URL`` is ignored): the benches clear the cache between
+measurements, and that must never flush a shared Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _reset_postgres(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"refusing to wipe database {name!r}: a bench database's name must contain 'bench'")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def setup(prefix: str) -> str:
+    """Point Django at a fresh database, migrate it and return a label such as "SQLite 3.45"."""
+    var_dir = tempfile.mkdtemp(prefix=f"kanta-bench-{prefix}-")
+    os.environ.pop("REDIS_URL", None)
+    os.environ.update(
+        {
+            "KANTA_VAR_DIR": var_dir,
+            "MEDIA_ROOT": os.path.join(var_dir, "media"),
+            "DJANGO_SETTINGS_MODULE": "hub.settings.dev",
+            "DEBUG": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        _reset_postgres(url)
+    import django
+    from django.conf import settings
+
+    # Before first use: no collectstatic manifest is needed to render a page, and the emails a
+    # tier change sends stay in memory instead of flooding the bench's output.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STATIC_ROOT = Path(var_dir) / "static"
+    settings.STATIC_ROOT.mkdir()
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", "--no-input", verbosity=0)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+        cursor.execute("SELECT sqlite_version()")
+        return f"SQLite {cursor.fetchone()[0]}"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.2f}"
+
+
+def percentiles(timings: list[float]) -> tuple[float, float]:
+    """p50 and p95 (nearest rank) of timings in ms."""
+    ordered = sorted(timings)
+    p95 = ordered[max(0, min(len(ordered) - 1, -(-95 * len(ordered) // 100) - 1))]
+    return statistics.median(ordered), p95
