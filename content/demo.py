@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.images import ImageFile
@@ -49,6 +50,10 @@ FEATURED_GUIDES = [
 ]
 # Who submits the draft guide to Guide review once membership has created the users.
 DRAFT_SUBMITTER = "editor"
+# The newest guide is in early access for Gold members, opening this many days ahead.
+EARLY_ACCESS_GUIDE = "winter-commuting-kit"
+EARLY_ACCESS_TIER = "gold"
+EARLY_ACCESS_DAYS = 10
 
 DEMO_COLLECTION = "Polku demo"
 
@@ -372,9 +377,31 @@ def seed(ctx: DemoContext) -> None:
     )
 
 
+def keep_early_access(ctx: DemoContext) -> None:
+    """Keep one guide in early access: a demo seeded weeks ago would otherwise have opened it.
+    Pushed forward only when fewer than three days are left, so most runs change nothing."""
+    page = BuyingGuidePage.objects.filter(slug=EARLY_ACCESS_GUIDE, live=True).first()
+    # By slug through the setting: content does not import membership.
+    tier = apps.get_model(settings.KANTA_TIER_MODEL).objects.filter(slug=EARLY_ACCESS_TIER).first()
+    if page is None or tier is None:
+        return
+    now = timezone.now()
+    until = page.early_access_until
+    if page.early_access_tier_id == tier.pk and until and until > now + timedelta(days=3):
+        return
+    opens = timezone.localtime(now + timedelta(days=EARLY_ACCESS_DAYS))
+    page.early_access_tier = tier
+    page.early_access_until = opens.replace(hour=9, minute=0, second=0, microsecond=0)
+    with _quiet_wagtail():
+        page.save_revision().publish()
+    ctx.log(f"early access for {tier.name} until {page.early_access_until:%Y-%m-%d}: {page.title}")
+
+
 def refresh(ctx: DemoContext) -> None:
-    """Once the editors exist (membership seeds after content), put the draft guide in front of
-    Guide review, as if the editor had pressed "Submit for review". Only ever once per guide."""
+    """Keep the early-access guide ahead of its opening date; and once the editors exist
+    (membership seeds after content), put the draft guide in front of Guide review, as if the
+    editor had pressed "Submit for review". Only ever once per guide."""
+    keep_early_access(ctx)
     workflow = guide_review_workflow()
     submitter = get_user_model().objects.filter(username=DRAFT_SUBMITTER).first()
     if workflow is None or submitter is None:

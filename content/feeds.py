@@ -62,9 +62,9 @@ class BlogFeed(_ArticleFeed):
         return self.index_page.intro or _("News, stories and how-tos from the store.")
 
     def items(self):
-        from .selectors import posts_for_index
+        from .selectors import posts_for_feed
 
-        return posts_for_index(index=self.index_page)[:FEED_LENGTH]
+        return posts_for_feed(index=self.index_page)[:FEED_LENGTH]
 
     def item_pubdate(self, item):
         published = item.first_published_at
@@ -81,9 +81,9 @@ class GuideFeed(_ArticleFeed):
         return self.index_page.intro or _("Tested picks for the gear that matters.")
 
     def items(self):
-        from .selectors import guides_for_index
+        from .selectors import guides_for_feed
 
-        return guides_for_index(index=self.index_page)[:FEED_LENGTH]
+        return guides_for_feed(index=self.index_page)[:FEED_LENGTH]
 
     def item_pubdate(self, item):
         return item.first_published_at

@@ -9,14 +9,18 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -34,6 +38,7 @@ from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
+from .access import early_access_tier_choices
 from .blocks import BaseStreamBlock
 
 WORDS_PER_MINUTE = 220
@@ -223,6 +228,8 @@ ARTICLE_SEARCH_FIELDS = [
     index.SearchField("intro", boost=2),
     index.SearchField("body"),
     index.RelatedFields("tags", [index.SearchField("name")]),
+    # The index holds the body, so site search filters out pages still in early access.
+    index.FilterField("early_access_until"),
 ]
 ARTICLE_API_FIELDS = [
     APIField("intro"),
@@ -235,6 +242,18 @@ ARTICLE_API_FIELDS = [
     APIField("tags"),
     APIField("body"),
 ]
+# Settings tab of guides and posts, beside the go-live and expiry dates.
+EARLY_ACCESS_PANEL = MultiFieldPanel(
+    # A plain select: a handful of tiers, and editors have no permission on the tier snippets
+    # that the default chooser would open.
+    [FieldPanel("early_access_tier", widget=forms.Select), FieldPanel("early_access_until")],
+    heading=_("Early access"),
+    help_text=_(
+        "Until this date only members of the tier (or a higher one) read the page in full. "
+        "Everyone else sees the title, introduction and hero image, when it opens and how to "
+        "get there. Leave both empty for a page everyone can read."
+    ),
+)
 
 
 class ArticleMixin(models.Model):
@@ -264,6 +283,25 @@ class ArticleMixin(models.Model):
         help_text=_("Who wrote it; shown in the author box."),
     )
     body = StreamField(BaseStreamBlock(), verbose_name=_("body"), blank=True, use_json_field=True)
+    early_access_tier = models.ForeignKey(
+        settings.KANTA_TIER_MODEL,
+        verbose_name=_("early access for"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to=early_access_tier_choices,
+        help_text=_("The lowest tier that reads the page before everyone else."),
+    )
+    early_access_until = models.DateTimeField(
+        _("opens to everyone on"),
+        null=True,
+        blank=True,
+        help_text=_("After this moment the page is open to all, by itself. A past date means open now."),
+    )
+
+    # schema.org type of the page's article JSON-LD.
+    json_ld_type = "Article"
 
     class Meta:
         abstract = True
@@ -347,9 +385,76 @@ class ArticleMixin(models.Model):
             "breadcrumbs": crumbs,
         }
 
+    # --- early access: the full page, or the teaser ------------------------------------
+
+    def serve(self, request, *args, **kwargs):
+        from .access import early_access_for
+
+        access = early_access_for(page=self, user=request.user)
+        if access.teaser_only:
+            request.is_preview = False
+            response = TemplateResponse(
+                request, "content/early_access_teaser.html", self.teaser_context(request, access=access)
+            )
+        else:
+            response = super().serve(request, *args, early_access=access, **kwargs)
+        if access.restricted:
+            # What this page shows depends on who asks and changes on the opening date:
+            # no shared cache may keep either version.
+            patch_cache_control(response, private=True, no_cache=True, max_age=0)
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+    def get_context(self, request, *args, early_access=None, **kwargs):
+        from .access import early_access_for
+
+        context = super().get_context(request, *args, **kwargs)
+        context["early_access"] = early_access or early_access_for(
+            page=self, user=request.user, previewing=getattr(request, "is_preview", False)
+        )
+        return context
+
+    def teaser_context(self, request, *, access) -> dict[str, Any]:
+        """What a reader without access gets: title, intro and hero only. Built apart from
+        ``get_context`` so that nothing derived from the body (contents, FAQ, product
+        picks, word count) is ever computed for them."""
+        from .seo import article_json_ld, breadcrumb_json_ld, breadcrumbs, share_image_url
+
+        context = super().get_context(request)
+        crumbs = breadcrumbs(self)
+        context.update(
+            early_access=access,
+            breadcrumbs=crumbs,
+            json_ld=[
+                article_json_ld(self, request, kind=self.json_ld_type, teaser=True),
+                breadcrumb_json_ld(crumbs, request),
+            ],
+            social_image=share_image_url(self.hero_image, request),
+        )
+        return context
+
+    def get_sitemap_urls(self, request=None):
+        from .access import is_restricted
+
+        if is_restricted(self):
+            return []
+        urls = super().get_sitemap_urls(request)
+        if self.early_access_until:
+            # Opening is a change crawlers should notice, even with no edit since.
+            for url in urls:
+                if url["lastmod"] is None or url["lastmod"] < self.early_access_until:
+                    url["lastmod"] = self.early_access_until
+        return urls
+
     def clean(self) -> None:
         super().clean()
         self._check_comparison_tables()
+        if self.early_access_tier_id and not self.early_access_until:
+            raise ValidationError({"early_access_until": _("Say when the page opens to everyone.")})
+        if self.early_access_until and not self.early_access_tier_id:
+            raise ValidationError(
+                {"early_access_tier": _("Choose the tier that reads the page before it opens.")}
+            )
         seen: set[str] = set()
         for entry in self.table_of_contents():
             if entry["anchor"] in seen:
@@ -545,6 +650,7 @@ class BuyingGuidePage(ArticleMixin, Page):
         ),
         FieldPanel("body"),
     ]
+    settings_panels = [*Page.settings_panels, EARLY_ACCESS_PANEL]
     search_fields = [*Page.search_fields, *ARTICLE_SEARCH_FIELDS, index.FilterField("category")]
     api_fields = [*ARTICLE_API_FIELDS, APIField("last_reviewed"), APIField("category")]
 
@@ -642,12 +748,14 @@ class BlogPostPage(ArticleMixin, Page):
         ),
         FieldPanel("body"),
     ]
+    settings_panels = [*Page.settings_panels, EARLY_ACCESS_PANEL]
     search_fields = [*Page.search_fields, *ARTICLE_SEARCH_FIELDS, index.FilterField("date")]
     api_fields = [*ARTICLE_API_FIELDS, APIField("date")]
 
     parent_page_types = ["content.BlogIndexPage"]
     subpage_types: list[str] = []
     page_description = _("A blog post: news, stories and how-tos from the store.")
+    json_ld_type = "BlogPosting"
 
     class Meta:
         verbose_name = _("blog post")

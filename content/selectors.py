@@ -1,4 +1,8 @@
-"""Reads of published content. Everything here returns only live, public pages."""
+"""Reads of published content. Everything here returns only live, public pages.
+
+Pages in early access (content/access.py) are listed like any other, as cards of title and
+intro, which are their public teaser. Reads that would expose more, or would say what is in
+the body (feeds, which guides pick a product), leave them out until they open."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 
+from .access import open_now_q
 from .models import BlogIndexPage, BlogPostPage, BuyingGuidePage, GuideIndexPage, HomePage, Product
 
 Image = get_image_model()
@@ -64,6 +69,17 @@ def posts_for_index(*, index: BlogIndexPage, tag: str = "") -> QuerySet[BlogPost
     return posts
 
 
+def posts_for_feed(*, index: BlogIndexPage) -> QuerySet[BlogPostPage]:
+    """Feed readers get whole items and keep them: only posts open to everyone."""
+    return posts_for_index(index=index).filter(open_now_q())
+
+
+def guides_for_feed(*, index: GuideIndexPage) -> QuerySet[BuyingGuidePage]:
+    return guides_for_index(index=index).filter(open_now_q())
+
+
+# Only rankings are cached, never whether a page is restricted: that is decided per request
+# from its date, so nothing cached can keep a page shut after it opens.
 RELATED_CACHE_SECONDS = 600
 
 
@@ -137,14 +153,15 @@ def article_products(*, page: Page) -> dict[int, Product]:
 
 
 def guides_featuring(*, product: Product, limit: int = 6) -> list[BuyingGuidePage]:
-    """Live guides whose published content references the product (Wagtail's reference index)."""
+    """Live guides whose published content references the product (Wagtail's reference index).
+    Guides in early access are left out: that a guide picks this product is its body's news."""
     references = (
         ReferenceIndex.get_references_to(product)
         .filter(base_content_type__model="page")
         .values_list("object_id", flat=True)
     )
     page_ids = {int(object_id) for object_id in references if str(object_id).isdigit()}
-    return list(guides_live().filter(pk__in=page_ids)[:limit])
+    return list(guides_live().filter(open_now_q(), pk__in=page_ids)[:limit])
 
 
 def product_get(*, slug: str) -> Product | None:

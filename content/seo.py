@@ -45,7 +45,9 @@ def breadcrumb_json_ld(crumbs: list[Page], request: HttpRequest) -> dict[str, An
     }
 
 
-def article_json_ld(page, request: HttpRequest, *, kind: str) -> dict[str, Any]:
+def article_json_ld(page, request: HttpRequest, *, kind: str, teaser: bool = False) -> dict[str, Any]:
+    """``teaser``: the reader (or crawler) may not read the body yet, so nothing derived from it
+    is described, and the article says it is not free to read."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": kind,
@@ -56,7 +58,8 @@ def article_json_ld(page, request: HttpRequest, *, kind: str) -> dict[str, Any]:
         if (page.first_published_at or page.latest_revision_created_at)
         else None,
         "dateModified": page.last_published_at.isoformat() if page.last_published_at else None,
-        "wordCount": page.word_count,
+        "wordCount": None if teaser else page.word_count,
+        "isAccessibleForFree": False if teaser else None,
         "publisher": {"@type": "Organization", "name": page.get_site().site_name or "Polku Outdoor"},
     }
     if page.author:

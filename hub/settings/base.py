@@ -143,6 +143,9 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "membership.User"
+# Early-access pages name a tier by this reference, so content never imports membership
+# (the same indirection as AUTH_USER_MODEL).
+KANTA_TIER_MODEL = "membership.Tier"
 
 # --- Cache and channel layer ------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
