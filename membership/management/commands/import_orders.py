@@ -1,0 +1,172 @@
+"""Load the shop's order history from CSV through the same service as the webhook.
+
+One row per order line, columns (docs/api.md, "CSV import"):
+order_id,email,status,currency,total,created_at,sku,quantity,price[,referral_code][,refunded_total]
+
+The order's own fields repeat on each of its rows; a refunded order with no lines has one
+row with sku, quantity and price empty. Idempotent: a second run reports every order as
+unchanged. Rejected orders (every row of one) go to a CSV with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from membership.schemas import order_payload_errors
+from membership.services.orders import OrderRejected, order_receive
+from membership.services.points import points_approve_due
+
+REQUIRED = ["order_id", "email", "status", "currency", "total", "created_at", "sku", "quantity", "price"]
+OPTIONAL = ["referral_code", "refunded_total"]
+ORDER_FIELDS = ["email", "status", "currency", "total", "created_at", "referral_code", "refunded_total"]
+LINE_FIELDS = ["sku", "quantity", "price"]
+
+
+@dataclass
+class OrderRows:
+    order_id: str
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+    def payload(self) -> tuple[dict, list[int]]:
+        """The webhook payload for these rows, and the CSV line of each payload line."""
+        first = self.rows[0][1]
+        data: dict = {"id": self.order_id, **{name: first.get(name, "") for name in ORDER_FIELDS}}
+        if not data["refunded_total"]:
+            data["refunded_total"] = None
+        lines, line_numbers = [], []
+        for number, row in self.rows:
+            if not any(row.get(name) for name in LINE_FIELDS):
+                continue  # an order without lines (refunded) still needs its row
+            lines.append({name: row.get(name, "") for name in LINE_FIELDS})
+            line_numbers.append(number)
+        data["lines"] = lines
+        return data, line_numbers
+
+    def inconsistent_fields(self) -> list[str]:
+        return [
+            name for name in ORDER_FIELDS if len({row.get(name, "").strip() for _n, row in self.rows}) > 1
+        ]
+
+
+def read_orders(text: str) -> tuple[list[str], list[OrderRows]]:
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [name.strip() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise CommandError(
+            f"Missing column(s): {', '.join(missing)}. Expected: {', '.join(REQUIRED + OPTIONAL)}."
+        )
+    reader.fieldnames = columns
+    orders: dict[str, OrderRows] = {}
+    for row in reader:
+        clean = {key: (value or "").strip() for key, value in row.items() if key is not None}
+        order_id = clean.get("order_id", "")
+        orders.setdefault(order_id, OrderRows(order_id)).rows.append((reader.line_num, clean))
+    return columns, list(orders.values())
+
+
+def describe(errors: dict[str, list[str]], line_numbers: list[int]) -> str:
+    parts = []
+    for path, messages in errors.items():
+        label = path
+        bits = path.split(".")
+        if len(bits) == 3 and bits[0] == "lines" and bits[1].isdigit() and int(bits[1]) < len(line_numbers):
+            label = f"{bits[2]} (line {line_numbers[int(bits[1])]})"
+        elif path == "id":
+            label = "order_id"
+        parts.append(f"{label}: {' '.join(messages)}")
+    return "; ".join(parts)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import order history from CSV (one row per order line) through the orders webhook's service. "
+        f"Columns: {', '.join(REQUIRED)} (+ optional {', '.join(OPTIONAL)}). Idempotent by order_id."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Path to a UTF-8 CSV file ('-' for standard input).")
+        parser.add_argument(
+            "--rejects",
+            help="Where to write rejected rows with their reason (default: <file>.rejects.csv).",
+        )
+
+    def handle(self, *args, file: str, rejects: str | None, **options):
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"Cannot read {file}: {exc}") from exc
+        columns, orders = read_orders(text)
+        rejected: list[tuple[int, dict[str, str], str]] = []
+        results: Counter[str] = Counter()
+        now = timezone.now()
+        total = len(orders)
+        for done, group in enumerate(orders, start=1):
+            reason = self._import(group, now=now, results=results)
+            if reason:
+                rejected.extend((number, row, reason) for number, row in group.rows)
+            self._progress(done, total)
+
+        approved = points_approve_due(now=now)
+        rows = sum(len(group.rows) for group in orders)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{total} orders in {rows} rows: {results['created']} created, {results['updated']} updated, "
+                f"{results['unchanged']} unchanged, {results['stale']} stale, "
+                f"{total - sum(results.values())} rejected ({len(rejected)} rows)."
+            )
+        )
+        if approved:
+            self.stdout.write(f"{approved} point entries approved (their return window had passed).")
+        if rejected:
+            path = self._write_rejects(rejects, file, columns, rejected)
+            self.stdout.write(self.style.WARNING(f"Rejected rows with their reasons: {path}"))
+
+    def _import(self, group: OrderRows, *, now, results: Counter) -> str:
+        """Import one order; returns why it was rejected, or '' when it was not."""
+        if not group.order_id:
+            return "order_id: This field is required."
+        if differing := group.inconsistent_fields():
+            return f"The order's rows disagree on: {', '.join(differing)}."
+        data, line_numbers = group.payload()
+        payload, errors = order_payload_errors(data)
+        if payload is None:
+            return describe(errors, line_numbers)
+        try:
+            receipt = order_receive(**payload.service_kwargs(), now=now, notify=False)
+        except OrderRejected as exc:
+            return describe(exc.errors, line_numbers)
+        results[receipt.result] += 1
+        return ""
+
+    def _progress(self, done: int, total: int) -> None:
+        # A bar redrawn in place on a terminal; a line per 100 orders in a log file.
+        tty = self.stderr.isatty()
+        if not tty and done % 100 and done != total:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} orders"
+        self.stderr.write(("\r" + line) if tty else line, ending="" if tty and done != total else "\n")
+        self.stderr.flush()
+
+    def _write_rejects(self, rejects: str | None, file: str, columns: list[str], rejected: list) -> Path:
+        path = (
+            Path(rejects)
+            if rejects
+            else Path("import_orders.rejects.csv" if file == "-" else f"{file}.rejects.csv")
+        )
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["line", *columns, "reason"])
+            for number, row, reason in sorted(rejected, key=lambda item: item[0]):
+                writer.writerow([number, *(row.get(name, "") for name in columns), reason])
+        return path.resolve()

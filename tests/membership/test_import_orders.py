@@ -1,0 +1,109 @@
+"""import_orders: history through the webhook's service, with a rejects report; re-runnable."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from membership.models import MemberStanding, Notification, Order, PointEntry
+from tests.membership.shop import make_product
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "order_id,email,status,currency,total,created_at,sku,quantity,price,referral_code\n"
+
+
+def run(path) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_orders", str(path), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def history(tmp_path, member):
+    green = make_product(sku="GREEN-1", sustainable=True)
+    old = (timezone.now() - timedelta(days=400)).isoformat()
+    recent = (timezone.now() - timedelta(days=2)).isoformat()
+    rows = [
+        # A two-line paid order a year ago, one line sustainable.
+        f"H-1,aino@example.com,paid,EUR,120.00,{old},{green.sku},2,40.00,",
+        f"H-1,aino@example.com,paid,EUR,120.00,{old},PLAIN-9,1,40.00,",
+        # A recent order, still in its return window.
+        f"H-2,AINO@example.com,paid,EUR,35.50,{recent},PLAIN-9,1,35.50,",
+        # Refunded before we ever saw it paid: kept, earns nothing.
+        f"H-3,aino@example.com,refunded,EUR,0,{old},,,,",
+        # A customer with no account yet.
+        f"H-4,newcomer@example.com,paid,EUR,20.00,{old},PLAIN-9,1,20.00,",
+        # Rejected: negative quantity on its second row.
+        f"BAD-1,aino@example.com,paid,EUR,10.00,{old},PLAIN-9,1,10.00,",
+        f"BAD-1,aino@example.com,paid,EUR,10.00,{old},PLAIN-8,-2,5.00,",
+        # Rejected: a date without a time zone, and rows that disagree.
+        "BAD-2,aino@example.com,paid,EUR,10.00,2025-01-05T10:00:00,PLAIN-9,1,10.00,",
+        f"BAD-3,aino@example.com,paid,EUR,10.00,{old},PLAIN-9,1,10.00,",
+        f"BAD-3,aino@example.com,refunded,EUR,10.00,{old},PLAIN-9,1,10.00,",
+    ]
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_history_is_imported_with_points_and_a_rejects_report(history, member):
+    out, err = run(history)
+    assert "7 orders in 10 rows: 4 created, 0 updated, 0 unchanged, 0 stale, 3 rejected (5 rows)." in out
+    assert "10 orders" not in err and "7/7 orders" in err  # the progress line
+    assert set(Order.objects.values_list("external_id", flat=True)) == {"H-1", "H-2", "H-3", "H-4"}
+    h1 = Order.objects.get(external_id="H-1")
+    assert h1.member == member and h1.lines.count() == 2
+    # A year-old order's return window is long over: approved at the end of the import.
+    assert {e.rule.key: (e.amount, e.state) for e in PointEntry.objects.filter(source_id=str(h1.pk))} == {
+        "purchase": (120, "approved"),
+        "purchase-sustainable": (40, "approved"),
+    }
+    standing = MemberStanding.objects.get(member=member)
+    assert (standing.spendable_points, standing.pending_points) == (160, 35)
+    assert Order.objects.get(external_id="H-3").earns_points is False
+    assert Order.objects.get(external_id="H-4").member is None
+    # History makes no noise: no "points for your order" notifications.
+    assert not Notification.objects.filter(kind="order-points").exists()
+
+    rejects = history.parent / "orders.csv.rejects.csv"
+    assert str(rejects) in out
+    rows = list(csv.DictReader(rejects.open(encoding="utf-8")))
+    assert [(r["line"], r["order_id"]) for r in rows] == [
+        ("7", "BAD-1"),
+        ("8", "BAD-1"),
+        ("9", "BAD-2"),
+        ("10", "BAD-3"),
+        ("11", "BAD-3"),
+    ]
+    reasons = {r["order_id"]: r["reason"] for r in rows}
+    assert "quantity (line 8): Ensure this value is at least 1." in reasons["BAD-1"]
+    assert "created_at: Include the time zone offset" in reasons["BAD-2"]
+    assert "disagree on: status" in reasons["BAD-3"]
+
+
+def test_a_second_run_changes_nothing(history, member):
+    run(history)
+    entries = PointEntry.objects.count()
+    out, _err = run(history)
+    assert "0 created, 0 updated, 4 unchanged, 0 stale, 3 rejected" in out
+    assert PointEntry.objects.count() == entries and Order.objects.count() == 4
+
+
+def test_a_file_without_the_columns_is_refused(tmp_path):
+    path = tmp_path / "wrong.csv"
+    path.write_text("id,amount\n1,2\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Missing column"):
+        run(path)
+
+
+def test_rejects_path_can_be_chosen(history, tmp_path):
+    target = tmp_path / "elsewhere.csv"
+    out = io.StringIO()
+    call_command("import_orders", str(history), rejects=str(target), stdout=out, stderr=io.StringIO())
+    assert target.exists() and str(target) in out.getvalue()

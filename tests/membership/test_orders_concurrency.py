@@ -1,0 +1,92 @@
+"""The shop retries: five deliveries of one order at once store one order and one entry.
+
+Needs PostgreSQL (DATABASE_URL), where the requests really overlap; SQLite serialises
+writers and proves nothing here."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+from django.test import Client
+
+from membership.models import MemberStanding, Order, OrderLine, PointEntry
+from tests.conftest import content_types_committed
+from tests.factories import make_member
+from tests.membership.shop import make_product, order_payload, post_order
+
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="needs PostgreSQL: set DATABASE_URL"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migrated(migrated_rows):
+    return migrated_rows
+
+
+def run_in_threads(count: int, target) -> tuple[list, list[BaseException]]:
+    barrier = threading.Barrier(count)
+    results: list = []
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results.append(target(index))
+        except BaseException as exc:  # collected and asserted on below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    content_types_committed()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_five_concurrent_deliveries_of_one_order_store_it_once():
+    assert connection.vendor == "postgresql"
+    member = make_member("racer", email="racer@example.com")
+    green = make_product(sustainable=True)
+    payload = order_payload(
+        "RACE-1",
+        email="racer@example.com",
+        lines=[{"sku": green.sku, "quantity": 2, "price": "50.00"}],
+    )
+    results, errors = run_in_threads(5, lambda _n: post_order(Client(), payload))
+    assert errors == []
+    assert sorted(r.status_code for r in results) == [200, 200, 200, 200, 201]
+    assert sorted(r.json()["result"] for r in results) == [
+        "created",
+        "unchanged",
+        "unchanged",
+        "unchanged",
+        "unchanged",
+    ]
+    assert Order.objects.count() == 1
+    assert OrderLine.objects.count() == 1
+    earned = PointEntry.objects.filter(member=member, kind=PointEntry.Kind.EARN)
+    assert sorted(earned.values_list("rule__key", "amount")) == [
+        ("purchase", 100),
+        ("purchase-sustainable", 50),
+    ]
+    assert MemberStanding.objects.get(member=member).pending_points == 150
+
+
+def test_concurrent_refund_deliveries_reverse_once():
+    member = make_member("refunder", email="refunder@example.com")
+    post_order(Client(), order_payload("RACE-2", email="refunder@example.com"))
+    refund = order_payload("RACE-2", email="refunder@example.com", status="partially_refunded", total="40.00")
+    _results, errors = run_in_threads(5, lambda _n: post_order(Client(), refund))
+    assert errors == []
+    assert MemberStanding.objects.get(member=member).pending_points == 40
+    assert PointEntry.objects.filter(member=member, kind=PointEntry.Kind.REVERSAL).count() == 1
