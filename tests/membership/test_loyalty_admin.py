@@ -120,3 +120,45 @@ def test_orders_and_referrals_are_listed_but_not_editable(client, staff):
     for model in ("order", "referral"):
         assert client.get(f"/admin/snippets/membership/{model}/").status_code == 200
         assert client.get(f"/admin/snippets/membership/{model}/add/").status_code in {302, 403}
+
+
+def flagged_referral():
+    from membership.devices import ip_hash
+    from membership.services.referrals import member_fingerprint_record
+    from tests.membership.referral_factories import refer
+
+    now = timezone.now()
+    referrer = make_member("aino")
+    member_fingerprint_record(member=referrer, device_id="dev-1", ip_hash=ip_hash("198.51.100.1"), now=now)
+    return refer(referrer, "kalle", now=now, device_id="dev-1", ip="203.0.113.9")
+
+
+def test_staff_review_a_flagged_referral_with_a_required_note(client, staff):
+    from membership.models import Referral
+
+    referral = flagged_referral()
+    assert referral.state == Referral.State.FLAGGED
+    client.force_login(staff)
+    listing = client.get("/admin/snippets/membership/referral/", {"state": "flagged"})
+    url = f"/admin/loyalty/referrals/{referral.pk}/review/"
+    assert url in listing.text
+
+    assert "This field is required" in client.post(url, {"decision": "approve", "note": ""}).text
+    referral.refresh_from_db()
+    assert referral.state == Referral.State.FLAGGED
+
+    response = client.post(url, {"decision": "approve", "note": "Flatmates, checked the order"})
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert (referral.state, referral.reviewed_by) == (Referral.State.SIGNED_UP, staff)
+    assert "Flatmates" in referral.detail
+    # Decided once: the screen refuses a second decision with a clear error.
+    again = client.post(url, {"decision": "refuse", "note": "changed my mind"})
+    assert again.status_code == 200 and "Only a referral flagged" in again.text
+
+
+def test_moderators_cannot_review_referrals(client):
+    referral = flagged_referral()
+    client.force_login(make_member("mod", groups=["Moderators"]))
+    url = f"/admin/loyalty/referrals/{referral.pk}/review/"
+    assert client.post(url, {"decision": "approve", "note": "ok"}).status_code in {302, 403}
