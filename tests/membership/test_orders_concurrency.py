@@ -90,3 +90,18 @@ def test_concurrent_refund_deliveries_reverse_once():
     assert errors == []
     assert MemberStanding.objects.get(member=member).pending_points == 40
     assert PointEntry.objects.filter(member=member, kind=PointEntry.Kind.REVERSAL).count() == 1
+
+
+def test_two_checkouts_racing_for_one_coupon_get_one_200_and_one_409():
+    from membership.models import Reward
+    from membership.services.points import points_grant
+    from membership.services.rewards import reward_redeem
+    from tests.membership.shop import signed_post
+
+    member = make_member("couponer", email="couponer@example.com")
+    points_grant(member=member, rule_key="review", idempotency_key="race-coupon")
+    reward = Reward.objects.create(name="Free shipping", kind=Reward.Kind.SHIPPING, cost=50)
+    code = reward_redeem(member=member, reward_id=reward.pk).coupon_code
+    results, errors = run_in_threads(2, lambda _n: signed_post(Client(), f"/api/v1/coupons/{code}/use/"))
+    assert errors == []
+    assert sorted(r.status_code for r in results) == [200, 409]
