@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from content.product_extensions import ProductExtension, register_product_extension
 
@@ -15,6 +16,12 @@ from .forms import ReviewForm
 from .models import Review
 
 REVIEWS_PER_PAGE = 10
+SORT_LABELS = {
+    "helpful": _("Most helpful"),
+    "newest": _("Newest"),
+    "highest": _("Highest rating"),
+    "lowest": _("Lowest rating"),
+}
 
 
 def _stars(raw: str | None) -> int | None:
@@ -31,7 +38,14 @@ def product_reviews_context(*, request: HttpRequest, product) -> dict[str, Any]:
     stars = _stars(request.GET.get("stars"))
     summary = selectors.rating_summary(product=product)
     reviews = selectors.reviews_for_product(product=product, viewer=viewer, sort=sort, stars=stars)
-    page_obj = Paginator(reviews, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(reviews, REVIEWS_PER_PAGE)
+    # The summary has already counted them: spare the paginator its COUNT query.
+    paginator.count = (
+        next(row["count"] for row in summary["histogram"] if row["stars"] == stars)
+        if stars
+        else summary["count"]
+    )
+    page_obj = paginator.get_page(request.GET.get("page"))
     own = selectors.review_of(member=viewer, product=product)
     query = {"sort": sort, **({"stars": stars} if stars else {})}
     return {
@@ -40,29 +54,13 @@ def product_reviews_context(*, request: HttpRequest, product) -> dict[str, Any]:
         "page_obj": page_obj,
         "reviews": list(page_obj.object_list),
         "sort": sort,
-        "sorts": [
-            ("helpful", _label("helpful")),
-            ("newest", _label("newest")),
-            ("highest", _label("highest")),
-            ("lowest", _label("lowest")),
-        ],
+        "sorts": list(SORT_LABELS.items()),
         "stars": stars,
         "query_prefix": urlencode(query),
         "own_review": own,
         "form": ReviewForm() if viewer.is_authenticated and own is None else None,
         "States": Review.State,
     }
-
-
-def _label(sort: str) -> str:
-    from django.utils.translation import gettext as _
-
-    return {
-        "helpful": _("Most helpful"),
-        "newest": _("Newest"),
-        "highest": _("Highest rating"),
-        "lowest": _("Lowest rating"),
-    }[sort]
 
 
 register_product_extension(

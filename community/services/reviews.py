@@ -194,9 +194,9 @@ def review_update(
     removed = [photos.pop(pk) for pk in set(remove_photo_ids) if pk in photos]
     _check_photo_count(len(photos) + len(new_photos))
 
-    body = body.strip()
-    changed = (rating, " ".join(title.split()), body) != (review.rating, review.title, review.body)
-    review.rating, review.title, review.body = rating, " ".join(title.split()), body
+    title, body = " ".join(title.split()), body.strip()
+    changed = (rating, title, body) != (review.rating, review.title, review.body)
+    review.rating, review.title, review.body = rating, title, body
     review.body_html = render_markdown(body)
     _validated(review)
 
