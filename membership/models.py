@@ -210,6 +210,10 @@ class PointEntry(models.Model):
     reversed or expired, and a mistake in an approved row is corrected by a reversal row.
     Written only by ``membership.services.points``."""
 
+    # Registered as admin snippets only to be listed; no page or snippet ever refers to these
+    # rows, so Wagtail's reference index would be two wasted queries on every write.
+    wagtail_reference_index_ignore = True
+
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
         APPROVED = "approved", _("approved")
@@ -401,6 +405,10 @@ class Reward(models.Model):
 class Redemption(models.Model):
     """A reward a member redeemed, with the coupon the shop accepts."""
 
+    # Registered as admin snippets only to be listed; no page or snippet ever refers to these
+    # rows, so Wagtail's reference index would be two wasted queries on every write.
+    wagtail_reference_index_ignore = True
+
     member = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("member")
     )
@@ -431,6 +439,10 @@ class Order(models.Model):
     and its points are awarded then. ``original_total`` is what was first paid; ``total`` is
     what the customer still pays after refunds, so the refunded share is their difference.
     """
+
+    # Registered as admin snippets only to be listed; no page or snippet ever refers to these
+    # rows, so Wagtail's reference index would be two wasted queries on every write.
+    wagtail_reference_index_ignore = True
 
     class Status(models.TextChoices):
         PAID = "paid", _("paid")
@@ -565,6 +577,10 @@ class Referral(models.Model):
     signed up → qualifying (first paid order of the minimum amount; both sides' points are
     pending for the return window) → converted; or refused / flagged for staff, with the
     reason staff see."""
+
+    # Registered as admin snippets only to be listed; no page or snippet ever refers to these
+    # rows, so Wagtail's reference index would be two wasted queries on every write.
+    wagtail_reference_index_ignore = True
 
     class State(models.TextChoices):
         SIGNED_UP = "signed_up", _("signed up")
