@@ -53,6 +53,9 @@ def review_approve(*, review: Review, moderator: User, now: datetime | None = No
     review = _locked(review)
     if review.state not in (Review.State.PENDING, Review.State.REJECTED):
         raise ModerationError(_("Only reviews waiting for moderation or rejected ones can be approved."))
+    if review.author_id == moderator.pk:
+        # A second pair of eyes, as for buying guides: nobody approves their own writing.
+        raise ModerationError(_("Another moderator has to approve your own review."))
     _decided(review, moderator=moderator, reason="", now=now)
     review.save(update_fields=["moderated_by", "moderated_at", "moderation_reason"])
     review_publish(review=review, now=now)

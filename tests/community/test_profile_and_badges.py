@@ -69,3 +69,23 @@ def test_shutterbug_counts_published_reviews_with_photos(author, moderator, sett
 def test_pending_reviews_earn_no_badge(author):
     write_review(author, make_product())
     assert levels(author, "critic") == []
+
+
+def test_the_reviews_section_costs_one_query_whatever_the_number_of_reviews(
+    client, author, reader, moderator
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    write_review(author, make_product(), photos=1, approve_by=moderator)
+    client.force_login(reader)
+    client.get(author.get_absolute_url())
+    with CaptureQueriesContext(connection) as one:
+        client.get(author.get_absolute_url())
+    for _ in range(6):
+        write_review(author, make_product(), photos=1)
+    with CaptureQueriesContext(connection) as seven:
+        html = client.get(author.get_absolute_url()).content.decode()
+    assert html.count('class="profile-reviews__item"') == 7
+    assert len(seven) == len(one)
+    assert sum("community_review" in query["sql"] for query in seven.captured_queries) == 1

@@ -10,6 +10,7 @@ from community.models import Review
 from community.services.moderation import review_approve, review_reject, review_remove
 from membership.models import MemberStanding, Notification, PointEntry
 from tests.community.conftest import write_review
+from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +88,10 @@ def test_a_removed_review_cannot_be_approved_again(author, moderator, product):
     with pytest.raises(ValidationError):
         review_approve(review=review, moderator=moderator)
     assert not PointEntry.objects.filter(member=author).exists()
+
+
+def test_moderators_do_not_approve_their_own_reviews(moderator, product):
+    review = write_review(moderator, product)
+    with pytest.raises(ValidationError, match="Another moderator"):
+        review_approve(review=review, moderator=moderator)
+    assert review_approve(review=review, moderator=make_member("helmi", groups=["Moderators"])).is_published
