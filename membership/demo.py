@@ -11,6 +11,8 @@ from content.uploads import sanitise_image
 from hub.demo import DEMO_PASSWORD, DemoContext, DemoLogin
 
 from . import groups
+from .demo_orders import seed_orders
+from .demo_referrals import seed_referrals
 from .models import User
 from .services.notifications import notification_send
 from .services.profiles import profile_update
@@ -178,6 +180,9 @@ def _rewards(ctx: DemoContext, people: dict[str, User]) -> None:
 def seed(ctx: DemoContext) -> None:
     ctx.shared["people"] = {spec[0]: _member(ctx, index, spec) for index, spec in enumerate(PEOPLE)}
     _opening_balances(ctx, ctx.shared["people"])
+    # Orders before referrals: a referral qualifies on its friend's first order.
+    seed_orders(ctx, ctx.shared["people"])
+    seed_referrals(ctx, ctx.shared["people"])
     _join_dates_and_badges(ctx, ctx.shared["people"])
     _rewards(ctx, ctx.shared["people"])
     ctx.shared["members"] = [ctx.shared["people"][spec[0]] for spec in PEOPLE if not spec[3]]
