@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
+from laces.components import Component
 from wagtail.admin import messages
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -93,3 +94,19 @@ def moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(back)
+
+
+class ReviewQueuePanel(Component):
+    """On the admin dashboard: how many reviews wait, and since when."""
+
+    name = "review_queue"
+    order = 140
+    template_name = "community/admin/queue_panel.html"
+
+    def get_context_data(self, parent_context=None):
+        waiting = selectors.moderation_queue(state=Review.State.PENDING)
+        return {
+            "count": waiting.count(),
+            "oldest": waiting.values_list("created_at", flat=True).first(),
+            "url": queue_url(),
+        }

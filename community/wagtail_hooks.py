@@ -44,6 +44,12 @@ def register_review_moderation():
     return ReviewModerationViewSet()
 
 
+@hooks.register("construct_homepage_panels")
+def review_queue_panel(request, panels):
+    if can_moderate_reviews(request.user):
+        panels.append(admin_views.ReviewQueuePanel())
+
+
 @hooks.register("register_log_actions")
 def review_log_actions(actions):
     actions.register_action(APPROVE, gettext_lazy("Approve review"), gettext_lazy("Review approved"))

@@ -26,7 +26,9 @@ def test_moderators_see_the_waiting_reviews_with_everything_needed(client, autho
     assert product.name in html and author.name in html and "2/5" in html
     assert review.photos.get().image.url in html
     assert f"/admin/reviews/{review.pk}/approve/" in html
-    assert '"url": "/admin/reviews/"' in client.get("/admin/").content.decode()  # in the menu
+    dashboard = client.get("/admin/").content.decode()
+    assert '"url": "/admin/reviews/"' in dashboard  # in the menu
+    assert "1 review is waiting, the oldest for" in dashboard
 
 
 def test_approve_reject_and_remove_through_the_admin(client, moderator, product):
@@ -80,7 +82,8 @@ def test_editors_without_the_permission_are_kept_out(client, author, product):
     assert client.post(f"/admin/reviews/{review.pk}/approve/").status_code == 302
     review.refresh_from_db()
     assert review.state == Review.State.PENDING
-    assert '"url": "/admin/reviews/"' not in client.get("/admin/").content.decode()
+    dashboard = client.get("/admin/").content.decode()
+    assert '"url": "/admin/reviews/"' not in dashboard and "Reviews waiting for moderation" not in dashboard
     client.force_login(author)  # a member without admin access at all
     assert client.post(f"/admin/reviews/{review.pk}/approve/").status_code == 302
     review.refresh_from_db()
