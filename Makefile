@@ -45,8 +45,13 @@ messages: $(BIN)/.installed-dev
 	$(BIN)/python manage.py makemessages -l fi -d djangojs --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
+# Each bench builds its own throwaway database: SQLite, or DATABASE_URL if it names a database
+# called *bench* (wiped). BENCH_MEMBERS=50000 gives the leaderboard figure in docs/PERFORMANCE.md.
+BENCH_MEMBERS ?= 10000
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/ledger.py --awards 100
+	$(BIN)/python bench/leaderboard.py --members $(BENCH_MEMBERS) --runs 10
 
 clean:
 	rm -rf $(VENV) staticfiles

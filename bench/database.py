@@ -5,14 +5,17 @@ set, the PostgreSQL database it names: the bench drops and recreates its ``publi
 so the name must contain "bench" (``make bench`` must never wipe a real database because
 the shell happened to export one). The database is created when missing.
 
-Redis is left out on purpose (``REDIS_URL`` is ignored): the benches clear the cache between
-measurements, and that must never flush a shared Redis.
+The SQLite file is removed at exit unless ``BENCH_KEEP=1``. Redis is left out on purpose
+(``REDIS_URL`` is ignored): the benches clear the cache between measurements, and that must
+never flush a shared Redis.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -23,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
+    """Create the database if missing and empty its schema (refused unless named *bench*)."""
     import psycopg
 
     parsed = urlparse(url)
@@ -42,6 +46,8 @@ def _reset_postgres(url: str) -> None:
 def setup(prefix: str) -> str:
     """Point Django at a fresh database, migrate it and return a label such as "SQLite 3.45"."""
     var_dir = tempfile.mkdtemp(prefix=f"kanta-bench-{prefix}-")
+    if not os.environ.get("BENCH_KEEP"):  # 300 MB with 50,000 members; BENCH_KEEP=1 to inspect it
+        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
     os.environ.pop("REDIS_URL", None)
     os.environ.update(
         {
@@ -54,7 +60,7 @@ def setup(prefix: str) -> str:
     )
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        _reset_postgres(url)
+        reset_postgres(url)
     import django
     from django.conf import settings
 

@@ -2,6 +2,9 @@
 
     make bench            # or: .venv/bin/python bench/pages.py [--seconds 10] [--concurrency 4]
 
+With DATABASE_URL set it uses that PostgreSQL database instead of SQLite; its name must contain
+"bench", since the bench empties it first (bench/database.py).
+
 Builds a private demo database, serves it with daphne (DEBUG off, one process) and drives
 it with keep-alive HTTP clients in threads on the same machine. The minimal page (a plain
 Wagtail page with the stock template) is the floor: the ratio column says what our pages
@@ -126,6 +129,11 @@ def main() -> None:
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
     }
+    if os.environ.get("DATABASE_URL"):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from database import reset_postgres
+
+        reset_postgres(os.environ["DATABASE_URL"])  # the demo is seeded into an empty bench database
     print(f"preparing a demo database in {var_dir} …", file=sys.stderr)
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "seed_demo")
