@@ -38,29 +38,42 @@ class MemberIndexView(IndexView):
         return super().get_base_queryset().select_related("standing__tier")
 
     @cached_property
+    def first_tier(self) -> Tier | None:
+        return Tier.objects.order_by("threshold").first()
+
+    @cached_property
     def columns(self):
         columns = list(super().columns)
+        # Wagtail's name column shows first and last name, which members don't have.
+        columns[1].accessor = lambda user: user.name
+        # Room for three more columns: Wagtail's own widths add up to the full table.
+        for column in columns:
+            if column.name in {"username", "last_login"}:
+                column.width = "12%"
+            elif column.name in {"is_superuser", "is_active"}:
+                column.width = "8%"
         standing = self._standing
         columns[3:3] = [
             Column(
                 "tier",
                 label=_("Tier"),
-                accessor=lambda user: (standing(user).tier if standing(user) else None) or "—",
-                width="10%",
+                # No standing row yet means no points yet: the first tier, as the filter says.
+                accessor=lambda user: (standing(user) and standing(user).tier) or self.first_tier or "—",
+                width="9%",
             ),
             Column(
                 "status_points",
                 label=_("Status points"),
                 accessor=lambda user: standing(user).status_points if standing(user) else 0,
                 sort_key="standing__status_points",
-                width="10%",
+                width="9%",
             ),
             Column(
                 "spendable_points",
                 label=_("Spendable"),
                 accessor=lambda user: standing(user).spendable_points if standing(user) else 0,
                 sort_key="standing__spendable_points",
-                width="10%",
+                width="9%",
             ),
         ]
         return columns
