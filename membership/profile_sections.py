@@ -36,3 +36,15 @@ register_profile_section(
         key="referrals", template="membership/profile_referrals.html", context=_referrals, order=60
     )
 )
+
+
+def _rewards(*, member, viewer, is_self: bool) -> dict | None:
+    # Coupon codes are as good as money: only their owner sees them.
+    if not is_self:
+        return None
+    return {"redemptions": list(selectors.redemptions_for(member=member)[:10])}
+
+
+register_profile_section(
+    ProfileSection(key="rewards", template="membership/profile_rewards.html", context=_rewards, order=70)
+)

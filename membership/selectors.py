@@ -143,7 +143,7 @@ def _leaderboard_ranking(*, days: int | None, limit: int, now) -> tuple[list[tup
         offset, window = offset + window, window * 2
 
 
-def badge_catalogue(*, member: User | None = None) -> list[dict]:
+def badge_catalogue(*, member: User | None = None, with_holders: bool = True) -> list[dict]:
     """Every badge with its levels, how many members hold each level and, for a signed-in
     member, what they hold and their count. Queries: one for holders, one for the member's
     awards, and one counter per badge."""
@@ -152,10 +152,14 @@ def badge_catalogue(*, member: User | None = None) -> list[dict]:
     from .badge_registry import badge_definitions
     from .models import BadgeAward
 
-    holders = {
-        (row["badge"], row["level"]): row["n"]
-        for row in BadgeAward.objects.values("badge", "level").annotate(n=Count("member", distinct=True))
-    }
+    holders = (
+        {
+            (row["badge"], row["level"]): row["n"]
+            for row in BadgeAward.objects.values("badge", "level").annotate(n=Count("member", distinct=True))
+        }
+        if with_holders
+        else {}
+    )
     held = set()
     if member is not None:
         held = set(BadgeAward.objects.filter(member=member).values_list("badge", "level"))

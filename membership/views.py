@@ -35,6 +35,14 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
             # Balances and history are the member's own business.
             "history": selectors.points_history(member=member) if is_self else None,
             "badges": selectors.member_badges(member=member),
+            # The member's own progress toward each badge's next level (one counter each).
+            "badge_progress": [
+                entry
+                for entry in selectors.badge_catalogue(member=member, with_holders=False)
+                if entry["next"] and 0 < entry["count"] < entry["next"]["threshold"]
+            ]
+            if is_self
+            else None,
             "sections": profile_sections(member=member, viewer=request.user, is_self=is_self),
         },
     )

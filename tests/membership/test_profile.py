@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from membership.badge_registry import badge_definitions
 from tests.content.test_uploads import exif_with_gps, png_bomb
 from tests.factories import image_bytes
 
@@ -42,9 +43,10 @@ def test_unknown_and_inactive_members_are_404(client, member):
 def test_profile_renders_in_a_fixed_number_of_queries(client, member, django_assert_max_num_queries):
     client.force_login(member)
     client.get("/members/aino/")  # the first visit creates the member's referral link
-    # Session, member, standing, tiers, history, the page chrome and the sections other
-    # modules add (referral link and referrals: 2, reviews: 1).
-    with django_assert_max_num_queries(14):
+    # Session, member, standing, tiers, history, the page chrome, the sections other
+    # modules add (referral link and referrals: 2, rewards: 1, reviews: 1), and one counter
+    # per badge for the member's progress.
+    with django_assert_max_num_queries(13 + len(badge_definitions())):
         client.get("/members/aino/")
 
 
@@ -170,5 +172,33 @@ def test_profile_queries_stay_bounded_with_history(client, member, django_assert
         points_grant(member=member, rule_key="accepted-answer", idempotency_key=f"h:{n}")
     client.force_login(member)
     client.get("/members/aino/")  # the first visit creates the member's referral link
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13 + len(badge_definitions())):
         client.get("/members/aino/")
+
+
+def test_own_profile_lists_redeemed_rewards_and_badge_progress(client, member):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from membership.models import Reward
+    from membership.services.badges import badges_evaluate
+    from membership.services.points import points_grant
+    from membership.services.rewards import reward_redeem
+
+    member.date_joined = timezone.now() - timedelta(days=400)
+    member.save(update_fields=["date_joined"])
+    points_grant(member=member, rule_key="review", idempotency_key="coupon-money")
+    reward = Reward.objects.create(name="5 € off", kind=Reward.Kind.FIXED, value=5, cost=50)
+    redemption = reward_redeem(member=member, reward_id=reward.pk)
+    badges_evaluate(member=member, event="daily")
+
+    public = client.get("/members/aino/").text
+    assert redemption.coupon_code not in public and "Your rewards" not in public
+    assert "Next up" not in public
+
+    client.force_login(member)
+    own = client.get("/members/aino/").text
+    assert "Your rewards" in own and redemption.coupon_code in own and "5 € off" in own
+    # A year in: Loyal's next level (three years) shows how far along the member is.
+    assert "Next up" in own and "1 of 3 years" in own
