@@ -334,6 +334,16 @@ class BadgeAward(models.Model):
     def __str__(self) -> str:
         return f"{self.member} {self.badge}:{self.level}"
 
+    @property
+    def badge_name(self) -> str:
+        from .badge_registry import badge_definitions
+
+        definition = next((b for b in badge_definitions() if b.key == self.badge), None)
+        if definition is None:
+            return self.badge
+        level = definition.level_name(self.level)
+        return f"{definition.name} · {level}" if level else str(definition.name)
+
 
 class Reward(models.Model):
     """Something members spend points on; staff manage the catalogue."""

@@ -17,7 +17,7 @@ from .admin_views import (
     LoyaltyPanel,
     ReviewReferralView,
 )
-from .models import EarningRule, Order, PointEntry, Redemption, Referral, Reward, Tier
+from .models import BadgeAward, EarningRule, Order, PointEntry, Redemption, Referral, Reward, Tier
 
 
 class ViewOnlyPolicy(ModelPermissionPolicy):
@@ -101,6 +101,20 @@ class ReferralViewSet(SnippetViewSet):
     inspect_view_enabled = True
 
 
+class BadgeAwardViewSet(SnippetViewSet):
+    """Who holds which badge level. Badges are declared in code (each app's badges.py) and
+    awarded by the badge service; staff look, nobody edits."""
+
+    model = BadgeAward
+    icon = "success"
+    menu_label = _("Badges awarded")
+    list_display = ["awarded_at", "member", "badge_name"]
+    list_filter = ["badge", "level"]
+    search_fields = ["badge", "member__username", "member__email"]
+    list_export = ["awarded_at", "member", "badge", "level"]
+    export_filename = "badge-awards"
+
+
 class LoyaltyGroup(SnippetViewSetGroup):
     menu_label = _("Loyalty")
     menu_icon = "pick"
@@ -111,6 +125,7 @@ class LoyaltyGroup(SnippetViewSetGroup):
         RewardViewSet,
         RedemptionViewSet,
         LedgerViewSet,
+        BadgeAwardViewSet,
         OrderViewSet,
         ReferralViewSet,
     )
@@ -124,6 +139,7 @@ register_permission_policy(Redemption, ViewOnlyPolicy(Redemption))
 # Orders come from the shop; referrals change state through their service (and the review
 # screen below for flagged ones).
 register_permission_policy(Order, ViewOnlyPolicy(Order))
+register_permission_policy(BadgeAward, ViewOnlyPolicy(BadgeAward))
 register_permission_policy(Referral, ViewOnlyPolicy(Referral))
 register_snippet(LoyaltyGroup)
 

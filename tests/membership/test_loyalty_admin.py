@@ -117,7 +117,7 @@ def test_dashboard_panel_costs_a_fixed_number_of_queries(django_assert_max_num_q
 
 def test_orders_and_referrals_are_listed_but_not_editable(client, staff):
     client.force_login(staff)
-    for model in ("order", "referral"):
+    for model in ("order", "referral", "badgeaward"):
         assert client.get(f"/admin/snippets/membership/{model}/").status_code == 200
         assert client.get(f"/admin/snippets/membership/{model}/add/").status_code in {302, 403}
 
