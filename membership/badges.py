@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .badge_registry import BadgeDefinition, register_badge
 
@@ -91,7 +92,7 @@ register_badge(
         name=_("Green Choice"),
         description=_("Chose sustainable products in their orders."),
         thresholds=(3, 10, 25),
-        unit=_("orders"),
+        unit=pgettext_lazy("badge progress unit", "orders"),
         counter=_green_orders,
         events=frozenset({"order.paid"}),
         icon="leaf",

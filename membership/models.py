@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def avatar_upload_to(instance: User, filename: str) -> str:
@@ -489,8 +490,8 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
+        verbose_name = pgettext_lazy("shop order", "order")
+        verbose_name_plural = pgettext_lazy("shop order", "orders")
         indexes = [
             models.Index(Lower("email"), name="order_email_ci"),
             models.Index(fields=["member", "created_at"], name="order_member_created"),
@@ -501,7 +502,12 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=pgettext_lazy("shop order", "order"),
+    )
     sku = models.CharField(_("SKU"), max_length=64)
     # Matched on SKU when the order arrives; a line for a product not (yet) in the catalogue
     # keeps its SKU and earns the base rate.
@@ -623,7 +629,12 @@ class Referral(models.Model):
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
     order = models.ForeignKey(
-        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
+        Order,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("shop order", "order"),
     )
     created_at = models.DateTimeField(_("signed up"), default=timezone.now)
     qualified_at = models.DateTimeField(_("order received"), null=True, blank=True)

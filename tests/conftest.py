@@ -48,6 +48,17 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request in Finnish leaves Finnish active in the test's thread; the next test must
+    # start in the default language, whatever ran before it.
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _close_async_thread_connections():
     # Consumers under test reach the database from asgiref's single sync thread; closing its
     # connection after each test lets PostgreSQL drop the test database at the end.
