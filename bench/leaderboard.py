@@ -268,14 +268,15 @@ def main() -> None:
     )
     print(f"Machine: {database.machine()}\n")
     print(
-        "| period | selector, cache empty: queries / p50 / p95 ms | selector, cache warm: p50 / p95 ms "
+        "| period | selector, cache empty: queries / p50 / p95 ms "
+        "| selector, cache warm: queries / p50 / p95 ms "
         "| page, cache empty: queries / p50 / p95 ms | page, cache warm: queries / p50 / p95 ms |"
     )
     print("| --- | --- | --- | --- | --- |")
     for period, cold, warm, page_cold, page_warm in rows:
         print(
             f"| {period} | {cold['queries']} / {cold['p50']:.1f} / {cold['p95']:.1f} "
-            f"| {warm['p50']:.1f} / {warm['p95']:.1f} "
+            f"| {warm['queries']} / {warm['p50']:.1f} / {warm['p95']:.1f} "
             f"| {page_cold['queries']} / {page_cold['p50']:.1f} / {page_cold['p95']:.1f} "
             f"| {page_warm['queries']} / {page_warm['p50']:.1f} / {page_warm['p95']:.1f} |"
         )

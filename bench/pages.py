@@ -14,8 +14,10 @@ cost on top of Wagtail routing and rendering itself.
 from __future__ import annotations
 
 import argparse
+import atexit
 import http.client
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -121,6 +123,8 @@ def main() -> None:
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="kanta-bench-")
+    if not os.environ.get("BENCH_KEEP"):  # the demo database and its media; BENCH_KEEP=1 to inspect
+        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
     env = {
         **os.environ,
         "KANTA_VAR_DIR": var_dir,
