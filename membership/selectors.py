@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db.models import QuerySet
 
 from .models import Notification, User
@@ -73,7 +75,7 @@ LEADERBOARD_PERIODS = {"all": None, "30d": 30, "7d": 7}
 LEADERBOARD_CACHE_SECONDS = 60
 
 
-def leaderboard(*, period: str = "all", limit: int = 50, now=None) -> list[dict]:
+def leaderboard(*, period: str = "all", limit: int = 50, now: datetime | None = None) -> list[dict]:
     """Members ranked by points earned (net of reversals) in the period; opted-out and
     inactive members are left out. Two queries when the ranking is computed (the aggregate,
     the members), one when it comes from the cache; the members are always read fresh, so
@@ -100,7 +102,9 @@ def _leaderboard_members(ids: list[int]) -> dict[int, User]:
     return User.objects.filter(pk__in=ids, is_active=True, show_on_leaderboard=True).in_bulk()
 
 
-def _leaderboard_ranking(*, days: int | None, limit: int, now) -> tuple[list[tuple[int, int]], dict]:
+def _leaderboard_ranking(
+    *, days: int | None, limit: int, now: datetime
+) -> tuple[list[tuple[int, int]], dict[int, User]]:
     """The top ``limit`` eligible (member id, points) pairs, and those members.
 
     The aggregate does not join the members: joining them row by row costs more than the sum
@@ -110,8 +114,6 @@ def _leaderboard_ranking(*, days: int | None, limit: int, now) -> tuple[list[tup
     ``point_entry_leaderboard_recent`` (date first, for a period) answer it from the index
     alone; the period is a closed range, which is what makes SQLite's planner take the date
     index instead of scanning in member order to skip a sort."""
-    from datetime import timedelta
-
     from django.db.models import Sum
 
     from .models import PointEntry
