@@ -292,6 +292,9 @@ class MemberStanding(models.Model):
     status_points = models.IntegerField(_("status points"), default=0)
     spendable_points = models.IntegerField(_("spendable points"), default=0)
     pending_points = models.IntegerField(_("pending points"), default=0)
+    # Earned all time, net of reversals (pending and approved): the all-time leaderboard
+    # reads the top of this index instead of summing the whole ledger.
+    earned_points = models.IntegerField(_("points earned (all time)"), default=0, db_index=True)
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     tier_reached_at = models.DateTimeField(null=True, blank=True)
     last_earned_at = models.DateTimeField(null=True, blank=True)

@@ -116,7 +116,19 @@ def _leaderboard_ranking(
     index instead of scanning in member order to skip a sort."""
     from django.db.models import Sum
 
-    from .models import PointEntry
+    from .models import MemberStanding, PointEntry
+
+    if not days:
+        # All time: the points service keeps each member's total on their standing
+        # (``earned_points``, same rule as below), so the ranking is the top of that index.
+        top = list(
+            MemberStanding.objects.filter(
+                earned_points__gt=0, member__is_active=True, member__show_on_leaderboard=True
+            )
+            .select_related("member")
+            .order_by("-earned_points", "member_id")[:limit]
+        )
+        return [(row.member_id, row.earned_points) for row in top], {row.member_id: row.member for row in top}
 
     entries = PointEntry.objects.filter(
         kind__in=[PointEntry.Kind.EARN, PointEntry.Kind.REVERSAL],

@@ -39,12 +39,19 @@ class InsufficientPoints(Exception):
         )
 
 
+# Entries that count as "earned" on the all-time leaderboard: earnings net of their
+# reversals, pending or approved (the leaderboard's periods use the same rule).
+LEADERBOARD_KINDS = [Kind.EARN, Kind.REVERSAL]
+LEADERBOARD_STATES = [State.APPROVED, State.PENDING]
+
+
 @dataclass(frozen=True)
 class Balances:
     status: int
     spendable: int
     pending: int
     last_earned_at: datetime | None
+    earned: int = 0
 
 
 def source_key(source: models.Model | None) -> tuple[ContentType | None, str]:
@@ -78,7 +85,7 @@ def _create(**fields) -> PointEntry | None:
 
 
 def compute_balances(member: User, *, now: datetime | None = None) -> Balances:
-    """Balances from the ledger alone, in three aggregate queries whatever the history."""
+    """Balances from the ledger alone, in one aggregate query whatever the history."""
     now = now or timezone.now()
     entries = PointEntry.objects.filter(member=member)
     totals = entries.aggregate(
@@ -88,12 +95,14 @@ def compute_balances(member: User, *, now: datetime | None = None) -> Balances:
         ),
         pending=Sum("amount", filter=Q(state=State.PENDING)),
         last_earned_at=Max("created_at", filter=Q(kind=Kind.EARN, state__in=[State.PENDING, State.APPROVED])),
+        earned=Sum("amount", filter=Q(kind__in=LEADERBOARD_KINDS, state__in=LEADERBOARD_STATES)),
     )
     return Balances(
         status=max(0, totals["status"] or 0),
         spendable=totals["spendable"] or 0,
         pending=max(0, totals["pending"] or 0),
         last_earned_at=totals["last_earned_at"],
+        earned=max(0, totals["earned"] or 0),
     )
 
 
@@ -108,6 +117,7 @@ def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
     standing.spendable_points = balances.spendable
     standing.pending_points = balances.pending
     standing.last_earned_at = balances.last_earned_at
+    standing.earned_points = balances.earned
     earned_tier = tier_for(balances.status)
     current = standing.tier
     moved_up = earned_tier is not None and (current is None or earned_tier.threshold > current.threshold)
@@ -404,11 +414,11 @@ def points_rebuild(*, now: datetime | None = None) -> list[tuple[int, dict[str, 
     for member in User.objects.filter(Q(point_entries__isnull=False) | Q(standing__isnull=False)).distinct():
         with transaction.atomic():
             standing = _standing_for_update(member)
-            before = (standing.status_points, standing.spendable_points, standing.pending_points)
+            names = ("status_points", "spendable_points", "pending_points", "earned_points")
+            before = tuple(getattr(standing, name) for name in names)
             _refresh(standing, now=now)
-            after = (standing.status_points, standing.spendable_points, standing.pending_points)
+            after = tuple(getattr(standing, name) for name in names)
             if before != after:
-                names = ("status_points", "spendable_points", "pending_points")
                 differences.append(
                     (member.pk, {n: (b, a) for n, b, a in zip(names, before, after, strict=True) if b != a})
                 )

@@ -191,6 +191,20 @@ def test_rebuild_reports_and_repairs_a_tampered_cache(member, other_member):
     assert points_rebuild() == []
 
 
+def test_earned_points_follow_earnings_and_reversals_and_are_rebuilt(member):
+    review = points_grant(member=member, rule_key="review", idempotency_key="e:review")
+    purchase = points_grant(member=member, rule_key="purchase", units=100, idempotency_key="e:buy")
+    points_redeem(member=member, amount=30, reason="reward", idempotency_key="e:spend")
+    assert standing(member).earned_points == 150  # spending never lowers what was earned
+    points_reverse(entry=purchase, reason="refund", fraction=Decimal("0.5"))
+    points_reverse(entry=review, reason="removed")
+    # Half the pending purchase (-50) and what was left unspent of the review (-20): the 30
+    # already spent stay spent, and stay earned.
+    assert standing(member).earned_points == 80
+    MemberStanding.objects.filter(member=member).update(earned_points=0)
+    assert points_rebuild() == [(member.pk, {"earned_points": (0, 80)})]
+
+
 def test_award_cost_does_not_grow_with_history(member):
     def award_queries(key: str) -> int:
         with CaptureQueriesContext(connection) as captured:

@@ -96,6 +96,8 @@ class LedgerMachine(RuleBasedStateMachine):
             assert standing.spendable_points >= 0
             assert standing.pending_points >= 0
             assert standing.status_points >= 0
+            # The all-time leaderboard's cached total is what the ledger says was earned.
+            assert standing.earned_points == actual.earned >= 0
 
     @invariant()
     def keys_unique_and_reversals_bounded(self):
