@@ -96,3 +96,34 @@ def content_types_committed() -> None:
 
     ContentType.objects.clear_cache()
     ContentType.objects.get_for_models(*apps.get_models(), for_concrete_models=False)
+
+
+def run_in_threads(count: int, target) -> tuple[list, list[BaseException]]:
+    """Run ``target(index)`` in ``count`` threads released at once by a barrier; returns
+    (results, errors). Each thread closes its connection, so PostgreSQL can drop the test
+    database afterwards."""
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    barrier = threading.Barrier(count)
+    results: list = []
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            results.append(target(index))
+        except BaseException as exc:  # collected for the test to assert on
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    content_types_committed()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

@@ -6,14 +6,13 @@ writers and proves nothing here."""
 from __future__ import annotations
 
 import os
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 
 from membership.models import MemberStanding, Order, OrderLine, PointEntry
-from tests.conftest import content_types_committed
+from tests.conftest import run_in_threads
 from tests.factories import make_member
 from tests.membership.shop import make_product, order_payload, post_order
 
@@ -27,30 +26,6 @@ pytestmark = [
 @pytest.fixture(autouse=True)
 def _migrated(migrated_rows):
     return migrated_rows
-
-
-def run_in_threads(count: int, target) -> tuple[list, list[BaseException]]:
-    barrier = threading.Barrier(count)
-    results: list = []
-    errors: list[BaseException] = []
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results.append(target(index))
-        except BaseException as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    content_types_committed()
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def test_five_concurrent_deliveries_of_one_order_store_it_once():

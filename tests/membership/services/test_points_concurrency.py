@@ -5,14 +5,11 @@ the standing row lock and the unique key (CI runs the suite on both)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from membership.models import MemberStanding, PointEntry
 from membership.services.points import points_grant
-from tests.conftest import content_types_committed
+from tests.conftest import run_in_threads
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,33 +21,12 @@ def _migrated(migrated_rows):
     return migrated_rows
 
 
-def run_in_threads(count: int, target) -> list[BaseException]:
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            target(index)
-        except BaseException as exc:  # collected and asserted on below
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    content_types_committed()
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 def test_ten_concurrent_grants_of_one_award_make_one_entry():
     member = make_member("racer")
     source = make_member("reviewed")
-    errors = run_in_threads(10, lambda _n: points_grant(member=member, rule_key="review", source=source))
+    _results, errors = run_in_threads(
+        10, lambda _n: points_grant(member=member, rule_key="review", source=source)
+    )
     assert errors == []
     assert PointEntry.objects.filter(member=member).count() == 1
     assert MemberStanding.objects.get(member=member).spendable_points == 50
@@ -58,13 +34,13 @@ def test_ten_concurrent_grants_of_one_award_make_one_entry():
 
 def test_concurrent_distinct_awards_all_land_and_the_cap_holds():
     member = make_member("busy")
-    errors = run_in_threads(
+    _results, errors = run_in_threads(
         10, lambda n: points_grant(member=member, rule_key="forum-reply", idempotency_key=f"reply:{n}")
     )
     assert errors == []
     assert PointEntry.objects.filter(member=member).count() == 10
     assert MemberStanding.objects.get(member=member).spendable_points == 20
-    errors = run_in_threads(
+    _results, errors = run_in_threads(
         10, lambda n: points_grant(member=member, rule_key="forum-reply", idempotency_key=f"reply:more:{n}")
     )
     assert errors == []
