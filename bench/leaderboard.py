@@ -120,7 +120,7 @@ def build(members: int, *, seed: int = 2026) -> int:
                     "date_joined": now - timedelta(days=rng.uniform(400, 800)),
                 }
             )
-            status = spendable = pending = 0
+            status = spendable = pending = earned = 0
             last_earned = None
             for _ in range(rng.randint(1, 30)):
                 rule = rules[rng.choices(keys, weights)[0]]
@@ -163,6 +163,7 @@ def build(members: int, *, seed: int = 2026) -> int:
                     entry_id += 1
                 # Standings as points_rebuild computes them: status is what was approved in
                 # the last 12 months, net of its corrections.
+                earned += amount  # the all-time leaderboard's total: spending never lowers it
                 if state == State.PENDING:
                     pending += amount
                 else:
@@ -191,6 +192,7 @@ def build(members: int, *, seed: int = 2026) -> int:
                     "status_points": status,
                     "spendable_points": spendable,
                     "pending_points": pending,
+                    "earned_points": earned,
                     "tier_id": tier.pk if tier else None,
                     "tier_reached_at": now - timedelta(days=30) if tier else None,
                     "last_earned_at": last_earned,
