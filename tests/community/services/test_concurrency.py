@@ -12,8 +12,8 @@ from community.services.reviews import ReviewExists, review_create
 from content.models import Product
 from membership.models import PointEntry
 from tests.community.conftest import veteran, write_review
+from tests.conftest import run_in_threads
 from tests.factories import make_member
-from tests.membership.services.test_points_concurrency import run_in_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ def make_product(slug: str) -> Product:
 def test_a_double_submitted_review_is_written_once(settings):
     settings.KANTA_REVIEW_PREMODERATE_FIRST = False
     author, product = make_member("clicker"), make_product("double")
-    errors = run_in_threads(
+    _results, errors = run_in_threads(
         5,
         lambda n: review_create(
             author=author, product=product, rating=4, title=f"Try {n}", body="Same review"
@@ -47,7 +47,7 @@ def test_helpful_votes_cast_at_once_are_all_counted():
     moderator = make_member("mod", groups=["Moderators"])
     review = write_review(veteran("writer"), make_product("voted"), approve_by=moderator)
     voters = [make_member(f"voter{n}") for n in range(8)]
-    errors = run_in_threads(8, lambda n: review_helpful_toggle(review=review, member=voters[n]))
+    _results, errors = run_in_threads(8, lambda n: review_helpful_toggle(review=review, member=voters[n]))
     assert errors == []
     review.refresh_from_db()
     assert review.helpful_count == HelpfulVote.objects.filter(review=review).count() == 8
