@@ -38,7 +38,7 @@ from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
-from .access import early_access_tier_choices
+from .access import early_access_tier_choices, is_restricted
 from .blocks import BaseStreamBlock
 
 WORDS_PER_MINUTE = 220
@@ -310,6 +310,11 @@ class ArticleMixin(models.Model):
     def word_count(self) -> int:
         text = " ".join(_walk_strings(list(self.body.raw_data))) + " " + self.intro
         return len(re.findall(r"\w+", strip_tags(text)))
+
+    @property
+    def in_early_access(self) -> bool:
+        """Restricted right now (cards show a label instead of anything measured on the body)."""
+        return is_restricted(self)
 
     @property
     def reading_time(self) -> int:

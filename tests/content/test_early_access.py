@@ -433,3 +433,18 @@ def test_no_missing_migrations():
 
 def test_blog_post_page_is_an_article(post):
     assert isinstance(post, BlogPostPage) and post.json_ld_type == "BlogPosting"
+
+
+def test_index_cards_label_early_access_instead_of_measuring_the_body(client, post):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    def card() -> str:
+        html = client.get("/blog/").content.decode()
+        return html[html.index("Our new workshop") :][:800]
+
+    assert "Early access" in card() and "min read" not in card()
+    # The date passes: the card is an ordinary one.
+    BlogPostPage.objects.filter(pk=post.pk).update(early_access_until=timezone.now() - timedelta(minutes=1))
+    assert "min read" in card() and "Early access" not in card()
