@@ -52,6 +52,13 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/ledger.py --awards 100
 	$(BIN)/python bench/leaderboard.py --members $(BENCH_MEMBERS) --runs 10
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+# Realtime fan-out: a forum reply to the last of 500 and 1,000 readers, beside a bare
+# `websockets` broadcast server; Redis (BENCH_REDIS_URL, default db 14) for the two-process row.
+.PHONY: bench-fanout
+bench-fanout: $(BIN)/.installed-dev
+	$(BIN)/python bench/fanout.py

@@ -44,3 +44,67 @@ register_badge(
         icon="image",
     )
 )
+
+
+# --- forum --------------------------------------------------------------------------------
+def _forum_threads(member) -> int:
+    from .models import Thread
+
+    return Thread.objects.filter(author=member, state=Thread.State.VISIBLE).count()
+
+
+def _accepted_answers(member) -> int:
+    from .models import Post, Thread
+
+    # Answers to other people's questions: accepting your own reply earns no badge.
+    return (
+        Thread.objects.filter(
+            state=Thread.State.VISIBLE, accepted_post__author=member, accepted_post__state=Post.State.VISIBLE
+        )
+        .exclude(author=member)
+        .count()
+    )
+
+
+def _reactions_received(member) -> int:
+    from .models import Post, Reaction
+
+    return Reaction.objects.filter(post__author=member, post__state=Post.State.VISIBLE).count()
+
+
+register_badge(
+    BadgeDefinition(
+        key="conversation-starter",
+        name=_("Conversation Starter"),
+        description=_("Starts forum threads that get people talking."),
+        thresholds=(1, 10, 50),
+        unit=_("threads started"),
+        counter=_forum_threads,
+        events=frozenset({"forum.thread"}),
+        icon="comment",
+    )
+)
+register_badge(
+    BadgeDefinition(
+        key="helpful",
+        name=_("Helpful"),
+        description=_("Answers questions: replies accepted as the answer."),
+        thresholds=(1, 10, 50),
+        unit=_("accepted answers"),
+        counter=_accepted_answers,
+        events=frozenset({"forum.accepted"}),
+        icon="check",
+    )
+)
+register_badge(
+    BadgeDefinition(
+        key="appreciated",
+        name=_("Appreciated"),
+        description=_("Writes posts others like, find helpful and thank."),
+        thresholds=(10, 100, 1000),
+        unit=_("reactions received"),
+        counter=_reactions_received,
+        events=frozenset({"forum.reaction"}),
+        icon="heart",
+    )
+)

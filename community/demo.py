@@ -22,6 +22,7 @@ from content.uploads import sanitise_image
 from hub.demo import DemoContext
 from membership.models import User
 
+from . import demo_forum
 from .groups import ensure_review_permissions
 from .models import HelpfulVote, Review
 from .services.helpful import review_helpful_toggle
@@ -312,6 +313,7 @@ def seed(ctx: DemoContext) -> None:
     _helpful_votes(people)
     if written:
         ctx.log(f"{written} product reviews")
+    demo_forum.seed_forum(ctx)
 
 
 def _usernames() -> set[str]:

@@ -1,4 +1,4 @@
-"""What the staff-side groups may do with reviews (the groups themselves: membership/groups.py).
+"""What the staff-side groups may do with reviews and the forum (the groups themselves: membership/groups.py).
 
 Used by the data migration (with historical models) and by the demo's baseline, which runs
 after ``seed_demo --reset`` has flushed the database and membership has recreated the groups.
@@ -10,7 +10,15 @@ from membership.groups import MODERATORS, STAFF
 
 # group → codenames of community permissions ("*" = all of them)
 GROUP_PERMISSIONS: dict[str, list[str]] = {
-    MODERATORS: ["view_review", "moderate_review"],
+    MODERATORS: [
+        "view_review",
+        "moderate_review",
+        "moderate_forum",
+        "view_thread",
+        "view_post",
+        "view_forumflag",
+        "view_forumsanction",
+    ],
     STAFF: ["*"],
 }
 

@@ -73,3 +73,29 @@ register_product_extension(
         order=10,
     )
 )
+
+
+# --- Forum discussion (issue 5) ----------------------------------------------------------
+
+
+def product_discussion_context(*, request: HttpRequest, product) -> dict[str, Any]:
+    """Latest replies of the threads linked to the product (that the reader may read) and
+    the "Discuss" link: two queries."""
+    from django.urls import reverse
+
+    from .forum_selectors import discussion_for
+
+    return {
+        **discussion_for(user=request.user, product=product),
+        "discuss_url": reverse("community:forum_discuss_product", kwargs={"slug": product.slug}),
+    }
+
+
+register_product_extension(
+    ProductExtension(
+        key="forum",
+        template="community/forum/_discussion.html",
+        context=product_discussion_context,
+        order=20,
+    )
+)

@@ -20,3 +20,29 @@ def _context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
 register_profile_section(
     ProfileSection(key="reviews", template="community/profile_reviews.html", context=_context, order=40)
 )
+
+
+# --- forum --------------------------------------------------------------------------------
+def _forum_context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
+    from .forum_access import readable_categories
+    from .models import Post
+
+    # Only what the viewer may read: a Gold-only thread stays off the profile for others.
+    posts = list(
+        Post.objects.filter(
+            author=member,
+            state=Post.State.VISIBLE,
+            thread__state=Post.State.VISIBLE,
+            thread__category__in=readable_categories(viewer),
+        )
+        .select_related("thread__category")
+        .order_by("-created_at")[:8]
+    )
+    if not posts and not is_self:
+        return None
+    return {"posts": posts, "is_self": is_self, "member": member}
+
+
+register_profile_section(
+    ProfileSection(key="forum", template="community/profile_forum.html", context=_forum_context, order=45)
+)

@@ -37,6 +37,8 @@ def sanitise_html(html: str) -> str:
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
+        # The forum's @mention links: the only class any member's HTML may carry.
+        allowed_classes={"a": {"mention"}},
         strip_comments=True,
     )
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("products/<slug:slug>/review/", views.review_new, name="review_new"),
     path("reviews/<int:pk>/edit/", views.review_edit, name="review_edit"),
     path("reviews/<int:pk>/helpful/", views.review_helpful, name="review_helpful"),
+    path("forum/", include("community.forum_urls")),
 ]

@@ -70,3 +70,6 @@ def review_log_actions(actions):
                 "reason": log_entry.data.get("reason", ""),
                 "points": log_entry.data.get("points_reversed", 0),
             }
+
+
+from . import forum_wagtail_hooks  # noqa: E402, F401  (the forum's admin: community/forum_wagtail_hooks.py)

@@ -555,6 +555,7 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
+        from .page_extensions import page_extensions_render
         from .selectors import home_featured_guides, latest_posts
 
         context = super().get_context(request, *args, **kwargs)
@@ -562,6 +563,8 @@ class HomePage(Page):
         context["latest_posts"] = (
             latest_posts(limit=self.latest_posts_count) if self.latest_posts_count else []
         )
+        # The community's own sections (the forum's latest threads), declared by their apps.
+        context["page_extensions"] = page_extensions_render(request=request, page=self)
         return context
 
 
@@ -679,6 +682,10 @@ class BuyingGuidePage(ArticleMixin, Page):
         from .product_extensions import product_ratings
 
         context["ratings_by_product"] = product_ratings(product_ids=context["products_by_id"])
+        # What apps above content show below the guide (the forum's discussion).
+        from .page_extensions import page_extensions_render
+
+        context["page_extensions"] = page_extensions_render(request=request, page=self)
         context.update(self.seo_context(request, kind="Article"))
         return context
 

@@ -1,23 +1,33 @@
 """The one path from a committed row to connected browsers, and the consumer base class.
 
 Apps build their group names and typed payloads in their own ``realtime.py`` and hand them
-to :func:`send_event_on_commit`. The payload is encoded once, here, after the transaction
-commits; consumers forward the encoded text untouched, so a rolled-back row never reaches a
-client and no socket re-serialises the same event.
+to :func:`send_event_on_commit`. The payload is encoded once, here, inside the transaction
+and sent after it commits; a rolled-back row never reaches a client and no socket
+re-serialises the same event.
+
+Fan-out (/work/shared/REALTIME.md, docs/realtime.md): a socket that calls
+:meth:`KantaConsumer.fanout_join` is not added to the channel-layer group itself. Its process
+keeps one channel per group (a "topic") in a :class:`FanoutRegistry`, joined to the group
+once, and one reader task that receives each event once and writes the same encoded frame to
+every local socket of the topic, in order. With Redis that is one message per process per
+event instead of one per socket, and no per-socket task, queue or JSON work on the hot path.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
+from channels import DEFAULT_CHANNEL_LAYER
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -48,12 +58,39 @@ def encode_event(event: Mapping[str, Any]) -> str:
     return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 
+def _layer_message(text: str, event: Mapping[str, Any]) -> dict[str, Any]:
+    # "event" and "id" ride beside the encoded text so a socket that is still sending its
+    # backlog can drop a live copy of a row it has just replayed, without decoding anything.
+    return {"type": EVENT_MESSAGE_TYPE, "text": text, "event": event["type"], "id": event.get("id")}
+
+
 def send_event_now(group: str, event: Mapping[str, Any]) -> None:
     """Send immediately. Only for callers that are already outside any transaction."""
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(group, {"type": EVENT_MESSAGE_TYPE, "text": encode_event(event)})
+    async_to_sync(layer.group_send)(group, _layer_message(encode_event(event), event))
+
+
+async def group_send_event(group: str, event: Mapping[str, Any]) -> None:
+    """Send from async code, now: for events about no stored row (presence counts)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(group, _layer_message(encode_event(event), event))
+
+
+def _send_on_commit(group: str, message: dict[str, Any]) -> None:
+    if not GROUP_NAME_RE.match(group):
+        raise ValueError(f"invalid group name: {group!r}")
+
+    def _send() -> None:
+        layer = get_channel_layer()
+        if layer is not None:
+            async_to_sync(layer.group_send)(group, message)
+
+    # robust: a channel layer outage is logged, never turned into a failed request after
+    # the data is already committed.
+    transaction.on_commit(_send, robust=True)
 
 
 def send_event_on_commit(group: str, event: Mapping[str, Any]) -> None:
@@ -62,18 +99,311 @@ def send_event_on_commit(group: str, event: Mapping[str, Any]) -> None:
     Encoding happens now so a payload that cannot be serialised fails inside the
     transaction (and rolls it back) instead of after the commit.
     """
-    if not GROUP_NAME_RE.match(group):
-        raise ValueError(f"invalid group name: {group!r}")
-    text = encode_event(event)
+    _send_on_commit(group, _layer_message(encode_event(event), event))
 
-    def _send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group, {"type": EVENT_MESSAGE_TYPE, "text": text})
 
-    # robust: a channel layer outage is logged, never turned into a failed request after
-    # the data is already committed.
-    transaction.on_commit(_send, robust=True)
+def send_variants_on_commit(group: str, variants: Mapping[str, Mapping[str, Any] | None]) -> None:
+    """Broadcast one event in several versions, one per audience, after commit.
+
+    ``variants`` maps an audience (``"reader"``, ``"moderator"``, or ``"*"`` for everyone
+    else) to its event, or to None for "nothing for this audience". Each socket gets the
+    version of its own audience (set when it joined), else the ``"*"`` one, else nothing;
+    every version is encoded once, here, whatever the number of sockets.
+    """
+    present = {audience: event for audience, event in variants.items() if event is not None}
+    if not present:
+        return
+    first = next(iter(present.values()))
+    message = _layer_message("", first)
+    del message["text"]
+    message["variants"] = {audience: encode_event(event) for audience, event in present.items()}
+    _send_on_commit(group, message)
+
+
+def send_control_on_commit(group: str, event: Mapping[str, Any]) -> None:
+    """After commit, hand ``event`` to every socket in ``group`` (its consumer's
+    :meth:`KantaConsumer.fanout_control`) instead of to the browsers: "re-check access",
+    for instance. Events go through the channel layer, so they must be plain JSON."""
+    _send_on_commit(group, {"type": EVENT_MESSAGE_TYPE, "control": json.loads(encode_event(event))})
+
+
+# --- Process-local fan-out ------------------------------------------------------------------
+
+# Channel layers forget a group member after a day (``group_expiry``); topics that stay
+# subscribed for longer re-join well before that.
+GROUP_REFRESH_SECONDS = 3600.0
+
+SendCallable = Callable[[dict[str, Any]], Awaitable[None]]
+ControlCallable = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Subscriber:
+    """One socket's place in its process's fan-out: where to write, which audience's
+    version it gets, and what to call for control events.
+
+    A new subscriber *holds* what arrives until :meth:`go_live`: a socket joins its topics
+    before it is accepted and before it reads its backlog, so nothing committed meanwhile
+    is lost, and nothing is written to a socket that is not open yet.
+    """
+
+    __slots__ = ("__weakref__", "audience", "control", "held", "send", "topics")
+
+    def __init__(self, send: SendCallable, *, audience: str = "*", control: ControlCallable | None = None):
+        self.send = send
+        self.audience = audience
+        self.control = control
+        self.held: list[dict[str, Any]] | None = []
+        self.topics: set[str] = set()
+
+    @property
+    def live(self) -> bool:
+        return self.held is None
+
+    async def go_live(self, *, skip: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Write what was held, in order (leaving out messages ``skip`` accepts, such as
+        rows the backlog already sent), then write each new message as it comes."""
+        held = self.held
+        if held is None:
+            return
+        index = 0
+        # A message may arrive while a held one is being written; the loop picks it up, and
+        # nothing can arrive between the last check and going live (no await in between).
+        while index < len(held):
+            message = held[index]
+            index += 1
+            if skip is not None and skip(message):
+                continue
+            if "control" in message:
+                _spawn_control(self, message["control"])
+                continue
+            frame = _frame_for(message, self.audience)
+            if frame is not None:
+                await self.send(frame)
+        self.held = None
+
+
+def _frame_for(message: dict[str, Any], audience: str) -> dict[str, Any] | None:
+    text = message.get("text")
+    if text is None:
+        variants = message.get("variants") or {}
+        text = variants.get(audience, variants.get("*"))
+    return None if text is None else {"type": "websocket.send", "text": text}
+
+
+_control_tasks: set[asyncio.Task] = set()
+
+
+def _spawn_control(subscriber: Subscriber, event: dict[str, Any]) -> None:
+    # Control handlers may read the database; they run beside the fan-out, never inside it.
+    if subscriber.control is None:
+        return
+    task = asyncio.ensure_future(subscriber.control(event))
+    _control_tasks.add(task)
+    task.add_done_callback(_control_done)
+
+
+def _control_done(task: asyncio.Task) -> None:
+    _control_tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("control event handler failed", exc_info=task.exception())
+
+
+class _Topic:
+    __slots__ = ("channel", "group", "joined", "reader", "subscribers")
+
+    def __init__(self, group: str, loop: asyncio.AbstractEventLoop):
+        self.group = group
+        self.channel = ""
+        # Insertion-ordered, so sockets are written in the order they joined.
+        self.subscribers: dict[Subscriber, None] = {}
+        self.joined: asyncio.Future[None] = loop.create_future()
+        self.reader: asyncio.Task | None = None
+
+
+class FanoutRegistry:
+    """Topic → this process's sockets, with one channel-layer channel and one reader task
+    per topic. One registry per channel layer and event loop (:func:`fanout_registry`)."""
+
+    def __init__(self, layer: BaseChannelLayer, loop: asyncio.AbstractEventLoop):
+        self.layer = layer
+        self.loop = loop
+        self.topics: dict[str, _Topic] = {}
+        self._refresher: asyncio.Task | None = None
+        self._background: set[asyncio.Task] = set()
+
+    def local_count(self, group: str) -> int:
+        topic = self.topics.get(group)
+        return len(topic.subscribers) if topic else 0
+
+    async def subscribe(self, group: str, subscriber: Subscriber) -> None:
+        """Add a socket to a topic. Returns once this process's channel is in the group,
+        so anything sent to the group from then on reaches the socket (held until live)."""
+        if not GROUP_NAME_RE.match(group):
+            raise ValueError(f"invalid group name: {group!r}")
+        topic = self.topics.get(group)
+        if topic is not None:
+            topic.subscribers[subscriber] = None
+            subscriber.topics.add(group)
+            await asyncio.shield(topic.joined)
+            return
+        topic = _Topic(group, self.loop)
+        self.topics[group] = topic
+        topic.subscribers[subscriber] = None
+        subscriber.topics.add(group)
+        try:
+            # The layer's default prefix: channels_redis receives all of a process's
+            # "specific" channels with one blocking pop, and only if they share it.
+            topic.channel = await self.layer.new_channel()
+            await self.layer.group_add(group, topic.channel)
+        except BaseException as exc:
+            if self.topics.get(group) is topic:
+                del self.topics[group]
+            for member in topic.subscribers:
+                member.topics.discard(group)
+            topic.joined.set_exception(exc if isinstance(exc, Exception) else ConnectionError(group))
+            topic.joined.exception()  # retrieved: no "never retrieved" warning when alone
+            raise
+        topic.reader = self.loop.create_task(self._read(topic), name=f"kanta-fanout-{group}")
+        topic.joined.set_result(None)
+        if self._refresher is None or self._refresher.done():
+            self._refresher = self.loop.create_task(self._refresh(), name="kanta-fanout-refresh")
+
+    async def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Remove a socket from all its topics; a topic left without local sockets stops its
+        reader at once and leaves its group."""
+        leaving = self.unsubscribe_soon(subscriber)
+        if leaving:
+            await asyncio.wait(leaving)
+
+    def unsubscribe_soon(self, subscriber: Subscriber) -> list[asyncio.Task]:
+        """The same without waiting (for code that cannot await, or should not): readers
+        are cancelled now; returns the tasks that leave the groups."""
+        leaving = []
+        for topic in self._forget(subscriber):
+            if topic.reader is not None:
+                topic.reader.cancel()
+            task = self.loop.create_task(self._close(topic))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            leaving.append(task)
+        return leaving
+
+    async def close(self) -> None:
+        """Leave every topic: a server shutting down, or the end of a test."""
+        subscribers = {member for topic in self.topics.values() for member in topic.subscribers}
+        for subscriber in subscribers:
+            await self.unsubscribe(subscriber)
+        if self._refresher is not None:
+            self._refresher.cancel()
+
+    def _forget(self, subscriber: Subscriber) -> list[_Topic]:
+        emptied = []
+        for group in list(subscriber.topics):
+            topic = self.topics.get(group)
+            if topic is None:
+                continue
+            topic.subscribers.pop(subscriber, None)
+            if not topic.subscribers:
+                del self.topics[group]
+                emptied.append(topic)
+        subscriber.topics.clear()
+        return emptied
+
+    async def _close(self, topic: _Topic) -> None:
+        if topic.reader is not None:
+            topic.reader.cancel()
+            # wait() (not await): the reader's CancelledError is not ours to raise.
+            await asyncio.wait([topic.reader])
+        if topic.channel and topic.joined.done() and not topic.joined.exception():
+            try:
+                await self.layer.group_discard(topic.group, topic.channel)
+            except Exception:
+                logger.warning("could not leave group %s", topic.group, exc_info=True)
+
+    async def _read(self, topic: _Topic) -> None:
+        receive = self.layer.receive
+        while True:
+            try:
+                message = await receive(topic.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("channel layer receive failed for %s", topic.group)
+                await asyncio.sleep(1)
+                continue
+            try:
+                await self._deliver(topic, message)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("fan-out to %s failed", topic.group)
+
+    async def _deliver(self, topic: _Topic, message: dict[str, Any]) -> None:
+        if "control" in message:
+            for subscriber in list(topic.subscribers):
+                if subscriber.held is not None:
+                    subscriber.held.append(message)
+                else:
+                    _spawn_control(subscriber, message["control"])
+            return
+        text = message.get("text")
+        if text is not None:
+            # One frame object for every socket: daphne and the test communicator only read it.
+            frame = {"type": "websocket.send", "text": text}
+            for subscriber in list(topic.subscribers):
+                if subscriber.held is not None:
+                    subscriber.held.append(message)
+                    continue
+                try:
+                    await subscriber.send(frame)
+                except Exception:
+                    logger.warning("fan-out write failed on %s", topic.group, exc_info=True)
+            return
+        frames = {
+            audience: {"type": "websocket.send", "text": variant}
+            for audience, variant in (message.get("variants") or {}).items()
+        }
+        fallback = frames.get("*")
+        for subscriber in list(topic.subscribers):
+            if subscriber.held is not None:
+                subscriber.held.append(message)
+                continue
+            variant_frame = frames.get(subscriber.audience, fallback)
+            if variant_frame is None:
+                continue
+            try:
+                await subscriber.send(variant_frame)
+            except Exception:
+                logger.warning("fan-out write failed on %s", topic.group, exc_info=True)
+
+    async def _refresh(self) -> None:
+        while self.topics:
+            await asyncio.sleep(GROUP_REFRESH_SECONDS)
+            for topic in list(self.topics.values()):
+                if topic.joined.done() and not topic.joined.exception():
+                    try:
+                        await self.layer.group_add(topic.group, topic.channel)
+                    except Exception:
+                        logger.warning("could not refresh group %s", topic.group, exc_info=True)
+
+
+_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, FanoutRegistry]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def fanout_registry(alias: str = DEFAULT_CHANNEL_LAYER) -> FanoutRegistry | None:
+    """This process's registry for a channel layer (None when there is no layer). Keyed by
+    the running event loop as well: a channel layer's connections belong to one loop."""
+    layer = get_channel_layer(alias)
+    if layer is None:
+        return None
+    loop = asyncio.get_running_loop()
+    per_loop = _registries.setdefault(loop, {})
+    registry = per_loop.get(alias)
+    if registry is None or registry.layer is not layer:
+        registry = per_loop[alias] = FanoutRegistry(layer, loop)
+    return registry
 
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -84,15 +414,74 @@ class KantaConsumer(AsyncWebsocketConsumer):
     frames, error frames for anything else, and refusals that carry a close code.
 
     Subclasses set ``client_frames`` to ``{"frame.type": "method_name"}``; each method takes
-    the decoded frame. Broadcasts arrive pre-encoded through :meth:`kanta_event`.
+    the decoded frame. Broadcasts reach the socket through the process's fan-out
+    (:meth:`fanout_join`, then :meth:`fanout_live` once accepted and caught up), or, for a
+    consumer that joins groups itself, pre-encoded through :meth:`kanta_event`.
     """
 
     client_frames: ClassVar[dict[str, str]] = {}
     max_frame_bytes: ClassVar[int] = 16 * 1024
+    # Which version of a multi-audience event this socket gets (send_variants_on_commit).
+    audience: str = "*"
+    _fanout: Subscriber | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A consumer cancelled by the server (it took too long to close) still leaves
+            # its topics; the normal path has already done so in websocket_disconnect.
+            if self._fanout is not None and self._fanout.topics:
+                registry = _registries.get(asyncio.get_running_loop(), {}).get(self.channel_layer_alias)
+                if registry is not None:
+                    registry.unsubscribe_soon(self._fanout)
+
+    async def fanout_join(self, *groups: str) -> None:
+        """Subscribe this socket to ``groups`` through the process's fan-out. Call before
+        accepting and before reading any backlog; events are held until :meth:`fanout_live`."""
+        registry = fanout_registry(self.channel_layer_alias)
+        if registry is None:
+            return
+        if self._fanout is None:
+            self._fanout = Subscriber(self.base_send, audience=self.audience, control=self.fanout_control)
+        for group in groups:
+            await registry.subscribe(group, self._fanout)
+
+    async def fanout_live(self, *, skip: Callable[[dict[str, Any]], bool] | None = None) -> None:
+        """Write the events held since :meth:`fanout_join` (except those ``skip`` accepts:
+        its argument carries ``event`` (the type) and ``id``), then stream."""
+        if self._fanout is not None:
+            self._fanout.audience = self.audience
+            await self._fanout.go_live(skip=skip)
+
+    async def fanout_leave(self) -> None:
+        if self._fanout is None or not self._fanout.topics:
+            return
+        registry = fanout_registry(self.channel_layer_alias)
+        if registry is not None:
+            await registry.unsubscribe(self._fanout)
+
+    async def fanout_control(self, event: dict[str, Any]) -> None:
+        """A control event (send_control_on_commit) for this socket. Default: ignore."""
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        # Stop this socket's deliveries first, then the subclass's disconnect, then wait for
+        # the topics it emptied to leave their groups.
+        leaving: list[asyncio.Task] = []
+        if self._fanout is not None and self._fanout.topics:
+            registry = fanout_registry(self.channel_layer_alias)
+            if registry is not None:
+                leaving = registry.unsubscribe_soon(self._fanout)
+        try:
+            await super().websocket_disconnect(message)
+        finally:
+            if leaving:
+                await asyncio.wait(leaving)
 
     async def refuse(self, code: int) -> None:
         # Accept first: a socket closed during the handshake reaches the browser as 1006
         # with no code, and the page could not tell the member why.
+        await self.fanout_leave()
         await self.accept()
         await self.close(code=code)
 
@@ -143,4 +532,13 @@ class KantaConsumer(AsyncWebsocketConsumer):
         await getattr(self, method_name)(frame)
 
     async def kanta_event(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=message["text"])
+        """A broadcast to a group this consumer joined itself (channel_layer.group_add)."""
+        if "control" in message:
+            await self.fanout_control(message["control"])
+            return
+        text = message.get("text")
+        if text is None:
+            variants = message.get("variants") or {}
+            text = variants.get(self.audience, variants.get("*"))
+        if text is not None:
+            await self.send(text_data=text)

@@ -28,19 +28,27 @@ class MeConsumer(KantaConsumer):
             return
         self.member = user
         self.group = member_group(user.pk)
-        # Join before reading the backlog: an event committed in between then arrives
-        # twice at worst (the client drops ids it has seen), never not at all.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Join (through the process fan-out) before reading the backlog: a notification
+        # committed in between is held, then sent once, after session.ready.
+        await self.fanout_join(self.group)
         await self.accept()
         since = self.since_param()
         ready = await self._ready_frame(since)
-        for event in ready.pop("missed"):
+        missed = ready.pop("missed")
+        for event in missed:
             await self.send_frame(event)
         await self.send_frame(ready)
+        skip = None
+        if since is not None:
+            last_sent = missed[-1]["id"] if missed else since
 
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            def skip(message: dict[str, Any]) -> bool:
+                # Already replayed (or older than what the client has): not twice.
+                notification_id = message.get("id")
+                created = message.get("event") == "notification.created"
+                return created and isinstance(notification_id, int) and notification_id <= last_sent
+
+        await self.fanout_live(skip=skip)
 
     @database_sync_to_async
     def _ready_frame(self, since: int | None) -> dict[str, Any]:

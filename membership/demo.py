@@ -68,7 +68,21 @@ def baseline(apps) -> None:
 
 
 def logins() -> list[DemoLogin]:
-    return [DemoLogin(username=username, role=role) for username, _n, role, _g, _b, _a in PEOPLE]
+    # The members' tiers, so the printed logins say who can open Gold-only pages and threads.
+    from .models import MemberStanding
+
+    tiers = dict(
+        MemberStanding.objects.filter(
+            member__username__in=[p[0] for p in PEOPLE], tier__isnull=False
+        ).values_list("member__username", "tier__name")
+    )
+    return [
+        DemoLogin(
+            username=username,
+            role=f"{role}, {tiers[username]} tier" if role == "member" and username in tiers else role,
+        )
+        for username, _n, role, _g, _b, _a in PEOPLE
+    ]
 
 
 def _member(ctx: DemoContext, index: int, spec: tuple) -> User:

@@ -291,3 +291,24 @@ KANTA_REVIEW_MAX_PHOTOS = 4
 # (attempts, seconds) per member: reviews written, helpful votes cast.
 KANTA_REVIEW_RATE_LIMIT = (5, 3600)
 KANTA_HELPFUL_RATE_LIMIT = (60, 3600)
+
+# --- Forum ------------------------------------------------------------------------------
+# Discourse's defaults. Seconds between a member's posts (longer while they are new), what a
+# member may post on their first day, and how long an identical post is refused.
+KANTA_FORUM_NEW_MEMBER_HOURS = 24
+KANTA_FORUM_POST_INTERVAL = 5
+KANTA_FORUM_NEW_MEMBER_POST_INTERVAL = 30
+KANTA_FORUM_FIRST_DAY_THREADS = 3
+KANTA_FORUM_FIRST_DAY_REPLIES = 10
+KANTA_FORUM_DUPLICATE_WINDOW = 300
+# A new member's post containing a link waits for a moderator.
+KANTA_FORUM_PREMODERATE_NEW_MEMBER_LINKS = True
+# Flags from this many distinct members hide a post until a moderator reviews it.
+KANTA_FORUM_FLAGS_TO_HIDE = 3
+KANTA_FORUM_MAX_IMAGES = 4
+KANTA_FORUM_POSTS_PER_PAGE = 20
+KANTA_FORUM_THREADS_PER_PAGE = 30
+# Threads started in this many days and not yet opened count as new for a member.
+KANTA_FORUM_NEW_THREAD_DAYS = 2
+# "Discuss" on a product or guide page without a thread opens a new thread here.
+KANTA_FORUM_DISCUSSION_CATEGORY = "gear-talk"

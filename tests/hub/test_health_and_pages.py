@@ -87,8 +87,9 @@ def test_navigation_lists_only_sections_that_exist(client):
     site_for(home)
     response = client.get("/")
     assert response.status_code == 200
-    # No guides, blog, forum or events pages yet: only sections with a URL of their own.
-    assert [item["url"] for item in response.context["nav_items"]] == ["/leaderboard/"]
+    # No guides, blog or events pages yet: only sections with a URL of their own (the forum
+    # and the leaderboard are views, always there).
+    assert [item["url"] for item in response.context["nav_items"]] == ["/forum/", "/leaderboard/"]
 
     from wagtail.models import Page
 
@@ -96,4 +97,4 @@ def test_navigation_lists_only_sections_that_exist(client):
     home.add_child(instance=guides)
     guides.save_revision().publish()
     response = client.get("/")
-    assert [item["url"] for item in response.context["nav_items"]] == ["/guides/", "/leaderboard/"]
+    assert [item["url"] for item in response.context["nav_items"]] == ["/guides/", "/forum/", "/leaderboard/"]

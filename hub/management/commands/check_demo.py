@@ -22,6 +22,7 @@ class Command(BaseCommand):
                 failures.append(f"{path}: {response.status_code}")
         failures += self._signed_in_pages()
         failures += self._demo_story()
+        failures += self._forum()
         if failures:
             raise CommandError("Demo pages failed:\n" + "\n".join(failures))
         self.stdout.write(self.style.SUCCESS(f"{len(paths)} demo pages render; the demo story is complete."))
@@ -70,4 +71,120 @@ class Command(BaseCommand):
             Review = apps.get_model("community", "Review")
             if not Review.objects.filter(photos__isnull=False).exists():
                 failures.append("no reviews with photos")
+        return failures
+
+    def _forum(self) -> list[str]:
+        """Issue 5's demo: the forum's pages for a visitor, a Gold member and a moderator, the
+        discussions on product and guide pages, and the story (accepted answer, queue items)."""
+        from django.apps import apps
+        from django.contrib.auth import get_user_model
+        from django.urls import reverse
+        from django.utils.html import escape
+
+        if not any(m.__name__ == "ForumCategory" for m in apps.get_app_config("community").get_models()):
+            return []
+        Category = apps.get_model("community", "ForumCategory")
+        Thread = apps.get_model("community", "Thread")
+        Post = apps.get_model("community", "Post")
+        Flag = apps.get_model("community", "ForumFlag")
+        failures = []
+        names = set(Category.objects.values_list("name", flat=True))
+        if missing := {"Cycling", "Skiing", "Running", "Repair & care", "Gear talk"} - names:
+            failures.append(f"no forum categories {sorted(missing)}")
+        threads = Thread.objects.filter(state="visible").select_related("category")
+        story = {
+            "an accepted answer": threads.filter(accepted_post__isnull=False, category__is_qa=True),
+            "a pinned thread": threads.filter(is_pinned=True),
+            "a locked thread": threads.filter(is_locked=True),
+            "a thread linked to a product": threads.filter(products__isnull=False),
+            "a thread linked to a guide": threads.filter(guide__isnull=False),
+            "a post waiting for a moderator": Post.objects.filter(state="pending"),
+            "a post hidden by flags": Post.objects.filter(state="hidden", flags__state="open"),
+            "a visible post with an open flag": Post.objects.filter(state="visible", flags__state="open"),
+            "reactions": Post.objects.filter(like_count__gt=0, helpful_count__gt=0),
+            "an edited post": Post.objects.filter(edit_count__gt=0),
+        }
+        failures += [f"the forum demo lacks {what}" for what, rows in story.items() if not rows.exists()]
+        if not Flag.objects.filter(state="open").values("post").distinct().count() >= 2:
+            failures.append("forum queue has fewer than two flagged posts")
+
+        public = threads.filter(category__read_tier__isnull=True)
+        restricted = threads.filter(category__read_tier__isnull=False)
+        people = get_user_model().objects.in_bulk(["aino", "moderator", "admin"], field_name="username")
+        visits = {
+            None: ["/forum/"]
+            + [c.get_absolute_url() for c in Category.objects.filter(read_tier__isnull=True)]
+            + [t.get_absolute_url() for t in public.order_by("pk")],
+            "aino": ["/forum/"]
+            + [c.get_absolute_url() for c in Category.objects.all()]
+            + [t.get_absolute_url() for t in restricted.order_by("pk")]
+            + [reverse("community:forum_preferences"), reverse("community:forum_thread_new")],
+            "moderator": [t.get_absolute_url() for t in Thread.objects.filter(posts__flags__isnull=False)],
+        }
+        for category in Category.objects.filter(read_tier__isnull=False):
+            response = Client().get(category.get_absolute_url(), HTTP_HOST="127.0.0.1")
+            if response.status_code == 200:
+                failures.append(f"{category.get_absolute_url()} is open to visitors, not members only")
+        for username, paths in visits.items():
+            client = Client()
+            if username:
+                client.force_login(people[username])
+            for path in dict.fromkeys(paths):
+                response = client.get(path, HTTP_HOST="127.0.0.1")
+                if response.status_code != 200:
+                    failures.append(f"{path} as {username or 'visitor'}: {response.status_code}")
+
+        # The moderators' review queue in the Wagtail admin holds the demo's waiting and flagged
+        # posts, one tab each; staff manage the categories.
+        from community.forum_admin import FLAGGED, HIDDEN, PENDING, queue_url
+
+        client = Client()
+        client.force_login(people["moderator"])
+        queue = {
+            PENDING: Post.objects.filter(state="pending"),
+            FLAGGED: Post.objects.filter(state="visible", flags__state="open"),
+            HIDDEN: Post.objects.filter(state="hidden"),
+        }
+        for tab, posts in queue.items():
+            response = client.get(queue_url(tab), HTTP_HOST="127.0.0.1")
+            post = posts.select_related("thread").first()
+            if response.status_code != 200:
+                failures.append(f"{queue_url(tab)} as moderator: {response.status_code}")
+            elif post is None or escape(post.thread.title) not in response.content.decode():
+                failures.append(f"the forum review queue's {tab} tab does not show the demo's post")
+        client = Client()
+        client.force_login(people["admin"])
+        response = client.get(reverse("wagtailsnippets_community_forumcategory:list"), HTTP_HOST="127.0.0.1")
+        if response.status_code != 200:
+            failures.append(f"forum categories in the admin: {response.status_code}")
+
+        # Product and guide pages show their discussion and a "discuss" link that opens it.
+        # The most recently active ones: a page that lists only the latest discussion shows them.
+        linked = (
+            public.filter(products__isnull=False)
+            .prefetch_related("products")
+            .order_by("-last_post_at")
+            .first()
+        )
+        guided = public.filter(guide__live=True).select_related("guide").order_by("-last_post_at").first()
+        pages = []
+        if linked is not None:
+            product = linked.products.all()[0]
+            discuss = reverse("community:forum_discuss_product", args=[product.slug])
+            pages.append((product.get_absolute_url(), linked, discuss))
+        if guided is not None:
+            discuss = reverse("community:forum_discuss_guide", args=[guided.guide_id])
+            pages.append((guided.guide.url, guided, discuss))
+        client = Client()
+        client.force_login(people["aino"])
+        for page, thread, discuss in pages:
+            response = client.get(page, HTTP_HOST="127.0.0.1")
+            html = response.content.decode()
+            if response.status_code != 200 or escape(thread.title) not in html:
+                failures.append(f"{page} does not show its discussion “{thread.title}”")
+            elif discuss not in html and thread.get_absolute_url() not in html:
+                failures.append(f"{page} has no link to its discussion")
+            response = client.get(discuss, HTTP_HOST="127.0.0.1")
+            if response.status_code not in (200, 302):
+                failures.append(f"{discuss} as aino: {response.status_code}")
         return failures

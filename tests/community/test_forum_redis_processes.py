@@ -1,0 +1,193 @@
+"""The same broadcast across two server processes sharing Redis.
+
+Two real daphne processes serve the test database with the Redis channel layer. A reader
+connects to each; a member replies through the reply form on the first; both readers get
+the same ``post.created`` (the second only through Redis: its process never saw the request).
+
+Redis: ``REDIS_URL``'s server (database 13, so nothing else is touched), else 127.0.0.1:6379,
+else a private ``redis-server`` started for the test; the test skips only when none of these
+is available (and under CI=true a skip is a failure).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from websockets.sync.client import connect
+
+from community.models import Post
+
+from .forum_factories import forum_member, make_category, start_thread
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+ROOT = Path(__file__).resolve().parents[2]
+DAPHNE = Path(sys.executable).parent / "daphne"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process on port {port} exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    configured = os.environ.get("REDIS_URL", "")
+    candidates = []
+    if configured:
+        candidates.append(urlparse(configured)._replace(path="/13").geturl())
+    candidates.append("redis://127.0.0.1:6379/13")
+    for url in candidates:
+        if redis_answers(url):
+            yield url
+            return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("Redis is unreachable and redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, server)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def database_url_for_servers() -> str:
+    """The test database as a URL the server processes can open."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def two_servers(redis_url, tmp_path, migrated_rows):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "hub.settings.test",
+        "DATABASE_URL": database_url_for_servers(),
+        "REDIS_URL": redis_url,
+        "KANTA_VAR_DIR": str(tmp_path),
+        "LOG_LEVEL": "WARNING",
+    }
+    ports = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / f"daphne-{port}.log").open("wb"),
+        )
+        for port in ports
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            wait_for_port(port, process)
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=15)
+
+
+def post_reply(port: int, thread_id: int, member, body: str) -> int:
+    client = Client()
+    client.force_login(member)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    token = secrets.token_hex(16)  # an unmasked CSRF secret, sent as cookie and field
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request(
+        "POST",
+        f"/forum/t/{thread_id}/reply/",
+        body=urlencode({"csrfmiddlewaretoken": token, "body": body}),
+        headers={
+            "Host": "127.0.0.1",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={token}",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status
+
+
+def next_frame(reader, wanted: str) -> dict:
+    deadline = time.monotonic() + 10
+    while True:
+        frame = json.loads(reader.recv(timeout=max(0.1, deadline - time.monotonic())))
+        if frame["type"] == wanted:
+            return frame
+
+
+def test_a_reply_posted_on_one_process_reaches_readers_on_both(two_servers):
+    category = make_category("cycling")
+    aino, eero = forum_member("aino"), forum_member("eero")
+    thread = start_thread(aino, category)
+    path = f"/ws/forum/threads/{thread.pk}/"
+    with contextlib.ExitStack() as stack:
+        readers = [
+            stack.enter_context(
+                connect(f"ws://127.0.0.1:{port}{path}", origin=f"http://127.0.0.1:{port}", open_timeout=10)
+            )
+            for port in two_servers
+        ]
+        for reader in readers:
+            assert next_frame(reader, "session.ready")["thread"]["id"] == thread.pk
+
+        status = post_reply(two_servers[0], thread.pk, eero, "Both processes should see this.")
+        assert status in (302, 303), status
+        post = Post.objects.get(thread=thread, number=2)
+
+        received = [next_frame(reader, "post.created") for reader in readers]
+        assert [frame["id"] for frame in received] == [post.pk, post.pk]
+        assert received[0] == received[1]
+        assert "Both processes should see this." in received[1]["post"]["html"]
