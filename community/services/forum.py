@@ -556,7 +556,11 @@ def post_edit(
     """Edit a post (its author or a moderator). The old text is kept for moderators; newly
     mentioned members are notified. The first post's edit may also retitle the thread."""
     now = now or timezone.now()
-    post = Post.objects.select_for_update().select_related("thread__category", "author").get(pk=post.pk)
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread__category", "author")
+        .get(pk=post.pk)
+    )
     check_post_edit_permission(editor, post)
     body = _clean_body(body)
     images = {image.pk: image for image in post.images.all()}
@@ -707,7 +711,11 @@ def _grant_accepted(post: Post, *, now: datetime) -> None:
 def answer_accept(*, post: Post, actor: User, now: datetime | None = None) -> Thread:
     now = now or timezone.now()
     check_accept_permission(actor, post)
-    thread = Thread.objects.select_for_update().select_related("category", "author").get(pk=post.thread_id)
+    thread = (
+        Thread.objects.select_for_update(of=("self",))
+        .select_related("category", "author")
+        .get(pk=post.thread_id)
+    )
     if thread.accepted_post_id == post.pk:
         return thread
     if thread.accepted_post_id:
@@ -730,7 +738,7 @@ def _enqueue_accepted(post_id: int, actor_id: int) -> None:
 
 @transaction.atomic
 def answer_unaccept(*, thread: Thread, actor: User) -> Thread:
-    thread = Thread.objects.select_for_update().select_related("category").get(pk=thread.pk)
+    thread = Thread.objects.select_for_update(of=("self",)).select_related("category").get(pk=thread.pk)
     if thread.accepted_post_id is None:
         return thread
     post = Post.objects.select_related("thread__category").get(pk=thread.accepted_post_id)

@@ -82,7 +82,7 @@ def _reason(reason: str, *, required: bool = True) -> str:
 
 def _locked_post(post: Post) -> Post:
     return (
-        Post.objects.select_for_update()
+        Post.objects.select_for_update(of=("self",))
         .select_related("thread__category__read_tier", "thread__category__post_tier", "author")
         .get(pk=post.pk)
     )
@@ -90,7 +90,7 @@ def _locked_post(post: Post) -> Post:
 
 def _locked_thread(thread: Thread) -> Thread:
     return (
-        Thread.objects.select_for_update()
+        Thread.objects.select_for_update(of=("self",))
         .select_related("category__read_tier", "category__post_tier", "author")
         .get(pk=thread.pk)
     )
@@ -669,7 +669,9 @@ def sanction_lift(
     now = now or timezone.now()
     check_moderate_permission(moderator)
     reason = _reason(reason, required=False)
-    sanction = ForumSanction.objects.select_for_update().select_related("member").get(pk=sanction.pk)
+    sanction = (
+        ForumSanction.objects.select_for_update(of=("self",)).select_related("member").get(pk=sanction.pk)
+    )
     if sanction.lifted_at is not None or sanction.until <= now:
         raise ModerationError(_("This sanction is no longer in force."))
     sanction.lifted_at = now
