@@ -25,7 +25,7 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
-	@# The worker (periodic jobs: pending points, expiry) runs beside the server and stops with it.
+	@# The worker (queued tasks; periodic jobs: pending points, expiry) runs beside the server and stops with it.
 	@$(BIN)/python manage.py run_worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/daphne -b $(HOST) -p $(PORT) hub.asgi:application

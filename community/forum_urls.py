@@ -17,6 +17,9 @@ urlpatterns = [
     path("t/<int:pk>/watch/", views.thread_watch_toggle, name="forum_thread_watch"),
     path("t/<int:pk>/read/", views.thread_read, name="forum_thread_read"),
     path("t/<int:pk>/moderate/", moderation.thread_moderate, name="forum_thread_moderate"),
+    # A slug after the id is optional and only for people reading the address (Discourse's
+    # /t/<slug>/<id> the other way round); the id alone decides the thread.
+    path("t/<int:pk>/<slug:slug>/", views.thread_detail, name="forum_thread_slug"),
     path("p/<int:pk>/", views.post_permalink, name="forum_post"),
     path("p/<int:pk>/edit/", views.post_edit_view, name="forum_post_edit"),
     path("p/<int:pk>/react/", views.post_react, name="forum_post_react"),

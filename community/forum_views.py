@@ -286,7 +286,7 @@ def _readable_thread(request: HttpRequest, pk: int) -> Thread | HttpResponse:
     return thread
 
 
-def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     thread = _readable_thread(request, pk)
     if isinstance(thread, HttpResponse):
         return thread

@@ -1,6 +1,6 @@
-"""Forum notifications, sent after the post is committed (django-tasks: inline in
-development, on the worker's queue in production), so a busy thread's watchers never slow
-down the reply that set them off."""
+"""Forum notifications, queued after the post is committed (django-tasks with its database
+backend; ``run_worker`` runs them, tests run them inline), so a busy thread's watchers never
+slow down the reply that set them off."""
 
 from __future__ import annotations
 

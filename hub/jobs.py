@@ -37,3 +37,13 @@ def run_job(job: PeriodicJob) -> bool:
         return False
     logger.info("periodic job %s: %s", job.name, result)
     return True
+
+
+def _prune_task_results() -> str:
+    from hub.task_queue import task_results_prune
+
+    return task_results_prune()
+
+
+# The hub's own housekeeping: the task queue's finished rows.
+PERIODIC_JOBS = [PeriodicJob("prune finished tasks", timedelta(hours=24), _prune_task_results)]

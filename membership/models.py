@@ -319,6 +319,10 @@ class BadgeAward(models.Model):
     """A badge level a member holds. Badges themselves are declared in code (``badges.py`` of
     the app that owns the activity); this table records who earned which level, once."""
 
+    # Listed in the admin as a view-only snippet; nothing refers to these rows, so Wagtail's
+    # reference index would be a wasted task on every award.
+    wagtail_reference_index_ignore = True
+
     member = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="badge_awards", verbose_name=_("member")
     )

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "django.contrib.auth",
@@ -258,9 +259,13 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Background tasks -----------------------------------------------------------------
-# Wagtail 8 queues search-index and reference-index updates as tasks; run them inline
-# until a worker process is part of the deployment.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Work that need not hold up a request (forum notifications to every watcher, Wagtail 8's
+# search-index and reference-index updates) is queued in the database and run by
+# `manage.py run_worker`, which `make run` starts beside daphne. The queue is a table, so it
+# needs nothing beyond the database and survives restarts; tests run tasks inline.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How long finished task rows are kept (the worker prunes them daily).
+KANTA_TASK_RESULTS_KEEP_DAYS = 7
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {
@@ -273,6 +278,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # One line per background task is noise at INFO; failures still show.
         "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
     },
 }
 

@@ -16,6 +16,9 @@ STATIC_ROOT = Path(tempfile.mkdtemp(prefix="kanta-test-static-"))
 # Tests must not depend on collectstatic having been run.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Tasks run inline, so a test sees their effect at once; tests/hub/test_worker.py runs the
+# database queue itself.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 WAGTAILADMIN_BASE_URL = "http://testserver"
 if not DATABASE_URL:  # noqa: F405
     # A file (not :memory:) so threads and the async consumers under test share it; one per

@@ -124,6 +124,22 @@ def test_thread_page_paginates_and_jumps_to_first_unread(client, category, aino,
     assert ThreadReadState.objects.get(member=eero, thread=thread).last_read_number == 5
 
 
+def test_a_slug_after_the_thread_id_is_optional_and_the_canonical_address_has_none(client, category, aino):
+    thread = start_thread(aino, category, title="Studded tyres for ice")
+    for address in (
+        f"/forum/t/{thread.pk}/",
+        f"/forum/t/{thread.pk}/studded-tyres-for-ice/",
+        f"/forum/t/{thread.pk}/x/",
+    ):
+        response = client.get(address)
+        assert response.status_code == 200, address
+        assert (
+            f'<link rel="canonical" href="http://testserver/forum/t/{thread.pk}/">'
+            in response.content.decode()
+        )
+    assert client.get(f"/forum/t/{thread.pk + 1000}/studded-tyres-for-ice/").status_code == 404
+
+
 @override_settings(KANTA_FORUM_POSTS_PER_PAGE=2)
 def test_post_permalink_redirects_to_its_page_and_anchor(client, category, aino, eero):
     thread = start_thread(aino, category)

@@ -42,3 +42,41 @@ def test_a_failing_job_is_logged_not_raised(caplog):
 
     assert run_job(PeriodicJob("broken", timedelta(minutes=1), broken)) is False
     assert "periodic job broken failed" in caplog.text
+
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_what_a_reply_queued_after_the_request(migrated_rows):
+    """Outside tests the queue is a table: a reply stores its notification task and returns;
+    the worker delivers the notifications."""
+    from django.test import override_settings
+    from django_tasks_db.models import DBTaskResult
+
+    from community.models import ThreadReadState
+    from hub.task_queue import queued_tasks_waiting
+    from membership.models import Notification
+    from tests.community.forum_factories import forum_member, make_category, reply, start_thread
+
+    category = make_category()
+    aino, eero = forum_member("aino"), forum_member("eero")
+    thread = start_thread(aino, category)
+    assert ThreadReadState.objects.get(member=aino, thread=thread).watching
+
+    with override_settings(TASKS=DATABASE_QUEUE):
+        reply(eero, thread, body="Nokian W240 for ice.")
+        assert queued_tasks_waiting() == 1
+        assert not Notification.objects.filter(recipient=aino, kind="forum-reply").exists()
+
+        out = StringIO()
+        call_command("run_worker", "--once", stdout=out)
+
+        assert "Ran 1 queued task(s)" in out.getvalue()
+        assert queued_tasks_waiting() == 0
+        assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    assert Notification.objects.filter(recipient=aino, kind="forum-reply").count() == 1
+
+
+def test_finished_tasks_are_pruned_by_a_daily_job():
+    assert "prune finished tasks" in {job.name for job in periodic_jobs()}

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from hub.demo import DemoContext, demo_modules
+from hub.task_queue import queued_tasks_run
 
 
 class Command(BaseCommand):
@@ -49,6 +50,9 @@ class Command(BaseCommand):
                     self.stdout.write(f"· {label}")
                 with transaction.atomic():
                     function(ctx)
+                # What the demo queued (notifications of its posts, search indexing) is done
+                # before the command ends, as a worker would, so the world is complete at once.
+                queued_tasks_run()
 
 
 def restore_baseline() -> None:
