@@ -1,4 +1,4 @@
-"""What the staff-side groups may do with reviews and the forum (the groups themselves: membership/groups.py).
+"""What the staff-side groups may do with reviews, the forum and live events (the groups themselves: membership/groups.py).
 
 Used by the data migration (with historical models) and by the demo's baseline, which runs
 after ``seed_demo --reset`` has flushed the database and membership has recreated the groups.
@@ -18,6 +18,10 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_post",
         "view_forumflag",
         "view_forumsanction",
+        "moderate_events",
+        "view_eventquestion",
+        "view_eventchatmessage",
+        "view_eventrsvp",
     ],
     STAFF: ["*"],
 }

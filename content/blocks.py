@@ -304,3 +304,39 @@ class BaseStreamBlock(blocks.StreamBlock):
     callout = CalloutBlock()
     quote = QuoteBlock()
     embed = EmbedWithCaptionBlock()
+
+
+# --- Event recaps ---------------------------------------------------------------------------
+
+
+class AnsweredQuestionBlock(blocks.StructBlock):
+    """One question from a live event's Q&A, credited to its asker, with the answer the
+    editor writes up afterwards."""
+
+    question = blocks.TextBlock(label=_("Question"), max_length=500)
+    asker = blocks.CharBlock(
+        label=_("Asked by"),
+        required=False,
+        max_length=120,
+        help_text=_("Empty when the member asked anonymously."),
+    )
+    votes = blocks.IntegerBlock(label=_("Votes"), required=False, min_value=0)
+    answer = blocks.RichTextBlock(
+        label=_("Answer"), features=ANSWER_FEATURES, required=False, help_text=_("What the hosts answered.")
+    )
+
+    class Meta:
+        icon = "help"
+        template = "blocks/answered_question_block.html"
+        label = _("Answered question")
+        description = _("A question from the live Q&A with its answer.")
+        preview_value = {
+            "question": "How often should I wax classic skis?",
+            "asker": "Aino Virtanen",
+            "votes": 12,
+            "answer": "<p>Grip wax every outing in cold snow; glide wax every few weeks.</p>",
+        }
+
+
+class RecapStreamBlock(BaseStreamBlock):
+    answered_question = AnsweredQuestionBlock()

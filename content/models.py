@@ -68,6 +68,15 @@ class Author(index.Indexed, models.Model):
         blank=True,
         help_text=_("Two or three sentences shown under their articles."),
     )
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+        help_text=_("Their account here, if they have one: hosts moderate their events' live rooms."),
+    )
 
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
@@ -817,3 +826,14 @@ class SecondEditorApprovalTask(AbstractGroupApprovalTask):
         if user is not None and task_state.workflow_state.requested_by_id == user.pk:
             raise PermissionError(_("The submitter cannot approve or reject their own page."))
         return super().on_action(task_state, user, action_name, **kwargs)
+
+
+# Event pages live in their own module; importing them here registers them with the app.
+from .events import (  # noqa: E402, F401
+    EventHost,
+    EventIndexPage,
+    EventPage,
+    EventRecapPage,
+    EventRelatedGuide,
+    EventRsvpOpening,
+)

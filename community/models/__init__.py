@@ -1,5 +1,16 @@
-"""Community models: product reviews, and the forum."""
+"""Community models: product reviews, the forum and live events."""
 
+from .events import (
+    EventAttendance,
+    EventChatMessage,
+    EventMute,
+    EventQuestion,
+    EventQuestionVote,
+    EventRsvp,
+    LiveRoom,
+    RoomActivity,
+    RoomPresence,
+)
 from .forum import (
     ForumCategory,
     ForumCategoryWatch,
@@ -19,6 +30,12 @@ from .forum import (
 from .reviews import HelpfulVote, Review, ReviewPhoto, review_photo_upload_to
 
 __all__ = [
+    "EventAttendance",
+    "EventChatMessage",
+    "EventMute",
+    "EventQuestion",
+    "EventQuestionVote",
+    "EventRsvp",
     "ForumCategory",
     "ForumCategoryWatch",
     "ForumFlag",
@@ -26,12 +43,15 @@ __all__ = [
     "ForumPresence",
     "ForumSanction",
     "HelpfulVote",
+    "LiveRoom",
     "Post",
     "PostImage",
     "PostRevision",
     "Reaction",
     "Review",
     "ReviewPhoto",
+    "RoomActivity",
+    "RoomPresence",
     "TaggedThread",
     "Thread",
     "ThreadReadState",

@@ -318,3 +318,22 @@ KANTA_FORUM_THREADS_PER_PAGE = 30
 KANTA_FORUM_NEW_THREAD_DAYS = 2
 # "Discuss" on a product or guide page without a thread opens a new thread here.
 KANTA_FORUM_DISCUSSION_CATEGORY = "gear-talk"
+
+# --- Live events --------------------------------------------------------------------------
+# The live room opens this many minutes before the start (the "it's live" push goes out then)
+# and stays open until the end.
+KANTA_EVENT_ROOM_OPENS_MINUTES = 10
+# Players an editor may embed in the live room (https only); HLS (.m3u8) plays from anywhere.
+KANTA_EVENT_EMBED_HOSTS = ["youtube-nocookie.com", "youtube.com", "player.vimeo.com", "vimeo.com"]
+# Minutes in the room that earn the attendance points and count toward the Front Row badge.
+KANTA_EVENT_ATTENDANCE_MINUTES = 10
+# Chat: Discourse chat's defaults, messages per window (new members get fewer).
+KANTA_EVENT_CHAT_RATE = (40, 30)
+KANTA_EVENT_CHAT_RATE_NEW_MEMBER = (20, 30)
+# Questions per member per window, so the queue is not one person's.
+KANTA_EVENT_QUESTION_RATE = (5, 600)
+# Votes are written in batches: at most this many milliseconds apart, or this many at once.
+KANTA_EVENT_VOTE_BATCH_MS = 25
+KANTA_EVENT_VOTE_BATCH_SIZE = 500
+# Vote counts are broadcast at most this often per question (seconds), however fast they change.
+KANTA_EVENT_VOTE_BROADCAST_INTERVAL = 0.25
