@@ -108,3 +108,25 @@ register_badge(
         icon="heart",
     )
 )
+
+
+# --- live events ----------------------------------------------------------------------------
+def _events_attended(member) -> int:
+    from .models import EventAttendance
+
+    # An event counts once its attendance qualified (KANTA_EVENT_ATTENDANCE_MINUTES in the room).
+    return EventAttendance.objects.filter(member=member, qualified_at__isnull=False).count()
+
+
+register_badge(
+    BadgeDefinition(
+        key="front-row",
+        name=_("Front Row"),
+        description=_("Comes to live events and stays for them."),
+        thresholds=(1, 5, 20),
+        unit=_("live events attended"),
+        counter=_events_attended,
+        events=frozenset({"event.attended"}),
+        icon="calendar",
+    )
+)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("reviews/<int:pk>/edit/", views.review_edit, name="review_edit"),
     path("reviews/<int:pk>/helpful/", views.review_helpful, name="review_helpful"),
     path("forum/", include("community.forum_urls")),
+    path("events/<slug:slug>/", include("community.event_urls")),
 ]

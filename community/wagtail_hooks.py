@@ -72,4 +72,5 @@ def review_log_actions(actions):
             }
 
 
-from . import forum_wagtail_hooks  # noqa: E402, F401  (the forum's admin: community/forum_wagtail_hooks.py)
+# The forum's admin (community/forum_wagtail_hooks.py) and live events' (event_wagtail_hooks.py).
+from . import event_wagtail_hooks, forum_wagtail_hooks  # noqa: E402, F401
