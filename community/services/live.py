@@ -323,24 +323,26 @@ def question_votes_apply(
             ).values_list("question_id", "member_id")
         )
         current = set(existing)
-        outcome: list[tuple[VoteChange, str, str]] = []
+        outcome: list[tuple[VoteChange, str, str, bool]] = []
         for change in changes:
             question = questions.get(change.question_id)
             key = (change.question_id, change.member_id)
             if question is None:
-                outcome.append((change, "not_found", _("No such question in this room.")))
+                refusal = ("not_found", _("No such question in this room."))
             elif reasons.get(change.member_id):
-                outcome.append((change, "forbidden", reasons[change.member_id]))
+                refusal = ("forbidden", reasons[change.member_id])
             elif not question.is_votable:
-                outcome.append((change, "closed", _("Voting on this question has closed.")))
+                refusal = ("closed", _("Voting on this question has closed."))
             elif question.author_id == change.member_id:
-                outcome.append((change, "own_question", _("You cannot vote for your own question.")))
+                refusal = ("own_question", _("You cannot vote for your own question."))
             else:
+                refusal = ("", "")
                 if change.on:
                     current.add(key)
                 else:
                     current.discard(key)
-                outcome.append((change, "", ""))
+            # Each answer says how that member's vote stands after their own change.
+            outcome.append((change, *refusal, key in current))
         added, removed = current - existing, existing - current
         if added:
             EventQuestionVote.objects.bulk_create(
@@ -364,13 +366,12 @@ def question_votes_apply(
             EventQuestion.objects.filter(pk__in=changed).update(vote_count=Coalesce(Subquery(counts), 0))
         totals = dict(EventQuestion.objects.filter(pk__in=questions).values_list("pk", "vote_count"))
     results = []
-    for change, code, message in outcome:
-        key = (change.question_id, change.member_id)
+    for change, code, message, voted in outcome:
         results.append(
             VoteResult(
                 question_id=change.question_id,
                 ok=not code,
-                voted=key in current,
+                voted=voted,
                 votes=totals.get(change.question_id, 0),
                 code=code,
                 message=message,
