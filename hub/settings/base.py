@@ -141,7 +141,8 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == SQLITE_DATABASE["ENGINE"]:
         # A SQLite file named by URL (several processes on one file) needs the same locking.
-        DATABASES["default"]["OPTIONS"] = {**SQLITE_DATABASE["OPTIONS"], **DATABASES["default"].get("OPTIONS", {})}
+        options = DATABASES["default"].get("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_DATABASE["OPTIONS"], **options}
 else:
     DATABASES = {"default": SQLITE_DATABASE}
 
