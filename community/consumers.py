@@ -21,6 +21,7 @@ from hub.realtime import CLOSE_FORBIDDEN, KantaConsumer
 
 from .forum_realtime import category_group, member_forum_group, thread_group
 from .presence import (
+    CLOSE_RECONNECT,
     forum_socket_categories,
     forum_socket_recheck,
     presence_board,
@@ -153,13 +154,17 @@ class ThreadConsumer(ForumSocket):
 
 
 class ForumConsumer(ForumSocket):
+    slug: str | None = None
+    category_ids: tuple[int, ...] = ()
+
     async def connect(self) -> None:
         user = self.identify()
-        slug = self.scope["url_route"]["kwargs"].get("slug")
-        category_ids, refusal = await database_sync_to_async(forum_socket_categories)(user, slug=slug)
+        self.slug = self.scope["url_route"]["kwargs"].get("slug")
+        category_ids, refusal = await database_sync_to_async(forum_socket_categories)(user, slug=self.slug)
         if refusal:
             await self.refuse(refusal)
             return
+        self.category_ids = tuple(category_ids)
         await self.join([category_group(category_id) for category_id in category_ids])
         await self.accept()
         await self.send_frame({"type": "session.ready", "categories": category_ids})
@@ -168,5 +173,11 @@ class ForumConsumer(ForumSocket):
     async def fanout_control(self, event: dict[str, Any]) -> None:
         if not self.revocation_applies(event):
             return
-        if not await database_sync_to_async(forum_socket_recheck)(member_id=self.member_id):
+        code = await database_sync_to_async(forum_socket_recheck)(
+            member_id=self.member_id, slug=self.slug, category_ids=self.category_ids
+        )
+        if code == CLOSE_RECONNECT:
+            await self.fanout_leave()
+            await self.close(code=CLOSE_RECONNECT)
+        elif code:
             await self.revoke()

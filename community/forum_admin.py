@@ -1,5 +1,6 @@
 """The forum in the Wagtail admin: the review queue (posts waiting for approval and flagged
-posts, with their flags), its dashboard panel, and staff management of categories and a look
+posts, with their flags; the posts' and their threads' moderation, and silencing or banning
+their authors), its dashboard panel, and staff management of categories and a look
 at sanctions. Thin views over community/services/forum_moderation.py; only members with
 ``community.moderate_forum`` reach the queue. Hooks: community/forum_wagtail_hooks.py."""
 
@@ -30,7 +31,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from membership.models import User
 
 from .forum_access import can_moderate_forum
-from .forum_moderation_forms import SanctionForm
+from .forum_moderation_forms import SanctionForm, ThreadModerationForm
 from .models import ForumCategory, ForumFlag, ForumSanction, Post, Thread
 from .services import forum_moderation as moderation
 
@@ -126,6 +127,7 @@ class ForumReviewQueueView(WagtailAdminTemplateMixin, TemplateView):
             page_obj=page_obj,
             posts=list(page_obj.object_list),
             sanction_form=SanctionForm(),
+            categories=list(ForumCategory.objects.order_by("sort_order", "name")),
         )
         return context
 
@@ -165,6 +167,47 @@ def forum_review_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
         messages.success(request, message % {"post": label})
+    return redirect(back)
+
+
+@require_POST
+def forum_review_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lock, unlock, pin, unpin, move or merge a queued post's thread, as on the thread page."""
+    if not can_moderate_forum(request.user):
+        return permission_denied(request)
+    thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
+    back = queue_url(request.POST.get("tab") or PENDING)
+    form = ThreadModerationForm(request.POST, thread=thread)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+        return redirect(back)
+    action, reason, moderator = form.cleaned_data["action"], form.cleaned_data["reason"], request.user
+    try:
+        if action == "lock":
+            moderation.thread_lock(thread=thread, moderator=moderator, reason=reason)
+            message = _("The thread is locked.")
+        elif action == "unlock":
+            moderation.thread_unlock(thread=thread, moderator=moderator, reason=reason)
+            message = _("The thread is open for replies again.")
+        elif action == "pin":
+            moderation.thread_pin(thread=thread, moderator=moderator, reason=reason)
+            message = _("The thread is pinned.")
+        elif action == "unpin":
+            moderation.thread_unpin(thread=thread, moderator=moderator, reason=reason)
+            message = _("The thread is no longer pinned.")
+        elif action == "move":
+            category = form.cleaned_data["category"]
+            moderation.thread_move(thread=thread, category=category, moderator=moderator, reason=reason)
+            message = _("The thread is moved to %(category)s.") % {"category": category.name}
+        else:
+            target = moderation.thread_merge(
+                source=thread, target=form.cleaned_data["target_thread"], moderator=moderator, reason=reason
+            )
+            message = _("The posts are moved into “%(title)s”.") % {"title": target.title}
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, message)
     return redirect(back)
 
 
@@ -238,6 +281,7 @@ class ForumReviewViewSet(ViewSet):
                 path(f"<int:pk>/{action}/", forum_review_action, {"action": action}, name=action)
                 for action in ACTIONS
             ),
+            path("threads/<int:pk>/", forum_review_thread, name="thread"),
             path("members/<int:member_id>/sanction/", forum_review_silence, name="sanction"),
         ]
 

@@ -230,6 +230,15 @@ def send_access_revoked(*, member_id: int | None = None, thread_id: int | None =
         send_control_on_commit(thread_group(thread_id), event)
 
 
+def send_category_access_changed(*, category_id: int) -> None:
+    """After commit, make every ``/ws/forum/`` and ``/ws/forum/c/<slug>/`` socket listening to
+    the category check which categories it may still read (staff restricted this one): a
+    socket that lost one closes, so a restricted category's new threads reach nobody below
+    its tier."""
+    event: AccessRevoked = {"type": "access.revoked", "member": "all", "thread_id": None}
+    send_control_on_commit(category_group(category_id), event)
+
+
 # --- Moderation (community/services/forum_moderation.py) -------------------------------------
 
 

@@ -12,7 +12,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .forum_access import (
@@ -49,6 +60,15 @@ def _with_read_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
     ).annotate(read_to=F("member_read__last_read_number"))
 
 
+def _unread_posts() -> QuerySet[Post]:
+    """Visible posts of the outer thread after the member's ``read_to``. Counted from the posts
+    themselves, not from ``last_number``: a hidden, deleted or waiting post keeps its number,
+    and counting it would leave the thread "unread" for ever."""
+    return Post.objects.filter(
+        thread=OuterRef("pk"), state=Post.State.VISIBLE, number__gt=OuterRef("read_to")
+    )
+
+
 # --- /forum/ -------------------------------------------------------------------------------
 
 
@@ -78,7 +98,8 @@ def forum_index(*, user) -> list[CategoryRow]:
             .values("category_id")
             .annotate(
                 unread=Count(
-                    "pk", filter=Q(read_to__isnull=False, read_to__lt=F("last_number"), reply_count__gt=0)
+                    "pk",
+                    filter=Q(Exists(_unread_posts()), read_to__isnull=False, read_to__lt=F("last_number")),
                 ),
                 new=Count("pk", filter=Q(read_to__isnull=True, created_at__gte=_new_since())),
             )
@@ -122,16 +143,28 @@ def category_threads(*, category: ForumCategory, user, filter: str = "", tag: st
         threads = threads.filter(accepted_post__isnull=False)
     if tag:
         threads = threads.filter(tags__slug=tag)
-    return _with_read_state(threads, user)
+    threads = _with_read_state(threads, user)
+    if user.is_authenticated:
+        # One correlated count in the same query: no query per row.
+        unread = _unread_posts().order_by().values("thread").annotate(n=Count("pk")).values("n")
+        threads = threads.annotate(unread_posts=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+    return threads
 
 
 def thread_unread(thread: Thread) -> int:
-    """Replies the member has not read (``read_to`` annotated by category_threads); 0 when
-    they never opened it (it then counts as new, see thread_is_new)."""
-    read_to = getattr(thread, "read_to", None)
-    if read_to is None:
+    """Visible replies the member has not read (annotated by category_threads); 0 when they
+    never opened it (it then counts as new, see thread_is_new)."""
+    if getattr(thread, "read_to", None) is None:
         return 0
-    return max(0, thread.last_number - read_to)
+    return getattr(thread, "unread_posts", 0) or 0
+
+
+def thread_has_unread(*, thread: Thread, user, read_to: int | None) -> bool:
+    """Whether the reader has posts they can see after ``read_to`` (for "Jump to first
+    unread"). No query when the thread's numbers already say there is nothing new."""
+    if read_to is None or read_to >= thread.last_number:
+        return False
+    return thread_posts(thread=thread, user=user).filter(number__gt=read_to).exists()
 
 
 def thread_is_new(thread: Thread, *, user) -> bool:

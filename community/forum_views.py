@@ -199,7 +199,8 @@ def category_watch_toggle(request: HttpRequest, slug: str) -> HttpResponse:
 def _quote_text(post: Post) -> str:
     url = post.get_absolute_url()
     lines = "\n".join(f"> {line}" for line in post.body.splitlines())
-    return f"> [@{post.author.username} wrote]({url}):\n{lines}\n\n"
+    # The same words as forum.js's quote button (its catalogue has "wrote" too).
+    return f"> [@{post.author.username} {_('wrote')}]({url}):\n{lines}\n\n"
 
 
 def _thread_context(
@@ -210,8 +211,10 @@ def _thread_context(
     posts = selectors.thread_posts(thread=thread, user=user)
     page_obj = Paginator(posts, _posts_per_page()).get_page(page)
     post_list = list(page_obj.object_list)
+    reacted = selectors.viewer_reactions(user=user, post_ids=[post.pk for post in post_list])
     for post in post_list:
         post.thread = thread  # the template reads the thread: no query per post
+        post.viewer_kinds = reacted.get(post.pk, [])
     state = selectors.read_state(user=user, thread=thread)
     read_to = state.last_read_number if state else None
     reply_refusal = ""
@@ -240,7 +243,7 @@ def _thread_context(
         "qa": thread.category.is_qa,
         "lastPostId": last_id,
         "lastPage": not page_obj.has_next(),
-        "reacted": selectors.viewer_reactions(user=user, post_ids=[post.pk for post in post_list]),
+        "reacted": reacted,
     }
     return {
         "thread": thread,
@@ -252,7 +255,8 @@ def _thread_context(
         "is_moderator": is_moderator,
         "categories": selectors.thread_categories_for_move(user=user),
         "read_to": read_to,
-        "has_unread": read_to is not None and read_to < thread.last_number and page_obj.number == 1,
+        "has_unread": page_obj.number == 1
+        and selectors.thread_has_unread(thread=thread, user=user, read_to=read_to),
         "watching": bool(state and state.watching),
         "accepted": accepted,
         "can_accept": thread.category.is_qa

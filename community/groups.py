@@ -1,4 +1,5 @@
-"""What the staff-side groups may do with reviews, the forum and live events (the groups themselves: membership/groups.py).
+"""What the staff-side groups may do with reviews, the forum and live events
+(the groups themselves: membership/groups.py).
 
 Used by the data migration (with historical models) and by the demo's baseline, which runs
 after ``seed_demo --reset`` has flushed the database and membership has recreated the groups.

@@ -73,8 +73,11 @@ class PresenceUpdated(TypedDict):
     replying: int
 
 
-# Close codes beside hub.realtime's 4401 and 4403: the thread does not exist (any more).
+# Close codes beside hub.realtime's 4401 and 4403: the thread does not exist (any more)...
 CLOSE_NOT_FOUND = 4404
+# ...and "what you may read changed: reconnect" (a list socket that lost a category; the
+# standard "service restart" code, so every client reconnects with its usual backoff).
+CLOSE_RECONNECT = 1012
 # A reconnecting client gets at most this many missed posts; past that it reloads the page.
 BACKLOG_LIMIT = 100
 
@@ -183,9 +186,20 @@ def thread_socket_recheck(*, member_id: int | None, thread_id: int) -> int:
     return refusal
 
 
-def forum_socket_recheck(*, member_id: int | None) -> bool:
-    """After ``access.revoked`` on a category socket: may the member still use the forum?"""
-    return not member_banned(fresh_user(member_id))
+def forum_socket_recheck(
+    *, member_id: int | None, slug: str | None, category_ids: tuple[int, ...] | list[int]
+) -> int:
+    """After ``access.revoked`` on a category list socket: 0 if it may go on as it is, else
+    its close code: 4403 (or 4401) when the member is banned or may no longer read the one
+    category it names, ``CLOSE_RECONNECT`` when it listens to a category it may no longer
+    read (reconnecting subscribes it to the ones it still may)."""
+    user = fresh_user(member_id)
+    if member_banned(user):
+        return CLOSE_FORBIDDEN
+    allowed, refusal = forum_socket_categories(user, slug=slug)
+    if refusal:
+        return refusal
+    return CLOSE_RECONNECT if set(category_ids) - set(allowed) else 0
 
 
 # --- presence rows ---------------------------------------------------------------------------

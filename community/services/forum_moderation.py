@@ -697,8 +697,8 @@ def sanction_lift(
 
 def category_access_changed(*, category: ForumCategory) -> int:
     """Staff changed who may read a category: open sockets on its threads check their access
-    again (those that may no longer read close, 4403). Only threads someone is reading now
-    are told. Returns how many."""
+    again (those that may no longer read close, 4403), and so do the category list sockets
+    listening to it. Only threads someone is reading now are told. Returns how many."""
     if category.read_tier_id is None:
         return 0
     thread_ids = set(
@@ -707,4 +707,5 @@ def category_access_changed(*, category: ForumCategory) -> int:
     with transaction.atomic():
         for thread_id in sorted(thread_ids):
             forum_realtime.send_access_revoked(thread_id=thread_id)
+        forum_realtime.send_category_access_changed(category_id=category.pk)
     return len(thread_ids)

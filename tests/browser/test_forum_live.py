@@ -104,3 +104,75 @@ def test_a_reply_and_a_reaction_reach_the_other_member_live(live_asgi, chromium,
         other.close()
 
     assert console.errors == [], console.errors
+
+
+def lock_unlock_delete_forum() -> dict[str, int]:
+    from community.models import Thread
+    from community.services.forum import post_create
+
+    ids = make_forum()
+    thread = Thread.objects.get(pk=ids["thread"])
+    aino = User.objects.get(username="aino")
+    answer, later = (
+        post_create(author=aino, thread=thread, body=body, enforce_limits=False)
+        for body in ("Adding: I ride 2.2 bar.", "And I carry a spare tube.")
+    )
+    make_member("ville", display_name="Ville Koskinen", groups=["Moderators"])
+    return {**ids, "answer": answer.pk, "later": later.pk}
+
+
+def moderate(action: str, thread_id: int, post_id: int) -> None:
+    from community.models import Post, Thread
+    from community.services import forum_moderation as moderation
+
+    moderator = User.objects.get(username="ville")
+    thread = Thread.objects.get(pk=thread_id)
+    post = Post.objects.select_related("thread__category", "author").get(pk=post_id)
+    if action == "lock":
+        moderation.thread_lock(thread=thread, moderator=moderator, reason="Cooling down.")
+    elif action == "unlock":
+        moderation.thread_unlock(thread=thread, moderator=moderator)
+    elif action == "hide":
+        moderation.post_hide(post=post, moderator=moderator, reason="Checking a claim.")
+    elif action == "unhide":
+        moderation.post_unhide(post=post, moderator=moderator)
+    else:
+        moderation.post_delete(post=post, actor=post.author)
+
+
+def test_moderation_reaches_the_reader_live_in_place(live_asgi, browser_page, console):
+    """Lock and unlock, hide and show again, and an author's deletion, as a reader sees them
+    without reloading: the reply box goes and comes back, a post shown again returns to its
+    place, and the reader who was on a deleted post keeps their place."""
+    from playwright.sync_api import expect
+
+    ids = live_asgi.call(lock_unlock_delete_forum)
+    eero = browser_page
+    sign_in(eero, live_asgi.url, "eero")
+    eero.goto(f"/forum/t/{ids['thread']}/")
+    expect(eero.locator("[data-presence]")).to_have_text(re.compile(r"1 reading"))  # the socket is open
+    form = eero.locator("[data-reply-form]")
+
+    live_asgi.call(moderate, "lock", ids["thread"], ids["answer"])
+    expect(form).to_be_hidden()
+    expect(eero.locator("[data-reply-refusal]")).to_have_text("This thread is locked: no new replies.")
+    expect(eero.locator('[data-flag="locked"]')).to_be_visible()
+    live_asgi.call(moderate, "unlock", ids["thread"], ids["answer"])
+    expect(form).to_be_visible()
+    expect(eero.locator("[data-reply-refusal]")).to_have_count(0)
+
+    answer = eero.locator(f"#post-{ids['answer']}")
+    live_asgi.call(moderate, "hide", ids["thread"], ids["answer"])
+    expect(answer).to_have_text("This post was removed by a moderator.")
+    live_asgi.call(moderate, "unhide", ids["thread"], ids["answer"])
+    expect(answer.locator(".forum-post__body")).to_have_text("Adding: I ride 2.2 bar.")
+    numbers = eero.locator("article.forum-post").evaluate_all("els => els.map(el => el.dataset.number)")
+    assert numbers == ["1", "2", "3"], numbers
+
+    # Aino deletes her own reply: it goes, and says so (not "removed by a moderator").
+    eero.locator(f"#post-{ids['later']} [data-reaction=like]").focus()
+    live_asgi.call(moderate, "delete", ids["thread"], ids["later"])
+    gone = eero.locator(f"#post-{ids['later']}")
+    expect(gone).to_have_text("This post was deleted.")
+    expect(gone).to_be_focused()  # the reader who was on it is not thrown to the top
+    assert console.errors == [], console.errors

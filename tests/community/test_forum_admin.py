@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from wagtail.models import ModelLogEntry
 
-from community.models import ForumCategory, ForumSanction, Post
+from community.models import ForumCategory, ForumSanction, Post, Thread
 from community.services.forum import post_create
 from community.services.forum_moderation import post_flag
 from membership.models import Tier
@@ -88,6 +88,50 @@ def test_queue_actions_go_through_the_service_and_are_logged(client, moderator, 
     ]
     assert "No posts are waiting" in client.get(QUEUE).content.decode()
     assert "No flagged posts" in client.get(f"{QUEUE}?tab=flagged").content.decode()
+
+
+def test_the_queue_locks_pins_moves_and_merges_the_thread_with_the_reason_logged(
+    client, moderator, queue_story
+):
+    _waiting, flagged = queue_story
+    thread = flagged.thread
+    elsewhere = make_category("gear-talk")
+    target = start_thread(forum_member("olli"), elsewhere, title="Selling and swapping gear")
+    client.force_login(moderator)
+    html = client.get(f"{QUEUE}?tab=flagged").content.decode()
+    assert f'action="{QUEUE}threads/{thread.pk}/"' in html and "Merge into thread" in html
+
+    url = f"{QUEUE}threads/{thread.pk}/"
+    refused = client.post(url, {"tab": "flagged", "action": "lock", "reason": ""}, follow=True)
+    assert "Give a reason" in refused.content.decode()
+    client.post(url, {"tab": "flagged", "action": "lock", "reason": "Heated"})
+    client.post(url, {"tab": "flagged", "action": "pin", "reason": "Read before posting"})
+    moved = client.post(
+        url, {"tab": "flagged", "action": "move", "category": elsewhere.pk, "reason": "Sales"}
+    )
+    assert moved["Location"] == f"{QUEUE}?tab=flagged"
+    thread.refresh_from_db()
+    assert (thread.is_locked, thread.is_pinned, thread.category_id) == (True, True, elsewhere.pk)
+    client.post(
+        url, {"tab": "flagged", "action": "merge", "target": f"/forum/t/{target.pk}/", "reason": "Same topic"}
+    )
+    thread.refresh_from_db()
+    assert thread.merged_into_id == target.pk
+    logged = list(
+        ModelLogEntry.objects.filter(action__startswith="community.forum.thread.")
+        .order_by("id")
+        .values_list("action", "user_id", "data__reason")
+    )
+    assert logged == [
+        ("community.forum.thread.lock", moderator.pk, "Heated"),
+        ("community.forum.thread.pin", moderator.pk, "Read before posting"),
+        ("community.forum.thread.move", moderator.pk, "Sales"),
+        ("community.forum.thread.merge", moderator.pk, "Same topic"),
+    ]
+    # Members cannot use it.
+    client.force_login(forum_member("pekka"))
+    client.post(url, {"action": "unpin"})
+    assert Thread.objects.get(pk=thread.pk).is_pinned
 
 
 def test_flag_hidden_posts_are_restored_from_the_queue(client, moderator, queue_story):

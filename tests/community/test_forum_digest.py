@@ -55,3 +55,32 @@ def test_no_digest_when_turned_off_or_already_read(watched_reply, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         assert digest_send_due() == 0
     assert mail.outbox == []
+
+
+def test_digest_tells_of_replies_mentions_quotes_and_answers_but_not_to_who_turned_it_off(
+    django_capture_on_commit_callbacks,
+):
+    from community.services.forum import answer_accept
+
+    qa = make_category("skiing", is_qa=True)
+    aino, eero, sanna = forum_member("aino"), forum_member("eero"), forum_member("sanna")
+    thread = start_thread(aino, qa, title="Which wax for minus ten?")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = reply(eero, thread, body="Swix V40, no question.")
+        quote = (
+            f"> [@eero wrote]({answer.get_absolute_url()}):\n> Swix V40\n\nAgreed. @aino, try klister too."
+        )
+        reply(sanna, thread, body=quote)
+        answer_accept(post=answer, actor=aino)
+        reply(eero, thread, body="Glad it worked out.")  # sanna now watches: a reply for her
+    ForumPreferences.objects.create(member=sanna, email_digest=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert digest_send_due() == 2
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    assert set(bodies) == {"aino@example.com", "eero@example.com"}  # not sanna
+    assert "eero replied in “Which wax for minus ten?”" in bodies["aino@example.com"]
+    assert "sanna mentioned you in “Which wax for minus ten?”" in bodies["aino@example.com"]
+    assert "sanna quoted you in “Which wax for minus ten?”" in bodies["eero@example.com"]
+    assert "Your answer in “Which wax for minus ten?” was accepted" in bodies["eero@example.com"]
+    assert f"http://testserver{answer.get_absolute_url()}" in bodies["eero@example.com"]

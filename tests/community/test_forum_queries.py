@@ -4,13 +4,15 @@ their reactions and images, threads in a category or categories in the forum."""
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community.services.forum import reaction_toggle
-from tests.factories import make_member
+from community.services.forum import NewImage, reaction_toggle
+from content.uploads import sanitise_image
+from tests.factories import image_bytes, make_member
 
 from .forum_factories import forum_member, make_category, reply, start_thread
 
@@ -32,12 +34,22 @@ def count_queries(client, url: str, **params) -> int:
     return len(ctx.captured_queries)
 
 
-def busy_thread(category, posts: int, reactors: list):
+def new_image() -> NewImage:
+    upload = SimpleUploadedFile("photo.png", image_bytes("PNG", (40, 30)), content_type="image/png")
+    return NewImage(image=sanitise_image(upload), alt="A tyre")
+
+
+def busy_thread(category, posts: int, reactors: list, *, with_images: int):
     author = forum_member(f"{category.slug}-author")
     thread = start_thread(author, category)
-    repliers = [forum_member(f"{category.slug}-replier{n}") for n in range(3)]
     for n in range(posts - 1):
-        post = reply(repliers[n % 3], thread, body=f"Reply number {n} with **Markdown**.")
+        # Every reply by someone else, and some with images: neither may cost a query each.
+        post = reply(
+            forum_member(f"{category.slug}-replier{n}"),
+            thread,
+            body=f"Reply number {n} with **Markdown**.",
+            images=[new_image(), new_image()] if n < with_images else (),
+        )
         for member in reactors:
             for kind in ("like", "helpful", "thanks"):
                 reaction_toggle(member=member, post=post, kind=kind)
@@ -48,8 +60,8 @@ def busy_thread(category, posts: int, reactors: list):
 def test_thread_page_queries_fixed(client, viewer, django_assert_max_num_queries):
     category = make_category()
     reactors = [forum_member(f"fan{n}") for n in range(4)]
-    small = busy_thread(category, 5, reactors[:1])
-    large = busy_thread(make_category("skiing"), 20, reactors)
+    small = busy_thread(category, 5, reactors[:1], with_images=1)
+    large = busy_thread(make_category("skiing"), 20, reactors, with_images=10)
     if viewer == "member":
         client.force_login(reactors[0])
     elif viewer == "moderator":
@@ -60,7 +72,8 @@ def test_thread_page_queries_fixed(client, viewer, django_assert_max_num_queries
         with override_settings(KANTA_FORUM_POSTS_PER_PAGE=per_page):
             count_queries(client, thread.get_absolute_url())  # first visit creates the read state
             counts.append(count_queries(client, thread.get_absolute_url()))
-    # 5 posts with 3 reactions each vs 20 posts with 12 reactions each: the same count.
+    # 5 posts by 5 members with 3 reactions each and 2 images vs 20 posts by 20 members with
+    # 12 reactions each and 20 images: the same count.
     assert counts[0] == counts[1], counts
     with override_settings(KANTA_FORUM_POSTS_PER_PAGE=20), django_assert_max_num_queries(THREAD_PAGE_MAX):
         client.get(large.get_absolute_url())

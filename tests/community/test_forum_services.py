@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from community.models import Post, Reaction, Thread, ThreadReadState
+from community.models import ForumCategoryWatch, Post, Reaction, Thread, ThreadReadState
 from community.services.forum import (
     answer_accept,
     answer_unaccept,
+    category_watch,
     reaction_toggle,
     thread_mark_read,
+    thread_watch,
 )
-from membership.models import Notification, PointEntry
+from membership.models import BadgeAward, Notification, PointEntry
 from membership.selectors import member_standing
 
 from .forum_factories import forum_member, make_category, reply, start_thread
@@ -56,6 +58,43 @@ def test_reply_notifies_watchers_mentions_and_quotes_once_each(django_capture_on
 
     kinds = dict(Notification.objects.values_list("recipient__username", "kind"))
     assert kinds == {"eero": "forum-quote", "sanna": "forum-mention", "aino": "forum-mention"}
+
+
+def test_watchers_hear_of_replies_and_category_watchers_of_new_threads(django_capture_on_commit_callbacks):
+    category = make_category()
+    aino, eero, sanna, mikko = (forum_member(name) for name in ("aino", "eero", "sanna", "mikko"))
+    gold_only = make_category("gold-lounge", read_tier="gold")
+    thread = start_thread(aino, category)
+    thread_watch(member=sanna, thread=thread, watching=True)
+    category_watch(member=mikko, category=category, watching=True)
+    Notification.objects.all().delete()
+
+    def told(**kwargs) -> dict[str, str]:
+        return dict(Notification.objects.filter(**kwargs).values_list("recipient__username", "kind"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = reply(eero, thread, body="Plain advice, nobody mentioned.")
+    # The asker and the watcher; not the author, not the category's watcher (replies are
+    # for the thread's watchers).
+    assert told() == {"aino": "forum-reply", "sanna": "forum-reply"}
+    assert Notification.objects.get(recipient=sanna).url == answer.get_absolute_url()
+
+    Notification.objects.all().delete()
+    thread_watch(member=sanna, thread=thread, watching=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply(aino, thread, body="Thanks, ordering them.")
+        start_thread(eero, category, title="Chain wax or oil in winter?")
+    assert told(kind="forum-reply") == {"eero": "forum-reply"}  # sanna stopped watching
+    assert told(kind="forum-thread") == {"mikko": "forum-thread"}
+
+    # A category one may not read cannot be watched, and one that became restricted after
+    # it was watched tells nothing.
+    Notification.objects.all().delete()
+    assert category_watch(member=mikko, category=gold_only, watching=True) is False
+    ForumCategoryWatch.objects.create(member=mikko, category=gold_only)
+    with django_capture_on_commit_callbacks(execute=True):
+        start_thread(forum_member("kulta", tier="gold"), gold_only, title="Gold members only")
+    assert told(kind__startswith="forum-") == {}
 
 
 def test_markdown_is_sanitised_and_mentions_link_to_profiles():
@@ -165,3 +204,34 @@ def test_live_post_html_carries_no_token_and_no_viewer_state():
     html = post_html(post)
     assert "csrfmiddlewaretoken" not in html and "live-post-token" not in html
     assert 'data-author-id="' in html and "<form" in html
+
+
+def levels(member, badge: str) -> list[int]:
+    return sorted(BadgeAward.objects.filter(member=member, badge=badge).values_list("level", flat=True))
+
+
+def test_forum_badges_conversation_starter_helpful_and_appreciated():
+    category = make_category("repair", is_qa=True)
+    aino, eero = forum_member("aino"), forum_member("eero")
+    fans = [forum_member(f"fan{n}") for n in range(3)]
+    thread = start_thread(aino, category)
+    assert levels(aino, "conversation-starter") == [1]
+    for n in range(9):
+        start_thread(aino, category, title=f"Another question, number {n}")
+    assert levels(aino, "conversation-starter") == [1, 2]
+
+    answer = reply(eero, thread, body="Re-seat the bead with soapy water.")
+    assert levels(eero, "helpful") == []
+    answer_accept(post=answer, actor=aino)
+    assert levels(eero, "helpful") == [1]
+    # Accepting your own reply is not helping someone else.
+    answer_accept(post=reply(aino, thread, body="Fixed it myself in the end."), actor=aino)
+    assert levels(aino, "helpful") == []
+
+    # Appreciated: 10 reactions received (one of each kind per member).
+    for fan in fans:
+        for kind in ("like", "helpful", "thanks"):
+            reaction_toggle(member=fan, post=answer, kind=kind)
+    assert levels(eero, "appreciated") == []  # 9
+    reaction_toggle(member=aino, post=answer, kind="thanks")
+    assert levels(eero, "appreciated") == [1]

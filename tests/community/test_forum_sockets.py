@@ -148,6 +148,66 @@ async def test_anonymous_reader_of_a_public_thread_gets_ready_then_posts_after_c
     await communicator.disconnect()
 
 
+async def test_a_reply_reaches_the_watchers_notifications_live():
+    _category, aino, thread = await public_thread()
+    eero = await sync_to_async(forum_member)("eero")
+    me = await open_socket("/ws/me/", aino)
+    assert (await me.receive_json_from(timeout=2))["type"] == "session.ready"
+
+    post = await sync_to_async(reply)(eero, thread, body="Studded, always. Ask @aino too.")
+    frame = await me.receive_json_from(timeout=2)
+    assert frame["type"] == "notification.created"
+    assert frame["notification"]["kind"] == "forum-mention"
+    assert frame["notification"]["url"] == post.get_absolute_url()
+    assert "eero mentioned you" in frame["notification"]["title"]
+    await me.disconnect()
+
+
+async def frame_where(communicator: WebsocketCommunicator, predicate) -> dict:
+    """The next frame ``predicate`` accepts (others, such as counters and presence, pass by)."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=2)
+        if predicate(frame):
+            return frame
+
+
+async def test_edits_reactions_and_the_threads_state_reach_readers_live():
+    from community.services.forum import answer_accept, post_edit, reaction_toggle
+    from community.services.forum_moderation import thread_lock, thread_pin
+
+    @sync_to_async
+    def question():
+        category = make_category("repair", is_qa=True)
+        aino, eero = forum_member("aino"), forum_member("eero")
+        thread = start_thread(aino, category)
+        return aino, eero, thread, reply(eero, thread, body="Nokian W240.")
+
+    aino, eero, thread, answer = await question()
+    moderator = await sync_to_async(make_moderator)()
+    communicator, _ready = await thread_socket(thread)  # an anonymous reader
+
+    await sync_to_async(post_edit)(post=answer, editor=eero, body="Nokian W240, **studded**.")
+    edited = await frame_where(communicator, lambda f: f["type"] == "post.updated")
+    assert edited["id"] == answer.pk and "<strong>studded</strong>" in edited["post"]["html"]
+    assert edited["post"]["edited_at"] is not None
+
+    await sync_to_async(reaction_toggle)(member=aino, post=answer, kind="helpful")
+    counted = await frame_where(communicator, lambda f: f["type"] == "reaction.updated")
+    assert (counted["id"], counted["counts"]) == (answer.pk, {"like": 0, "helpful": 1, "thanks": 0})
+
+    def thread_frame(key):
+        return lambda f: f["type"] == "thread.updated" and f["thread"][key]
+
+    await sync_to_async(answer_accept)(post=answer, actor=aino)
+    solved = await frame_where(communicator, thread_frame("is_solved"))
+    assert solved["thread"]["accepted_post_id"] == answer.pk
+    await sync_to_async(thread_lock)(thread=thread, moderator=moderator, reason="Answered.")
+    assert (await frame_where(communicator, thread_frame("is_locked")))["thread"]["is_solved"]
+    await sync_to_async(thread_pin)(thread=thread, moderator=moderator)
+    assert (await frame_where(communicator, thread_frame("is_pinned")))["thread"]["is_locked"]
+    await communicator.disconnect()
+
+
 async def test_anonymous_in_a_members_only_category_is_closed_4401():
     _category, thread = await restricted("member")
     communicator = await open_socket(f"/ws/forum/threads/{thread.pk}/")
@@ -444,6 +504,44 @@ async def test_forum_socket_gets_new_threads_of_readable_categories_only():
     category_socket = await open_socket(f"/ws/forum/c/{category.slug}/", aino)
     assert (await next_frame(category_socket))["categories"] == [category.pk]
     await category_socket.disconnect()
+
+
+async def test_restricting_a_category_closes_list_sockets_that_may_no_longer_read_it():
+    category, aino, _thread = await public_thread()
+    other = await sync_to_async(make_category)("running")
+    gold = await sync_to_async(tiered)("kulta", "gold")
+    ainos_index = await open_socket("/ws/forum/", aino)
+    assert (await next_frame(ainos_index))["categories"] == [category.pk, other.pk]
+    ainos_category = await open_socket(f"/ws/forum/c/{category.slug}/", aino)
+    ainos_other = await open_socket(f"/ws/forum/c/{other.slug}/", aino)
+    golds_index = await open_socket("/ws/forum/", gold)
+    for communicator in (ainos_category, ainos_other, golds_index):
+        assert (await next_frame(communicator))["type"] == "session.ready"
+
+    @sync_to_async
+    def restrict():
+        from community.services.forum_moderation import category_access_changed
+
+        category.read_tier = Tier.objects.get(slug="gold")
+        category.save(update_fields=["read_tier"])
+        category_access_changed(category=category)
+
+    await restrict()
+    # Aino's list of every category reconnects (and then listens to the others only); her
+    # socket on that category closes for good; Gold members and other categories go on.
+    assert await closed_with(ainos_index) == 1012
+    assert (await next_frame(ainos_category))["type"] == "access.revoked"
+    assert await closed_with(ainos_category) == 4403
+    again = await open_socket("/ws/forum/", aino)
+    assert (await next_frame(again))["categories"] == [other.pk]
+
+    await sync_to_async(start_thread)(gold, category, title="Gold members only now")
+    created = await next_frame(golds_index)
+    assert (created["type"], created["thread"]["title"]) == ("thread.created", "Gold members only now")
+    for communicator in (again, ainos_other):
+        assert await nothing_but_presence(communicator)
+    for communicator in (again, ainos_other, golds_index):
+        await communicator.disconnect()
 
 
 # --- one event, a version per audience -------------------------------------------------------

@@ -10,8 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
+from community.forum_rendering import post_html
 from community.models import ForumCategoryWatch, ForumPreferences, Post, Reaction, Thread, ThreadReadState
 from community.services.forum import reaction_toggle
+from community.services.forum_moderation import post_delete, post_hide
 from tests.content.conftest import make_product
 from tests.factories import image_bytes, make_member
 
@@ -102,6 +104,28 @@ def test_category_unread_counts_per_thread(client, category, aino, eero):
     assert rows[0]["unread"] == 2 and not rows[0]["is_new"]
 
 
+def test_hidden_and_deleted_posts_never_count_as_unread(client, category, aino, eero, moderator):
+    thread = start_thread(aino, category)
+    reply(aino, thread, body="A visible reply.")
+    post_hide(post=reply(aino, thread, body="Something rude."), moderator=moderator, reason="Rude.")
+    client.force_login(eero)
+    client.get(thread.get_absolute_url())  # eero reads every post he can see
+    index = reverse("community:forum_index")
+
+    # The hidden post keeps its number (the thread's last), but eero has nothing to read.
+    assert client.get(category.get_absolute_url()).context["rows"][0]["unread"] == 0
+    assert client.get(index).context["rows"][0].unread == 0
+    assert "Jump to first unread" not in client.get(thread.get_absolute_url()).content.decode()
+
+    # New replies count once each, whatever was hidden or deleted around them.
+    reply(aino, thread, body="Back on topic.")
+    post_delete(post=reply(aino, thread, body="Oops, wrong thread."), actor=aino)
+    reply(aino, thread, body="One more thing.")
+    assert client.get(category.get_absolute_url()).context["rows"][0]["unread"] == 2
+    assert client.get(index).context["rows"][0].unread == 1  # threads with unread replies
+    assert "Jump to first unread" in client.get(thread.get_absolute_url()).content.decode()
+
+
 @override_settings(KANTA_FORUM_POSTS_PER_PAGE=2)
 def test_thread_page_paginates_and_jumps_to_first_unread(client, category, aino, eero):
     thread = start_thread(aino, category)
@@ -171,6 +195,16 @@ def test_thread_page_shows_posts_reply_box_quote_and_viewer_state(client, catego
     assert f'.forum-post[data-author-id="{aino.pk}"] .forum-own-only' in html
     assert f'#post-{answer.pk} .forum-reaction[data-reaction="like"]' in html
     assert 'id="forum-viewer"' in html and "community/forum.js" in html
+    # Without JavaScript too, the buttons say which reactions are the reader's, and the
+    # reader's own post cannot be reacted to; each post has a heading to navigate by.
+    answer_html = html.split(f'id="post-{answer.pk}"')[1].split("</article>")[0]
+    assert 'data-reaction="like" title="Like" aria-pressed="true">' in answer_html
+    assert 'data-reaction="thanks" title="Thanks" aria-pressed="false">' in answer_html
+    opening_html = html.split(f'id="post-{thread.posts.get(number=1).pk}"')[1].split("</article>")[0]
+    assert 'aria-pressed="false" aria-disabled="true">' in opening_html
+    assert f'<h2 class="visually-hidden" id="post-{answer.pk}-heading">Post 2 by Eero Korhonen</h2>' in html
+    # The live copy of a post serves every reader: no pressed state in it.
+    assert "aria-pressed" not in post_html(answer)
 
 
 def test_reply_form_posts_and_redirects_to_the_new_post(client, category, aino, eero):
@@ -459,9 +493,17 @@ def test_guide_page_shows_its_discussion(client, make_guide, aino, eero):
 
     thread = start_thread(aino, category, title="About the studded tyre guide", guide=guide)
     reply(eero, thread, body="The guide missed the Kivi W300.")
+    gold = forum_member("kulta", tier="gold")
+    secret = start_thread(
+        gold, make_category("vip-lounge", read_tier="gold"), title="VIP guide talk", guide=guide
+    )
+    reply(gold, secret, body="Members-only thoughts on the guide.")
     html = client.get(guide.url).content.decode()
     assert "The guide missed the Kivi W300." in html
+    assert "Members-only thoughts" not in html and "VIP guide talk" not in html
     assert client.get(discuss)["Location"] == thread.get_absolute_url()
+    client.force_login(gold)  # who may read it sees it
+    assert "Members-only thoughts on the guide." in client.get(guide.url).content.decode()
 
 
 # --- search ---------------------------------------------------------------------------------------

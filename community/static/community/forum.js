@@ -159,17 +159,23 @@ function threadPage(root) {
       if (flag) flag.hidden = !on;
     }
     root.classList.toggle("forum-thread--locked", Boolean(thread.is_locked));
-    if (thread.is_locked && !viewer.moderator && replyForm) {
+    if (thread.is_locked && !viewer.moderator && replyForm && !replyForm.hidden) {
       replyForm.hidden = true;
       let note = root.querySelector("[data-reply-refusal]");
       if (!note) {
         note = document.createElement("p");
         note.className = "alert alert--info forum-reply__refusal";
         note.dataset.replyRefusal = "";
+        note.dataset.liveLock = "";
         replyForm.after(note);
       }
       note.textContent = gettext("This thread is locked: no new replies.");
       root.classList.remove("forum-thread--can-reply");
+    } else if (!thread.is_locked && replyForm?.hidden) {
+      // Unlocked again: the form this page was rendered with comes back.
+      replyForm.hidden = false;
+      root.querySelector("[data-live-lock]")?.remove();
+      root.classList.add("forum-thread--can-reply");
     }
     applyAccepted(thread.accepted_post_id);
   }
@@ -202,11 +208,16 @@ function threadPage(root) {
     navigator.sendBeacon?.(root.dataset.readUrl, data);
   }
 
-  function insertPost(post) {
+  function insertPost(post, { fromSocket = true } = {}) {
     if (!post || typeof post.id !== "number") return;
-    lastPostId = Math.max(lastPostId, post.id);
-    if (document.getElementById(`post-${post.id}`)) return; // the author's own, already shown
-    if (!viewer.lastPage) {
+    // Only the socket moves the resume point: the answer to our own reply may arrive while
+    // the socket is down, and resuming after it would skip others' posts made meanwhile.
+    if (fromSocket) lastPostId = Math.max(lastPostId, post.id);
+    // Already shown (the author's own): once is enough. A post a moderator shows again
+    // replaces the note left where it was hidden.
+    const existing = document.getElementById(`post-${post.id}`);
+    if (existing && !existing.classList.contains("forum-post--gone")) return;
+    if (!existing && !viewer.lastPage) {
       if (moreEl) moreEl.hidden = false;
       return;
     }
@@ -215,7 +226,16 @@ function threadPage(root) {
     const article = template.content.querySelector(".forum-post");
     if (!article) return;
     applyViewer(article);
-    postsEl.append(article);
+    if (existing) {
+      existing.replaceWith(article);
+    } else {
+      // In number order: a post shown again (or moved in by a merge) may belong before others.
+      const later = [...postsEl.querySelectorAll("article.forum-post")].find(
+        (other) => Number(other.dataset.number) > post.number,
+      );
+      if (later) later.before(article);
+      else postsEl.append(article);
+    }
     article.classList.add("forum-post--new");
     if (post.author !== viewer.username) {
       announce(interpolate(gettext("New reply from %(name)s"), { name: post.author }, true));
@@ -225,13 +245,19 @@ function threadPage(root) {
 
   function updatePost(post) {
     const current = document.getElementById(`post-${post.id}`);
-    if (!current) return;
+    if (!current || !current.matches("article")) return;
     const template = document.createElement("template");
     template.innerHTML = post.html;
     const fresh = template.content.querySelector(".forum-post");
     if (!fresh) return;
+    // A moderator's copy of a post shown again is visible again.
+    if (fresh.dataset.state && fresh.dataset.state !== current.dataset.state) {
+      current.classList.remove(`forum-post--${current.dataset.state}`);
+      current.classList.add(`forum-post--${fresh.dataset.state}`);
+      current.dataset.state = fresh.dataset.state;
+    }
     // Swap the content but keep this page's per-viewer controls (moderation, flags).
-    for (const selector of [".forum-post__body", ".forum-post__when", ".forum-post__images"]) {
+    for (const selector of [".forum-post__state", ".forum-post__body", ".forum-post__when", ".forum-post__images"]) {
       const next = fresh.querySelector(selector);
       const previous = current.querySelector(selector);
       if (next && previous) previous.replaceWith(next);
@@ -242,8 +268,9 @@ function threadPage(root) {
 
   function hidePost(frame) {
     const article = document.getElementById(`post-${frame.id}`);
-    if (!article) return;
+    if (!article || !article.matches("article")) return;
     if (viewer.moderator) {
+      article.classList.remove(`forum-post--${article.dataset.state}`);
       article.classList.add(`forum-post--${frame.state}`);
       article.dataset.state = frame.state;
       return;
@@ -251,8 +278,15 @@ function threadPage(root) {
     const note = document.createElement("p");
     note.className = "forum-post forum-post--gone muted small";
     note.id = article.id;
-    note.textContent = gettext("This post was removed by a moderator.");
+    note.textContent =
+      frame.state === "deleted" ? gettext("This post was deleted.") : gettext("This post was removed by a moderator.");
+    // Someone working in the post (a reaction button, a link) is not dropped to the page's top.
+    const hadFocus = article.contains(document.activeElement);
     article.replaceWith(note);
+    if (hadFocus) {
+      note.tabIndex = -1;
+      note.focus();
+    }
   }
 
   function setCounts(postId, counts) {
@@ -392,7 +426,10 @@ function threadPage(root) {
         return;
       }
       // The socket brings it too; whichever comes second is dropped.
-      insertPost({ id: body.id, number: body.number, html: body.html, author: viewer.username });
+      insertPost(
+        { id: body.id, number: body.number, html: body.html, author: viewer.username },
+        { fromSocket: false },
+      );
       document.getElementById(`post-${body.id}`)?.scrollIntoView({ block: "nearest" });
     } catch {
       replyForm.submit();
@@ -479,6 +516,11 @@ function listPage(root) {
 
   function onCategory(frame) {
     const row = root.querySelector(`[data-thread-id="${frame.thread.id}"]`);
+    if (frame.type === "thread.updated") {
+      const moved = String(frame.thread.category_id) !== root.dataset.categoryId;
+      if (row && (moved || frame.thread.state === "deleted")) row.remove();
+      return;
+    }
     if (frame.type === "thread.activity" && row) {
       const replies = row.querySelector("[data-reply-count]");
       if (replies) replies.textContent = String(frame.thread.reply_count);
@@ -504,7 +546,8 @@ function listPage(root) {
   liveSocket(path, {
     since: () => 0,
     onFrame(frame) {
-      if (!frame.thread || !["thread.created", "thread.activity"].includes(frame.type)) return;
+      if (!frame.thread || !["thread.created", "thread.activity", "thread.updated"].includes(frame.type)) return;
+      if (frame.type === "thread.updated" && kind !== "category") return;
       if (frame.type === "thread.created") {
         announce(interpolate(gettext("New thread: %(title)s"), { title: frame.thread.title }, true));
       }
