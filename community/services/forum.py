@@ -153,6 +153,9 @@ def forum_rate_check(*, member: User, body: str, new_thread: bool, now: datetime
     text again) before anything is written. Moderators are not limited."""
     if can_moderate_forum(member):
         return
+    # Two posts sent at once by the same member would both pass the checks below; the row
+    # lock on the member makes the second wait for the first to commit, then count it.
+    list(User.objects.select_for_update().filter(pk=member.pk).values_list("pk", flat=True))
     new = is_new_member(member, now=now)
     interval = settings.KANTA_FORUM_NEW_MEMBER_POST_INTERVAL if new else settings.KANTA_FORUM_POST_INTERVAL
     mine = Post.objects.filter(author=member)

@@ -31,6 +31,8 @@ KIND_REPLY = "forum-reply"
 KIND_THREAD = "forum-thread"
 KIND_ACCEPTED = "forum-accepted"
 DIGEST_KINDS = (KIND_MENTION, KIND_QUOTE, KIND_REPLY, KIND_THREAD, KIND_ACCEPTED)
+# A digest covers what came since the last one, but never more than this far back.
+DIGEST_LOOKBACK_DAYS = 7
 
 
 def _post(post_id: int) -> Post | None:
@@ -133,14 +135,16 @@ def notify_accepted(*, post_id: int, actor_id: int) -> int:
 
 
 def digest_send_due(*, now: datetime | None = None) -> int:
-    """Email each member who wants the digest the forum notifications they have not read,
-    at most once a day. Returns the number of emails sent."""
+    """Email each member who wants the digest the forum notifications they have not read
+    since their last digest (looking back a week at most), at most once a day. A worker that
+    was down for a while therefore loses nothing. Returns the number of emails sent."""
     now = now or timezone.now()
-    since = now - timedelta(days=1)
+    once_a_day = now - timedelta(days=1)
+    lookback = now - timedelta(days=DIGEST_LOOKBACK_DAYS)
     opted_out = ForumPreferences.objects.filter(email_digest=False).values("member_id")
-    recently = ForumPreferences.objects.filter(digest_sent_at__gt=since).values("member_id")
+    recently = ForumPreferences.objects.filter(digest_sent_at__gt=once_a_day).values("member_id")
     candidates = (
-        Notification.objects.filter(kind__in=DIGEST_KINDS, read_at__isnull=True, created_at__gt=since)
+        Notification.objects.filter(kind__in=DIGEST_KINDS, read_at__isnull=True, created_at__gt=lookback)
         .exclude(recipient_id__in=opted_out)
         .exclude(recipient_id__in=recently)
         .exclude(recipient__email="")
@@ -151,8 +155,9 @@ def digest_send_due(*, now: datetime | None = None) -> int:
     for member in User.objects.filter(pk__in=list(candidates), is_active=True):
         with transaction.atomic():
             prefs, _created = ForumPreferences.objects.select_for_update().get_or_create(member=member)
-            if not prefs.email_digest or (prefs.digest_sent_at and prefs.digest_sent_at > since):
+            if not prefs.email_digest or (prefs.digest_sent_at and prefs.digest_sent_at > once_a_day):
                 continue  # another worker sent it, or the member just opted out
+            since = max(prefs.digest_sent_at or lookback, lookback)
             items = list(
                 Notification.objects.filter(
                     recipient=member, kind__in=DIGEST_KINDS, read_at__isnull=True, created_at__gt=since

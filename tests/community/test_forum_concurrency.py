@@ -43,3 +43,19 @@ def test_reactions_at_once_are_all_counted():
     assert errors == []
     post.refresh_from_db()
     assert post.helpful_count == Reaction.objects.filter(post=post).count() == 8
+
+
+def test_one_member_posting_twice_at_once_gets_one_post_and_one_refusal():
+    from community.rate_limits import RateLimited
+
+    category = make_category()
+    thread = start_thread(forum_member("opener"), category)
+    member = forum_member("hasty")
+    content_types_committed()
+    results, errors = run_in_threads(
+        2, lambda n: reply(member, thread, body=f"Double click {n}", enforce_limits=True).pk
+    )
+    # The member's row lock makes the second wait and then see the first: 5 s between posts.
+    assert len(results) == 1
+    assert [type(error) for error in errors] == [RateLimited]
+    assert Post.objects.filter(author=member).count() == 1

@@ -84,3 +84,24 @@ def test_digest_tells_of_replies_mentions_quotes_and_answers_but_not_to_who_turn
     assert "sanna quoted you in “Which wax for minus ten?”" in bodies["eero@example.com"]
     assert "Your answer in “Which wax for minus ten?” was accepted" in bodies["eero@example.com"]
     assert f"http://testserver{answer.get_absolute_url()}" in bodies["eero@example.com"]
+
+
+def test_a_worker_that_was_down_for_days_still_sends_what_came_since_the_last_digest(
+    watched_reply, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert digest_send_due() == 1  # the first reply
+    category_thread = watched_reply.forum_threads.get()
+    later = timezone.now() + timedelta(hours=2)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
+        reply(forum_member("liisa"), category_thread, body="Sealant every six months.")
+    # The worker comes back three days later: the reply of two hours after the last digest
+    # is older than a day, and still goes out, once (to aino, and to eero, who watches the
+    # thread since he replied); aino's first reply does not come again.
+    with time_machine.travel(later + timedelta(days=3), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert digest_send_due() == 2
+        assert digest_send_due() == 0
+    to_aino = [message for message in mail.outbox if message.to == ["aino@example.com"]]
+    assert len(to_aino) == 2
+    assert "liisa" in to_aino[1].body and "eero" not in to_aino[1].body
