@@ -12,7 +12,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from django import forms
 from django.conf import settings
@@ -62,6 +62,11 @@ class EventPhase(models.TextChoices):
     PAST = "past", _("Past")
 
 
+# /events/feed.ics is the calendar feed, so no event may be at /events/feed/ (its .ics would be
+# the feed's address).
+RESERVED_SLUGS = frozenset({"feed"})
+
+
 def room_opens_at(starts_at: datetime) -> datetime:
     """The live room opens a little before the start, so people can settle in and ask."""
     return starts_at - timedelta(minutes=settings.KANTA_EVENT_ROOM_OPENS_MINUTES)
@@ -93,9 +98,10 @@ class EventIndexPage(Page):
         kind = request.GET.get("format", "")
         if kind not in EventFormat.values:
             kind = ""
-        context.update(events_for_index(index=self, event_format=kind))
+        context.update(events_for_index(index=self, event_format=kind, page_number=request.GET.get("page")))
         context["formats"] = EventFormat.choices
         context["active_format"] = kind
+        context["query_prefix"] = urlencode({"format": kind}) if kind else ""
         context["calendar_url"] = reverse("content:events_calendar")
         return context
 
@@ -256,6 +262,11 @@ class EventPage(Page):
             return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
     @property
+    def time_zone_label(self) -> str:
+        """The zone's name as readers read it: “America/New York”."""
+        return self.zone.key.replace("_", " ")
+
+    @property
     def local_starts_at(self) -> datetime:
         return self.starts_at.astimezone(self.zone)
 
@@ -320,6 +331,10 @@ class EventPage(Page):
             errors["stream_url"] = _(
                 "Use an HLS address ending in .m3u8 or a player from one of these sites: %(hosts)s."
             ) % {"hosts": ", ".join(settings.KANTA_EVENT_EMBED_HOSTS)}
+        if self.slug in RESERVED_SLUGS:
+            errors["slug"] = _("“%(slug)s” is taken by the calendar feed; choose another address.") % {
+                "slug": self.slug
+            }
         if self.rsvp_opens_at and self.starts_at and self.rsvp_opens_at >= self.starts_at:
             errors["rsvp_opens_at"] = _("RSVP must open before the event starts.")
         if errors:
@@ -327,17 +342,21 @@ class EventPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from .page_extensions import page_extensions_render
-        from .seo import breadcrumbs
+        from .selectors import event_related
+        from .seo import breadcrumb_json_ld, breadcrumbs, event_json_ld, share_image_url
 
         context = super().get_context(request, *args, **kwargs)
         context["phase"] = self.phase()
-        context["hosts"] = [host.author for host in self.hosts.select_related("author__photo")]
-        context["related_guides"] = [
-            link.guide for link in self.related_guides.select_related("guide") if link.guide.live
-        ]
-        context["related_products"] = list(self.products.all())
+        # hosts (Authors), related_guides and related_products, with their images' renditions.
+        context.update(event_related(event=self))
         context["recap"] = self.recap()
-        context["breadcrumbs"] = breadcrumbs(self)
+        crumbs = breadcrumbs(self)
+        context["breadcrumbs"] = crumbs
+        context["json_ld"] = [
+            event_json_ld(self, request, hosts=context["hosts"]),
+            breadcrumb_json_ld(crumbs, request),
+        ]
+        context["social_image"] = share_image_url(self.hero_image, request)
         # RSVP, the room link and staff figures, added by the community app.
         context["page_extensions"] = page_extensions_render(request=request, page=self)
         return context
@@ -415,9 +434,11 @@ class EventRecapPage(Page):
         verbose_name_plural = _("event recaps")
 
     def get_context(self, request, *args, **kwargs):
-        from .seo import breadcrumbs
+        from .seo import breadcrumb_json_ld, breadcrumbs
 
         context = super().get_context(request, *args, **kwargs)
         context["event"] = self.get_parent().specific
-        context["breadcrumbs"] = breadcrumbs(self)
+        crumbs = breadcrumbs(self)
+        context["breadcrumbs"] = crumbs
+        context["json_ld"] = [breadcrumb_json_ld(crumbs, request)]
         return context

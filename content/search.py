@@ -168,6 +168,26 @@ def _describe_product(product) -> tuple[str, str, str, str]:
     )
 
 
+def _search_events(query: str):
+    from .events import EventPage
+
+    return EventPage.objects.live().public().search(query)
+
+
+def _describe_event(event) -> tuple[str, str, str, str]:
+    from django.template.defaultfilters import date as date_format
+
+    # The date in the event's own zone, as its page announces it.
+    when = date_format(event.local_starts_at.replace(tzinfo=None), "DATE_FORMAT")
+    return (
+        event.title,
+        event.url,
+        event.search_description or event.intro,
+        " · ".join([str(event.get_event_format_display()), when]),
+    )
+
+
 register_search_kind(SearchKind("guides", _("Buying guides"), _search_guides, _describe_article))
 register_search_kind(SearchKind("posts", _("Blog posts"), _search_posts, _describe_article))
 register_search_kind(SearchKind("products", _("Products"), _search_products, _describe_product))
+register_search_kind(SearchKind("events", _("Events"), _search_events, _describe_event))

@@ -6,12 +6,19 @@ the body (feeds, which guides pick a product), leave them out until they open.""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 
 from .access import open_now_q
+from .events import EventHost, EventIndexPage, EventPage
 from .models import BlogIndexPage, BlogPostPage, BuyingGuidePage, GuideIndexPage, HomePage, Product
 
 Image = get_image_model()
@@ -170,3 +177,94 @@ def product_get(*, slug: str) -> Product | None:
 
 def products_all() -> QuerySet[Product]:
     return _with_images(Product.objects.all(), "image")
+
+
+# --- Events ----------------------------------------------------------------------------------
+
+# The index shows every event that is live and the next ones coming; past ones page. The caps
+# keep the page's cost flat however many an editor schedules (the calendar feed has them all).
+EVENTS_LIVE_LIMIT = 12
+EVENTS_UPCOMING_LIMIT = 24
+EVENTS_PAST_PER_PAGE = 12
+# The calendar feed: everything ahead, and what happened recently (for late recap readers).
+EVENTS_FEED_PAST_DAYS = 90
+EVENTS_FEED_LIMIT = 500
+
+
+def events_live() -> QuerySet[EventPage]:
+    """Published, public events with their hero image renditions and the tier they need."""
+    return _with_images(EventPage.objects.live().public().select_related("min_tier"), "hero_image")
+
+
+def events_for_index(
+    *,
+    index: EventIndexPage,
+    event_format: str = "",
+    page_number: str | int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The three sections of /events/: live now and upcoming (soonest first, capped) and past
+    (newest first, a page of them). Phases match ``EventPage.phase``: an event is live from
+    the moment its room opens until it ends. Seven queries (each section and its images, and
+    the past count), whatever the number of events."""
+    now = now or timezone.now()
+    events = events_live().child_of(index)
+    if event_format:
+        events = events.filter(event_format=event_format)
+    room_opens_by = now + timedelta(minutes=settings.KANTA_EVENT_ROOM_OPENS_MINUTES)
+    live = list(
+        events.filter(starts_at__lte=room_opens_by, ends_at__gt=now).order_by("starts_at", "pk")[
+            :EVENTS_LIVE_LIMIT
+        ]
+    )
+    upcoming = list(
+        events.filter(starts_at__gt=room_opens_by).order_by("starts_at", "pk")[: EVENTS_UPCOMING_LIMIT + 1]
+    )
+    past = events.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+    return {
+        "live_events": live,
+        "upcoming_events": upcoming[:EVENTS_UPCOMING_LIMIT],
+        "more_upcoming": len(upcoming) > EVENTS_UPCOMING_LIMIT,
+        "past_page": Paginator(past, EVENTS_PAST_PER_PAGE).get_page(page_number),
+    }
+
+
+def event_get(*, slug: str) -> EventPage | None:
+    """One published, public event by its slug (slugs are unique under the one event index)."""
+    return (
+        EventPage.objects.live()
+        .public()
+        .filter(slug=slug)
+        .prefetch_related(Prefetch("hosts", queryset=EventHost.objects.select_related("author")))
+        .first()
+    )
+
+
+def events_for_calendar(*, now: datetime | None = None) -> QuerySet[EventPage]:
+    """The calendar feed: every event ahead and those of the last 90 days, soonest first."""
+    since = (now or timezone.now()) - timedelta(days=EVENTS_FEED_PAST_DAYS)
+    return (
+        EventPage.objects.live()
+        .public()
+        .filter(ends_at__gte=since)
+        .prefetch_related(Prefetch("hosts", queryset=EventHost.objects.select_related("author")))
+        .order_by("starts_at", "pk")[:EVENTS_FEED_LIMIT]
+    )
+
+
+def event_related(*, event: EventPage) -> dict[str, list]:
+    """An event page's hosts (with their photo renditions), live related guides (with hero
+    renditions) and products (with image renditions): a fixed number of queries."""
+    hosts = [
+        link.author
+        for link in event.hosts.select_related("author").prefetch_related(
+            Prefetch("author__photo", queryset=Image.objects.prefetch_renditions())
+        )
+    ]
+    guide_ids = list(event.related_guides.order_by("sort_order").values_list("guide_id", flat=True))
+    by_id = {guide.pk: guide for guide in guides_live().filter(pk__in=guide_ids)} if guide_ids else {}
+    return {
+        "hosts": hosts,
+        "related_guides": [by_id[pk] for pk in guide_ids if pk in by_id],
+        "related_products": list(_with_images(event.products.all(), "image")),
+    }

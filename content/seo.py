@@ -109,3 +109,40 @@ def product_json_ld(product, request: HttpRequest, *, rating: dict[str, Any] | N
     if rating:
         data["aggregateRating"] = {"@type": "AggregateRating", **rating}
     return data
+
+
+def event_json_ld(page, request: HttpRequest, *, hosts: list | None = None) -> dict[str, Any]:
+    """schema.org Event for an online event: times with the event's own offset, attended
+    online at the page (which leads to the live room), organised by the site, hosts as
+    performers."""
+    site = page.get_site()
+    url = page.get_full_url(request)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": page.title,
+        "description": page.search_description or page.intro,
+        "url": url,
+        "startDate": page.local_starts_at.isoformat(),
+        "endDate": page.local_ends_at.isoformat(),
+        "eventStatus": "https://schema.org/EventScheduled",
+        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode",
+        "location": {"@type": "VirtualLocation", "url": url},
+        "organizer": {
+            "@type": "Organization",
+            "name": (site.site_name if site else "") or "Polku Outdoor",
+            "url": absolute(request, "/"),
+        },
+    }
+    if hosts:
+        data["performer"] = [_person(host) for host in hosts]
+    if page.hero_image:
+        data["image"] = [share_image_url(page.hero_image, request)]
+    return data
+
+
+def _person(author) -> dict[str, str]:
+    person = {"@type": "Person", "name": author.name}
+    if author.role:
+        person["jobTitle"] = author.role
+    return person

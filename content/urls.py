@@ -7,4 +7,7 @@ app_name = "content"
 urlpatterns = [
     path("products/<slug:slug>/", views.product_detail, name="product"),
     path("search/", views.search_view, name="search"),
+    # Calendars; the feed first, so that no event slug shadows it.
+    path("events/feed.ics", views.events_calendar, name="events_calendar"),
+    path("events/<slug:slug>.ics", views.event_ics, name="event_ics"),
 ]

@@ -8,8 +8,10 @@ from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+from wagtail.models import Site
 
-from . import search, selectors
+from . import calendar, search, selectors
 from .product_extensions import product_extensions_render, product_ratings
 from .seo import product_json_ld, share_image_url
 
@@ -76,3 +78,30 @@ def search_view(request: HttpRequest) -> HttpResponse:
             context["error"] = True
     status = 503 if context["error"] else 200
     return render(request, "content/search.html", context, status=status)
+
+
+# --- Calendars (RFC 5545) ----------------------------------------------------------------
+
+
+@require_safe
+def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """One event as a calendar file: GET /events/<slug>.ics."""
+    event = selectors.event_get(slug=slug)
+    if event is None:
+        raise Http404(_("No event with that address."))
+    built = calendar.events_calendar_build(events=[event], request=request, name=event.title)
+    return calendar.calendar_response(built, filename=f"{event.slug}.ics", download=True)
+
+
+@require_safe
+def events_calendar(request: HttpRequest) -> HttpResponse:
+    """Every event ahead and those of the last 90 days, to subscribe to: GET /events/feed.ics."""
+    site = Site.find_for_request(request)
+    name = _("%(site)s events") % {"site": (site.site_name if site else "") or "Polku Outdoor"}
+    built = calendar.events_calendar_build(
+        events=selectors.events_for_calendar(),
+        request=request,
+        name=name,
+        description=_("Live Q&As, webinars and product launches. New events appear by themselves."),
+    )
+    return calendar.calendar_response(built, filename="events.ics", download=False)

@@ -1,0 +1,103 @@
+// Event times in the reader's own time zone.
+//
+// The server writes every event time in the zone the event is announced in (with that zone's
+// name), which is right for readers without JavaScript. This module rewrites them with
+// Intl.DateTimeFormat into the zone of the reader's device and says which zone that is,
+// keeping the announced time beside it when the two differ:
+//
+//   <p data-event-when data-zone="Europe/Helsinki">            a start–end range
+//     <time datetime="…" data-event-start>…</time>–<time datetime="…" data-event-end>…</time>
+//     <span data-event-zone>…</span>
+//   </p>
+//   <time datetime="…" data-event-time [data-with-date]>…</time>   a single moment
+
+const gettext = window.gettext || ((text) => text);
+const interpolate =
+  window.interpolate ||
+  ((format, values, named) =>
+    named ? format.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])) : format);
+
+function readerZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return "";
+  }
+}
+
+const zone = readerZone();
+const language = document.documentElement.lang || undefined;
+
+function formatter(options) {
+  try {
+    return new Intl.DateTimeFormat(language, options);
+  } catch {
+    return new Intl.DateTimeFormat(undefined, options);
+  }
+}
+
+const longDate = formatter({ weekday: "long", day: "numeric", month: "long", year: "numeric" });
+const shortDate = formatter({ weekday: "short", day: "numeric", month: "short" });
+const clock = formatter({ hour: "numeric", minute: "2-digit" });
+const dayKey = formatter({ year: "numeric", month: "2-digit", day: "2-digit" });
+
+function zoneAbbreviation(moment) {
+  const part = formatter({ timeZoneName: "short" })
+    .formatToParts(moment)
+    .find((item) => item.type === "timeZoneName");
+  return part ? part.value : "";
+}
+
+function parse(element) {
+  const moment = new Date(element.getAttribute("datetime"));
+  return Number.isNaN(moment.getTime()) ? null : moment;
+}
+
+function localiseRange(when) {
+  const startElement = when.querySelector("[data-event-start]");
+  const endElement = when.querySelector("[data-event-end]");
+  const zoneElement = when.querySelector("[data-event-zone]");
+  if (!startElement || !endElement || !zoneElement) return;
+  const start = parse(startElement);
+  const end = parse(endElement);
+  if (!start || !end) return;
+
+  const announced = when.textContent.replace(/\s+/g, " ").trim();
+  const dates = when.hasAttribute("data-compact") ? shortDate : longDate;
+  startElement.textContent = `${dates.format(start)}, ${clock.format(start)}`;
+  endElement.textContent =
+    dayKey.format(start) === dayKey.format(end)
+      ? clock.format(end)
+      : `${dates.format(end)}, ${clock.format(end)}`;
+  zoneElement.textContent = interpolate(
+    gettext("%(abbreviation)s, your time (%(zone)s)"),
+    { abbreviation: zoneAbbreviation(start), zone: zone.replace(/_/g, " ") },
+    true,
+  );
+  if (when.dataset.zone !== zone && !when.hasAttribute("data-compact")) {
+    const note = document.createElement("span");
+    note.className = "event-when__announced";
+    note.textContent = interpolate(gettext("Announced as %(time)s"), { time: announced }, true);
+    when.append(note);
+  }
+  when.dataset.localised = zone;
+}
+
+function localiseMoment(element) {
+  const moment = parse(element);
+  if (!moment) return;
+  const time = `${clock.format(moment)} ${zoneAbbreviation(moment)}`.trim();
+  element.textContent = element.hasAttribute("data-with-date")
+    ? `${longDate.format(moment)}, ${time}`
+    : time;
+  element.dataset.localised = zone;
+}
+
+if (zone) {
+  for (const when of document.querySelectorAll("[data-event-when]:not([data-localised])")) {
+    localiseRange(when);
+  }
+  for (const element of document.querySelectorAll("time[data-event-time]:not([data-localised])")) {
+    localiseMoment(element);
+  }
+}
