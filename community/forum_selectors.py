@@ -353,10 +353,13 @@ def discussion_category(*, user) -> ForumCategory | None:
 # --- search --------------------------------------------------------------------------------
 
 
-def public_threads_matching(*, terms: list[str]) -> QuerySet[Thread]:
-    """Visible threads of public categories whose title or a visible post has every term."""
+def threads_matching(*, terms: list[str], user=None) -> QuerySet[Thread]:
+    """Visible threads in the categories the user may read whose title or a visible post
+    has every term (anonymous or None: public categories only)."""
+    from .forum_access import readable_categories
+
     threads = Thread.objects.filter(
-        state=Thread.State.VISIBLE, merged_into__isnull=True, category__read_tier__isnull=True
+        state=Thread.State.VISIBLE, merged_into__isnull=True, category__in=readable_categories(user)
     )
     for term in terms:
         in_posts = Post.objects.filter(thread=OuterRef("pk"), state=Post.State.VISIBLE, body__icontains=term)

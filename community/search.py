@@ -1,6 +1,7 @@
-"""The forum in the site search (content/search.py): visible threads of public categories,
-found by their title or the text of a visible post. Restricted categories never appear, for
-anyone: the results are the same for every reader, like the rest of /search/."""
+"""The forum in the site search (content/search.py): visible threads the reader may read,
+found by their title or the text of a visible post. A category with a read tier appears
+only to members of that tier or higher (and moderators); anonymous visitors and everyone
+below the tier never see its threads, titles or text."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ from django.utils.translation import ngettext
 
 from content.search import SearchKind, query_terms, register_search_kind
 
-from .forum_selectors import public_threads_matching
+from .forum_selectors import threads_matching
 from .models import Thread
 
 
-def search_threads(query: str):
+def search_threads(query: str, user=None):
     terms = query_terms(query)
     if not terms:
         return Thread.objects.none()
-    return public_threads_matching(terms=terms)
+    return threads_matching(terms=terms, user=user)
 
 
 def describe_thread(thread: Thread) -> tuple[str, str, str, str]:

@@ -1,7 +1,9 @@
 """One search across the site. Each kind of result registers itself here.
 
-Content registers guides, posts and products; a later app (the forum) registers its own
-kind from its ``apps.py`` without content importing it.
+Content registers guides, posts, products and events; a later app (the forum) registers its
+own kind from its ``apps.py`` without content importing it. Each kind's search takes the
+query and the reader, so a kind with per-reader access (forum categories with a read tier)
+shows each reader what they may read and nothing else.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ SNIPPET_LENGTH = 220
 class SearchKind:
     key: str
     label: str | Promise
-    # (query) -> a sliceable, countable result set of objects.
-    search: Callable[[str], Any]
+    # (query, user) -> a sliceable, countable result set of the objects the user may see.
+    search: Callable[[str, Any], Any]
     # object -> (title, url, summary text, meta line)
     describe: Callable[[Any], tuple[str, str, str, str]]
 
@@ -102,21 +104,21 @@ def _hits(kind: SearchKind, objects: Sequence[Any], terms: list[str]) -> list[Se
     return hits
 
 
-def search_grouped(*, query: str, per_kind: int = 5) -> list[KindResults]:
-    """The top hits of every kind, with each kind's total."""
+def search_grouped(*, query: str, user: Any = None, per_kind: int = 5) -> list[KindResults]:
+    """The top hits of every kind the user may see, with each kind's total."""
     terms = query_terms(query)
     grouped = []
     for kind in search_kinds():
-        results = kind.search(query)
+        results = kind.search(query, user)
         count = results.count()
         if count:
             grouped.append(KindResults(kind, count, _hits(kind, list(results[:per_kind]), terms)))
     return grouped
 
 
-def search_kind(*, query: str, key: str) -> tuple[SearchKind, Any]:
+def search_kind(*, query: str, key: str, user: Any = None) -> tuple[SearchKind, Any]:
     kind = _KINDS[key]
-    return kind, kind.search(query)
+    return kind, kind.search(query, user)
 
 
 def hits_for(kind: SearchKind, objects: Sequence[Any], query: str) -> list[SearchHit]:
@@ -131,7 +133,7 @@ def hits_for(kind: SearchKind, objects: Sequence[Any], query: str) -> list[Searc
 # snippet), a leak by question. It joins the results when it opens.
 
 
-def _search_guides(query: str):
+def _search_guides(query: str, user: Any = None):
     from .access import open_now_q
     from .models import BuyingGuidePage
 
@@ -139,14 +141,14 @@ def _search_guides(query: str):
     return guides.select_related("author", "category").search(query)
 
 
-def _search_posts(query: str):
+def _search_posts(query: str, user: Any = None):
     from .access import open_now_q
     from .models import BlogPostPage
 
     return BlogPostPage.objects.live().public().filter(open_now_q()).select_related("author").search(query)
 
 
-def _search_products(query: str):
+def _search_products(query: str, user: Any = None):
     from .models import Product
 
     return Product.objects.all().search(query)
@@ -168,7 +170,7 @@ def _describe_product(product) -> tuple[str, str, str, str]:
     )
 
 
-def _search_events(query: str):
+def _search_events(query: str, user: Any = None):
     from .events import EventPage
 
     return EventPage.objects.live().public().search(query)

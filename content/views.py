@@ -62,7 +62,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     if query:
         try:
             if kind_key:
-                kind, results = search.search_kind(query=query, key=kind_key)
+                kind, results = search.search_kind(query=query, key=kind_key, user=request.user)
                 page_obj = Paginator(results, 20).get_page(request.GET.get("page"))
                 context.update(
                     page_obj=page_obj,
@@ -70,7 +70,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
                     query_prefix=urlencode({"q": query, "kind": kind_key}),
                 )
             else:
-                context["grouped"] = search.search_grouped(query=query)
+                context["grouped"] = search.search_grouped(query=query, user=request.user)
         except DatabaseError:
             # A backend error (an odd query the full-text engine rejects, a lost
             # connection) is the search's failure, not the member's: say so plainly.

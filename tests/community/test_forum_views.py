@@ -526,3 +526,17 @@ def test_forum_search_finds_public_visible_threads_by_title_and_posts(client, si
     assert "Forum threads" in html
     assert by_title.get_absolute_url() in html and by_reply.get_absolute_url() in html
     assert "VIP edition" not in html and "spam" not in html
+
+
+def test_forum_search_shows_a_tier_categorys_threads_to_its_members_only(client, site_tree, aino):
+    lounge = make_category("gold-lounge", read_tier="gold")
+    gold = forum_member("kulta", tier="gold")
+    thread = start_thread(gold, lounge, title="Spiked tyres, Gold edition")
+    search = {"q": "spiked tyres", "kind": "forum"}
+
+    assert thread.get_absolute_url() not in client.get(reverse("content:search"), search).content.decode()
+    client.force_login(forum_member("hopeinen", tier="silver"))
+    assert "Gold edition" not in client.get(reverse("content:search"), {"q": "spiked tyres"}).content.decode()
+    client.force_login(gold)
+    assert thread.get_absolute_url() in client.get(reverse("content:search"), search).content.decode()
+    assert "Gold edition" in client.get(reverse("content:search"), {"q": "spiked tyres"}).content.decode()

@@ -74,7 +74,7 @@ def test_search_errors_are_shown_not_raised(client, catalogue, monkeypatch):
 
     from content import search
 
-    def broken(query):
+    def broken(query, user=None):
         raise OperationalError("fts5: syntax error")
 
     kind = search._KINDS["guides"]
