@@ -24,6 +24,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.api import APIField
 from wagtail.fields import StreamField
@@ -70,6 +71,79 @@ RESERVED_SLUGS = frozenset({"feed"})
 def room_opens_at(starts_at: datetime) -> datetime:
     """The live room opens a little before the start, so people can settle in and ask."""
     return starts_at - timedelta(minutes=settings.KANTA_EVENT_ROOM_OPENS_MINUTES)
+
+
+# --- The editor's form ------------------------------------------------------------------------
+
+
+def _zone_or_default(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def _in_zone(value: datetime | None, zone: zoneinfo.ZoneInfo) -> datetime | None:
+    """An aware time, as the wall-clock time of ``zone`` (naive: shown as typed)."""
+    return timezone.localtime(value, zone).replace(tzinfo=None) if value else None
+
+
+def _typed_in(value: datetime | None, zone: zoneinfo.ZoneInfo) -> datetime | None:
+    """A time the form read in the editor's own zone, re-read as typed in ``zone``."""
+    if value is None:
+        return None
+    return timezone.make_aware(timezone.make_naive(value), zone)
+
+
+class EventPageForm(WagtailAdminPageForm):
+    """An event's times are typed and shown in the event's own time zone, whatever the
+    editor's admin zone: "18:00" on a Helsinki event means 18:00 in Helsinki."""
+
+    zoned_fields = ("starts_at", "ends_at", "rsvp_opens_at")
+    zoned_children = {"rsvp_openings": ("opens_at",)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = _zone_or_default(self.instance.time_zone)
+        for name in self.zoned_fields:
+            if name in self.fields:
+                self.fields[name].help_text = " ".join(
+                    part
+                    for part in (str(self.fields[name].help_text), str(_("In the event's time zone.")))
+                    if part
+                )
+                if not self.is_bound and getattr(self.instance, name, None):
+                    self.initial[name] = _in_zone(getattr(self.instance, name), zone)
+        for formset_name, names in self.zoned_children.items():
+            formset = self.formsets.get(formset_name)
+            if formset is None or self.is_bound:
+                continue
+            for child in formset.forms:
+                for name in names:
+                    if getattr(child.instance, name, None):
+                        child.initial[name] = _in_zone(getattr(child.instance, name), zone)
+
+    def clean(self):
+        cleaned = super().clean()
+        zone = _zone_or_default(cleaned.get("time_zone") or self.instance.time_zone)
+        for name in self.zoned_fields:
+            if cleaned.get(name):
+                cleaned[name] = _typed_in(cleaned[name], zone)
+        return cleaned
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if valid:
+            # The inline rows were validated apart from this form: re-read their times too.
+            zone = _zone_or_default(self.cleaned_data.get("time_zone"))
+            for formset_name, names in self.zoned_children.items():
+                formset = self.formsets.get(formset_name)
+                for child in formset.forms if formset is not None else []:
+                    for name in names:
+                        value = getattr(child, "cleaned_data", {}).get(name)
+                        if value:
+                            setattr(child.instance, name, _typed_in(value, zone))
+        return valid
 
 
 # --- The calendar ------------------------------------------------------------------------
@@ -246,6 +320,7 @@ class EventPage(Page):
 
     parent_page_types = ["content.EventIndexPage"]
     subpage_types = ["content.EventRecapPage"]
+    base_form_class = EventPageForm
     page_description = _("An event: a live Q&A, a webinar or a product launch, with RSVP and a live room.")
 
     class Meta:

@@ -194,6 +194,23 @@ class EventPageTypeTests(WagtailPageTestCase):
         self.assertEqual(list(event.products.all()), [self.product])
         self.assertEqual([link.guide.pk for link in event.related_guides.all()], [self.guide.pk])
 
+    def test_times_are_typed_and_shown_in_the_events_own_zone(self):
+        self.client.force_login(self.editor)
+        index = self.make_index()
+        form = self.event_form(time_zone="America/New_York", slug="new-york-q-and-a")
+        self.assertCanCreate(index, EventPage, form)
+        event = EventPage.objects.get(slug="new-york-q-and-a")
+        # 18:00 in New York in January is 23:00 UTC, whatever the editor's own zone (Helsinki).
+        self.assertEqual(event.starts_at, datetime(2030, 1, 15, 23, 0, tzinfo=UTC))
+        self.assertEqual(event.rsvp_opens_at, datetime(2030, 1, 1, 14, 0, tzinfo=UTC))
+        self.assertEqual(event.rsvp_openings.get().opens_at, datetime(2029, 12, 30, 14, 0, tzinfo=UTC))
+
+        edit = self.client.get(reverse("wagtailadmin_pages:edit", args=[event.pk]))
+        html = edit.content.decode()
+        self.assertIn('value="2030-01-15 18:00"', html)
+        self.assertIn('value="2029-12-30 09:00"', html)
+        self.assertIn("In the event&#x27;s time zone.", html)
+
     def test_validation_messages_appear_on_their_fields(self):
         self.client.force_login(self.editor)
         index = self.make_index()
