@@ -540,3 +540,18 @@ def test_forum_search_shows_a_tier_categorys_threads_to_its_members_only(client,
     client.force_login(gold)
     assert thread.get_absolute_url() in client.get(reverse("content:search"), search).content.decode()
     assert "Gold edition" in client.get(reverse("content:search"), {"q": "spiked tyres"}).content.decode()
+
+
+def test_the_sitemap_lists_public_threads_and_no_tier_lounge(client, site_tree, aino):
+    public = start_thread(aino, make_category("cycling"), title="Studded tyres on black ice")
+    lounge = start_thread(
+        forum_member("kulta", tier="gold"), make_category("gold-lounge", read_tier="gold"), title="Gold talk"
+    )
+    hidden = start_thread(aino, make_category("running"), title="Spam thread here")
+    Thread.objects.filter(pk=hidden.pk).update(state=Thread.State.HIDDEN)
+
+    xml = client.get("/sitemap.xml").content.decode()
+
+    assert f"http://testserver{public.get_absolute_url()}</loc>" in xml
+    assert lounge.get_absolute_url() not in xml and hidden.get_absolute_url() not in xml
+    assert "http://testserver/</loc>" in xml  # the pages are still there
