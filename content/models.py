@@ -565,10 +565,11 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from .page_extensions import page_extensions_render
-        from .selectors import home_featured_guides, latest_posts
+        from .selectors import home_events, home_featured_guides, latest_posts
 
         context = super().get_context(request, *args, **kwargs)
         context["featured_guides"] = home_featured_guides(home=self)
+        context["home_events"] = home_events(limit=3)
         context["latest_posts"] = (
             latest_posts(limit=self.latest_posts_count) if self.latest_posts_count else []
         )

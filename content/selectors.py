@@ -229,6 +229,14 @@ def events_for_index(
     }
 
 
+def home_events(*, limit: int = 3, now: datetime | None = None) -> list[tuple[EventPage, str]]:
+    """What the home page shows of the calendar: events live now, then the soonest ahead,
+    with their phase. Two queries (events, their images)."""
+    now = now or timezone.now()
+    events = list(events_live().filter(ends_at__gt=now).order_by("starts_at", "pk")[:limit])
+    return [(event, event.phase(now)) for event in events]
+
+
 def event_get(*, slug: str) -> EventPage | None:
     """One published, public event by its slug (slugs are unique under the one event index)."""
     return (

@@ -692,3 +692,26 @@ def test_search_finds_events_as_their_own_kind(client, events_index):
     assert hit.meta == "Live Q&A · Nov. 27, 2026"
     response = client.get("/search/?q=klister&kind=events")
     assert [h.url for h in response.context["hits"]] == ["/events/klister-clinic/"]
+
+
+def test_the_home_page_shows_what_is_live_and_next_in_bounded_queries(
+    client, events_index, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_event(events_index, "Over already", starts_at=NOW - timedelta(days=2))
+    live = make_event(events_index, "On right now", starts_at=NOW - timedelta(minutes=5))
+    soon = make_event(events_index, "Next week", starts_at=NOW + timedelta(days=7))
+
+    with CaptureQueriesContext(connection) as few:
+        html = client.get("/").content.decode()
+    assert "Over already" not in html
+    assert html.index("On right now") < html.index("Next week")
+    assert live.url in html and soon.url in html and "content/event_times.js" in html
+
+    for n in range(4):
+        make_event(events_index, f"Later {n}", starts_at=NOW + timedelta(days=10 + n))
+    with django_assert_max_num_queries(len(few)):
+        html = client.get("/").content.decode()
+    assert "Later 0" in html and "Later 1" not in html  # three at most
