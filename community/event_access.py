@@ -194,7 +194,7 @@ def check_room_write(user, event: EventPage, *, now: datetime | None = None, cha
     mute = member_muted(user, event, now=now)
     if mute is not None:
         raise PermissionDenied(
-            _("A moderator has muted you in this room until %(time)s.")
+            _("Until %(time)s a moderator has muted you in this room.")
             % {"time": formats.time_format(timezone.localtime(mute.until), "TIME_FORMAT")}
         )
     return False

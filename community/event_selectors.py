@@ -111,6 +111,11 @@ def room_page(*, event: EventPage, user, runner: bool) -> dict[str, Any]:
     """The live room rendered by the server: the queue, the highlighted question, the latest
     chat, this member's votes and own waiting questions, and the activity id the page's
     socket resumes from. A fixed number of queries, whatever the number of questions."""
+    # Read first: whatever is committed while the rest is read is then after it, and the
+    # socket's backlog brings it (read last, a change in between would never reach the page).
+    last_id = (
+        RoomActivity.objects.filter(event=event).order_by("-id").values_list("id", flat=True).first() or 0
+    )
     room = LiveRoom.objects.filter(pk=event.pk).select_related("highlighted__author").first()
     questions = room_questions(event=event, runner=runner)
     signed_in = user is not None and user.is_authenticated
@@ -131,13 +136,18 @@ def room_page(*, event: EventPage, user, runner: bool) -> dict[str, Any]:
         .select_related("author")
         .order_by("-id")[:CHAT_ON_PAGE]
     )[::-1]
-    last_id = (
-        RoomActivity.objects.filter(event=event).order_by("-id").values_list("id", flat=True).first() or 0
-    )
     highlighted = room.highlighted if room and room.highlighted_id else None
+    from .live_room import attendee_count
+
     return {
         "open_questions": [q for q in questions if q.state == EventQuestion.State.OPEN],
-        "answered_questions": [q for q in questions if q.state == EventQuestion.State.ANSWERED],
+        # The latest answer first: what was just said is what people look for.
+        "answered_questions": sorted(
+            (q for q in questions if q.state == EventQuestion.State.ANSWERED),
+            key=lambda q: (q.answered_at or q.created_at, q.pk),
+            reverse=True,
+        ),
+        "attendees": attendee_count(event_id=event.pk),
         "pending_questions": [q for q in questions if q.state == EventQuestion.State.PENDING],
         "own_waiting": own_waiting,
         "highlighted": highlighted,

@@ -145,12 +145,12 @@ class RoomConsumer(KantaConsumer):
         for text in opened.backlog:
             await self.send(text_data=text)
         await self.send_frame(opened.ready)
-        last_id = opened.ready.get("last_id", 0)
+        covered = opened.skip_through
 
         def skip(message: dict[str, Any]) -> bool:
-            # A row the backlog (or the page) already holds may arrive live as well.
+            # A row the backlog already brought may arrive live as well: once is enough.
             row = message.get("id")
-            return isinstance(row, int) and row <= last_id
+            return isinstance(row, int) and row <= covered
 
         await self.fanout_live(skip=skip)
         room_board().joined(self.channel_name, self.event_id, self.member_id)
@@ -214,9 +214,20 @@ class RoomConsumer(KantaConsumer):
             )
             return
         on = frame["type"] == "question.vote"
-        result = await room_board().vote(
-            event_id=self.event_id, member_id=self.member_id, question_id=question_id, on=on
-        )
+        try:
+            result = await room_board().vote(
+                event_id=self.event_id, member_id=self.member_id, question_id=question_id, on=on
+            )
+        except Exception:
+            # The batch could not be written (the database is away): this vote is not
+            # counted, the member is told, and the socket stays open.
+            await self.send_error(
+                "unavailable",
+                _("Your vote could not be saved just now. Please try again."),
+                request=frame.get("request"),
+                question_id=question_id,
+            )
+            return
         if not result.ok:
             await self.send_error(
                 result.code, result.message, request=frame.get("request"), question_id=question_id

@@ -81,6 +81,8 @@ class RoomOpening:
     moderator: bool = False
     backlog: list[str] = field(default_factory=list)
     ready: dict[str, Any] = field(default_factory=dict)
+    # Live copies of activities up to this id are in the backlog already.
+    skip_through: int = 0
 
 
 def room_state(*, event: EventPage, user, audience: str) -> dict[str, Any]:
@@ -111,10 +113,11 @@ def room_state(*, event: EventPage, user, audience: str) -> dict[str, Any]:
     }
 
 
-def room_backlog(*, event: EventPage, since: int, audience: str) -> tuple[list[str], bool]:
+def room_backlog(*, event: EventPage, since: int, audience: str) -> tuple[list[str], bool, int]:
     """What a socket missed since activity ``since``: each question and chat message that
     changed, once, in the order of its latest change, in its current state. Returns the
-    encoded frames and whether more changed than a socket replays (the page reloads)."""
+    encoded frames, whether more changed than a socket replays (the page reloads), and the
+    newest activity id the backlog covers."""
     rows = list(
         RoomActivity.objects.filter(event=event, pk__gt=since)
         .order_by("-id")
@@ -163,7 +166,8 @@ def room_backlog(*, event: EventPage, since: int, audience: str) -> tuple[list[s
             frame = chat_event(message, activity_id=activity)
         if frame is not None:
             frames.append(encode_event(frame))
-    return frames, truncated or len(ordered) > BACKLOG_LIMIT
+    newest = rows[0][0] if rows else since
+    return frames, truncated or len(ordered) > BACKLOG_LIMIT, newest
 
 
 def roomactivity_min_gt(since: int) -> Q:
@@ -193,11 +197,18 @@ def room_socket_open(user, *, event_id: int, since: int | None, channel_name: st
     presence_enter(event_id=event.pk, channel_name=channel_name, member_id=member_id)
     backlog: list[str] = []
     truncated = False
-    if since is not None:
-        backlog, truncated = room_backlog(event=event, since=since, audience=audience)
+    skip_through = 0
     ready = room_state(event=event, user=user, audience=audience)
+    if since is not None:
+        # Live copies of what the backlog covers are dropped, and only those: room activity
+        # ids are given out in commit order (services.live._activity), so anything committed
+        # after the backlog was read has a larger id and arrives live.
+        backlog, truncated, skip_through = room_backlog(event=event, since=since, audience=audience)
+        ready["last_id"] = skip_through
     ready["truncated"] = truncated
-    return RoomOpening(event_id=event.pk, moderator=access.moderator, backlog=backlog, ready=ready)
+    return RoomOpening(
+        event_id=event.pk, moderator=access.moderator, backlog=backlog, ready=ready, skip_through=skip_through
+    )
 
 
 def room_socket_recheck(*, member_id: int | None, event_id: int) -> int:

@@ -46,3 +46,42 @@ def _forum_context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
 register_profile_section(
     ProfileSection(key="forum", template="community/profile_forum.html", context=_forum_context, order=45)
 )
+
+
+# --- live events --------------------------------------------------------------------------
+def _events_context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
+    """The member's own events: what they are going to or waiting for, and how many they
+    attended. Only on their own profile (RSVPs are nobody else's business)."""
+    if not is_self:
+        return None
+    from django.utils import timezone
+
+    from .models import EventAttendance, EventRsvp
+
+    rsvps = list(
+        EventRsvp.objects.filter(
+            member=member,
+            state__in=[EventRsvp.State.GOING, EventRsvp.State.WAITLISTED],
+            event__ends_at__gt=timezone.now(),
+            event__live=True,
+        )
+        .select_related("event")
+        .order_by("event__starts_at")[:10]
+    )
+    from content.events import EventIndexPage
+
+    attended = EventAttendance.objects.filter(member=member, qualified_at__isnull=False).count()
+    index = EventIndexPage.objects.live().first()
+    if index is None and not rsvps:
+        return None  # no events on this site yet
+    return {
+        "rsvps": rsvps,
+        "attended": attended,
+        "States": EventRsvp.State,
+        "events_url": index.url if index else "",
+    }
+
+
+register_profile_section(
+    ProfileSection(key="events", template="community/profile_events.html", context=_events_context, order=35)
+)

@@ -266,3 +266,16 @@ def test_the_recap_draft_is_created_once_with_the_answered_questions():
     assert EventQuestion.objects.filter(state=EventQuestion.State.OPEN).count() == 1
     note = Notification.objects.get(recipient=moderator, kind=event_services.KIND_RECAP)
     assert f"/admin/pages/{recap.pk}/edit/" in note.url
+
+
+def test_the_members_own_profile_lists_their_events_ahead(client):
+    event = upcoming(access=EventAccess.MEMBERS, capacity=1)
+    aino, eero = forum_member("aino"), forum_member("eero")
+    event_services.rsvp_set(member=aino, event=event, going=True)
+    event_services.rsvp_set(member=eero, event=event, going=True)
+
+    client.force_login(eero)
+    own = client.get("/members/eero/").content.decode()
+    assert "Your events" in own and event.url in own and "on the waitlist" in own
+    # Nobody else sees whom a member RSVPed to.
+    assert "Your events" not in client.get("/members/aino/").content.decode()

@@ -46,8 +46,9 @@ def test_profile_renders_in_a_fixed_number_of_queries(client, member, django_ass
     # Session, member, standing, tiers, history, the page chrome, the sections other
     # modules add (referral link and referrals: 2, rewards: 1, reviews: 1), and one counter
     # per badge for the member's progress.
-    # 13 for the profile, 3 for the forum section (posts, and the viewer's tier and sanctions).
-    with django_assert_max_num_queries(16 + len(badge_definitions())):
+    # 13 for the profile, 3 for the forum section (posts, and the viewer's tier and sanctions),
+    # 3 for the member's own events (RSVPs ahead, events attended, the events page).
+    with django_assert_max_num_queries(19 + len(badge_definitions())):
         client.get("/members/aino/")
 
 
@@ -173,8 +174,9 @@ def test_profile_queries_stay_bounded_with_history(client, member, django_assert
         points_grant(member=member, rule_key="accepted-answer", idempotency_key=f"h:{n}")
     client.force_login(member)
     client.get("/members/aino/")  # the first visit creates the member's referral link
-    # 13 for the profile, 3 for the forum section (posts, and the viewer's tier and sanctions).
-    with django_assert_max_num_queries(16 + len(badge_definitions())):
+    # 13 for the profile, 3 for the forum section (posts, and the viewer's tier and sanctions),
+    # 3 for the member's own events (RSVPs ahead, events attended, the events page).
+    with django_assert_max_num_queries(19 + len(badge_definitions())):
         client.get("/members/aino/")
 
 
