@@ -1,5 +1,6 @@
 """Community's part of the demo world: product reviews with members' photos, helpful votes,
-one review waiting in the moderation queue and one rejected.
+one review waiting in the moderation queue and one rejected; then the forum (demo_forum.py)
+and the live events (demo_events.py).
 
 Runs after content (products) and membership (members, orders), through the same services
 members and moderators use; seeding again adds nothing.
@@ -19,10 +20,10 @@ from PIL import Image, ImageOps
 from content.demo_images import landscape, product_shot
 from content.models import Product
 from content.uploads import sanitise_image
-from hub.demo import DemoContext
+from hub.demo import DemoContext, DemoLogin
 from membership.models import User
 
-from . import demo_forum
+from . import demo_events, demo_forum
 from .groups import ensure_review_permissions
 from .models import HelpfulVote, Review
 from .services.helpful import review_helpful_toggle
@@ -314,6 +315,16 @@ def seed(ctx: DemoContext) -> None:
     if written:
         ctx.log(f"{written} product reviews")
     demo_forum.seed_forum(ctx)
+    demo_events.seed_events(ctx)
+
+
+def refresh(ctx: DemoContext) -> None:
+    """On every `make run`: the live Q&A is live when the demo starts."""
+    demo_events.refresh_events(ctx)
+
+
+def logins() -> list[DemoLogin]:
+    return demo_events.logins()
 
 
 def _usernames() -> set[str]:

@@ -43,8 +43,15 @@ def demo_modules() -> Iterator[tuple[str, ModuleType]]:
 
 
 def demo_logins() -> list[DemoLogin]:
-    logins: list[DemoLogin] = []
+    """One login per username, in the order the apps first name them. An app may add a hint
+    to a login another app made (community: where aino finds the live room); the roles are
+    joined."""
+    logins: dict[str, DemoLogin] = {}
     for _label, module in demo_modules():
-        if hasattr(module, "logins"):
-            logins.extend(module.logins())
-    return logins
+        for login in module.logins() if hasattr(module, "logins") else []:
+            known = logins.get(login.username)
+            role = f"{known.role}; {login.role}" if known else login.role
+            logins[login.username] = DemoLogin(
+                login.username, role, known.password if known else login.password
+            )
+    return list(logins.values())

@@ -1,5 +1,20 @@
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -23,6 +38,7 @@ class Command(BaseCommand):
         failures += self._signed_in_pages()
         failures += self._demo_story()
         failures += self._forum()
+        failures += self._events()
         if failures:
             raise CommandError("Demo pages failed:\n" + "\n".join(failures))
         self.stdout.write(self.style.SUCCESS(f"{len(paths)} demo pages render; the demo story is complete."))
@@ -187,4 +203,125 @@ class Command(BaseCommand):
             response = client.get(discuss, HTTP_HOST="127.0.0.1")
             if response.status_code not in (200, 302):
                 failures.append(f"{discuss} as aino: {response.status_code}")
+        return failures
+
+    def _events(self) -> list[str]:
+        """Issue 6's demo: the calendar, every event page and recap for a visitor, the live
+        room for a VIP and for a moderator (and shut to a Gold member), and the story: a past
+        event with its published recap, an upcoming VIP Q&A that is full with a waitlist, a
+        public webinar, and a VIP Q&A live now. A page that errors is reported as its status
+        (500), beside the others, rather than stopping the check."""
+        from django.apps import apps
+        from django.contrib.auth import get_user_model
+        from django.urls import reverse
+        from django.utils import timezone
+        from django.utils.html import escape
+
+        if not any(m.__name__ == "EventRsvp" for m in apps.get_app_config("community").get_models()):
+            return []
+        from content.events import EventAccess, EventFormat, EventIndexPage, EventPage, EventPhase
+
+        Rsvp = apps.get_model("community", "EventRsvp")
+        Question = apps.get_model("community", "EventQuestion")
+        Chat = apps.get_model("community", "EventChatMessage")
+        Room = apps.get_model("community", "LiveRoom")
+        index = EventIndexPage.objects.live().first()
+        if index is None:
+            return ["no published event index at /events/"]
+        now = timezone.now()
+        events = list(
+            EventPage.objects.live().child_of(index).select_related("min_tier").order_by("starts_at")
+        )
+        by_phase: dict[str, list] = {phase: [] for phase in EventPhase.values}
+        for event in events:
+            by_phase[event.phase(now)].append(event)
+
+        def vip(event) -> bool:
+            return event.access == EventAccess.TIER and bool(event.min_tier_id and event.min_tier.vip_events)
+
+        def answered(recap) -> bool:
+            blocks = [b for b in recap.body if b.block_type == "answered_question"]
+            return bool(blocks) and all(str(b.value["answer"]).strip() for b in blocks)
+
+        def full_with_waitlist(event) -> bool:
+            states = list(Rsvp.objects.filter(event=event).values_list("state", flat=True))
+            return bool(event.capacity) and states.count("going") == event.capacity and "waitlisted" in states
+
+        highlighted = set(Room.objects.filter(highlighted__isnull=False).values_list("pk", flat=True))
+        recaps = {event.pk: event.recap() for event in by_phase[EventPhase.PAST]}
+        live_vip = [
+            event
+            for event in by_phase[EventPhase.LIVE]
+            if vip(event)
+            and event.pk in highlighted
+            and Question.objects.filter(event=event, state="open").exists()
+            and Chat.objects.filter(event=event).exists()
+        ]
+        story = {
+            "a past event with its published recap of answered questions": any(
+                recap is not None and answered(recap) for recap in recaps.values()
+            ),
+            "an upcoming VIP Q&A that is full, with a waitlist": any(
+                vip(event) and full_with_waitlist(event) for event in by_phase[EventPhase.UPCOMING]
+            ),
+            "an upcoming public webinar with a stream": any(
+                event.access == EventAccess.PUBLIC
+                and event.event_format == EventFormat.WEBINAR
+                and event.stream
+                for event in by_phase[EventPhase.UPCOMING]
+            ),
+            "a VIP Q&A live now, with open questions, one highlighted, and chat": bool(live_vip),
+        }
+        failures = [f"the events demo lacks {what}" for what, ok in story.items() if not ok]
+
+        visitor = [index.url, reverse("content:events_calendar")]
+        visitor += [path for event in events for path in (event.url, event.ics_url)]
+        visitor += [recap.url for recap in recaps.values() if recap is not None]
+        client = Client(raise_request_exception=False)
+        for path in visitor:
+            response = client.get(path, HTTP_HOST="127.0.0.1")
+            if response.status_code != 200:
+                failures.append(f"{path} as visitor: {response.status_code}")
+        for recap in (r for r in recaps.values() if r is not None and answered(r)):
+            first = next(b for b in recap.body if b.block_type == "answered_question")
+            response = client.get(recap.url, HTTP_HOST="127.0.0.1")
+            if (
+                response.status_code == 200
+                and escape(first.value["question"]) not in response.content.decode()
+            ):
+                failures.append(f"{recap.url} does not show its answered questions")
+
+        # The live room: aino (VIP) takes part, the moderator runs it, a Gold member is turned away.
+        people = get_user_model().objects.in_bulk(["aino", "moderator", "eero"], field_name="username")
+        for event in live_vip:
+            question = Room.objects.select_related("highlighted").get(pk=event.pk).highlighted
+            run = reverse(
+                "community:event_room_moderate",
+                kwargs={"slug": event.slug, "pk": question.pk, "action": "answered"},
+            )
+            for username, status, needs in [
+                ("aino", 200, None),
+                ("moderator", 200, run),
+                ("eero", 403, None),
+            ]:
+                if username not in people:
+                    continue
+                client = Client(raise_request_exception=False)
+                client.force_login(people[username])
+                with _quiet("django.request"):  # the refusal is expected; no warning for it
+                    response = client.get(event.live_url, HTTP_HOST="127.0.0.1")
+                html = response.content.decode()
+                if response.status_code != status:
+                    failures.append(f"{event.live_url} as {username}: {response.status_code}, not {status}")
+                elif status == 200 and escape(question.body) not in html:
+                    failures.append(f"{event.live_url} as {username} does not show the highlighted question")
+                elif needs and needs not in html:
+                    failures.append(f"{event.live_url} as {username} cannot run the room")
+        if "aino" in people:
+            client = Client(raise_request_exception=False)
+            client.force_login(people["aino"])
+            for event in (e for e in events if vip(e)):
+                response = client.get(event.url, HTTP_HOST="127.0.0.1")
+                if response.status_code != 200:
+                    failures.append(f"{event.url} as aino: {response.status_code}")
         return failures
