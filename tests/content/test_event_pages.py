@@ -373,7 +373,7 @@ def test_body_related_guides_and_products_are_shown(client, events_index, make_g
     assert f'href="{guide.url}"' in html and "Related guides" in html
 
 
-def test_page_extensions_render_below_the_event(client, events_index, settings):
+def test_page_extensions_render_beside_the_facts_near_the_top(client, events_index, settings):
     engine = settings.TEMPLATES[0]
     settings.TEMPLATES = [
         {
@@ -402,7 +402,9 @@ def test_page_extensions_render_below_the_event(client, events_index, settings):
     )
     event = make_event(events_index, starts_at=NOW + timedelta(days=2))
     html = main_html(client.get(event.url))
-    assert html.index("</aside>") < html.index("<p>RSVP for Ski wax Q&amp;A</p>")
+    # In the side column, above the facts: the RSVP is what a reader came to do.
+    side = html[html.index('<div class="event__side">') : html.index("</aside>")]
+    assert side.index("<p>RSVP for Ski wax Q&amp;A</p>") < side.index('class="event-facts card"')
 
 
 def test_event_page_queries_stay_flat_with_more_hosts_products_and_guides(
