@@ -404,3 +404,41 @@ async def test_the_room_counts_attendees_once_per_member():
 def test_the_room_closes_outside_its_times():
     event = make_event(starts_at=timezone.now() + timedelta(days=1))
     assert not event.room_is_open()
+
+
+async def test_every_runner_frame_changes_the_question_for_everyone():
+    event, aino, eero, moderator = await vip_room()
+    question = await sync_to_async(live.question_ask)(member=aino, event=event, body="Wax or skins?")
+    attendee, runner = await room_socket(event, eero), await room_socket(event, moderator)
+    await next_frame(attendee)
+    await next_frame(runner)
+
+    def state_is(state, highlighted="any"):
+        def accept(frame):
+            return (
+                frame["type"] == "question.updated"
+                and frame.get("question", {}).get("state") == state
+                and (highlighted == "any" or frame["highlighted"] == highlighted)
+            )
+
+        return accept
+
+    steps = [
+        ("question.highlight", state_is("open", question.pk)),
+        ("question.unhighlight", state_is("open", None)),
+        ("question.dismiss", state_is("dismissed")),
+        ("question.reopen", state_is("open")),
+        ("question.answered", state_is("answered")),
+        ("question.reopen", state_is("open")),
+    ]
+    for frame_type, accept in steps:
+        await runner.send_json_to({"type": frame_type, "question_id": question.pk, "request": frame_type})
+        ok = await frame_where(runner, lambda f, t=frame_type: f["type"] == f"{t}.ok")
+        assert ok["request"] == frame_type
+        await frame_where(attendee, accept)
+
+    await runner.send_json_to({"type": "question.approve", "question_id": question.pk})
+    refused = await frame_where(runner, lambda f: f["type"] == "error")
+    assert refused["code"] == "invalid" and "does not apply" in refused["message"]
+    for communicator in (attendee, runner):
+        await communicator.disconnect()
