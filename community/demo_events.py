@@ -195,7 +195,6 @@ WAX_CLINIC = DemoEvent(
     runner="editor2",
     products=("polku-pito-grip-wax-trio", "polku-tahma-universal-klister", "lumi-latu-classic-skin"),
     guides=("ski-wax-explained", "cross-country-skis-for-beginners"),
-    recording_url="https://www.youtube.com/watch?v=pK7wXcl1n1c",
     questions=(
         DemoQuestion(
             "eero",
@@ -323,7 +322,6 @@ WINTER_CYCLING_QA = DemoEvent(
     products=("kivi-w240-studded-700x40c", "kivi-w120-studded-700x35c", "revontuli-kaamos-1600"),
     guides=("best-studded-winter-bike-tyres", "bike-lights-for-the-polar-night"),
     capacity=3,
-    stream_url="https://www.youtube-nocookie.com/embed/Wc7rTyrQa2M",
     rsvp_days=12,
     rsvp_opens_days=10,
     early_rsvp=("vip", 48),
@@ -360,7 +358,6 @@ ICE_WEBINAR = DemoEvent(
     hosts=("Jussi Aalto",),
     products=("tunturi-works-jaa-spike", "fell-fjord-suo-grip", "revontuli-merino-200-long-sleeve"),
     guides=("trail-running-shoes", "layering-for-winter-running"),
-    stream_url="https://www.youtube-nocookie.com/embed/Tr4ilIce0Wb",
     rsvp_days=6,
     rsvps=("liisa", "mikko", "eero", "juha"),
 )
@@ -396,7 +393,6 @@ LIVE_QA = DemoEvent(
     runner=MODERATOR,
     products=("lumi-latu-skate", "fell-fjord-era-59-backcountry", "polku-luisto-glide-wax-60g"),
     guides=("ski-wax-explained", "cross-country-skis-for-beginners"),
-    stream_url="https://www.youtube-nocookie.com/embed/Sk1TechL1ve",
     rsvp_days=2,
     rsvps=("aino", "kalle", "riikka", "antti", "satu"),
     # The room opened ten minutes before the start; the demo starts ten minutes in.

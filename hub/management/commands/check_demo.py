@@ -264,10 +264,8 @@ class Command(BaseCommand):
             "an upcoming VIP Q&A that is full, with a waitlist": any(
                 vip(event) and full_with_waitlist(event) for event in by_phase[EventPhase.UPCOMING]
             ),
-            "an upcoming public webinar with a stream": any(
-                event.access == EventAccess.PUBLIC
-                and event.event_format == EventFormat.WEBINAR
-                and event.stream
+            "an upcoming public webinar": any(
+                event.access == EventAccess.PUBLIC and event.event_format == EventFormat.WEBINAR
                 for event in by_phase[EventPhase.UPCOMING]
             ),
             "a VIP Q&A live now, with open questions, one highlighted, and chat": bool(live_vip),
