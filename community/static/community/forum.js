@@ -11,6 +11,8 @@
 // Protocol: docs/realtime.md. Reconnects with capped, jittered backoff and resumes with
 // ?since=<last post id seen>; stops on 4401 / 4403 / 4404.
 
+import { liveSocket } from "../hub/live_socket.js";
+
 const gettext = window.gettext || ((text) => text);
 const ngettext = window.ngettext || ((singular, plural, count) => (count === 1 ? singular : plural));
 const interpolate =
@@ -18,8 +20,6 @@ const interpolate =
   ((format, values, named) =>
     named ? format.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])) : format);
 
-const MAX_DELAY_MS = 30000;
-const STOP_CODES = new Set([4401, 4403, 4404]);
 const REPLYING_EVERY_MS = 8000;
 
 function csrfToken() {
@@ -43,67 +43,6 @@ async function postForm(url, data) {
   });
   const body = await response.json().catch(() => ({}));
   return { response, body };
-}
-
-// --- one socket, resumed after any drop ---------------------------------------------------------
-
-function liveSocket(path, { since, onFrame, onStop }) {
-  let socket = null;
-  let attempt = 0;
-  let timer = null;
-  let stopped = false;
-
-  function url() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const last = since();
-    return `${scheme}://${window.location.host}${path}${last ? `?since=${last}` : ""}`;
-  }
-
-  function connect() {
-    clearTimeout(timer);
-    if (stopped || (socket && socket.readyState <= WebSocket.OPEN)) return;
-    socket = new WebSocket(url());
-    socket.addEventListener("open", () => {
-      attempt = 0;
-    });
-    socket.addEventListener("message", (event) => {
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (frame && typeof frame.type === "string") onFrame(frame);
-    });
-    socket.addEventListener("close", (event) => {
-      socket = null;
-      if (STOP_CODES.has(event.code)) {
-        stopped = true;
-        onStop?.(event.code);
-        return;
-      }
-      const ceiling = Math.min(MAX_DELAY_MS, 1000 * 2 ** attempt);
-      attempt = Math.min(attempt + 1, 10);
-      timer = setTimeout(connect, Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
-    });
-  }
-
-  window.addEventListener("online", () => {
-    attempt = 0;
-    connect();
-  });
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && !socket) {
-      attempt = 0;
-      connect();
-    }
-  });
-  connect();
-  return {
-    send(frame) {
-      if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(frame));
-    },
-  };
 }
 
 // --- the thread page ----------------------------------------------------------------------------

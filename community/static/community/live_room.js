@@ -17,6 +17,8 @@
 // the server rendered. Strings come from Django's JavaScript catalogue (/jsi18n/).
 // Protocol: docs/realtime.md, "Live rooms".
 
+import { liveSocket } from "../hub/live_socket.js";
+
 const gettext = window.gettext || ((text) => text);
 const ngettext = window.ngettext || ((singular, plural, count) => (count === 1 ? singular : plural));
 const interpolate =
@@ -24,8 +26,6 @@ const interpolate =
   ((format, values, named) =>
     named ? format.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])) : format);
 
-const MAX_DELAY_MS = 30000;
-const STOP_CODES = new Set([4401, 4403, 4404]);
 const CHAT_KEEP = 200; // messages kept on the page; older ones are on the server
 const NEAR_BOTTOM_PX = 48;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -41,81 +41,6 @@ try {
 function formatTime(iso) {
   const moment = new Date(iso);
   return Number.isNaN(moment.getTime()) ? "" : clock.format(moment);
-}
-
-// --- one socket, resumed after any drop ---------------------------------------------------------
-
-function liveSocket(path, { since, onFrame, onOpen, onClose, onStop }) {
-  let socket = null;
-  let attempt = 0;
-  let timer = null;
-  let stopped = false;
-
-  function url() {
-    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    // Always with ?since=, 0 included: the page holds everything up to that id, and what
-    // happened between rendering it and connecting comes as the backlog.
-    return `${scheme}://${window.location.host}${path}?since=${since()}`;
-  }
-
-  function connect() {
-    clearTimeout(timer);
-    if (stopped || (socket && socket.readyState <= WebSocket.OPEN)) return;
-    if (socket) onClose?.(true); // replacing one that is still closing: its answers will not come
-    const ws = new WebSocket(url());
-    socket = ws;
-    ws.addEventListener("open", () => {
-      if (socket !== ws) return;
-      attempt = 0;
-      onOpen?.();
-    });
-    ws.addEventListener("message", (event) => {
-      if (socket !== ws) return; // a socket replaced while it was closing
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch {
-        return;
-      }
-      if (frame && typeof frame.type === "string") onFrame(frame);
-    });
-    ws.addEventListener("close", (event) => {
-      if (socket !== ws) return;
-      socket = null;
-      if (STOP_CODES.has(event.code)) {
-        stopped = true;
-        onClose?.(false);
-        onStop?.(event.code);
-        return;
-      }
-      onClose?.(true);
-      const ceiling = Math.min(MAX_DELAY_MS, 1000 * 2 ** attempt);
-      attempt = Math.min(attempt + 1, 10);
-      timer = setTimeout(connect, Math.round(ceiling / 2 + Math.random() * (ceiling / 2)));
-    });
-  }
-
-  window.addEventListener("online", () => {
-    attempt = 0;
-    connect();
-  });
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && !socket) {
-      attempt = 0;
-      connect();
-    }
-  });
-  connect();
-  return {
-    get open() {
-      return socket?.readyState === WebSocket.OPEN;
-    },
-    send(frame) {
-      if (socket?.readyState !== WebSocket.OPEN) return false;
-      socket.send(JSON.stringify(frame));
-      return true;
-    },
-  };
 }
 
 // --- the room -----------------------------------------------------------------------------------
@@ -896,6 +821,9 @@ function liveRoom(root) {
   toBottom();
   setConnection("connecting");
   const socket = liveSocket(`/ws/events/${slug}/`, {
+    // Always with ?since=, 0 included: the page holds everything up to that id, and what
+    // happened between rendering it and connecting comes as the backlog.
+    alwaysSince: true,
     since: () => lastId,
     onFrame: handle,
     onOpen: () => setConnection("connecting"),
