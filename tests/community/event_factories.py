@@ -6,38 +6,19 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale, Page, Site
 
 from content.events import EventAccess, EventHost, EventIndexPage, EventPage
 from content.models import Author, HomePage
 from membership.models import Tier
-from tests.content.conftest import publish
+from tests.content.conftest import make_home, publish
 
 
 def event_index() -> EventIndexPage:
     existing = EventIndexPage.objects.first()
     if existing is not None:
         return existing
-    home = HomePage.objects.first()
-    if home is None:
-        # The same tree as tests/content/conftest.site_tree: Wagtail's welcome page out, ours in.
-        # A transactional test's flush takes even the tree's root and the default locale.
-        Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-        )
-        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
-        for page in root.get_children():
-            page.specific.delete()
-        home = HomePage(title="Polku", slug="home", hero_heading="Find your trail")
-        root.add_child(instance=home)
-        home.save_revision().publish()
-        Site.objects.all().delete()
-        Site.objects.create(
-            hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="Polku"
-        )
+    home = HomePage.objects.first() or make_home()
     return publish(home, EventIndexPage(title="Events", slug="events", intro="Meet our experts."))
 
 

@@ -10,10 +10,8 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from community import consumers, presence
@@ -21,37 +19,19 @@ from community.forum_realtime import send_access_revoked, thread_group
 from community.models import ForumPresence, ForumSanction, Post, Thread
 from community.services.forum_moderation import member_sanction, thread_move
 from hub.asgi import application
-from hub.realtime import fanout_registry, send_variants_on_commit
+from hub.realtime import send_variants_on_commit
 from membership.models import Tier, User
 from membership.services.points import points_adjust
 
 from .forum_factories import forum_member, make_category, reply, start_thread
+from .sockets import ORIGIN, leave_topics, session_cookie  # noqa: F401  (leave_topics: an autouse fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migrated_rows")]
-
-ORIGIN = (b"origin", b"http://testserver")
 
 
 @pytest.fixture(autouse=True)
 def quick_presence(settings):
     settings.KANTA_FORUM_PRESENCE_INTERVAL = 0.02
-
-
-@pytest.fixture(autouse=True)
-async def leave_topics():
-    # Sockets a test leaves open (those the server closed) stop reading while the test's
-    # event loop still runs, not while it is torn down.
-    yield
-    registry = fanout_registry()
-    if registry is not None:
-        await registry.close()
-
-
-@sync_to_async
-def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
 
 
 async def open_socket(path: str, user=None, *, origin: tuple[bytes, bytes] = ORIGIN) -> WebsocketCommunicator:

@@ -11,24 +11,21 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.test import Client
 from django.utils import timezone
 
 from community.live_room import room_board
 from community.models import EventQuestion, EventQuestionVote
 from community.services import live
 from hub.asgi import application
-from hub.realtime import fanout_registry
 from tests.factories import make_member
 
 from .event_factories import make_event
 from .forum_factories import forum_member
+from .sockets import ORIGIN, leave_topics, session_cookie  # noqa: F401  (leave_topics: an autouse fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migrated_rows")]
 
-ORIGIN = (b"origin", b"http://testserver")
 BACKGROUND = ("room.attendees",)
 
 
@@ -36,21 +33,6 @@ BACKGROUND = ("room.attendees",)
 def quick_rooms(settings):
     settings.KANTA_EVENT_VOTE_BATCH_MS = 5
     settings.KANTA_EVENT_VOTE_BROADCAST_INTERVAL = 0.05
-
-
-@pytest.fixture(autouse=True)
-async def leave_topics():
-    yield
-    registry = fanout_registry()
-    if registry is not None:
-        await registry.close()
-
-
-@sync_to_async
-def session_cookie(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
 
 
 async def room_socket(event, user=None, *, since: int | None = None, origin=ORIGIN):

@@ -101,9 +101,15 @@ def guide_body(products: list[Product], *, paragraphs: int = 0) -> str:
     return json.dumps(blocks)
 
 
-@pytest.fixture
-def site_tree(db):
-    root = Page.get_first_root_node()
+def make_home() -> HomePage:
+    """Wagtail's welcome page out, our home page in, as the default site's root. Works after a
+    transactional test's flush too, which takes even the tree's root and the default locale."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
     for page in root.get_children():
         page.specific.delete()
     home = HomePage(title="Polku", slug="home", hero_heading="Find your trail")
@@ -113,6 +119,12 @@ def site_tree(db):
     Site.objects.create(
         hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="Polku"
     )
+    return home
+
+
+@pytest.fixture
+def site_tree(db):
+    home = make_home()
     guides = publish(home, GuideIndexPage(title="Buying guides", slug="guides", intro="Tested picks."))
     blog = publish(home, BlogIndexPage(title="Blog", slug="blog", intro="News and stories."))
     author = Author.objects.create(name="Otto Salminen", role="Workshop lead", photo=make_image("otto"))
