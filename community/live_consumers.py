@@ -204,14 +204,20 @@ class RoomConsumer(KantaConsumer):
             return
         await self._call(frame, _ask, self.member_id, self.event_id, body, anonymous)
 
-    async def handle_vote(self, frame: dict[str, Any]) -> None:
+    async def _question_id(self, frame: dict[str, Any]) -> int | None:
+        """The frame's question, for a signed-in member; None (and an error frame) if not."""
         if not await self._signed_in(frame):
-            return
+            return None
         question_id = self._int(frame, "question_id")
         if question_id is None:
             await self.send_error(
                 "invalid", _('"question_id" must be a question\'s id.'), request=frame.get("request")
             )
+        return question_id
+
+    async def handle_vote(self, frame: dict[str, Any]) -> None:
+        question_id = await self._question_id(frame)
+        if question_id is None:
             return
         on = frame["type"] == "question.vote"
         try:
@@ -244,13 +250,8 @@ class RoomConsumer(KantaConsumer):
         )
 
     async def handle_moderate(self, frame: dict[str, Any]) -> None:
-        if not await self._signed_in(frame):
-            return
-        question_id = self._int(frame, "question_id")
+        question_id = await self._question_id(frame)
         if question_id is None:
-            await self.send_error(
-                "invalid", _('"question_id" must be a question\'s id.'), request=frame.get("request")
-            )
             return
         await self._call(
             frame, _moderate, self.member_id, question_id, self.event_id, MODERATOR_ACTIONS[frame["type"]]
