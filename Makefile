@@ -53,6 +53,7 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/ledger.py --awards 100
 	$(BIN)/python bench/leaderboard.py --members $(BENCH_MEMBERS) --runs 10
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/vote_storm.py
 
 clean:
 	rm -rf $(VENV) staticfiles
@@ -62,3 +63,9 @@ clean:
 .PHONY: bench-fanout
 bench-fanout: $(BIN)/.installed-dev
 	$(BIN)/python bench/fanout.py
+
+# Live room vote storm: 500 attendees toggling votes at 900/s for 60 s, one daphne process and
+# two on Redis (BENCH_REDIS_URL, default db 14); ack latency, coalesced broadcasts, exact counts.
+.PHONY: bench-votes
+bench-votes: $(BIN)/.installed-dev
+	$(BIN)/python bench/vote_storm.py

@@ -325,11 +325,14 @@ def question_votes_apply(
     """Apply a batch of votes and withdrawn votes (in order; one vote per member and
     question) and return one result per change with the question's count afterwards.
 
-    The questions are locked first (in id order, so two batches never deadlock), the
-    members' votes read, and the counts recomputed from the rows before the commit."""
+    Who may vote is read first: it needs no lock, so it stays out of the transaction that
+    every batch of the room (from every process) waits for. Then the questions are locked
+    (in id order, so two batches never deadlock), the members' votes read, and the counts
+    recomputed from the rows before the commit."""
     now = now or timezone.now()
     if not changes:
         return []
+    reasons = _voters(event, [change.member_id for change in changes], now=now)
     with transaction.atomic():
         question_ids = sorted({change.question_id for change in changes})
         questions = {
@@ -339,7 +342,6 @@ def question_votes_apply(
             .order_by("pk")
             .only("pk", "state", "author_id", "vote_count")
         }
-        reasons = _voters(event, [change.member_id for change in changes], now=now)
         rows = {
             (q, m): pk
             for q, m, pk in EventQuestionVote.objects.filter(
