@@ -246,6 +246,7 @@ class RoomConsumer(KantaConsumer):
                 "question_id": question_id,
                 "voted": result.voted,
                 "votes": result.votes,
+                "at": result.at,
             }
         )
 

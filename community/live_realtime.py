@@ -69,6 +69,9 @@ class QuestionVotes(TypedDict):
 
     type: Literal["question.updated"]
     votes: dict[str, int]
+    # When the counts were read (seconds since the epoch): with several server processes
+    # sending counts, a client keeps the newest it has seen per question.
+    at: float
 
 
 class ChatAuthor(TypedDict):
@@ -189,5 +192,5 @@ def send_chat(message: EventChatMessage, activity: RoomActivity) -> None:
     send_event_on_commit(room_group(message.event_id), chat_event(message, activity_id=activity.pk))
 
 
-def votes_event(counts: dict[int, int]) -> QuestionVotes:
-    return {"type": "question.updated", "votes": {str(pk): count for pk, count in counts.items()}}
+def votes_event(counts: dict[int, int], *, at: float) -> QuestionVotes:
+    return {"type": "question.updated", "votes": {str(pk): count for pk, count in counts.items()}, "at": at}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ def room_state(*, event: EventPage, user, audience: str) -> dict[str, Any]:
         "moderator": audience == MODERATOR,
         "last_id": latest or 0,
         "highlighted": room.highlighted_id if room else None,
+        "votes_at": time.time(),
         "votes": {str(pk): count for pk, count in vote_counts(event=event).items()},
         "my_votes": mine,
         "attendees": attendee_count(event_id=event.pk),
@@ -387,8 +389,9 @@ class RoomBoard:
         if not question_ids:
             return
         try:
+            at = time.time()  # before the read: the counts are at least this new
             counts = await database_sync_to_async(current_counts, thread_sensitive=False)(question_ids)
-            await group_send_event(room_group(event_id), votes_event(counts))
+            await group_send_event(room_group(event_id), votes_event(counts, at=at))
             self.stats["count_broadcasts"] += 1
         except Exception:
             logger.warning("vote count broadcast failed for room %s", event_id, exc_info=True)

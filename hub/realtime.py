@@ -132,6 +132,9 @@ def send_control_on_commit(group: str, event: Mapping[str, Any]) -> None:
 # Channel layers forget a group member after a day (``group_expiry``); topics that stay
 # subscribed for longer re-join well before that.
 GROUP_REFRESH_SECONDS = 3600.0
+# Joins and leaves in flight at once per process: hundreds of sockets closing together (the
+# end of a live event) would otherwise take more connections than channels_redis's pool has.
+GROUP_CHANGES_AT_ONCE = 16
 
 SendCallable = Callable[[dict[str, Any]], Awaitable[None]]
 ControlCallable = Callable[[dict[str, Any]], Awaitable[None]]
@@ -230,6 +233,7 @@ class FanoutRegistry:
         self.topics: dict[str, _Topic] = {}
         self._refresher: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
+        self._group_changes = asyncio.Semaphore(GROUP_CHANGES_AT_ONCE)
 
     def local_count(self, group: str) -> int:
         topic = self.topics.get(group)
@@ -254,7 +258,8 @@ class FanoutRegistry:
             # The layer's default prefix: channels_redis receives all of a process's
             # "specific" channels with one blocking pop, and only if they share it.
             topic.channel = await self.layer.new_channel()
-            await self.layer.group_add(group, topic.channel)
+            async with self._group_changes:
+                await self.layer.group_add(group, topic.channel)
         except BaseException as exc:
             if self.topics.get(group) is topic:
                 del self.topics[group]
@@ -316,7 +321,8 @@ class FanoutRegistry:
             await asyncio.wait([topic.reader])
         if topic.channel and topic.joined.done() and not topic.joined.exception():
             try:
-                await self.layer.group_discard(topic.group, topic.channel)
+                async with self._group_changes:
+                    await self.layer.group_discard(topic.group, topic.channel)
             except Exception:
                 logger.warning("could not leave group %s", topic.group, exc_info=True)
 

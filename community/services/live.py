@@ -9,6 +9,7 @@ so the stored count always equals the vote rows, however many votes arrive at on
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -259,6 +260,8 @@ class VoteResult:
     votes: int = 0
     code: str = ""
     message: str = ""
+    # When ``votes`` was read (seconds since the epoch), to order it against count frames.
+    at: float = 0.0
 
 
 def _permissions_preload(users: Iterable[User]) -> None:
@@ -388,6 +391,7 @@ def question_votes_apply(
                 .values("n")
             )
             EventQuestion.objects.filter(pk__in=changed).update(vote_count=Coalesce(Subquery(counts), 0))
+        read_at = time.time()
         totals = dict(EventQuestion.objects.filter(pk__in=questions).values_list("pk", "vote_count"))
     results = []
     for change, code, message, voted in outcome:
@@ -399,6 +403,7 @@ def question_votes_apply(
                 votes=totals.get(change.question_id, 0),
                 code=code,
                 message=message,
+                at=read_at,
             )
         )
     return results
@@ -415,7 +420,8 @@ def question_vote(
         )
         if result.ok:
             send_event_on_commit(
-                live_realtime.room_group(event.pk), live_realtime.votes_event({question.pk: result.votes})
+                live_realtime.room_group(event.pk),
+                live_realtime.votes_event({question.pk: result.votes}, at=result.at),
             )
     if not result.ok:
         raise (

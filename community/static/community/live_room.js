@@ -53,6 +53,17 @@ function liveRoom(root) {
   const roomOpen = root.dataset.roomOpen === "1";
   let lastId = Number(root.dataset.lastId) || 0;
   let live = false; // session.ready received on the current socket
+  // When each question's shown count was read by the server: counts come from every server
+  // process and from our own vote answers, and an older one must not replace a newer one.
+  const countsAt = new Map();
+
+  function newerCount(id, at) {
+    const key = Number(id);
+    if (typeof at !== "number") return true;
+    if (at < (countsAt.get(key) || 0)) return false;
+    countsAt.set(key, at);
+    return true;
+  }
 
   const lists = {
     open: root.querySelector("[data-open-list]"),
@@ -570,7 +581,7 @@ function liveRoom(root) {
         const el = questionEl(frame.question_id);
         if (el) {
           questionError(el, "");
-          el.dataset.votes = String(frame.votes);
+          if (newerCount(frame.question_id, frame.at)) el.dataset.votes = String(frame.votes);
           updateVoteState(el);
           reorder(el.parentElement);
         }
@@ -649,7 +660,9 @@ function liveRoom(root) {
         for (const id of frame.my_votes || []) myVotes.add(Number(id));
         for (const el of root.querySelectorAll("[data-question]")) {
           const count = frame.votes?.[el.dataset.questionId];
-          if (typeof count === "number") el.dataset.votes = String(count);
+          if (typeof count === "number" && newerCount(el.dataset.questionId, frame.votes_at)) {
+            el.dataset.votes = String(count);
+          }
           updateVoteState(el);
         }
         for (const list of Object.values(lists)) reorder(list);
@@ -675,6 +688,7 @@ function liveRoom(root) {
           for (const [id, count] of Object.entries(frame.votes)) {
             const el = questionEl(id);
             if (!el || typeof count !== "number" || el.dataset.busy) continue;
+            if (!newerCount(id, frame.at)) continue;
             setVotes(el, count);
             touched.add(el.parentElement);
           }
