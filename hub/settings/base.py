@@ -169,7 +169,15 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "kanta", "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                # redis-py 8 times out a read after 5 s by default, exactly as long as
+                # channels_redis's blocking pop waits: every idle socket would then crash
+                # with "Timeout reading" (channels_redis#422). Reads may take longer than it.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+                "prefix": "kanta",
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
 else:

@@ -125,3 +125,27 @@ def test_production_refuses_a_weak_webhook_secret(tmp_path, secret):
     result = run(["manage.py", "check"], env)
     assert result.returncode != 0
     assert "kanta.E004" in result.stderr
+
+
+def test_redis_reads_outlast_the_channel_layers_blocking_pop(tmp_path):
+    """redis-py 8 gives up on a read after 5 s unless told otherwise, as long as
+    channels_redis's blocking pop waits: without a longer socket timeout every idle socket
+    dies with "Timeout reading" (seen in CI on the live room; channels_redis#422)."""
+    from channels_redis.core import RedisChannelLayer
+
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "print(json.dumps(s.CHANNEL_LAYERS['default']['CONFIG']['hosts']))"
+    )
+    result = run(
+        ["-c", script],
+        {
+            "DJANGO_SETTINGS_MODULE": "hub.settings.dev",
+            "KANTA_VAR_DIR": str(tmp_path),
+            "REDIS_URL": "redis://cache.internal:6379/0",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    (host,) = json.loads(result.stdout.strip().splitlines()[-1])
+    assert host["address"] == "redis://cache.internal:6379/0"
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
