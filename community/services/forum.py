@@ -159,8 +159,11 @@ def forum_rate_check(*, member: User, body: str, new_thread: bool, now: datetime
     new = is_new_member(member, now=now)
     interval = settings.KANTA_FORUM_NEW_MEMBER_POST_INTERVAL if new else settings.KANTA_FORUM_POST_INTERVAL
     mine = Post.objects.filter(author=member)
-    last = mine.filter(created_at__lte=now).aggregate(last=Max("created_at"))["last"]
-    if last is not None and (elapsed := (now - last).total_seconds()) < interval:
+    # Every post counts, even one stamped a moment after ``now``: a second post sent at the
+    # same time took its ``now`` before waiting for the lock above, so the first one, which
+    # committed meanwhile, can be a few milliseconds "later" than it.
+    last = mine.aggregate(last=Max("created_at"))["last"]
+    if last is not None and (elapsed := max(0.0, (now - last).total_seconds())) < interval:
         raise RateLimited(_wait_message(max(1, int(interval - elapsed + 0.999))))
     if new:
         first_day = mine.filter(created_at__gte=member.date_joined).aggregate(
