@@ -319,8 +319,24 @@ def seed(ctx: DemoContext) -> None:
 
 
 def refresh(ctx: DemoContext) -> None:
-    """On every `make run`: the live Q&A is live when the demo starts."""
+    """On every `make run`: the live Q&A is live when the demo starts, and the demo people's
+    forum digests count as sent today (their addresses are made up: a dozen emails printed on
+    the console at every start would bury the logins)."""
     demo_events.refresh_events(ctx)
+    _digests_sent_today()
+
+
+def _digests_sent_today() -> None:
+    from django.utils import timezone
+
+    from .models import ForumPreferences
+
+    now = timezone.now()
+    members = User.objects.filter(is_active=True).exclude(
+        forum_preferences__digest_sent_at__gt=now.replace(hour=0)
+    )
+    for member in members.only("pk"):
+        ForumPreferences.objects.update_or_create(member=member, defaults={"digest_sent_at": now})
 
 
 def logins() -> list[DemoLogin]:

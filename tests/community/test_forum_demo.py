@@ -183,3 +183,20 @@ def test_check_demo_notices_a_missing_accepted_answer(world):
     seed()
     Thread.objects.update(accepted_post=None)
     assert "the forum demo lacks an accepted answer" in CheckDemo()._forum()
+
+
+def test_make_runs_refresh_sends_no_digest_flood_to_the_made_up_addresses(
+    world, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from community import demo
+    from community.services.forum_notifications import digest_send_due
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+    assert Notification.objects.filter(kind__startswith="forum-", read_at__isnull=True).exists()
+    demo._digests_sent_today()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert digest_send_due() == 0
+    assert mail.outbox == []
