@@ -55,17 +55,22 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process on port {port} exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+def listening_socket() -> socket.socket:
+    """A socket already listening on a free port. A server process inherits it (daphne
+    ``--fd``), so clients can connect at once: the kernel holds their connections until the
+    server accepts them, and nobody polls for the port to open."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    return sock
+
+
+def wait_for_line(process: subprocess.Popen, text: str) -> None:
+    """Read the process's output until it says ``text`` (it exited if the output ends)."""
+    for line in process.stdout:
+        if text in line:
             return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port}")
+    raise RuntimeError(f"the process exited with {process.wait()} before saying {text!r}")
 
 
 @pytest.fixture
@@ -86,11 +91,12 @@ def redis_url(tmp_path):
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
-        wait_for_port(port, server)
+        wait_for_line(server, "Ready to accept connections")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         server.terminate()
@@ -116,26 +122,28 @@ def two_servers(redis_url, tmp_path, migrated_rows):
         "KANTA_VAR_DIR": str(tmp_path),
         "LOG_LEVEL": "WARNING",
     }
-    ports = [free_port(), free_port()]
+    sockets = [listening_socket(), listening_socket()]
+    ports = [sock.getsockname()[1] for sock in sockets]
     processes = [
         subprocess.Popen(
-            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "hub.asgi:application"],
+            [str(DAPHNE), "--fd", str(sock.fileno()), "hub.asgi:application"],
             cwd=ROOT,
             env=env,
+            pass_fds=(sock.fileno(),),
             stdout=subprocess.DEVNULL,
             stderr=(tmp_path / f"daphne-{port}.log").open("wb"),
         )
-        for port in ports
+        for sock, port in zip(sockets, ports, strict=True)
     ]
     try:
-        for port, process in zip(ports, processes, strict=True):
-            wait_for_port(port, process)
         yield ports
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(timeout=15)
+        for sock in sockets:
+            sock.close()
 
 
 def post_reply(port: int, thread_id: int, member, body: str) -> int:
@@ -176,7 +184,7 @@ def test_a_reply_posted_on_one_process_reaches_readers_on_both(two_servers):
     with contextlib.ExitStack() as stack:
         readers = [
             stack.enter_context(
-                connect(f"ws://127.0.0.1:{port}{path}", origin=f"http://127.0.0.1:{port}", open_timeout=10)
+                connect(f"ws://127.0.0.1:{port}{path}", origin=f"http://127.0.0.1:{port}", open_timeout=60)
             )
             for port in two_servers
         ]

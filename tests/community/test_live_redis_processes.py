@@ -38,7 +38,7 @@ def room(port: int, event, member):
         f"ws://127.0.0.1:{port}/ws/events/{event.slug}/",
         origin=f"http://127.0.0.1:{port}",
         additional_headers={"Cookie": cookie(member)},
-        open_timeout=10,
+        open_timeout=60,
     )
 
 
