@@ -30,7 +30,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from content.events import EventPage
@@ -137,7 +137,7 @@ def room_backlog(*, event: EventPage, since: int, audience: str) -> tuple[list[s
     if latest_question:
         created_since = set(
             EventQuestion.objects.filter(pk__in=latest_question, event=event)
-            .filter(roomactivity_min_gt(since))
+            .filter(_asked_after(since))
             .values_list("pk", flat=True)
         )
     questions = EventQuestion.objects.filter(pk__in=latest_question).select_related("author").in_bulk()
@@ -172,10 +172,8 @@ def room_backlog(*, event: EventPage, since: int, audience: str) -> tuple[list[s
     return frames, truncated or len(ordered) > BACKLOG_LIMIT, newest
 
 
-def roomactivity_min_gt(since: int) -> Q:
-    """Questions asked after activity ``since``: their first activity row is newer."""
-    from django.db.models import Exists, OuterRef
-
+def _asked_after(since: int) -> Q:
+    """Questions asked after activity ``since``: no activity row of theirs is older."""
     older = RoomActivity.objects.filter(question_id=OuterRef("pk"), pk__lte=since)
     return ~Q(Exists(older))
 
