@@ -667,3 +667,19 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referrer} → {self.friend}"
+
+
+class SeenSignature(models.Model):
+    """A shop API signature already accepted (membership/signing.py): the unique digest
+    refuses its replay in every process, with or without the cache, until it expires with
+    the signature's time window; a periodic job deletes expired rows."""
+
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("seen API signature")
+        verbose_name_plural = _("seen API signatures")
+
+    def __str__(self) -> str:
+        return self.digest
