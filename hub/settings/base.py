@@ -244,7 +244,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Limits every member upload (avatars, review photos, forum attachments) is held to.
 KANTA_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+# JPEG is decoded at 1/2, 1/4 or 1/8 scale when the output is smaller (content/uploads.py),
+# so a 25-megapixel photo costs a few megabytes. PNG, WebP and GIF cannot be decoded smaller:
+# they are held to 12 megapixels (36-48 MB while decoding), more than a 4K screenshot (8.3)
+# and far more than the 2048-pixel output needs. Phones save photos as JPEG.
 KANTA_UPLOAD_MAX_PIXELS = 25_000_000
+KANTA_UPLOAD_MAX_PIXELS_FULL_DECODE = 12_000_000
+# Image decodes running at once per process, and how long an upload waits for a free one
+# before the member is asked to try again (a form error, not a queue).
+KANTA_UPLOAD_DECODE_CONCURRENCY = 2
+KANTA_UPLOAD_DECODE_WAIT_SECONDS = 10.0
 KANTA_AVATAR_SIZE = 256
 
 # --- Email ------------------------------------------------------------------------------

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import threading
 import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 
 from content.uploads import sanitise_image
 from tests.factories import image_bytes
@@ -106,3 +107,182 @@ def test_transparent_png_keeps_its_alpha():
     image.save(buffer, "PNG")
     clean = sanitise_image(upload(buffer.getvalue(), "logo.png", "image/png"))
     assert Image.open(io.BytesIO(clean.file.read())).mode == "RGBA"
+
+
+# --- memory: limits before the decode, reduced decodes, a cap on decodes at once ----------
+
+
+@pytest.fixture
+def decoded_sizes(monkeypatch):
+    """The size each image had when its pixels were decoded."""
+    sizes: list[tuple[str, tuple[int, int]]] = []
+    original = ImageFile.ImageFile.load
+
+    def load(self):
+        if self.tile:  # pixels still to decode (a second load() is a no-op)
+            sizes.append((self.format, self.size))
+        return original(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return sizes
+
+
+def refuse_decoding(monkeypatch):
+    def load(self):
+        raise AssertionError("pixels decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    monkeypatch.setattr(Image.Image, "load", load)
+
+
+def test_oversize_dimensions_are_refused_before_any_pixel_is_decoded(monkeypatch):
+    big = image_bytes("PNG", (6000, 5000))
+    refuse_decoding(monkeypatch)
+    with pytest.raises(ValidationError) as excinfo:
+        sanitise_image(upload(big, "huge.png", "image/png"))
+    assert excinfo.value.code == "too_many_pixels"
+
+
+def test_a_png_at_the_jpeg_limit_is_refused_before_decoding(monkeypatch, settings):
+    """The issue's case: a flat 5000 x 5000 PNG (about 73 KB) used to cost ~100 MB to decode.
+    PNG decodes at full size, so it is held to the lower full-decode limit."""
+    flat = image_bytes("PNG", (5000, 5000))
+    assert len(flat) < 200_000
+    refuse_decoding(monkeypatch)
+    with pytest.raises(ValidationError) as excinfo:
+        sanitise_image(upload(flat, "flat.png", "image/png"))
+    assert excinfo.value.code == "too_many_pixels"
+    assert "12 megapixels" in excinfo.value.messages[0]
+
+
+def test_jpeg_is_decoded_at_the_reduced_scale_the_output_needs(decoded_sizes):
+    photo = image_bytes("JPEG", (4000, 3000))
+    clean = sanitise_image(upload(photo), max_side=1600)
+    # 1/2 scale is the smallest that keeps the long side at 1600 or more.
+    assert decoded_sizes == [("JPEG", (2000, 1500))]
+    assert (clean.width, clean.height) == (1600, 1200)
+
+    decoded_sizes.clear()
+    avatar = sanitise_image(upload(photo), square=256)
+    assert decoded_sizes == [("JPEG", (500, 375))]  # 1/8 scale
+    assert (avatar.width, avatar.height) == (256, 256)
+
+
+def test_a_jpeg_at_the_pixel_limit_is_accepted_and_decoded_small(decoded_sizes):
+    photo = image_bytes("JPEG", (5000, 5000))  # 25 MP: over the PNG limit, within JPEG's
+    clean = sanitise_image(upload(photo), square=256)
+    assert decoded_sizes == [("JPEG", (625, 625))]
+    assert (clean.width, clean.height) == (256, 256)
+
+
+def test_drafted_jpeg_keeps_exif_orientation_and_loses_the_metadata(decoded_sizes):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise
+    exif[0x010F] = "SpyCam"
+    clean = sanitise_image(upload(image_bytes(size=(4000, 2000), exif=exif.tobytes())), max_side=1600)
+    assert decoded_sizes == [("JPEG", (2000, 1000))]
+    assert (clean.width, clean.height) == (800, 1600)
+    stored = Image.open(io.BytesIO(clean.file.read()))
+    assert stored.format == "WEBP" and not stored.getexif() and "exif" not in stored.info
+
+
+def test_png_is_shrunk_without_a_full_size_copy(monkeypatch):
+    """After the decode, the only full-size allocation left is a mode conversion, and an
+    RGB PNG needs none."""
+    data = image_bytes("PNG", (3000, 2000))
+    copies: list[tuple[int, int]] = []
+    for name in ("copy", "convert", "transpose"):
+        original = getattr(Image.Image, name)
+
+        def spy(self, *args, _original=original, **kwargs):
+            if self.size == (3000, 2000):
+                copies.append(self.size)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Image.Image, name, spy)
+    clean = sanitise_image(upload(data, "wide.png", "image/png"), max_side=1200)
+    assert (clean.width, clean.height) == (1200, 800)
+    assert copies == []
+
+
+def hold_decodes(monkeypatch):
+    """Make every decode wait until the test lets it go; count the decodes in flight."""
+    state = {"in_flight": 0, "most": 0}
+    lock = threading.Lock()
+    entered = threading.Semaphore(0)
+    release = threading.Event()
+    original = ImageFile.ImageFile.load
+
+    def load(self):
+        with lock:
+            state["in_flight"] += 1
+            state["most"] = max(state["most"], state["in_flight"])
+        entered.release()
+        assert release.wait(timeout=30)
+        try:
+            return original(self)
+        finally:
+            with lock:
+                state["in_flight"] -= 1
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", load)
+    return state, entered, release
+
+
+def test_decodes_at_once_are_capped_and_a_late_upload_is_told_to_retry(monkeypatch, settings):
+    settings.KANTA_UPLOAD_DECODE_CONCURRENCY = 2
+    settings.KANTA_UPLOAD_DECODE_WAIT_SECONDS = 30
+    state, entered, release = hold_decodes(monkeypatch)
+    data = image_bytes("PNG", (300, 200))
+    results: list[object] = []
+
+    def run():
+        try:
+            results.append(sanitise_image(upload(data, "a.png", "image/png")))
+        except ValidationError as error:
+            results.append(error)
+
+    workers = [threading.Thread(target=run) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for _ in workers:
+        assert entered.acquire(timeout=30)  # both slots are taken, both decodes waiting
+
+    # A third upload finds no free slot; with no wait allowed it is refused, not queued.
+    settings.KANTA_UPLOAD_DECODE_WAIT_SECONDS = 0
+    with pytest.raises(ValidationError) as excinfo:
+        sanitise_image(upload(data, "b.png", "image/png"))
+    assert excinfo.value.code == "busy"
+    assert "Try again" in excinfo.value.messages[0]
+
+    release.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert all(not isinstance(result, ValidationError) for result in results) and len(results) == 2
+    assert state["most"] == 2
+    # The slots were given back: the next upload goes through.
+    assert sanitise_image(upload(data, "c.png", "image/png")).width == 300
+
+
+def test_many_uploads_at_once_never_decode_more_than_the_cap(monkeypatch, settings):
+    settings.KANTA_UPLOAD_DECODE_CONCURRENCY = 2
+    settings.KANTA_UPLOAD_DECODE_WAIT_SECONDS = 30
+    state, entered, release = hold_decodes(monkeypatch)
+    data = image_bytes("JPEG", (300, 200))
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            sanitise_image(upload(data))
+        except Exception as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=run) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    assert entered.acquire(timeout=30) and entered.acquire(timeout=30)
+    release.set()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert errors == []
+    assert state["most"] == 2
