@@ -1,4 +1,5 @@
-"""The hub's one table: the realtime relay (hub.realtime).
+"""The hub's infrastructure tables (no domain data): the realtime relay (hub.realtime), and
+the background workers' heartbeats (hub.task_queue).
 
 The in-memory channel layer cannot cross processes, so an event sent by a process that
 serves no sockets (the worker, any management command) is written here instead, already
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class RealtimeRelay(models.Model):
@@ -24,3 +26,22 @@ class RealtimeRelay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} #{self.pk}"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per ``run_worker`` process, touched every few seconds while it lives (also while
+    it runs a task). A task still RUNNING under a worker not seen for
+    ``KANTA_WORKER_LOST_AFTER_SECONDS`` was lost with it and is queued again."""
+
+    worker_id = models.CharField(_("worker id"), max_length=64, primary_key=True)
+    hostname = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True)
+    started_at = models.DateTimeField(_("started"))
+    last_seen = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid})"
