@@ -34,7 +34,7 @@ from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.api.fields import ImageRenditionField
-from wagtail.models import AbstractGroupApprovalTask, Orderable, Page
+from wagtail.models import AbstractGroupApprovalTask, Orderable, Page, Task, TaskState
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
@@ -797,35 +797,78 @@ class BlogPostPage(ArticleMixin, Page):
 
 
 class SecondEditorApprovalTask(AbstractGroupApprovalTask):
-    """Group approval where nobody approves their own submission: a second pair of eyes."""
+    """Approval by a second pair of eyes: anyone with the ``content.approve_guide`` permission
+    (granted to Editors), never the person who submitted the page.
+
+    Approving is a right of its own, not a side effect of page rights: community moderators
+    review guides' facts without being able to publish, unpublish or delete pages, and the
+    approval publishes through :func:`content.workflow_publish.publish_approved` on the strength of
+    this permission alone.
+    """
+
+    # Reviewers come from the permission, so the admin form has no group list to keep in step.
+    admin_form_fields = Task.admin_form_fields
 
     class Meta:
         verbose_name = _("Second editor approval")
         verbose_name_plural = _("Second editor approvals")
+        permissions = [("approve_guide", _("Can approve buying guides in Guide review"))]
 
     @classmethod
     def get_description(cls):
-        return _("Members of the chosen groups approve, but never the person who submitted the page.")
+        return _(
+            "People with the permission to approve buying guides approve, but never the person "
+            "who submitted the page."
+        )
+
+    @staticmethod
+    def user_may_approve(user) -> bool:
+        return user.is_active and user.has_perm("content.approve_guide")
 
     def _is_submitter(self, obj, user) -> bool:
         state = getattr(obj, "current_workflow_state", None)
         return state is not None and state.requested_by_id == user.pk
 
+    def start(self, workflow_state, user=None):
+        # A page locked by someone who cannot approve it would stay locked for the whole
+        # review; Wagtail's group task releases it the same way, by group.
+        content = workflow_state.content_object
+        locked_by = getattr(content, "locked_by", None)
+        if locked_by is not None and not self.user_may_approve(locked_by):
+            content.locked, content.locked_by, content.locked_at = False, None, None
+            content.save(update_fields=["locked", "locked_by", "locked_at"])
+        return Task.start(self, workflow_state, user=user)
+
+    def user_can_access_editor(self, obj, user):
+        return self.user_may_approve(user)
+
+    def locked_for_user(self, obj, user):
+        return not self.user_may_approve(user)
+
+    def user_can_lock(self, obj, user):
+        return self.user_may_approve(user)
+
     def get_actions(self, obj, user):
-        if self._is_submitter(obj, user):
+        if self._is_submitter(obj, user) or not self.user_may_approve(user):
             return []
-        return super().get_actions(obj, user)
+        return [
+            ("reject", _("Request changes"), True),
+            ("approve", _("Approve"), False),
+            ("approve", _("Approve with comment"), True),
+        ]
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
-        return (
-            super()
-            .get_task_states_user_can_moderate(user, **kwargs)
-            .exclude(workflow_state__requested_by=user)
+        if not self.user_may_approve(user):
+            return TaskState.objects.none()
+        return self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS).exclude(
+            workflow_state__requested_by=user
         )
 
     def on_action(self, task_state, user, action_name, **kwargs):
         if user is not None and task_state.workflow_state.requested_by_id == user.pk:
             raise PermissionError(_("The submitter cannot approve or reject their own page."))
+        if user is not None and not self.user_may_approve(user):
+            raise PermissionError(_("You may not approve or reject buying guides."))
         return super().on_action(task_state, user, action_name, **kwargs)
 
 

@@ -3,6 +3,7 @@
 import django_filters
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 from wagtail import hooks
@@ -115,5 +116,16 @@ def refuse_bulk_publish_of_guides(request, action_type, objects, action_class_in
         messages.error(
             request, _("Guides go live through Guide review, one by one: they cannot be bulk published.")
         )
-        return redirect(request.GET.get("next") or "wagtailadmin_explore_root")
+        return redirect(_safe_next(request) or "wagtailadmin_explore_root")
+    return None
+
+
+def _safe_next(request) -> str | None:
+    # "next" comes from the query string: a link can carry any address, and an editor who
+    # follows it must land on this site, never on one the link's author chose.
+    target = request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
     return None

@@ -6,7 +6,6 @@ from wagtail.models import Page, Workflow, WorkflowPage
 
 GUIDE_REVIEW = "Guide review"
 GUIDE_REVIEW_TASK = "Second editor approves"
-REVIEWER_GROUPS = ["Editors", "Moderators"]
 
 
 def ensure_guide_review(apps) -> None:
@@ -14,16 +13,15 @@ def ensure_guide_review(apps) -> None:
     Workflow = apps.get_model("wagtailcore", "Workflow")
     WorkflowTask = apps.get_model("wagtailcore", "WorkflowTask")
     Task = apps.get_model("content", "SecondEditorApprovalTask")
-    Group = apps.get_model("auth", "Group")
     ContentType = apps.get_model("contenttypes", "ContentType")
 
     task_type, _ = ContentType.objects.get_or_create(app_label="content", model="secondeditorapprovaltask")
     task = Task.objects.filter(name=GUIDE_REVIEW_TASK).first()
     if task is None:
         task = Task.objects.create(name=GUIDE_REVIEW_TASK, content_type=task_type, active=True)
-    # get_or_create: after a demo reset content's baseline runs before membership fills the
-    # groups with permissions (these are also Wagtail's own default group names).
-    task.groups.set([Group.objects.get_or_create(name=name)[0] for name in REVIEWER_GROUPS])
+    # Reviewers are whoever holds content.approve_guide (SecondEditorApprovalTask), not a
+    # group list; an older task's groups would only mislead whoever reads the admin.
+    task.groups.clear()
     workflow, _ = Workflow.objects.get_or_create(name=GUIDE_REVIEW, defaults={"active": True})
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
 

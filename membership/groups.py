@@ -21,7 +21,9 @@ GROUP_PERMISSIONS: dict[str, dict[str, list[str]]] = {
             f"{verb}_{model}"
             for model in ("product", "author", "guidecategory")
             for verb in ("add", "change", "delete", "view")
-        ],
+        ]
+        # Guide review: a second editor approves a buying guide (never their own).
+        + ["approve_guide"],
         "taggit": ["add_tag", "change_tag", "view_tag"],
     },
     MODERATORS: {
@@ -41,13 +43,14 @@ GROUP_PERMISSIONS: dict[str, dict[str, list[str]]] = {
     },
 }
 
-# Page permissions on the tree root. Editors publish blog posts themselves; a buying guide
-# goes live only when a second editor approves it in Guide review (content/wagtail_hooks.py
-# removes the direct Publish action for guides), and Wagtail publishes an approved page
-# with the approver's permissions, so approvers need publish_page.
+# Page permissions on the tree root: page rights belong to Editors (and Staff) only. Editors
+# publish blog posts themselves; a buying guide goes live only when someone holding
+# content.approve_guide approves it in Guide review (content/wagtail_hooks.py removes the
+# direct Publish action for guides; content/workflow_publish.py publishes the approved page).
+# Community moderators keep the forum and reviews safe and have no rights over pages.
 GROUP_PAGE_PERMISSIONS = {
     EDITORS: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
-    MODERATORS: ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+    MODERATORS: [],
     STAFF: ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],
 }
 

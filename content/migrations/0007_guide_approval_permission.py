@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('content', '0006_events'),
+        ("content", "0006_events"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='secondeditorapprovaltask',
-            options={'permissions': [('approve_guide', 'Can approve buying guides in Guide review')], 'verbose_name': 'Second editor approval', 'verbose_name_plural': 'Second editor approvals'},
+            name="secondeditorapprovaltask",
+            options={
+                "permissions": [("approve_guide", "Can approve buying guides in Guide review")],
+                "verbose_name": "Second editor approval",
+                "verbose_name_plural": "Second editor approvals",
+            },
         ),
     ]

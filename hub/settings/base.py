@@ -279,6 +279,8 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = KANTA_UPLOAD_MAX_PIXELS
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# Guide review publishes on the strength of its own approval permission (content/workflow_publish.py).
+WAGTAIL_FINISH_WORKFLOW_ACTION = "content.workflow_publish.publish_approved"
 # No Gravatar: it would send a hash of every editor's email to a third party, and the hub
 # must work offline. Wagtail shows initials instead.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

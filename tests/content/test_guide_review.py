@@ -102,3 +102,93 @@ def test_bulk_publish_cannot_skip_guide_review(review, client):
     draft.refresh_from_db()
     assert not draft.live
     assert draft.current_workflow_state is not None  # still awaiting review
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/phish",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "http://testserver.evil.example/",
+    ],
+)
+def test_refused_bulk_publish_never_redirects_off_site(review, client, next_url):
+    draft, author = review["draft"], review["author"]
+    client.force_login(author)
+    url = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "publish"])
+    response = client.post(url, {"id": draft.pk}, QUERY_STRING=f"id={draft.pk}&next={next_url}")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wagtailadmin_explore_root")
+
+
+def test_refused_bulk_publish_goes_back_to_a_local_next(review, client):
+    draft, author = review["draft"], review["author"]
+    client.force_login(author)
+    url = reverse("wagtail_bulk_action", args=["wagtailcore", "page", "publish"])
+    response = client.post(f"{url}?id={draft.pk}&next=/admin/pages/", {})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/pages/"
+
+
+def test_moderators_have_no_page_rights(site_tree, client):
+    from wagtail.models import Page
+
+    moderator = make_member("ville", groups=["Moderators"])
+    guide_index = site_tree["guides"]
+    permissions = Page.objects.get(pk=guide_index.pk).permissions_for_user(moderator)
+    assert not permissions.can_add_subpage()
+    assert not permissions.can_edit()
+    assert not permissions.can_publish()
+    assert not permissions.can_unpublish()
+    assert not permissions.can_delete()
+    client.force_login(moderator)
+    assert client.post(reverse("wagtailadmin_pages:unpublish", args=[guide_index.pk])).status_code in {
+        302,
+        403,
+    }
+    assert client.post(reverse("wagtailadmin_pages:delete", args=[guide_index.pk])).status_code in {302, 403}
+    guide_index.refresh_from_db()
+    assert guide_index.live
+
+
+def test_editors_keep_page_rights(site_tree):
+    editor = make_member("editor", groups=["Editors"])
+    permissions = site_tree["guides"].permissions_for_user(editor)
+    assert permissions.can_add_subpage() and permissions.can_edit() and permissions.can_publish()
+
+
+def test_guide_approval_is_its_own_permission(review, client):
+    draft, author = review["draft"], review["author"]
+    review["workflow"].start(draft, author)
+    draft.refresh_from_db()
+    task = draft.current_workflow_task
+    task_state = draft.current_workflow_state.current_task_state
+    url = reverse("wagtailadmin_pages:workflow_action", args=[draft.pk, "approve", task_state.pk])
+
+    # A moderator without the approval permission sees no actions, and the admin refuses.
+    moderator = make_member("ville", groups=["Moderators"])
+    assert task.get_actions(draft, moderator) == []
+    assert not task.get_task_states_user_can_moderate(moderator).exists()
+    client.force_login(moderator)
+    assert client.post(url, {}).status_code in {302, 403}
+    draft.refresh_from_db()
+    assert not draft.live
+
+    # The permission alone (no page rights at all) approves, and approving publishes.
+    from django.contrib.auth.models import Group, Permission
+
+    approvers = Group.objects.create(name="Guide approvers")
+    approvers.permissions.add(
+        Permission.objects.get(codename="access_admin"), Permission.objects.get(codename="approve_guide")
+    )
+    approver = make_member("approver", groups=["Guide approvers"])
+    permissions = draft.permissions_for_user(approver)
+    assert not permissions.can_edit() and not permissions.can_publish()
+    assert "approve" in [name for name, _label, _modal in task.get_actions(draft, approver)]
+    client.force_login(approver)
+    assert client.post(url, {}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.live
+    assert client.get("/guides/ski-wax/").status_code == 200
