@@ -51,8 +51,12 @@ class ForumSocket(KantaConsumer):
         if self.member_id is not None:
             groups = [*groups, member_forum_group(self.member_id)]
         if self.use_fanout:
+            # fanout_join adds the member's session group (logout, tier changes) itself.
             await self.fanout_join(*groups)
             return
+        session_group = self.session_group()
+        if session_group is not None:
+            groups = [*groups, session_group]
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups = groups  # AsyncWebsocketConsumer leaves them on disconnect
@@ -143,8 +147,10 @@ class ThreadConsumer(ForumSocket):
             board.loop.call_later(seconds, board.changed, self.thread_id)
 
     async def fanout_control(self, event: dict[str, Any]) -> None:
-        if not self.revocation_applies(event):
-            return
+        if self.revocation_applies(event):
+            await self.recheck_access()
+
+    async def recheck_access(self) -> None:
         refusal = await database_sync_to_async(thread_socket_recheck)(
             member_id=self.member_id, thread_id=self.thread_id
         )
@@ -171,8 +177,10 @@ class ForumConsumer(ForumSocket):
         await self.go_live()
 
     async def fanout_control(self, event: dict[str, Any]) -> None:
-        if not self.revocation_applies(event):
-            return
+        if self.revocation_applies(event):
+            await self.recheck_access()
+
+    async def recheck_access(self) -> None:
         code = await database_sync_to_async(forum_socket_recheck)(
             member_id=self.member_id, slug=self.slug, category_ids=self.category_ids
         )

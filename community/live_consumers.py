@@ -298,8 +298,11 @@ class RoomConsumer(KantaConsumer):
     # --- control events: access changed ----------------------------------------------------------
 
     async def fanout_control(self, event: dict[str, Any]) -> None:
-        if event.get("type") != "access.revoked":
-            return
+        if event.get("type") == "access.revoked":
+            await self.recheck_access()
+
+    async def recheck_access(self) -> None:
+        """A tier change (``access.changed``) or a restriction: may this socket stay?"""
         refusal = await database_sync_to_async(room_socket_recheck)(
             member_id=self.member_id, event_id=self.event_id
         )

@@ -5,12 +5,23 @@ to :func:`send_event_on_commit`. The payload is encoded once, here, inside the t
 and sent after it commits; a rolled-back row never reaches a client and no socket
 re-serialises the same event.
 
-Fan-out (/work/shared/REALTIME.md, docs/realtime.md): a socket that calls
+Fan-out (docs/realtime.md): a socket that calls
 :meth:`KantaConsumer.fanout_join` is not added to the channel-layer group itself. Its process
 keeps one channel per group (a "topic") in a :class:`FanoutRegistry`, joined to the group
 once, and one reader task that receives each event once and writes the same encoded frame to
 every local socket of the topic, in order. With Redis that is one message per process per
 event instead of one per socket, and no per-socket task, queue or JSON work on the hot path.
+
+Relay: the in-memory channel layer (the default setup) cannot cross processes. A process
+that serves no sockets (the worker, any management command: :func:`relay_through_database`)
+writes each message to the ``RealtimeRelay`` table after commit instead, and every serving
+event loop with sockets polls that table and hands the rows to its own layer. With Redis
+every process sends straight to the layer and the table stays empty.
+
+Sessions: every signed-in socket also listens to its member's session group
+(:func:`member_session_group`) for two control events: ``session.ended`` (logout, password
+change: close with 4401) and ``access.changed`` (a tier change: re-check access, close
+with 4403 where it is no longer allowed).
 """
 
 from __future__ import annotations
@@ -19,17 +30,23 @@ import asyncio
 import json
 import logging
 import re
+import time
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, ClassVar
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from datetime import timedelta
+from typing import Any, ClassVar, Literal, TypedDict
 from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
 from channels import DEFAULT_CHANNEL_LAYER
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import BaseChannelLayer, get_channel_layer
+from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -64,33 +81,136 @@ def _layer_message(text: str, event: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": EVENT_MESSAGE_TYPE, "text": text, "event": event["type"], "id": event.get("id")}
 
 
-def send_event_now(group: str, event: Mapping[str, Any]) -> None:
-    """Send immediately. Only for callers that are already outside any transaction."""
+# --- The relay: from a process without sockets to the one with them (in-memory layer) ------
+
+# Rows are kept this long; a page that was away longer resumes from its backlog (?since=).
+RELAY_KEEP_SECONDS = 60.0
+# How often a serving event loop with sockets looks for new rows.
+RELAY_POLL_SECONDS = 0.2
+# PostgreSQL hands ids out at insert, not at commit: an id skipped over is looked for again
+# this long, in case its row commits after a larger one.
+RELAY_GAP_SECONDS = 5.0
+RELAY_BATCH = 500
+
+_relay_writes = False
+_relay_pruned_at = 0.0
+
+
+def relay_through_database(enabled: bool = True) -> None:
+    """Mark this process as serving no sockets: from now on, with a layer that cannot cross
+    processes, its events go to the relay table for the web process to deliver. manage.py
+    calls it for every command but ``runserver`` (the worker included)."""
+    global _relay_writes
+    _relay_writes = enabled
+
+
+def layer_crosses_processes(layer: BaseChannelLayer) -> bool:
+    return not isinstance(layer, InMemoryChannelLayer)
+
+
+def relay_write(*, group: str, message: Mapping[str, Any]) -> None:
+    """Store one channel-layer message for the web process (after commit, in autocommit)."""
+    from .models import RealtimeRelay
+
+    global _relay_pruned_at
+    RealtimeRelay.objects.create(group=group, message=json.dumps(message, separators=(",", ":")))
+    # A worker running while no server reads the table must not grow it without end.
+    if time.monotonic() - _relay_pruned_at > RELAY_KEEP_SECONDS:
+        _relay_pruned_at = time.monotonic()
+        relay_prune()
+
+
+def relay_latest_id() -> int:
+    from .models import RealtimeRelay
+
+    return RealtimeRelay.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+RelayRow = tuple[int, str, str]  # id, group, message (JSON)
+
+
+def relay_read(*, after: int, missing: Collection[int] = (), limit: int = RELAY_BATCH) -> list[RelayRow]:
+    """Rows with an id above ``after`` (and those of ``missing``), oldest id first."""
+    from .models import RealtimeRelay
+
+    where = Q(pk__gt=after)
+    if missing:
+        where |= Q(pk__in=list(missing))
+    rows = RealtimeRelay.objects.filter(where).order_by("pk").values_list("pk", "group", "message")
+    return list(rows[:limit])
+
+
+def relay_prune() -> int:
+    from .models import RealtimeRelay
+
+    cutoff = timezone.now() - timedelta(seconds=RELAY_KEEP_SECONDS)
+    deleted, _rows = RealtimeRelay.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+class RelayCursor:
+    """Where a relay has read up to, and the ids it skipped that may still commit."""
+
+    __slots__ = ("last", "missing")
+
+    def __init__(self, last: int):
+        self.last = last
+        self.missing: dict[int, float] = {}  # id → give up looking at (monotonic seconds)
+
+    def take(self, rows: list[RelayRow], *, now: float) -> list[RelayRow]:
+        """The rows not seen before, in the order read; remembers the gaps they leave."""
+        fresh = []
+        for row in rows:
+            pk = row[0]
+            if pk <= self.last:
+                if self.missing.pop(pk, None) is not None:
+                    fresh.append(row)
+                continue
+            # A long run of missing ids is a rollback or a prune, not rows about to commit.
+            for gap in range(max(self.last + 1, pk - RELAY_BATCH), pk):
+                self.missing[gap] = now + RELAY_GAP_SECONDS
+            self.last = pk
+            fresh.append(row)
+        for pk, deadline in list(self.missing.items()):
+            if deadline <= now:
+                del self.missing[pk]
+        return fresh
+
+
+def _publish(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(group, _layer_message(encode_event(event), event))
+    if _relay_writes and not layer_crosses_processes(layer):
+        relay_write(group=group, message=message)
+    else:
+        async_to_sync(layer.group_send)(group, message)
+
+
+def send_event_now(group: str, event: Mapping[str, Any]) -> None:
+    """Send immediately. Only for callers that are already outside any transaction."""
+    _publish(group, _layer_message(encode_event(event), event))
 
 
 async def group_send_event(group: str, event: Mapping[str, Any]) -> None:
     """Send from async code, now: for events about no stored row (presence counts)."""
     layer = get_channel_layer()
-    if layer is not None:
-        await layer.group_send(group, _layer_message(encode_event(event), event))
+    if layer is None:
+        return
+    message = _layer_message(encode_event(event), event)
+    if _relay_writes and not layer_crosses_processes(layer):
+        await database_sync_to_async(relay_write)(group=group, message=message)
+    else:
+        await layer.group_send(group, message)
 
 
 def _send_on_commit(group: str, message: dict[str, Any]) -> None:
     if not GROUP_NAME_RE.match(group):
         raise ValueError(f"invalid group name: {group!r}")
 
-    def _send() -> None:
-        layer = get_channel_layer()
-        if layer is not None:
-            async_to_sync(layer.group_send)(group, message)
-
     # robust: a channel layer outage is logged, never turned into a failed request after
     # the data is already committed.
-    transaction.on_commit(_send, robust=True)
+    transaction.on_commit(lambda: _publish(group, message), robust=True)
 
 
 def send_event_on_commit(group: str, event: Mapping[str, Any]) -> None:
@@ -125,6 +245,61 @@ def send_control_on_commit(group: str, event: Mapping[str, Any]) -> None:
     :meth:`KantaConsumer.fanout_control`) instead of to the browsers: "re-check access",
     for instance. Events go through the channel layer, so they must be plain JSON."""
     _send_on_commit(group, {"type": EVENT_MESSAGE_TYPE, "control": json.loads(encode_event(event))})
+
+
+# --- A member's sessions: logout, password change, tier change ------------------------------
+
+
+def member_session_group(member_id: int) -> str:
+    """Every signed-in socket of a member joins this group (control events only)."""
+    return group_name("session", "member", member_id)
+
+
+def session_digest(session_key: str | None) -> str:
+    """Names one session in a control event without putting its key on the channel layer."""
+    if not session_key:
+        return ""
+    return salted_hmac("kanta.realtime.session", session_key).hexdigest()[:32]
+
+
+class SessionEnded(TypedDict):
+    """Close the member's sockets with 4401: those of one session (``session``, a
+    :func:`session_digest`), or every one (``session`` None: the password changed)."""
+
+    type: Literal["session.ended"]
+    member: int
+    session: str | None
+    reason: Literal["logout", "password"]
+
+
+class AccessChanged(TypedDict):
+    """Re-check access now: every socket of ``member`` (their tier changed), or, with
+    ``member`` None, every socket of the group it is sent to."""
+
+    type: Literal["access.changed"]
+    member: int | None
+
+
+def send_session_ended(
+    *, member_id: int, reason: Literal["logout", "password"], session_key: str | None = None
+) -> None:
+    event: SessionEnded = {
+        "type": "session.ended",
+        "member": member_id,
+        "session": session_digest(session_key) if session_key else None,
+        "reason": reason,
+    }
+    send_control_on_commit(member_session_group(member_id), event)
+
+
+def send_access_changed(*, member_id: int | None = None, group: str | None = None) -> None:
+    """After commit, make sockets re-check their access: the member's (``member_id``), or
+    every socket of ``group`` (a room's or a category's tier changed)."""
+    event: AccessChanged = {"type": "access.changed", "member": member_id}
+    if member_id is not None:
+        send_control_on_commit(member_session_group(member_id), event)
+    if group is not None:
+        send_control_on_commit(group, event)
 
 
 # --- Process-local fan-out ------------------------------------------------------------------
@@ -234,6 +409,11 @@ class FanoutRegistry:
         self._refresher: asyncio.Task | None = None
         self._background: set[asyncio.Task] = set()
         self._group_changes = asyncio.Semaphore(GROUP_CHANGES_AT_ONCE)
+        # With a layer that stays in this process, events from the worker arrive through the
+        # relay table: one reader per loop while this loop has sockets.
+        self.relays = not layer_crosses_processes(layer)
+        self._relay: asyncio.Task | None = None
+        self._relay_ready: asyncio.Future[None] | None = None
 
     def local_count(self, group: str) -> int:
         topic = self.topics.get(group)
@@ -269,6 +449,9 @@ class FanoutRegistry:
             topic.joined.exception()  # retrieved: no "never retrieved" warning when alone
             raise
         topic.reader = self.loop.create_task(self._read(topic), name=f"kanta-fanout-{group}")
+        if self.relays:
+            # Before the socket reads its backlog: a row relayed from then on is not missed.
+            await self._relay_started()
         topic.joined.set_result(None)
         if self._refresher is None or self._refresher.done():
             self._refresher = self.loop.create_task(self._refresh(), name="kanta-fanout-refresh")
@@ -300,6 +483,7 @@ class FanoutRegistry:
             await self.unsubscribe(subscriber)
         if self._refresher is not None:
             self._refresher.cancel()
+        self._relay_stop()
 
     def _forget(self, subscriber: Subscriber) -> list[_Topic]:
         emptied = []
@@ -312,6 +496,8 @@ class FanoutRegistry:
                 del self.topics[group]
                 emptied.append(topic)
         subscriber.topics.clear()
+        if not self.topics:
+            self._relay_stop()
         return emptied
 
     async def _close(self, topic: _Topic) -> None:
@@ -382,6 +568,58 @@ class FanoutRegistry:
             except Exception:
                 logger.warning("fan-out write failed on %s", topic.group, exc_info=True)
 
+    # --- the relay (in-memory layer only) -------------------------------------------------------
+
+    async def _relay_started(self) -> None:
+        if self._relay is None or self._relay.done() or self._relay_ready is None:
+            self._relay_ready = self.loop.create_future()
+            self._relay = self.loop.create_task(self._relay_loop(self._relay_ready), name="kanta-relay")
+        await asyncio.shield(self._relay_ready)
+
+    def _relay_stop(self) -> None:
+        if self._relay is not None:
+            self._relay.cancel()
+            self._relay = None
+            self._relay_ready = None
+
+    async def _relay_loop(self, ready: asyncio.Future[None]) -> None:
+        """Hand every relay row written from now on to this loop's layer, in id order."""
+        # Off the consumers' shared database thread: a poll never waits behind their work.
+        latest = database_sync_to_async(relay_latest_id, thread_sensitive=False)
+        read = database_sync_to_async(relay_read, thread_sensitive=False)
+        prune = database_sync_to_async(relay_prune, thread_sensitive=False)
+        cursor: RelayCursor | None = None
+        try:
+            cursor = RelayCursor(await latest())
+        except Exception:
+            logger.warning("could not read the realtime relay; retrying", exc_info=True)
+        finally:
+            if not ready.done():
+                ready.set_result(None)
+        prune_at = self.loop.time() + RELAY_KEEP_SECONDS
+        while True:
+            await asyncio.sleep(RELAY_POLL_SECONDS)
+            try:
+                if cursor is None:
+                    cursor = RelayCursor(await latest())
+                    continue
+                rows = await read(after=cursor.last, missing=tuple(cursor.missing))
+                if self.loop.time() >= prune_at:
+                    prune_at = self.loop.time() + RELAY_KEEP_SECONDS
+                    await prune()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("could not read the realtime relay; retrying", exc_info=True)
+                continue
+            for _pk, group, text in cursor.take(rows, now=self.loop.time()):
+                try:
+                    await self.layer.group_send(group, json.loads(text))
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.warning("could not relay a message to %s", group, exc_info=True)
+
     async def _refresh(self) -> None:
         while self.topics:
             await asyncio.sleep(GROUP_REFRESH_SECONDS)
@@ -430,6 +668,11 @@ class KantaConsumer(AsyncWebsocketConsumer):
     # Which version of a multi-audience event this socket gets (send_variants_on_commit).
     audience: str = "*"
     _fanout: Subscriber | None = None
+    # The signed-in member whose session group this socket joined, if any.
+    session_member_id: int | None = None
+    # Set when the member's session ended: every frame after it is refused, even one that
+    # arrives before the close reaches the browser.
+    session_ended: bool = False
 
     async def __call__(self, scope, receive, send) -> None:
         try:
@@ -449,9 +692,20 @@ class KantaConsumer(AsyncWebsocketConsumer):
         if registry is None:
             return
         if self._fanout is None:
-            self._fanout = Subscriber(self.base_send, audience=self.audience, control=self.fanout_control)
+            self._fanout = Subscriber(self.base_send, audience=self.audience, control=self.control_event)
+        session_group = self.session_group()
+        if session_group is not None and session_group not in self._fanout.topics:
+            groups = (*groups, session_group)
         for group in groups:
             await registry.subscribe(group, self._fanout)
+
+    def session_group(self) -> str | None:
+        """The member's session group, for a signed-in socket (joined with its other groups)."""
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return None
+        self.session_member_id = user.pk
+        return member_session_group(user.pk)
 
     async def fanout_live(self, *, skip: Callable[[dict[str, Any]], bool] | None = None) -> None:
         """Write the events held since :meth:`fanout_join` (except those ``skip`` accepts:
@@ -466,6 +720,35 @@ class KantaConsumer(AsyncWebsocketConsumer):
         registry = fanout_registry(self.channel_layer_alias)
         if registry is not None:
             await registry.unsubscribe(self._fanout)
+
+    async def control_event(self, event: dict[str, Any]) -> None:
+        """Every control event for this socket: the session's own first, then the
+        subclass's (:meth:`fanout_control`)."""
+        kind = event.get("type")
+        if kind == "session.ended":
+            await self._session_ended(event)
+        elif kind == "access.changed":
+            target = event.get("member")
+            if not self.session_ended and (target is None or target == self.session_member_id):
+                await self.recheck_access()
+        else:
+            await self.fanout_control(event)
+
+    async def _session_ended(self, event: dict[str, Any]) -> None:
+        if self.session_member_id is None or event.get("member") != self.session_member_id:
+            return
+        ended = event.get("session")
+        if ended is not None:
+            session = self.scope.get("session")
+            if session_digest(getattr(session, "session_key", None)) != ended:
+                return  # another browser's session: this one is still signed in
+        self.session_ended = True
+        await self.close(code=CLOSE_UNAUTHENTICATED)
+        await self.fanout_leave()
+
+    async def recheck_access(self) -> None:
+        """``access.changed``: check this socket's access again and close it if it is gone.
+        Default: nothing to check (the member's own socket)."""
 
     async def fanout_control(self, event: dict[str, Any]) -> None:
         """A control event (send_control_on_commit) for this socket. Default: ignore."""
@@ -513,6 +796,8 @@ class KantaConsumer(AsyncWebsocketConsumer):
         await self.send_frame({"type": "error", "code": code, "message": message, **extra})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.session_ended:
+            return  # signed out: not a frame more as this member (the close is on its way)
         if text_data is None:
             await self.send_error("bad_frame", _("Frames must be JSON text."))
             return
@@ -540,7 +825,7 @@ class KantaConsumer(AsyncWebsocketConsumer):
     async def kanta_event(self, message: dict[str, Any]) -> None:
         """A broadcast to a group this consumer joined itself (channel_layer.group_add)."""
         if "control" in message:
-            await self.fanout_control(message["control"])
+            await self.control_event(message["control"])
             return
         text = message.get("text")
         if text is None:

@@ -1,4 +1,5 @@
-"""Reactions to other apps' events (allauth's email confirmation)."""
+"""Reactions to other apps' events (allauth's email confirmation, sign-out, password
+changes) and to membership's own domain signals."""
 
 from allauth.account.signals import email_confirmed
 from django.dispatch import receiver
@@ -84,3 +85,35 @@ def link_orders_on_verification(sender, request, email_address, **kwargs):
     from .services.orders import orders_link_email
 
     orders_link_email(member=email_address.user, email=email_address.email)
+
+
+# --- Open sockets: a session that ended, a password that changed, a tier that moved -------
+# The sockets themselves close (hub.realtime.KantaConsumer); these only say so, after commit.
+from allauth.account.signals import password_changed, password_reset, password_set  # noqa: E402
+from django.contrib.auth.signals import user_logged_out  # noqa: E402
+
+from hub.realtime import send_access_changed, send_session_ended  # noqa: E402
+
+from .signals import tier_changed  # noqa: E402
+
+
+@receiver(user_logged_out, dispatch_uid="membership.sockets_logout")
+def close_sockets_on_logout(sender, request, user, **kwargs):
+    # Only this browser's session ends: the member's other devices stay signed in.
+    if user is not None and user.pk is not None:
+        session_key = request.session.session_key if request is not None else None
+        send_session_ended(member_id=user.pk, reason="logout", session_key=session_key)
+
+
+@receiver(password_changed, dispatch_uid="membership.sockets_password_changed")
+@receiver(password_set, dispatch_uid="membership.sockets_password_set")
+@receiver(password_reset, dispatch_uid="membership.sockets_password_reset")
+def close_sockets_on_password_change(sender, request, user, **kwargs):
+    # Every session signed in with the old password ends, so every socket closes (a tab
+    # still signed in reconnects; the others are refused).
+    send_session_ended(member_id=user.pk, reason="password")
+
+
+@receiver(tier_changed, dispatch_uid="membership.sockets_tier_changed")
+def recheck_sockets_on_tier_change(sender, member, **kwargs):
+    send_access_changed(member_id=member.pk)

@@ -11,6 +11,10 @@ from django.dispatch import Signal
 # kwargs: order (membership.Order), now (datetime)
 order_paid = Signal()
 
+# A member's tier changed, up or down (kwargs: member, old_tier, new_tier: Tier or None).
+# Open sockets re-check what the member may still see (membership/receivers.py).
+tier_changed = Signal()
+
 # A linked order was refunded in part or in full. kwargs: order, fraction (Decimal of the
 # original total now refunded, cumulative), now
 order_refunded = Signal()

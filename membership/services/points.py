@@ -132,6 +132,12 @@ def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
     ):
         standing.tier, standing.tier_reached_at = earned_tier, now if earned_tier else None
     standing.save()
+    if standing.tier != current:
+        from ..signals import tier_changed
+
+        tier_changed.send(
+            sender=MemberStanding, member=standing.member, old_tier=current, new_tier=standing.tier
+        )
     # Landing in the entry tier (threshold 0) is not an achievement worth a message.
     if moved_up and earned_tier.threshold > 0:
         from .tiers import tier_reached_notify
