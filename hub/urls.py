@@ -12,6 +12,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from content.api import api_router
 from hub.apps_modules import app_submodules
 from hub.health import healthz
+from hub.security_headers import csp_report
 
 # /sitemap.xml: Wagtail's pages, then what each app adds in its ``sitemaps.py`` (SITEMAPS).
 SITEMAPS = {"pages": PageSitemap}
@@ -20,6 +21,7 @@ for _label, _module in app_submodules("sitemaps"):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp_report"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
