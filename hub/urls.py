@@ -13,6 +13,7 @@ from content.api import api_router
 from hub.apps_modules import app_submodules
 from hub.health import healthz
 from hub.security_headers import csp_report
+from hub.security_headers import csp_report
 
 # /sitemap.xml: Wagtail's pages, then what each app adds in its ``sitemaps.py`` (SITEMAPS).
 SITEMAPS = {"pages": PageSitemap}
@@ -21,6 +22,7 @@ for _label, _module in app_submodules("sitemaps"):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp_report"),
     path("csp-report/", csp_report, name="csp_report"),
     path(
         "robots.txt",

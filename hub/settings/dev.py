@@ -10,3 +10,7 @@ CSRF_TRUSTED_ORIGINS = CSRF_TRUSTED_ORIGINS or [  # noqa: F405
     "http://127.0.0.1:8000",
     "http://localhost:8000",
 ]
+# The Content-Security-Policy only reports here, to /csp-report/ (logged as "kanta.csp"), so a
+# new script or style that the policy would block shows up without breaking the page.
+CONTENT_SECURITY_POLICY = None
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {**KANTA_CSP_DIRECTIVES, "report-uri": ["/csp-report/"]}}  # noqa: F405

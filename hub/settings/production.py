@@ -25,6 +25,11 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+# The Content-Security-Policy is enforced (base.py), and any http: address left in a page is
+# fetched over https.
+KANTA_CSP_DIRECTIVES = {**KANTA_CSP_DIRECTIVES, "upgrade-insecure-requests": True}  # noqa: F405
+KANTA_CSP_ADMIN_DIRECTIVES = {**KANTA_CSP_ADMIN_DIRECTIVES, "upgrade-insecure-requests": True}  # noqa: F405
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": KANTA_CSP_DIRECTIVES}
 
 # EMAIL_URL such as smtp+tls://user:password@smtp.example.com:587 ; console when unset so
 # a misconfigured host never drops mail silently (the check below warns about it).
