@@ -176,9 +176,18 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A Redis outage reads as an empty cache (hub/cache.py): pages render uncached
+            # and cache-counted rate limits fail open until it answers again.
+            "BACKEND": "hub.cache.FaultTolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kanta",
+            "OPTIONS": {
+                # Cache calls are tiny: a Redis that does not answer within these is down,
+                # and the breaker then skips it for DOWN_RETRY_SECONDS.
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 1.0,
+                "DOWN_RETRY_SECONDS": 5,
+            },
         }
     }
     CHANNEL_LAYERS = {
@@ -198,6 +207,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kanta"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Sessions live in the database only, never in the cache: with "cached_db" a logout during
+# a Redis outage deletes the row but not Redis's copy, and the session would sign the member
+# in again once Redis returns with its data. One primary-key read per request is the price.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Authentication (django-allauth) ----------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -67,7 +67,7 @@ def test_urls_switch_to_postgres_and_redis(tmp_path):
     )
     assert described["engine"] == "django.db.backends.postgresql"
     assert described["layer"] == "channels_redis.core.RedisChannelLayer"
-    assert described["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert described["cache"] == "hub.cache.FaultTolerantRedisCache"
 
 
 PRODUCTION_ENV = {
