@@ -17,6 +17,8 @@ from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from content.protected_media import protected_storage
+
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #2f6f4e."))
 
 
@@ -247,7 +249,13 @@ class PostImage(models.Model):
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images", verbose_name=_("post"))
     image = models.ImageField(
-        _("image"), upload_to=post_image_upload_to, width_field="width", height_field="height"
+        _("image"),
+        upload_to=post_image_upload_to,
+        # Outside MEDIA_ROOT: served only after the post's read check (community/protected_media.py).
+        storage=protected_storage,
+        width_field="width",
+        height_field="height",
+        db_index=True,
     )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)

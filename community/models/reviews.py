@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from content.protected_media import protected_storage
+
 
 def review_photo_upload_to(instance: ReviewPhoto, filename: str) -> str:
     # The name is a random token chosen by content.uploads.sanitise_image; only the folder is ours.
@@ -96,7 +98,13 @@ class ReviewPhoto(models.Model):
         Review, on_delete=models.CASCADE, related_name="photos", verbose_name=_("review")
     )
     image = models.ImageField(
-        _("photo"), upload_to=review_photo_upload_to, width_field="width", height_field="height"
+        _("photo"),
+        upload_to=review_photo_upload_to,
+        # Outside MEDIA_ROOT: public only while the review is (community/protected_media.py).
+        storage=protected_storage,
+        width_field="width",
+        height_field="height",
+        db_index=True,
     )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)

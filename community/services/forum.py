@@ -588,11 +588,10 @@ def post_edit(
     post.edited_at = now
     post.save(update_fields=["body", "body_html", "edit_count", "edited_at"])
     if removed:
-        from django.core.files.storage import default_storage
-
+        storage = PostImage._meta.get_field("image").storage
         names = [image.image.name for image in removed]
         PostImage.objects.filter(pk__in=[image.pk for image in removed]).delete()
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names], robust=True)
+        transaction.on_commit(lambda: [storage.delete(name) for name in names], robust=True)
     with _new_files_cleaned_on_error() as saved:
         _add_images(post, new_images, now=now, saved=saved)
     if title_changed:

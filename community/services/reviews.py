@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from content.models import Product
+from content.protected_media import protected_storage
 from content.uploads import CleanImage
 from membership.models import User
 from membership.services.badges import badges_evaluate
@@ -84,7 +84,7 @@ def _new_files_cleaned_on_error() -> Iterator[list[str]]:
         yield saved
     except BaseException:
         for name in saved:
-            default_storage.delete(name)
+            protected_storage().delete(name)
         raise
 
 
@@ -210,7 +210,8 @@ def review_update(
         names = [photo.image.name for photo in removed]
         ReviewPhoto.objects.filter(pk__in=[photo.pk for photo in removed]).delete()
         # Only once the removal is committed: a rollback must not leave rows without files.
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names], robust=True)
+        storage = protected_storage()
+        transaction.on_commit(lambda: [storage.delete(name) for name in names], robust=True)
     changed = changed or bool(removed) or bool(new_photos)
 
     fields = ["rating", "title", "body", "body_html"]

@@ -263,8 +263,20 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Uploads only some readers may see (forum attachments, review photos): kept OUTSIDE
+# MEDIA_ROOT, which the web server publishes, and served at KANTA_PROTECTED_MEDIA_URL by a
+# view that asks the owning app first (content/protected_media.py). Behind nginx, set
+# KANTA_PROTECTED_MEDIA_ACCEL_REDIRECT (e.g. "/_protected/") to an `internal` location
+# aliased to this directory: Django then decides and nginx sends the bytes.
+KANTA_PROTECTED_MEDIA_ROOT = Path(os.environ.get("PROTECTED_MEDIA_ROOT", BASE_DIR / "protected_media"))
+KANTA_PROTECTED_MEDIA_URL = "/protected-media/"
+KANTA_PROTECTED_MEDIA_ACCEL_REDIRECT = os.environ.get("PROTECTED_MEDIA_ACCEL_REDIRECT", "")
+# Seconds a browser (or, for files anyone may see, a shared cache) keeps a protected file:
+# short, so a moderator's removal or a category's new tier reaches caches soon.
+KANTA_PROTECTED_MEDIA_MAX_AGE = 600
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "protected": {"BACKEND": "content.protected_media.ProtectedMediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Uploads larger than this are streamed to disk rather than held in memory.

@@ -11,6 +11,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kanta-test-media-"))
+KANTA_PROTECTED_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kanta-test-protected-media-"))
 # WhiteNoise wants STATIC_ROOT to exist; tests serve static files from the finders instead.
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="kanta-test-static-"))
 # Tests must not depend on collectstatic having been run.

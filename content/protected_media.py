@@ -1,0 +1,71 @@
+"""Uploads that not every reader may see: forum attachments, review photos.
+
+They are stored by :class:`ProtectedMediaStorage`, under ``KANTA_PROTECTED_MEDIA_ROOT``: a
+directory outside ``MEDIA_ROOT``, which the web server publishes as it is. Their URLs
+(``KANTA_PROTECTED_MEDIA_URL``, ``/protected-media/<folder>/<name>``) reach
+``content.media_views.protected_media``, which asks the app that owns the folder whether this
+reader may see this file, then answers with the file (or, behind nginx, with an
+``X-Accel-Redirect`` to an internal location) and says whether shared caches may keep it.
+
+An app declares its folders in an ``<app>/protected_media.py`` module with a
+``PROTECTED_MEDIA`` dict of folder to :data:`Resolver`; content knows no forum or review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.utils.functional import cached_property
+
+from hub.apps_modules import app_submodules
+
+
+class ProtectedMediaStorage(FileSystemStorage):
+    """A file system storage whose root and URL come from the protected-media settings."""
+
+    @cached_property
+    def base_location(self) -> str:
+        return str(self._value_or_setting(self._location, settings.KANTA_PROTECTED_MEDIA_ROOT))
+
+    @cached_property
+    def base_url(self) -> str:
+        url = self._value_or_setting(self._base_url, settings.KANTA_PROTECTED_MEDIA_URL)
+        return url if url.endswith("/") else f"{url}/"
+
+
+def protected_storage() -> Storage:
+    """The storage of files only some readers may see (an ``ImageField``'s ``storage``)."""
+    return storages["protected"]
+
+
+@dataclass(frozen=True)
+class MediaAccess:
+    """A reader may see a file; ``public``: so may anyone, and shared caches may keep it."""
+
+    public: bool
+
+
+# (reader, stored name such as "forum/ab12.webp") -> access, or None: not for this reader
+# (or no such file); the view answers 404 either way, so nothing tells which.
+Resolver = Callable[[Any, str], MediaAccess | None]
+
+
+@cache
+def _resolvers() -> dict[str, Resolver]:
+    resolvers: dict[str, Resolver] = {}
+    for _label, module in app_submodules("protected_media"):
+        resolvers.update(getattr(module, "PROTECTED_MEDIA", {}))
+    return resolvers
+
+
+def protected_media_access(*, user: Any, name: str) -> MediaAccess | None:
+    folder, _slash, rest = name.partition("/")
+    resolver = _resolvers().get(folder)
+    if resolver is None or not rest:
+        return None
+    return resolver(user, name)
