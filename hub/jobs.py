@@ -35,15 +35,37 @@ def run_job(job: PeriodicJob) -> bool:
     except Exception:
         logger.exception("periodic job %s failed", job.name)
         return False
-    logger.info("periodic job %s: %s", job.name, result)
+    # A job with nothing to do (the requeue job runs every few seconds) is not news.
+    logger.log(logging.INFO if result else logging.DEBUG, "periodic job %s: %s", job.name, result)
     return True
 
 
 def _prune_task_results() -> str:
-    from hub.task_queue import task_results_prune
+    from hub.task_queue import task_results_prune, worker_heartbeats_prune
 
-    return task_results_prune()
+    return f"{task_results_prune()}; {worker_heartbeats_prune()} old worker heartbeat(s) forgotten"
 
 
-# The hub's own housekeeping: the task queue's finished rows.
-PERIODIC_JOBS = [PeriodicJob("prune finished tasks", timedelta(hours=24), _prune_task_results)]
+def _requeue_lost_tasks() -> str:
+    from hub.task_queue import tasks_of_lost_workers_requeue
+
+    requeued = tasks_of_lost_workers_requeue()
+    return f"{requeued} task(s) of lost workers queued again" if requeued else ""
+
+
+def _hub_jobs() -> list[PeriodicJob]:
+    from django.conf import settings
+
+    return [
+        PeriodicJob("prune finished tasks", timedelta(hours=24), _prune_task_results),
+        # As often as workers beat: a lost task waits at most the grace period and one beat.
+        PeriodicJob(
+            "requeue tasks of lost workers",
+            timedelta(seconds=settings.KANTA_WORKER_HEARTBEAT_SECONDS),
+            _requeue_lost_tasks,
+        ),
+    ]
+
+
+# The hub's own housekeeping: the task queue's finished rows and its lost tasks.
+PERIODIC_JOBS = _hub_jobs()

@@ -3,20 +3,51 @@ between its periodic jobs, so one worker process per deployment does both.
 
 Tasks are enqueued after commit by the services that own them (forum notifications) and by
 Wagtail (search and reference index updates). Under the test settings, tasks run inline.
+
+A worker killed in the middle of a task (SIGKILL, out of memory, the machine gone) loses
+nothing: every worker records a heartbeat (:class:`~hub.models.WorkerHeartbeat`) from a thread
+of its own, also while a task runs, and any live worker puts a task still RUNNING under a
+worker unseen for ``KANTA_WORKER_LOST_AFTER_SECONDS`` back in the queue
+(:func:`tasks_of_lost_workers_requeue`). A task's database writes commit in one transaction
+with its SUCCESSFUL mark, so a task cut short left no effect and runs again from the start,
+and a finished one never runs twice: exactly once in effect. What a task hands to
+``transaction.on_commit`` (pushes, emails) happens at most once.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+from types import TracebackType
+
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks.base import TaskResultStatus
 from django_tasks.utils import get_random_id
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
+from hub.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
+
 # One id per worker process: django-tasks-db records which worker claimed each task.
 WORKER_ID = get_random_id()
+# A task that took its worker down this many times (say, out of memory) is not a victim but
+# the cause: it is marked FAILED instead of being queued a fourth time.
+MAX_CLAIMS = 3
+
+
+class WorkerLost(Exception):
+    """Recorded as the error of a task whose workers kept dying under it."""
 
 
 class _DrainingWorker(Worker):
@@ -25,7 +56,16 @@ class _DrainingWorker(Worker):
     ran = 0
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        super().run_task(db_task_result)
+        # The task's writes and its SUCCESSFUL (or FAILED) mark commit together: a worker
+        # killed before the commit leaves no effect behind, after it the row is finished.
+        try:
+            with transaction.atomic():
+                super().run_task(db_task_result)
+        except Exception as exc:
+            # The task broke the transaction (a database error outside a savepoint), so even
+            # its FAILED mark was rolled back: record it on its own.
+            logger.exception("task %s broke its transaction", db_task_result.id)
+            db_task_result.set_failed(exc)
         self.ran += 1
 
 
@@ -70,3 +110,121 @@ def task_results_prune() -> str:
         verbosity=0,
     )
     return "pruned"
+
+
+# --- Heartbeats and lost tasks -----------------------------------------------------------
+
+
+def worker_heartbeat(*, worker_id: str, started_at: datetime, now: datetime | None = None) -> None:
+    """Record that the worker ``worker_id`` is alive now."""
+    now = now or timezone.now()
+    if not WorkerHeartbeat.objects.filter(pk=worker_id).update(last_seen=now):
+        WorkerHeartbeat.objects.create(
+            worker_id=worker_id,
+            hostname=socket.gethostname()[:255],
+            pid=os.getpid(),
+            started_at=started_at,
+            last_seen=now,
+        )
+
+
+class Heartbeat:
+    """Beats at once on entering, then every ``KANTA_WORKER_HEARTBEAT_SECONDS`` from a thread
+    of its own, so a worker busy with a long task still counts as alive."""
+
+    def __init__(self, worker_id: str = WORKER_ID) -> None:
+        self.worker_id = worker_id
+        self.started_at = timezone.now()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._beat_until_stopped, name="kanta-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        # Before the first claim: a task is never RUNNING under a worker nobody has seen.
+        worker_heartbeat(worker_id=self.worker_id, started_at=self.started_at)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+    def _beat_until_stopped(self) -> None:
+        try:
+            while not self._stopping.wait(settings.KANTA_WORKER_HEARTBEAT_SECONDS):
+                try:
+                    worker_heartbeat(worker_id=self.worker_id, started_at=self.started_at)
+                except Exception:
+                    # The database is down or locked: the next beat tries again; other
+                    # workers wait the whole grace period before they call this one lost.
+                    logger.exception("worker %s could not record its heartbeat", self.worker_id)
+        finally:
+            connection.close()
+
+
+def tasks_of_lost_workers_requeue(
+    *, now: datetime | None = None, alias: str = DEFAULT_TASK_BACKEND_ALIAS
+) -> int:
+    """Put back in the queue every task still RUNNING under a worker that has not been seen
+    for ``KANTA_WORKER_LOST_AFTER_SECONDS`` (and was claimed before that). Returns how many.
+
+    Safe from several workers at once: each row changes only if it is still in the state it
+    was read in (a conditional UPDATE), so one of them wins and the others change nothing."""
+    if not queue_uses_database(alias):
+        return 0
+    now = now or timezone.now()
+    lost_before = now - timedelta(seconds=settings.KANTA_WORKER_LOST_AFTER_SECONDS)
+    alive = set(
+        WorkerHeartbeat.objects.filter(last_seen__gte=lost_before).values_list("worker_id", flat=True)
+    )
+    running = (
+        DBTaskResult.objects.running()
+        .filter(backend_name=alias, started_at__lt=lost_before)
+        .only("id", "worker_ids", "started_at", "task_path")
+    )
+    requeued = 0
+    for row in running:
+        if row.worker_ids and row.worker_ids[-1] in alive:
+            continue  # a long task of a live worker
+        unchanged = DBTaskResult.objects.filter(
+            pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at
+        )
+        if len(row.worker_ids) >= MAX_CLAIMS:
+            unchanged.update(
+                status=TaskResultStatus.FAILED,
+                finished_at=now,
+                exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+                traceback=f"Its worker was lost {len(row.worker_ids)} times while running it.",
+            )
+            logger.error("task %s (%s) failed: its workers kept dying", row.pk, row.task_path)
+            continue
+        if unchanged.update(status=TaskResultStatus.READY):
+            requeued += 1
+            logger.warning(
+                "task %s (%s) queued again: worker %s was lost", row.pk, row.task_path, row.worker_ids
+            )
+    return requeued
+
+
+def worker_heartbeats_prune(*, now: datetime | None = None) -> int:
+    """Forget workers not seen for a week (their tasks were requeued long before)."""
+    now = now or timezone.now()
+    deleted, _ = WorkerHeartbeat.objects.filter(last_seen__lt=now - timedelta(days=7)).delete()
+    return deleted
+
+
+def worker_status(*, now: datetime | None = None, alias: str = DEFAULT_TASK_BACKEND_ALIAS) -> dict:
+    """For ``/healthz``: when a worker was last seen, and whether that is recent enough."""
+    if not queue_uses_database(alias):
+        return {"ok": True, "queue": "immediate", "detail": "tasks run inline; no worker is needed"}
+    now = now or timezone.now()
+    lost_after = settings.KANTA_WORKER_LOST_AFTER_SECONDS
+    last_seen = WorkerHeartbeat.objects.aggregate(last=Max("last_seen"))["last"]
+    return {
+        "ok": last_seen is not None and last_seen >= now - timedelta(seconds=lost_after),
+        "queue": "database",
+        "last_seen": last_seen.isoformat() if last_seen else None,
+        "lost_after_seconds": lost_after,
+        "tasks_waiting": queued_tasks_waiting(alias),
+    }

@@ -493,6 +493,12 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # How long finished task rows are kept (the worker prunes them daily).
 KANTA_TASK_RESULTS_KEEP_DAYS = 7
+# Every worker records a heartbeat this often (seconds), from a thread, also mid-task.
+KANTA_WORKER_HEARTBEAT_SECONDS = 10
+# A task still RUNNING under a worker unseen this long (seconds) died with it and is queued
+# again by any live worker; /healthz reports "worker": {"ok": false} after the same time.
+# Six missed heartbeats: long enough for a database hiccup, short enough to notice.
+KANTA_WORKER_LOST_AFTER_SECONDS = 60
 
 # --- Logging ----------------------------------------------------------------------------
 LOGGING = {

@@ -84,20 +84,28 @@ def redis_url(tmp_path):
         if redis_answers(url):
             yield url
             return
+    with private_redis_server(tmp_path) as (url, _server):
+        yield url
+
+
+@contextlib.contextmanager
+def private_redis_server(directory: Path):
+    """A ``redis-server`` of the test's own, as (url, process): a test may kill it to see
+    what happens when Redis is really gone. Skips when redis-server is not installed."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("Redis is unreachable and redis-server is not installed")
     port = free_port()
     server = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path,
+        cwd=directory,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
         wait_for_line(server, "Ready to accept connections")
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", server
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from hub.jobs import periodic_jobs, run_job
-from hub.task_queue import queue_uses_database, queued_tasks_run
+from hub.task_queue import Heartbeat, queue_uses_database, queued_tasks_run
 
 logger = logging.getLogger(__name__)
 # Tasks run per tick at most, so a flood of them cannot starve the periodic jobs.
@@ -29,6 +29,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool, tick: float, **options):
+        # The heartbeat lets /healthz see this worker, and lets the other workers tell a long
+        # task of this one from a task lost with a worker that died.
+        with Heartbeat():
+            self._run(once=once, tick=tick)
+
+    def _run(self, *, once: bool, tick: float) -> None:
         jobs = periodic_jobs()
         if once:
             # Tasks may queue more tasks: run until none is ready.
