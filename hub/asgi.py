@@ -1,7 +1,10 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSockets pass the Origin check against ALLOWED_HOSTS (a foreign page cannot open a
-member's socket with their cookies) and then session authentication.
+Under production settings it refuses to load when the security checks fail (a development
+secret key, the in-memory channel layer …), so daphne exits with the reasons instead of
+serving. Every request and socket then gets its client address from the trusted proxies
+(hub/proxy.py). WebSockets pass the Origin check against ALLOWED_HOSTS (a foreign page
+cannot open a member's socket with their cookies) and then session authentication.
 """
 
 import os
@@ -17,11 +20,17 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from hub.checks import refuse_unsafe_production  # noqa: E402
+from hub.proxy import ClientAddressMiddleware  # noqa: E402
 from hub.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+refuse_unsafe_production()
+
+application = ClientAddressMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

@@ -1,7 +1,8 @@
 """System checks that stop a production deployment on unsafe defaults."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, register, run_checks
+from django.core.exceptions import ImproperlyConfigured
 
 
 @register(Tags.security)
@@ -48,3 +49,18 @@ def check_production_safety(app_configs, **kwargs):
             )
         )
     return errors
+
+
+def refuse_unsafe_production() -> None:
+    """Raise ImproperlyConfigured, naming every problem, when production settings fail the
+    security checks. Management commands run the checks themselves, but a server (``daphne
+    hub.asgi:application``) runs none: hub/asgi.py calls this at import so the server exits
+    instead of serving with a development secret."""
+    if settings.KANTA_ENVIRONMENT != "production":
+        return
+    errors = [
+        error for error in run_checks(tags=[Tags.security]) if error.is_serious() and not error.is_silenced()
+    ]
+    if errors:
+        lines = "\n".join(f"  {error.id}: {error.msg} {error.hint or ''}".rstrip() for error in errors)
+        raise ImproperlyConfigured(f"Refusing to serve: the production settings are unsafe.\n{lines}")

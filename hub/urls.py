@@ -13,16 +13,18 @@ from content.api import api_router
 from hub.apps_modules import app_submodules
 from hub.health import healthz
 from hub.security_headers import csp_report
-from hub.security_headers import csp_report
+from membership.views import LoginView
 
 # /sitemap.xml: Wagtail's pages, then what each app adds in its ``sitemaps.py`` (SITEMAPS).
 SITEMAPS = {"pages": PageSitemap}
 for _label, _module in app_submodules("sitemaps"):
     SITEMAPS.update(getattr(_module, "SITEMAPS", {}))
 
+# allauth answers its rate limits through this (429 with the page and when to try again).
+handler429 = "membership.views.too_many_requests"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("csp-report/", csp_report, name="csp_report"),
     path("csp-report/", csp_report, name="csp_report"),
     path(
         "robots.txt",
@@ -34,6 +36,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # allauth's sign-in, answering 429 when a limit refuses (membership/account_limits.py).
+    path("accounts/login/", LoginView.as_view(), name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("api/v2/", api_router.urls),
     # The shop's signed API (orders webhook, coupons); JSON errors and 404s throughout.

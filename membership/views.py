@@ -1,19 +1,24 @@
+from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import selectors
+from .account_limits import REFUSED, refusal_message, try_again_message
 from .devices import attribution_set, client_ip_hash, device_id_ensure
 from .forms import ProfileForm
 from .profile_registry import profile_sections
 from .services.notifications import notifications_mark_read
 from .services.profiles import profile_update
-from .services.referrals import referral_visit_record
+from .services.referrals import ReferralVisitLimited, referral_visit_record
+
+TOO_MANY_REQUESTS = 429
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
@@ -147,9 +152,13 @@ def referral(request: HttpRequest, code: str) -> HttpResponse:
     if link is None:
         raise Http404(_("This invitation link does not exist."))
     visitor = request.user if request.user.is_authenticated else None
-    visit = referral_visit_record(
-        link=link, device_id=device_id_ensure(request), ip_hash=client_ip_hash(request), visitor=visitor
-    )
+    try:
+        visit = referral_visit_record(
+            link=link, device_id=device_id_ensure(request), ip_hash=client_ip_hash(request), visitor=visitor
+        )
+    except ReferralVisitLimited as limited:
+        message = _("Too many invitation links were opened from your network address.")
+        return too_many_requests_page(request, f"{message} {try_again_message(limited.retry_at)}")
     referrer = link.member.name
     if visitor is not None:
         if visitor.pk == link.member_id:
@@ -171,3 +180,46 @@ def referral(request: HttpRequest, code: str) -> HttpResponse:
     response = redirect("account_signup")
     attribution_set(response, code=link.code, visit_id=visit.pk)
     return response
+
+
+# --- Sign-in and the limits' answers ------------------------------------------------------
+
+
+class LoginView(allauth_views.LoginView):
+    """allauth's sign-in; a refusal by a limit (membership/account_limits.py) is answered
+    429 with the form and the message naming when to try again."""
+
+    def form_invalid(self, form) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error(NON_FIELD_ERRORS, code=REFUSED):
+            response.status_code = TOO_MANY_REQUESTS
+        return response
+
+    @classmethod
+    def refused(cls, request: HttpRequest, message: str) -> HttpResponse:
+        """The sign-in page, empty but for the typed name, with ``message``, answered 429."""
+        view = cls()
+        view.setup(request)
+        form = view.get_form_class()(request=request, initial={"login": request.POST.get("login", "")})
+        messages.error(request, message)
+        return view.render_to_response(view.get_context_data(form=form), status=TOO_MANY_REQUESTS)
+
+
+def too_many_requests_page(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "429.html", {"message": message}, status=TOO_MANY_REQUESTS)
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """allauth's answer when one of its per-request limits (``ACCOUNT_RATE_LIMITS``: every
+    sign-in attempt, sign-ups, password resets …) refuses a request: ``hub.urls.handler429``."""
+    match = request.resolver_match
+    action = {
+        "account_login": "login",
+        "account_signup": "signup",
+        "account_reset_password": "reset_password",
+        "account_reset_password_from_key": "reset_password_from_key",
+    }.get(match.url_name if match else "", "")
+    message = refusal_message(request, action=action)
+    if action == "login":
+        return LoginView.refused(request, message)
+    return too_many_requests_page(request, message)

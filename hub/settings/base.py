@@ -237,11 +237,22 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_BLACKLIST = ["admin", "me", "settings", "staff", "kanta", "moderator", "support"]
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
-# allauth's own limits, stated so they are visible and tunable in one place.
+# Sign-in limits (membership/account_limits.py): none of them lets one address lock anybody
+# out from anywhere else, and every refusal answers 429 naming when to try again.
+ACCOUNT_ADAPTER = "membership.account_limits.AccountAdapter"
+# allauth's own limits, stated so they are visible and tunable in one place ("ip" is
+# REMOTE_ADDR, the client hub/proxy.py found; "key" is what the adapter passes).
 ACCOUNT_RATE_LIMITS = {
+    # Every sign-in attempt from one address, right or wrong: generous, for shared networks.
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
+    # Failed sign-ins to one account from one address (the key is both). Past it that pair
+    # waits, even with the right password; the account stays open from everywhere else.
+    "login_failed": "5/5m/key",
+    # Failed sign-ins from one address to any account (Kanta's own action). Past it a wrong
+    # password is refused with 429; only failures count, and a right password still signs in.
+    "login_failed_address": "10/m/ip,60/h/ip",
+    # Sign-up attempts from one address: each success writes a member and sends an email.
+    "signup": "10/m/ip,20/h/ip,50/d/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
@@ -300,6 +311,17 @@ KANTA_AVATAR_SIZE = 256
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Polku Outdoor <community@polku.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Client addresses behind reverse proxies --------------------------------------------
+# How many proxies we run in front of daphne, each appending the address it saw to
+# X-Forwarded-For (nginx: $proxy_add_x_forwarded_for). hub/proxy.py takes the entry this many
+# places from the right as the client; everything left of it is the client's own invention.
+# 0 (the default): daphne faces the clients, the header is ignored.
+KANTA_TRUSTED_PROXY_COUNT = int(os.environ.get("KANTA_TRUSTED_PROXY_COUNT", "0"))
+# allauth reads REMOTE_ADDR only: hub/proxy.py already put the real client there, and a second
+# reading of the header would be a second source of truth.
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 
 # --- Security defaults that hold everywhere -------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -520,6 +542,10 @@ LOGGING = {
 # referral to qualify; a referrer's conversions past the monthly limit go to staff review.
 KANTA_REFERRAL_MIN_ORDER = Decimal("30")
 KANTA_REFERRAL_MONTHLY_LIMIT = 20
+# (visits, seconds): referral link visits stored per client address. A browser's repeat
+# visits within an hour are one visit and are not counted; past the limit /r/<code>/ answers
+# 429 (anonymous visitors must not be able to write rows without end).
+KANTA_REFERRAL_VISIT_RATE = (30, 3600)
 
 # --- Product reviews --------------------------------------------------------------------
 # A member's review waits for a moderator while they are new: joined under

@@ -48,6 +48,8 @@ Reason = Referral.Reason
 # How long a link's attribution survives, and how far back the referrer's devices count.
 ATTRIBUTION_WINDOW = timedelta(days=30)
 FINGERPRINT_WINDOW = timedelta(days=30)
+# Repeat visits of one browser from one address within this long are one stored visit.
+VISIT_DEDUP_WINDOW = timedelta(hours=1)
 DEFAULT_RETURN_WINDOW_DAYS = 14
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 
@@ -106,6 +108,14 @@ def referral_link_get_or_create(*, member: User) -> ReferralLink:
     raise RuntimeError("could not draw a free referral code")
 
 
+class ReferralVisitLimited(Exception):
+    """The address has stored as many visits as ``KANTA_REFERRAL_VISIT_RATE`` allows."""
+
+    def __init__(self, *, retry_at: datetime) -> None:
+        super().__init__(f"referral visits limited until {retry_at.isoformat()}")
+        self.retry_at = retry_at
+
+
 def referral_visit_record(
     *,
     link: ReferralLink,
@@ -115,13 +125,52 @@ def referral_visit_record(
     now: datetime | None = None,
 ) -> ReferralVisit:
     """Someone followed ``link``. A signed-in visitor is also remembered as seen on this
-    device: the referrer opening their own link marks the device as theirs."""
+    device: the referrer opening their own link marks the device as theirs.
+
+    The same browser from the same address within VISIT_DEDUP_WINDOW of its last stored
+    visit is that visit again (returned, nothing written): the sign-up checks read the
+    visit's device and address, which are the same. A new visit from an address that
+    already stored ``KANTA_REFERRAL_VISIT_RATE`` visits in its window raises
+    ReferralVisitLimited, so a script without cookies cannot write rows without end."""
     now = now or timezone.now()
     with transaction.atomic():
-        visit = ReferralVisit.objects.create(link=link, device_id=device_id, ip_hash=ip_hash, visited_at=now)
+        # One visit of a link at a time, so two requests racing from one browser store one row.
+        ReferralLink.objects.select_for_update().filter(pk=link.pk).first()
+        visit = (
+            ReferralVisit.objects.filter(
+                link=link,
+                device_id=device_id,
+                ip_hash=ip_hash,
+                visited_at__gt=now - VISIT_DEDUP_WINDOW,
+                visited_at__lte=now,
+            )
+            .order_by("-visited_at")
+            .first()
+        )
+        if visit is None:
+            _visit_rate_check(ip_hash=ip_hash, now=now)
+            visit = ReferralVisit.objects.create(
+                link=link, device_id=device_id, ip_hash=ip_hash, visited_at=now
+            )
         if visitor is not None:
             member_fingerprint_record(member=visitor, device_id=device_id, ip_hash=ip_hash, now=now)
     return visit
+
+
+def _visit_rate_check(*, ip_hash: str, now: datetime) -> None:
+    # Without an address there is nobody to count per; the device window still holds.
+    if not ip_hash:
+        return
+    limit, seconds = settings.KANTA_REFERRAL_VISIT_RATE
+    window = timedelta(seconds=seconds)
+    recent = list(
+        ReferralVisit.objects.filter(ip_hash=ip_hash, visited_at__gt=now - window, visited_at__lte=now)
+        .order_by("-visited_at")
+        .values_list("visited_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        # The limit-th newest visit leaving the window frees a slot.
+        raise ReferralVisitLimited(retry_at=recent[-1] + window)
 
 
 def member_fingerprint_record(
