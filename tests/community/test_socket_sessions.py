@@ -20,7 +20,6 @@ from community.models import EventChatMessage, EventQuestionVote, ForumSanction
 from community.services import live
 from community.services.forum_moderation import member_sanction
 from hub.asgi import application
-from hub.realtime import member_session_group
 from membership.models import Tier, User
 from membership.services.points import points_adjust
 from tests.factories import PASSWORD
@@ -91,10 +90,6 @@ def drop_below(member: User, tier: str) -> None:
     threshold = Tier.objects.get(slug=tier).threshold
     later = timezone.now() + timedelta(days=400)
     points_adjust(member=member, amount=-threshold, reason="test: lapsed", actor=member, now=later)
-
-
-def test_every_signed_in_socket_has_one_session_group_per_member():
-    assert member_session_group(42) == "session.member.42"
 
 
 async def test_logout_closes_this_browsers_sockets_with_4401_and_the_room_takes_nothing_more():
