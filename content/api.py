@@ -5,6 +5,7 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from .access import exclude_restricted
+from .selectors import images_seen_by_anyone
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
@@ -15,6 +16,15 @@ class PublicPagesAPIViewSet(PagesAPIViewSet):
         return exclude_restricted(super().get_base_queryset())
 
 
+class PublicImagesAPIViewSet(ImagesAPIViewSet):
+    """Only images some public page or product shows (listing, detail, find): an image used
+    only by an early-access guide, a draft or a login-restricted page is absent, as its page
+    is. The API is anonymous, so "may see" is what an anonymous reader may see."""
+
+    def get_queryset(self):
+        return images_seen_by_anyone(super().get_queryset())
+
+
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PublicPagesAPIViewSet)
-api_router.register_endpoint("images", ImagesAPIViewSet)
+api_router.register_endpoint("images", PublicImagesAPIViewSet)

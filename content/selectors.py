@@ -10,14 +10,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 
-from .access import open_now_q
+from .access import exclude_restricted, open_now_q
 from .events import EventHost, EventIndexPage, EventPage
 from .models import BlogIndexPage, BlogPostPage, BuyingGuidePage, GuideIndexPage, HomePage, Product
 
@@ -177,6 +179,25 @@ def product_get(*, slug: str) -> Product | None:
 
 def products_all() -> QuerySet[Product]:
     return _with_images(Product.objects.all(), "image")
+
+
+def images_seen_by_anyone(images: QuerySet) -> QuerySet:
+    """``images`` without those no anonymous reader sees: kept are images that a live page
+    without view restrictions or early access uses in its published content (Wagtail's
+    reference index, which indexes the page row, not its drafts), and product photos
+    (products are public). One query, however many pages and images."""
+    page_type = ContentType.objects.get_for_model(Page)
+    image_type = ContentType.objects.get_for_model(images.model)
+    open_pages = exclude_restricted(Page.objects.live().public()).annotate(ref_id=Cast("pk", CharField()))
+    used_by_pages = ReferenceIndex.objects.filter(
+        base_content_type=page_type,
+        object_id__in=open_pages.values("ref_id"),
+        to_content_type=image_type,
+    ).values("to_object_id")
+    # The index keeps object ids as text; comparing as text never casts a foreign id.
+    return images.annotate(ref_id=Cast("pk", CharField())).filter(
+        Q(ref_id__in=used_by_pages) | Q(pk__in=Product.objects.filter(image__isnull=False).values("image_id"))
+    )
 
 
 # --- Events ----------------------------------------------------------------------------------
