@@ -7,5 +7,6 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self) -> None:
-        # The forum's kind of result in /search/ (content/search.py registers its own).
-        from . import search  # noqa: F401
+        # The forum's kind of result in /search/ (content/search.py registers its own), and
+        # the receivers: a full refund takes back the points of reviews that order verified.
+        from . import receivers, search  # noqa: F401

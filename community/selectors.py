@@ -20,14 +20,23 @@ SORTS = {
 DEFAULT_SORT = "helpful"
 
 
+def _bought(*, member: Any, product: Any) -> QuerySet[OrderLine]:
+    """Order lines that make ``member`` a verified buyer of ``product``: the one rule behind
+    the "Verified buyer" label and whether a review earns points."""
+    return OrderLine.objects.filter(order__member=member, product=product).exclude(
+        order__status=Order.Status.REFUNDED
+    )
+
+
 def verified_buyer() -> Exists:
     """True when the review's author has an order with the product that was not refunded in
     full. Annotated on a whole page of reviews in its one query, never looked up per review."""
-    return Exists(
-        OrderLine.objects.filter(order__member=OuterRef("author_id"), product=OuterRef("product_id")).exclude(
-            order__status=Order.Status.REFUNDED
-        )
-    )
+    return Exists(_bought(member=OuterRef("author_id"), product=OuterRef("product_id")))
+
+
+def is_verified_buyer(*, member_id: int, product_id: int) -> bool:
+    """The same rule as ``verified_buyer`` for one member and product."""
+    return _bought(member=member_id, product=product_id).exists()
 
 
 def _photos() -> Prefetch:

@@ -227,6 +227,9 @@ class PointEntry(models.Model):
         REVERSAL = "reversal", _("reversal")
         EXPIRY = "expiry", _("expired")
         ADJUSTMENT = "adjustment", _("adjustment")
+        # Points given back for an unused coupon voided because the points that paid for it
+        # were reversed; it undoes a redemption, so it never counts as earned.
+        VOID = "void", _("coupon voided")
 
     member = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="point_entries", verbose_name=_("member")
@@ -286,7 +289,11 @@ class PointEntry(models.Model):
 
 class MemberStanding(models.Model):
     """Balances cached from the ledger, one row per member. ``points_rebuild`` recomputes
-    them from the ledger at any time; nothing else is trusted."""
+    them from the ledger at any time; nothing else is trusted.
+
+    ``spendable_points`` may be negative: points reversed after they were spent (and not
+    covered by voiding unused coupons) are a debt that new points pay off first; nothing
+    can be redeemed meanwhile."""
 
     member = models.OneToOneField(User, on_delete=models.CASCADE, related_name="standing", primary_key=True)
     status_points = models.IntegerField(_("status points"), default=0)
@@ -305,11 +312,6 @@ class MemberStanding(models.Model):
     class Meta:
         verbose_name = _("member standing")
         verbose_name_plural = _("member standings")
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(spendable_points__gte=0), name="standing_spendable_not_negative"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.member}: {self.status_points} status, {self.spendable_points} spendable"
@@ -437,6 +439,10 @@ class Redemption(models.Model):
     entry = models.OneToOneField(PointEntry, on_delete=models.PROTECT, related_name="redemption")
     created_at = models.DateTimeField(_("redeemed"), default=timezone.now)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    # Set when the points that paid for the coupon were reversed before it was used: the shop
+    # refuses it, and the ledger gives its cost back (a "void" entry) toward the reversal.
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    void_reason = models.CharField(_("why it was voided"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

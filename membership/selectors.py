@@ -278,7 +278,8 @@ def loyalty_overview(*, now, days: int = 30, top_rules: int = 5) -> dict:
     totals = recent.aggregate(
         earned=Sum("amount", filter=earning & Q(state__in=[State.APPROVED, State.PENDING])),
         pending=Sum("amount", filter=Q(kind=Kind.EARN, state=State.PENDING)),
-        redeemed=Sum("amount", filter=Q(kind=Kind.REDEEM)),
+        # Net of coupons voided since (their cost went back to the member).
+        redeemed=Sum("amount", filter=Q(kind__in=[Kind.REDEEM, Kind.VOID])),
         reversed_rows=Sum("amount", filter=Q(kind=Kind.REVERSAL) & ~Q(state=State.REVERSED)),
         reversed_pending=Sum("amount", filter=Q(kind=Kind.EARN, state=State.REVERSED)),
         expired=Sum("amount", filter=Q(kind=Kind.EXPIRY)),

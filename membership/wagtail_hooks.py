@@ -73,7 +73,7 @@ class RedemptionViewSet(SnippetViewSet):
     model = Redemption
     icon = "form"
     menu_label = _("Redemptions")
-    list_display = ["created_at", "member", "reward", "coupon_code", "used_at"]
+    list_display = ["created_at", "member", "reward", "coupon_code", "used_at", "voided_at"]
     search_fields = ["coupon_code", "member__username", "member__email"]
     inspect_view_enabled = True
 

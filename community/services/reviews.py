@@ -1,10 +1,16 @@
 """Writing and editing reviews, and what publication sets off (points, badges).
 
 Points never depend on what a review says: publication grants rule ``review`` and, when the
-review has a photo, ``review-photo``, whatever the rating. Both grants are idempotent per
-review, so a photo added by a later edit earns the photo bonus once, and removing every photo
-afterwards does not take it back (the photo was shown while the bonus was earned); only a
-moderator's removal of the whole review reverses its points.
+review has a photo, ``review-photo``, whatever the rating. Only a verified buyer of the
+product earns (``community.selectors.is_verified_buyer``, the rule behind the "Verified
+buyer" label); anyone else's review is published the same way, labelled, and earns nothing.
+The points stay pending until the review has been public KANTA_REVIEW_POINTS_HOLD_DAYS, and
+the rules' daily caps bound what one day of reviews can earn.
+
+Both grants are idempotent per review, so a photo added by a later edit earns the photo bonus
+once, and removing every photo afterwards does not take it back (the photo was shown while the
+bonus was earned). A moderator's removal of the whole review reverses its points, and so does
+a full refund of the only order that made its author a verified buyer.
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ from django.utils.translation import ngettext
 from content.models import Product
 from content.protected_media import protected_storage
 from content.uploads import CleanImage
-from membership.models import User
+from membership.models import Order, User
 from membership.services.badges import badges_evaluate
-from membership.services.points import points_grant
+from membership.services.points import points_grant, points_reverse_source
 
 from ..models import Review, ReviewPhoto
 from ..rendering import render_markdown
+from ..selectors import is_verified_buyer
 
 PUBLISHED_EVENT = "review.published"
 
@@ -97,11 +104,20 @@ def _add_photos(review: Review, photos: Sequence[NewPhoto], *, now: datetime, sa
 
 
 def _grant_points(review: Review, *, now: datetime) -> None:
-    """Points for a published review; idempotent, so calling it again grants nothing twice."""
-    note = review.product.name
-    granted = points_grant(member=review.author, rule_key="review", source=review, now=now, note=note)
+    """Points for a published review by a verified buyer, pending for the hold; idempotent,
+    so calling it again grants nothing twice."""
+    if not is_verified_buyer(member_id=review.author_id, product_id=review.product_id):
+        return
+    grant = {
+        "member": review.author,
+        "source": review,
+        "now": now,
+        "note": review.product.name,
+        "hold_days": settings.KANTA_REVIEW_POINTS_HOLD_DAYS,
+    }
+    granted = points_grant(rule_key="review", **grant)
     if review.photos.exists():
-        bonus = points_grant(member=review.author, rule_key="review-photo", source=review, now=now, note=note)
+        bonus = points_grant(rule_key="review-photo", **grant)
         granted = granted or bonus
     if granted is not None and not review.incentivised:
         review.incentivised = True
@@ -229,3 +245,24 @@ def review_update(
             _grant_points(review, now=now)
             badges_evaluate(member=review.author, event=PUBLISHED_EVENT)
     return review
+
+
+@transaction.atomic
+def review_points_reverse_unverified(*, order: Order) -> int:
+    """After ``order`` was refunded in full: reverse the points of its member's reviews of
+    the order's products that no other order backs any more (buy, review, return would
+    otherwise keep the points). Returns how many reviews lost their points."""
+    if order.member_id is None or order.status != Order.Status.REFUNDED:
+        return 0
+    reviews = Review.objects.filter(
+        author_id=order.member_id,
+        product_id__in=order.lines.filter(product__isnull=False).values("product_id"),
+        incentivised=True,
+    )
+    lost = 0
+    for review in reviews:
+        if is_verified_buyer(member_id=review.author_id, product_id=review.product_id):
+            continue
+        if points_reverse_source(source=review, reason=f"Order {order.external_id} refunded in full"):
+            lost += 1
+    return lost

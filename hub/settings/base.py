@@ -553,6 +553,10 @@ KANTA_REFERRAL_VISIT_RATE = (30, 3600)
 KANTA_REVIEW_PREMODERATE_FIRST = True
 KANTA_REVIEW_NEW_MEMBER_DAYS = 7
 KANTA_REVIEW_MAX_PHOTOS = 4
+# Review points stay pending until the review has been public this many days, so a review a
+# moderator removes after readers flag it never paid out. A week: most flags on a review
+# come in its first days, and it is shorter than the return window purchases wait for.
+KANTA_REVIEW_POINTS_HOLD_DAYS = 7
 # (attempts, seconds) per member: reviews written, helpful votes cast.
 KANTA_REVIEW_RATE_LIMIT = (5, 3600)
 KANTA_HELPFUL_RATE_LIMIT = (60, 3600)

@@ -1,4 +1,5 @@
-"""The shop's side of coupons: look one up at checkout, and mark it used, once."""
+"""The shop's side of coupons: look one up at checkout, mark it used once, and void unused
+ones whose points were taken back."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Redemption
+from ..models import Redemption, User
 from .notifications import notification_send
 
 
@@ -26,7 +27,8 @@ class CouponAlreadyUsed(Exception):
 
 
 class CouponInvalid(Exception):
-    """The coupon exists but cannot be used (its member's account is closed)."""
+    """The coupon exists but cannot be used (its member's account is closed, or it was
+    voided)."""
 
 
 def coupon_normalise(code: str) -> str:
@@ -47,7 +49,7 @@ def coupon_get(*, code: str) -> Redemption:
 
 
 def coupon_is_valid(redemption: Redemption) -> bool:
-    return redemption.used_at is None and redemption.member.is_active
+    return redemption.used_at is None and redemption.voided_at is None and redemption.member.is_active
 
 
 @transaction.atomic
@@ -65,6 +67,8 @@ def coupon_use(*, code: str, now: datetime | None = None) -> Redemption:
         raise CouponNotFound(_("No coupon has this code."))
     if redemption.used_at is not None:
         raise CouponAlreadyUsed(redemption)
+    if redemption.voided_at is not None:
+        raise CouponInvalid(_("This coupon was voided: the points that paid for it were taken back."))
     if not redemption.member.is_active:
         raise CouponInvalid(_("This coupon's member account is closed."))
     redemption.used_at = now
@@ -79,6 +83,45 @@ def coupon_use(*, code: str, now: datetime | None = None) -> Redemption:
     return redemption
 
 
+def coupons_void_to_cover(*, member: User, since: datetime, reason: str, now: datetime) -> list[Redemption]:
+    """Void the member's unused coupons redeemed since ``since``, newest first, while their
+    spendable balance is negative; each gives its cost back through the ledger. Called by
+    ``points_reverse`` inside its transaction, with the member's standing locked.
+
+    Only coupons redeemed after the reversed points became spendable can have been paid for
+    with them. A coupon the shop is applying at this moment is either used first (its row
+    lock) and kept, or voided first and refused at checkout."""
+    from .points import compute_balances, points_void_redemption
+
+    balance = compute_balances(member, now=now).spendable
+    if balance >= 0:
+        return []
+    candidates = (
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("reward", "entry")
+        .filter(member=member, used_at__isnull=True, voided_at__isnull=True, created_at__gte=since)
+        .order_by("-created_at", "-pk")
+    )
+    voided = []
+    for redemption in candidates:
+        if balance >= 0:
+            break
+        redemption.voided_at = now
+        redemption.void_reason = reason[:300]
+        redemption.save(update_fields=["voided_at", "void_reason"])
+        points_void_redemption(redemption=redemption, now=now)
+        balance -= redemption.entry.amount  # a redemption's entry is negative: its cost back
+        voided.append(redemption)
+        notification_send(
+            recipient=member,
+            kind="coupon-voided",
+            title=_("Your coupon %(code)s was voided") % {"code": redemption.coupon_code},
+            body=_("The points that paid for it were taken back, so the shop no longer accepts it."),
+            url="/rewards/",
+        )
+    return voided
+
+
 __all__ = [
     "CouponAlreadyUsed",
     "CouponInvalid",
@@ -86,4 +129,5 @@ __all__ = [
     "coupon_get",
     "coupon_is_valid",
     "coupon_use",
+    "coupons_void_to_cover",
 ]

@@ -20,7 +20,7 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import EarningRule, MemberStanding, PointEntry, Tier, User
+from ..models import EarningRule, MemberStanding, PointEntry, Redemption, Tier, User
 
 YEAR = timedelta(days=365)
 EXPIRY_WARNING = timedelta(days=30)
@@ -33,10 +33,17 @@ STATUS_KINDS = [Kind.EARN, Kind.REVERSAL, Kind.ADJUSTMENT]
 class InsufficientPoints(Exception):
     def __init__(self, *, needed: int, available: int) -> None:
         self.needed, self.available = needed, available
-        super().__init__(
-            _("This needs %(needed)s points; %(available)s are available.")
-            % {"needed": needed, "available": available}
-        )
+        if available < 0:
+            message = _(
+                "Your balance is %(available)s points: points you had already spent were taken "
+                "back. New points pay that off first; then you can redeem again."
+            ) % {"available": available}
+        else:
+            message = _("This needs %(needed)s points; %(available)s are available.") % {
+                "needed": needed,
+                "available": available,
+            }
+        super().__init__(message)
 
 
 # Entries that count as "earned" on the all-time leaderboard: earnings net of their
@@ -160,9 +167,13 @@ def points_grant(
     idempotency_key: str | None = None,
     now: datetime | None = None,
     note: str = "",
+    hold_days: int = 0,
 ) -> PointEntry | None:
     """Award the rule's points for ``source``. Returns the entry (the existing one when this
-    award was already made), or None when the rule is inactive or the daily cap is used up."""
+    award was already made), or None when the rule is inactive or the daily cap is used up.
+
+    The entry stays pending for the rule's ``pending_days`` or ``hold_days``, whichever is
+    longer (reviews pass their hold so a rule edited to 0 days cannot release them early)."""
     now = now or timezone.now()
     rule = EarningRule.objects.filter(key=rule_key, active=True).first()
     if rule is None:
@@ -194,7 +205,7 @@ def points_grant(
     if amount <= 0:
         return None
 
-    pending = rule.pending_days > 0
+    pending_days = max(rule.pending_days, hold_days)
     entry = _create(
         member=member,
         amount=amount,
@@ -203,8 +214,8 @@ def points_grant(
         source_type=source_type,
         source_id=source_id,
         idempotency_key=key,
-        state=State.PENDING if pending else State.APPROVED,
-        available_at=now + timedelta(days=rule.pending_days),
+        state=State.PENDING if pending_days > 0 else State.APPROVED,
+        available_at=now + timedelta(days=pending_days),
         note=note[:300],
         created_at=now,
     )
@@ -227,9 +238,13 @@ def points_reverse(
     """Take back ``fraction`` of an earned entry (a refund, removed content).
 
     A pending entry reversed in full simply becomes ``reversed``; otherwise a negative
-    reversal row is added in the entry's state. Reversals of one entry never exceed it, and
-    an approved reversal never takes spendable points below zero (what was already spent
-    stays spent; the note says how much could not be taken back)."""
+    reversal row is added in the entry's state. Reversals of one entry never exceed it.
+
+    Reversing approved points that were already spent never leaves free money: the reversal
+    is taken in full, then the member's unused coupons redeemed since the points became
+    spendable are voided, newest first, until the balance is back to zero or none is left
+    (``coupons_void_to_cover``). What remains is a negative balance that later earnings pay
+    off; nothing can be redeemed meanwhile."""
     now = now or timezone.now()
     if not 0 < fraction <= 1:
         raise ValueError("fraction must be in (0, 1]")
@@ -252,14 +267,6 @@ def points_reverse(
         _refresh(standing, now=now)
         return entry
 
-    note = reason
-    if entry.state == State.APPROVED:
-        spendable = compute_balances(entry.member, now=now).spendable
-        if wanted > spendable:
-            note = f"{reason} ({wanted - spendable} points already spent could not be taken back)"
-            wanted = spendable
-    if wanted <= 0:
-        return None
     reversal = _create(
         member=entry.member,
         amount=-wanted,
@@ -270,13 +277,40 @@ def points_reverse(
         idempotency_key=key,
         state=entry.state,
         available_at=entry.available_at,
-        note=note[:300],
+        note=reason[:300],
         actor=actor,
         reverses=entry,
         created_at=now,
     )
+    if reversal is not None and entry.state == State.APPROVED:
+        # Coupons are the rewards' side; they call back into points_void_redemption.
+        from .coupons import coupons_void_to_cover
+
+        coupons_void_to_cover(member=entry.member, since=entry.available_at, reason=reason, now=now)
     _refresh(standing, now=now)
     return reversal
+
+
+@transaction.atomic
+def points_void_redemption(*, redemption: Redemption, now: datetime | None = None) -> PointEntry | None:
+    """Give back what a voided coupon cost (a ``void`` entry, once per redemption). Called by
+    ``coupons_void_to_cover`` after it marked the coupon void."""
+    now = now or timezone.now()
+    standing = _standing_for_update(redemption.member)
+    entry = _create(
+        member=redemption.member,
+        amount=-redemption.entry.amount,
+        kind=Kind.VOID,
+        source_type=ContentType.objects.get_for_model(Redemption),
+        source_id=str(redemption.pk),
+        idempotency_key=f"void:{redemption.pk}",
+        state=State.APPROVED,
+        available_at=now,
+        note=redemption.void_reason[:300],
+        created_at=now,
+    )
+    _refresh(standing, now=now)
+    return entry
 
 
 @transaction.atomic

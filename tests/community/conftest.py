@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from itertools import count
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,7 +14,8 @@ from community.models import Review
 from community.services.moderation import review_approve
 from community.services.reviews import NewPhoto, review_create
 from content.uploads import sanitise_image
-from membership.models import User
+from membership.models import Order, User
+from membership.services.orders import LineData, order_receive
 from tests.content.conftest import make_guide, make_post, make_product, site_tree  # noqa: F401
 from tests.factories import image_bytes, make_member
 
@@ -32,6 +35,24 @@ def veteran(username: str, **kwargs) -> User:
     return member
 
 
+_order_ids = count(1)
+
+
+def buy(member: User, product, *, price: str = "59.90", days_ago: int = 3) -> Order:
+    """A paid shop order of ``product`` by ``member``, through the orders service: it makes
+    them a verified buyer of it (its purchase points wait out the return window)."""
+    return order_receive(
+        external_id=f"t-order-{next(_order_ids)}-{member.pk}-{product.pk}",
+        email=member.email,
+        status=Order.Status.PAID,
+        currency="EUR",
+        total=Decimal(price),
+        created_at=timezone.now() - timedelta(days=days_ago),
+        lines=[LineData(sku=product.sku, quantity=1, price=Decimal(price))],
+        notify=False,
+    ).order
+
+
 def write_review(
     author: User,
     product,
@@ -41,7 +62,12 @@ def write_review(
     body: str = "Works well on ice.",
     photos: int = 0,
     approve_by: User | None = None,
+    bought: bool = False,
 ) -> Review:
+    """A review through the services; ``bought`` first makes the author a verified buyer
+    (only their reviews earn points)."""
+    if bought:
+        buy(author, product)
     review = review_create(
         author=author,
         product=product,

@@ -9,8 +9,11 @@ from django.utils import timezone
 
 import community.demo
 from community.models import HelpfulVote, Review, ReviewPhoto
+from community.selectors import verified_buyer
+from content.models import Product
 from hub.demo import DemoContext
 from membership.models import User
+from tests.community.conftest import buy
 from tests.content.conftest import make_product
 from tests.factories import make_member
 
@@ -27,6 +30,8 @@ def world(db):
         User.objects.filter(pk=member.pk).update(date_joined=timezone.now() - timedelta(days=days))
     for slug in {spec.product for spec in community.demo.REVIEWS}:
         make_product(slug=slug, name=slug.replace("-", " ").title())
+    # Aino bought what she reviews first; nobody else bought anything here.
+    buy(User.objects.get(username="aino"), Product.objects.get(slug=community.demo.REVIEWS[0].product))
 
 
 def test_demo_reviews_cover_the_moderators_day_and_seed_once(world):
@@ -38,7 +43,12 @@ def test_demo_reviews_cover_the_moderators_day_and_seed_once(world):
     assert Review.objects.filter(state=Review.State.PUBLISHED, rating__lte=2).count() >= 3
     assert ReviewPhoto.objects.count() >= 10
     assert HelpfulVote.objects.exists()
-    assert Review.objects.filter(incentivised=True).count() == states.count(Review.State.PUBLISHED)
+    # Only verified buyers' reviews earned points (and say so).
+    verified = Review.objects.annotate(bought=verified_buyer()).filter(
+        state=Review.State.PUBLISHED, bought=True
+    )
+    incentivised = Review.objects.filter(incentivised=True)
+    assert set(incentivised) == set(verified) and incentivised.count() >= 1
     counts = (Review.objects.count(), ReviewPhoto.objects.count(), HelpfulVote.objects.count())
 
     community.demo.seed(DemoContext(log=lambda message: None))

@@ -127,7 +127,7 @@ def test_verified_buyer_comes_from_orders_that_were_not_fully_refunded(client, m
 
 
 def test_incentivised_reviews_carry_the_disclosure(client, author, moderator, product, settings):
-    write_review(author, product, approve_by=moderator)
+    write_review(author, product, approve_by=moderator, bought=True)
     html = client.get(product.get_absolute_url()).content.decode()
     assert (
         "This reviewer earned loyalty points for writing a review. Points never depend on the rating." in html

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def earners(member, other_member):
+def earners(member, other_member, review_rule_uncapped):
     old = timezone.now() - timedelta(days=40)
     for n in range(4):
         points_grant(member=member, rule_key="review", idempotency_key=f"a:{n}", now=old)  # 200, long ago

@@ -152,6 +152,7 @@ def test_bio_over_the_limit_is_a_field_error(client, member):
     assert "bio" in response.context["form"].errors
 
 
+@pytest.mark.usefixtures("review_rule_uncapped")
 def test_profile_shows_tier_progress_publicly_and_balances_to_the_member(client, member):
     from membership.services.points import points_grant
 

@@ -12,7 +12,8 @@ from membership.services.rewards import RewardUnavailable, reward_redeem
 from tests.conftest import content_types_committed
 from tests.factories import make_member
 
-pytestmark = pytest.mark.django_db
+# give() uses the review rule as a plain 50-point award, many times a day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("review_rule_uncapped")]
 
 
 def give(member, points: int) -> None:

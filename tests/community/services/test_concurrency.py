@@ -11,7 +11,7 @@ from community.services.helpful import review_helpful_toggle
 from community.services.reviews import ReviewExists, review_create
 from content.models import Product
 from membership.models import PointEntry
-from tests.community.conftest import veteran, write_review
+from tests.community.conftest import buy, veteran, write_review
 from tests.conftest import run_in_threads
 from tests.factories import make_member
 
@@ -31,6 +31,7 @@ def make_product(slug: str) -> Product:
 def test_a_double_submitted_review_is_written_once(settings):
     settings.KANTA_REVIEW_PREMODERATE_FIRST = False
     author, product = make_member("clicker"), make_product("double")
+    buy(author, product)  # a verified buyer, so the review earns (once)
     _results, errors = run_in_threads(
         5,
         lambda n: review_create(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from community.models import Review
 from community.services.reviews import ReviewExists, review_create, review_needs_moderation, review_update
-from membership.models import MemberStanding, PointEntry
+from membership.models import PointEntry
 from tests.community.conftest import photo, veteran, write_review
 from tests.content.conftest import make_product
 from tests.factories import make_member
@@ -20,8 +20,14 @@ pytestmark = pytest.mark.django_db
 
 
 def points_of(member) -> int:
-    standing = MemberStanding.objects.filter(member=member).first()
-    return standing.spendable_points if standing else 0
+    """What the member's reviews earned, pending or approved (buying made them pending
+    purchase points too; those are not counted here)."""
+    entries = PointEntry.objects.filter(
+        member=member,
+        rule__key__in=["review", "review-photo"],
+        state__in=[PointEntry.State.PENDING, PointEntry.State.APPROVED],
+    )
+    return sum(entries.values_list("amount", flat=True))
 
 
 def test_one_review_per_member_and_product_is_a_database_constraint(author, product):
@@ -61,7 +67,7 @@ def test_body_is_stored_as_markdown_and_sanitised_html(author, moderator, produc
 
 
 def test_a_first_review_waits_for_moderation_and_approval_grants_the_points(author, moderator, product):
-    review = write_review(author, product)
+    review = write_review(author, product, bought=True)
     assert review.state == Review.State.PENDING
     assert points_of(author) == 0 and not review.incentivised
     from community.services.moderation import review_approve
@@ -73,8 +79,8 @@ def test_a_first_review_waits_for_moderation_and_approval_grants_the_points(auth
 
 
 def test_members_with_a_published_review_publish_at_once(author, moderator):
-    write_review(author, make_product(), approve_by=moderator)
-    second = write_review(author, make_product(), photos=1)
+    write_review(author, make_product(), approve_by=moderator, bought=True)
+    second = write_review(author, make_product(), photos=1, bought=True)
     assert second.state == Review.State.PUBLISHED
     assert points_of(author) == 50 + 50 + 25
 
@@ -95,8 +101,12 @@ def test_premoderation_can_be_switched_off(settings, product):
 def test_a_one_star_and_a_five_star_review_earn_the_same_points(moderator):
     grumpy, happy = veteran("grumpy"), veteran("happy")
     product = make_product()
-    one = write_review(grumpy, product, rating=1, title="Punctured", photos=1, approve_by=moderator)
-    five = write_review(happy, product, rating=5, title="Perfect", photos=1, approve_by=moderator)
+    one = write_review(
+        grumpy, product, rating=1, title="Punctured", photos=1, approve_by=moderator, bought=True
+    )
+    five = write_review(
+        happy, product, rating=5, title="Perfect", photos=1, approve_by=moderator, bought=True
+    )
     assert points_of(grumpy) == points_of(happy) == 75
     amounts = lambda review: sorted(  # noqa: E731
         PointEntry.objects.filter(source_id=str(review.pk), member=review.author).values_list(
@@ -121,7 +131,7 @@ def test_saving_without_changes_is_not_an_edit(author, moderator, product):
 
 
 def test_a_photo_added_by_editing_earns_the_bonus_once_and_removing_it_keeps_it(author, moderator, product):
-    review = write_review(author, product, approve_by=moderator)
+    review = write_review(author, product, approve_by=moderator, bought=True)
     assert points_of(author) == 50
     review = review_update(review=review, rating=4, title="Solid", body="x", new_photos=[photo()])
     assert points_of(author) == 75

@@ -88,6 +88,7 @@ def test_inactive_rule_awards_nothing(member):
     assert not PointEntry.objects.exists()
 
 
+@pytest.mark.usefixtures("review_rule_uncapped")
 def test_moving_up_a_tier_is_immediate_with_notification_and_email(
     member, django_capture_on_commit_callbacks
 ):
@@ -99,6 +100,7 @@ def test_moving_up_a_tier_is_immediate_with_notification_and_email(
     assert [m.subject for m in mail.outbox] == ["You reached Silver!"]
 
 
+@pytest.mark.usefixtures("review_rule_uncapped")
 def test_tier_multiplier_applies_to_earning(member):
     for n in range(30):
         points_grant(member=member, rule_key="review", idempotency_key=f"review:{n}")
@@ -107,6 +109,7 @@ def test_tier_multiplier_applies_to_earning(member):
     assert entry.amount == 62  # 50 × 1.25, rounded down
 
 
+@pytest.mark.usefixtures("review_rule_uncapped")
 def test_tier_is_kept_for_twelve_months_after_reaching_it(member):
     now = timezone.now()
     entries = [
@@ -149,13 +152,17 @@ def test_pending_entry_reversed_in_full_changes_state_without_a_new_row(member):
     assert PointEntry.objects.count() == 1
 
 
-def test_reversal_never_takes_spendable_below_zero(member):
+def test_reversing_spent_points_leaves_a_negative_balance_and_refuses_spending(member):
     earned = points_grant(member=member, rule_key="review", idempotency_key="review:y")
     points_redeem(member=member, amount=40, reason="Coupon", idempotency_key="redeem:1")
     reversal = points_reverse(entry=earned, reason="removed")
-    assert reversal.amount == -10
-    assert "40 points already spent" in reversal.note
-    assert standing(member).spendable_points == 0
+    assert reversal.amount == -50  # taken back in full: what was spent is owed, never free
+    assert standing(member).spendable_points == -40
+    with pytest.raises(InsufficientPoints, match="Your balance is -40 points"):
+        points_redeem(member=member, amount=1, reason="Coupon", idempotency_key="redeem:2")
+    points_grant(member=member, rule_key="accepted-answer", idempotency_key="answer:1")
+    assert standing(member).spendable_points == -15
+    assert points_rebuild() == []
 
 
 def test_redeeming_more_than_available_changes_nothing(member):
@@ -198,11 +205,12 @@ def test_earned_points_follow_earnings_and_reversals_and_are_rebuilt(member):
     assert standing(member).earned_points == 150  # spending never lowers what was earned
     points_reverse(entry=purchase, reason="refund", fraction=Decimal("0.5"))
     points_reverse(entry=review, reason="removed")
-    # Half the pending purchase (-50) and what was left unspent of the review (-20): the 30
-    # already spent stay spent, and stay earned.
-    assert standing(member).earned_points == 80
+    # Half the pending purchase (-50) and the whole review (-50), though 30 of it was spent:
+    # those 30 are owed (a negative balance), not kept as earned.
+    assert standing(member).earned_points == 50
+    assert standing(member).spendable_points == -30
     MemberStanding.objects.filter(member=member).update(earned_points=0)
-    assert points_rebuild() == [(member.pk, {"earned_points": (0, 80)})]
+    assert points_rebuild() == [(member.pk, {"earned_points": (0, 50)})]
 
 
 def test_award_cost_does_not_grow_with_history(member):

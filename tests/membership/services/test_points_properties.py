@@ -1,6 +1,8 @@
-"""Property test of the ledger: whatever sequence of grants, reversals, redemptions,
-approvals and expiries happens, the cached balances equal the ledger, spendable points are
-never negative, no key repeats and no entry is reversed beyond its amount."""
+"""Property test of the ledger: whatever sequence of grants, reversals, redemptions (plain and
+for coupons), coupon use, approvals and expiries happens, the cached balances equal the
+ledger, no key repeats, no entry is reversed beyond its amount, a negative balance comes only
+from reversals (spending never goes below zero), and every voided coupon is unused and gave
+its cost back exactly once."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from membership.models import MemberStanding, PointEntry
+from membership.models import MemberStanding, PointEntry, Redemption, Reward
+from membership.services.coupons import coupon_use
 from membership.services.points import (
     InsufficientPoints,
     compute_balances,
@@ -26,6 +29,7 @@ from membership.services.points import (
     points_redeem,
     points_reverse,
 )
+from membership.services.rewards import reward_redeem
 from tests.factories import make_member
 
 RULES = ["review", "forum-reply", "purchase", "accepted-answer", "helpful-reaction"]
@@ -38,6 +42,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.members = [make_member(f"m{run}{n}", email=f"m{run}{n}@example.com") for n in range(2)]
         self.now = timezone.now()
         self.keys: list[str] = []
+        self.reward = Reward.objects.create(name=f"coupon {run}", kind=Reward.Kind.FIXED, value=5, cost=20)
 
     @rule(
         member=st.integers(0, 1),
@@ -72,6 +77,21 @@ class LedgerMachine(RuleBasedStateMachine):
                 now=self.now,
             )
 
+    @rule(member=st.integers(0, 1))
+    def redeem_coupon(self, member):
+        with contextlib.suppress(InsufficientPoints):
+            reward_redeem(member=self.members[member], reward_id=self.reward.pk)
+
+    @rule(index=st.integers(0, 50))
+    def use_coupon(self, index):
+        unused = list(
+            Redemption.objects.filter(
+                member__in=self.members, used_at__isnull=True, voided_at__isnull=True
+            ).order_by("pk")
+        )
+        if unused:
+            coupon_use(code=unused[index % len(unused)].coupon_code)
+
     @rule(days=st.integers(1, 400))
     def time_passes(self, days):
         self.now += timedelta(days=days)
@@ -93,11 +113,27 @@ class LedgerMachine(RuleBasedStateMachine):
                 or 0
             )
             assert standing.spendable_points == actual.spendable == approved
-            assert standing.spendable_points >= 0
+            # Below zero only by what reversals took back after it was spent.
+            reversed_approved = (
+                PointEntry.objects.filter(
+                    member=member, kind=PointEntry.Kind.REVERSAL, state=PointEntry.State.APPROVED
+                ).aggregate(s=Sum("amount"))["s"]
+                or 0
+            )
+            assert standing.spendable_points >= min(0, reversed_approved)
             assert standing.pending_points >= 0
             assert standing.status_points >= 0
             # The all-time leaderboard's cached total is what the ledger says was earned.
             assert standing.earned_points == actual.earned >= 0
+
+    @invariant()
+    def voided_coupons_were_unused_and_refunded_once(self):
+        voids = PointEntry.objects.filter(member__in=self.members, kind=PointEntry.Kind.VOID)
+        voided = Redemption.objects.filter(member__in=self.members, voided_at__isnull=False)
+        assert voids.count() == voided.count()
+        for redemption in voided.select_related("entry"):
+            assert redemption.used_at is None
+            assert voids.get(source_id=str(redemption.pk)).amount == -redemption.entry.amount
 
     @invariant()
     def keys_unique_and_reversals_bounded(self):
