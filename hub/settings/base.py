@@ -174,6 +174,10 @@ KANTA_TIER_MODEL = "membership.Tier"
 # --- Cache and channel layer ------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     CACHES = {
         "default": {
             # A Redis outage reads as an empty cache (hub/cache.py): pages render uncached
@@ -197,7 +201,17 @@ if REDIS_URL:
                 # redis-py 8 times out a read after 5 s by default, exactly as long as
                 # channels_redis's blocking pop waits: every idle socket would then crash
                 # with "Timeout reading" (channels_redis#422). Reads may take longer than it.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                        # A pooled connection Redis dropped (a restart) fails its next command:
+                        # one immediate retry on a fresh connection, so the first sockets to
+                        # reconnect after an outage are not refused. Timeouts are not retried.
+                        "retry": AsyncRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                    }
+                ],
                 "prefix": "kanta",
                 "capacity": 1500,
                 "expiry": 30,

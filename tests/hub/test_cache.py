@@ -4,6 +4,7 @@ working, and a breaker keeps Redis from being asked again for a few seconds."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -206,3 +207,32 @@ def test_the_default_cache_is_untouched(clock):
     # Outside override_settings the project's own cache (local memory in tests) is in use.
     cache.set("a", 1)
     assert cache.get("a") == 1
+
+
+def test_redis_settings_fail_soft_and_keep_sessions_out_of_the_cache(tmp_path):
+    """With REDIS_URL: the fault-tolerant cache with short timeouts, sessions in the database
+    only, and the channel layer retrying once on a connection Redis dropped."""
+    from tests.hub.test_settings import run
+
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "host = s.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0];"
+        "print(json.dumps({'cache': s.CACHES['default'], 'session': s.SESSION_ENGINE,"
+        " 'retries': host['retry'].get_retries(),"
+        " 'retried': [e.__name__ for e in host['retry']._supported_errors]}))"
+    )
+    result = run(
+        ["-c", script],
+        {
+            "DJANGO_SETTINGS_MODULE": "hub.settings.dev",
+            "KANTA_VAR_DIR": str(tmp_path),
+            "REDIS_URL": "redis://cache.internal:6379/0",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    described = json.loads(result.stdout.strip().splitlines()[-1])
+    assert described["cache"]["BACKEND"] == "hub.cache.FaultTolerantRedisCache"
+    assert described["cache"]["OPTIONS"]["socket_connect_timeout"] <= 1
+    assert described["cache"]["OPTIONS"]["socket_timeout"] <= 1
+    assert described["session"] == "django.contrib.sessions.backends.db"
+    assert described["retries"] == 1 and described["retried"] == ["ConnectionError"]

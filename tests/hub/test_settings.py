@@ -135,7 +135,7 @@ def test_redis_reads_outlast_the_channel_layers_blocking_pop(tmp_path):
 
     script = (
         "import json, django; django.setup(); from django.conf import settings as s;"
-        "print(json.dumps(s.CHANNEL_LAYERS['default']['CONFIG']['hosts']))"
+        "print(json.dumps(s.CHANNEL_LAYERS['default']['CONFIG']['hosts'], default=repr))"
     )
     result = run(
         ["-c", script],
