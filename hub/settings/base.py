@@ -300,7 +300,8 @@ KANTA_PROTECTED_MEDIA_ACCEL_REDIRECT = os.environ.get("PROTECTED_MEDIA_ACCEL_RED
 # short, so a moderator's removal or a category's new tier reaches caches soon.
 KANTA_PROTECTED_MEDIA_MAX_AGE = 600
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Wagtail's original images get a random token in their names (content/media_storage.py).
+    "default": {"BACKEND": "content.media_storage.MediaStorage"},
     "protected": {"BACKEND": "content.protected_media.ProtectedMediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
