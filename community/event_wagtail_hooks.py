@@ -55,3 +55,20 @@ def event_log_actions(actions):
         (live.MEMBER_MUTE, _("Mute member in a live room"), _("@%(member)s muted for %(minutes)s minutes")),
     ):
         actions.register_action(action)(_reasoned(label, message))
+
+
+# --- open rooms follow their page -------------------------------------------------------------
+from django.dispatch import receiver  # noqa: E402
+from wagtail.signals import page_published, page_unpublished  # noqa: E402
+
+from content.events import EventPage  # noqa: E402
+from hub.realtime import send_access_changed  # noqa: E402
+
+from .live_realtime import room_group  # noqa: E402
+
+
+@receiver(page_published, sender=EventPage, dispatch_uid="community.event_room_access_published")
+@receiver(page_unpublished, sender=EventPage, dispatch_uid="community.event_room_access_unpublished")
+def event_room_access_changed(sender, instance, **kwargs):
+    # A raised tier or a page taken down: every socket in the room checks again (4403, 4404).
+    send_access_changed(group=room_group(instance.pk))

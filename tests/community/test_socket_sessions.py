@@ -211,3 +211,27 @@ async def test_a_tier_rise_closes_nothing():
 
     assert await still_open(on_thread)
     await on_thread.disconnect()
+
+
+async def test_raising_a_rooms_tier_closes_the_sockets_now_below_it():
+    @sync_to_async
+    def gold_room():
+        return make_event(title="Gold wax clinic", tier="gold"), forum_member("juha", tier="gold")
+
+    event, juha = await gold_room()
+    aino = await sync_to_async(forum_member)("aino", tier="vip")
+    _juhas_browser, juhas_cookie = await signed_in(juha)
+    _ainos_browser, ainos_cookie = await signed_in(aino)
+    juhas = await open_socket(f"/ws/events/{event.slug}/", juhas_cookie)
+    ainos = await open_socket(f"/ws/events/{event.slug}/", ainos_cookie)
+
+    @sync_to_async
+    def raise_to_vip() -> None:
+        event.min_tier = Tier.objects.get(slug="vip")
+        event.save_revision().publish()
+
+    await raise_to_vip()
+    assert (await next_frame(juhas))["type"] == "access.revoked"
+    assert await closed_with(juhas) == 4403
+    assert await still_open(ainos)
+    await ainos.disconnect()
