@@ -46,9 +46,25 @@ def search_kinds() -> list[SearchKind]:
     return list(_KINDS.values())
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def clean_query(raw: str) -> str:
-    """Collapse whitespace and cut to the limit: a long query is shortened, never refused."""
-    return " ".join(raw.split())[:MAX_QUERY_LENGTH].strip()
+    """Collapse whitespace, drop control characters (a NUL would be echoed into the page
+    and its links) and cut to the limit: a long query is shortened, never refused."""
+    return " ".join(_CONTROL.sub(" ", raw).split())[:MAX_QUERY_LENGTH].strip()
+
+
+def search_text(query: str) -> str:
+    """The query as the full-text engines are given it: its words, and nothing else.
+
+    Both engines read syntax in what they are given: SQLite's FTS5 fails on a lone ``"``
+    (``tyres"``), and on ``NEAR(``, ``*`` or ``-`` changes the meaning; PostgreSQL refuses a
+    NUL in any text. Keeping only word characters (letters of every script, digits) makes
+    any text a search for its words, and punctuation, emoji, control and direction marks
+    simply drop out; ``AND`` or ``NEAR`` stay words, quoted as such by the backend.
+    """
+    return " ".join(re.findall(r"\w+", query))[:MAX_QUERY_LENGTH]
 
 
 def query_terms(query: str) -> list[str]:
@@ -106,10 +122,13 @@ def _hits(kind: SearchKind, objects: Sequence[Any], terms: list[str]) -> list[Se
 
 def search_grouped(*, query: str, user: Any = None, per_kind: int = 5) -> list[KindResults]:
     """The top hits of every kind the user may see, with each kind's total."""
+    text = search_text(query)
+    if not text:
+        return []
     terms = query_terms(query)
     grouped = []
     for kind in search_kinds():
-        results = kind.search(query, user)
+        results = kind.search(text, user)
         count = results.count()
         if count:
             grouped.append(KindResults(kind, count, _hits(kind, list(results[:per_kind]), terms)))
@@ -118,7 +137,9 @@ def search_grouped(*, query: str, user: Any = None, per_kind: int = 5) -> list[K
 
 def search_kind(*, query: str, key: str, user: Any = None) -> tuple[SearchKind, Any]:
     kind = _KINDS[key]
-    return kind, kind.search(query, user)
+    text = search_text(query)
+    # Nothing left to search for (only punctuation, say) finds nothing, without a query.
+    return kind, (kind.search(text, user) if text else [])
 
 
 def hits_for(kind: SearchKind, objects: Sequence[Any], query: str) -> list[SearchHit]:

@@ -1,10 +1,10 @@
 """The shop's API under ``/api/v1/``: the orders webhook and coupons (docs/api.md).
 
 Every call is signed by the shop with the shared secret ``KANTA_WEBHOOK_SECRET``:
-``X-Kanta-Signature: sha256=<hex HMAC-SHA256>`` of the raw body, or of the request path
-when there is no body (a GET, a POST without one). Signing the path rather than an empty
-string keeps a captured signature from working for any other coupon. Requests carry no
-cookies, so there is no CSRF to check: the signature is the authentication.
+``X-Kanta-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<METHOD>.<path>.<body>">``
+(membership/signing.py). A signature is good for its own method, path and body, within five
+minutes of ``t``, once (membership/services/signatures.py). Requests carry no cookies, so
+there is no CSRF to check: the signature is the authentication.
 
 The Swagger page is off (it loads its assets from a CDN and the hub runs offline); the
 schema is served at ``/api/v1/openapi.json``. Errors are always JSON:
@@ -13,12 +13,11 @@ schema is served at ``/api/v1/openapi.json``. Errors are always JSON:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import path, re_path
 from django.utils.translation import gettext as _
@@ -28,7 +27,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyHeader
 
-from .schemas import CouponOut, ErrorOut, OrderIn, OrderOut, field_errors
+from .schemas import CouponCode, CouponOut, ErrorOut, OrderIn, OrderOut, field_errors
 from .services.coupons import (
     CouponAlreadyUsed,
     CouponInvalid,
@@ -38,15 +37,8 @@ from .services.coupons import (
     coupon_use,
 )
 from .services.orders import OrderRejected, order_points, order_receive
-
-SIGNATURE_HEADER = "X-Kanta-Signature"
-SIGNATURE_PREFIX = "sha256="
-
-
-def signature_for(message: bytes, secret: str | None = None) -> str:
-    """The header value for ``message`` (also used by tests and docs examples)."""
-    key = (settings.KANTA_WEBHOOK_SECRET if secret is None else secret).encode()
-    return SIGNATURE_PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()
+from .services.signatures import request_signature_accept
+from .signing import SIGNATURE_HEADER, SignatureRefused
 
 
 class JSONObjectParser(Parser):
@@ -60,29 +52,38 @@ class JSONObjectParser(Parser):
         return data
 
 
+SIGNATURE_DESCRIPTION = (
+    "`t=<unix seconds>,v1=<hex HMAC-SHA256>`: the HMAC, keyed with the shared secret, of "
+    "`<t>.<METHOD>.<path>.<raw body>` (the path with its query string, if any; the body empty "
+    "for a GET). Accepted within 5 minutes of `t`, once; several `v1=` values may be sent "
+    "while the secret is rotated. Refusals answer 401 with `reason`: missing, malformed, "
+    "expired, bad_signature or replayed. See docs/api.md."
+)
+
+
 class ShopSignature(APIKeyHeader):
-    """HMAC-SHA256 of the raw body (or of the path when the body is empty)."""
+    """The shop's signature of method, path, time and body (membership/signing.py)."""
 
     param_name = SIGNATURE_HEADER
+    openapi_description = SIGNATURE_DESCRIPTION
 
     def authenticate(self, request: HttpRequest, key: str | None) -> bool:
-        secret = settings.KANTA_WEBHOOK_SECRET
-        if not secret or not key or not key.startswith(SIGNATURE_PREFIX):
-            return False
-        message = request.body or request.path.encode()
-        given = SIGNATURE_PREFIX + key.removeprefix(SIGNATURE_PREFIX).lower()
-        # Bytes, not str: compare_digest refuses non-ASCII text, and a header may carry it.
-        return hmac.compare_digest(signature_for(message, secret).encode(), given.encode())
+        # Refusals (and a body over the limit) are raised to the handlers below.
+        request_signature_accept(
+            header=key,
+            method=request.method or "",
+            path=request.get_full_path(),
+            legacy_path=request.path,
+            read_body=lambda: request.body,
+        )
+        return True
 
 
 api = NinjaAPI(
     title="Kanta shop API",
     version="1",
-    description=(
-        "Orders and coupons for the shop. Every request is signed: "
-        "`X-Kanta-Signature: sha256=<hex HMAC-SHA256 of the raw body, or of the path when there is no body>` "
-        "with the shared secret. See docs/api.md."
-    ),
+    description="Orders and coupons for the shop. Every request is signed: `X-Kanta-Signature: "
+    + SIGNATURE_DESCRIPTION.removeprefix("`"),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url=None,
@@ -103,6 +104,11 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _error(request, 400, "invalid", _("The request has errors."), errors=errors)
 
 
+@api.exception_handler(SignatureRefused)
+def _signature_refused(request: HttpRequest, exc: SignatureRefused) -> HttpResponse:
+    return _error(request, 401, "unauthorized", str(exc), reason=exc.reason)
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(
@@ -110,6 +116,19 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
         401,
         "unauthorized",
         _("Missing or wrong %(header)s header.") % {"header": SIGNATURE_HEADER},
+        reason="missing",
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # The caller's mistake, not the hub's: a JSON answer, no traceback in the log.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return _error(
+        request,
+        413,
+        "too_large",
+        _("Send at most %(size)s bytes.") % {"size": f"{limit:,}".replace(",", " ")},
     )
 
 
@@ -129,7 +148,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.post(
     "/orders/",
-    response={200: OrderOut, 201: OrderOut, 400: ErrorOut, 401: ErrorOut},
+    response={200: OrderOut, 201: OrderOut, 400: ErrorOut, 401: ErrorOut, 413: ErrorOut},
     summary="Report a paid, partially refunded or refunded order",
     tags=["orders"],
 )
@@ -167,19 +186,19 @@ def _coupon_body(redemption) -> dict:
         "kind": reward.kind,
         "value": reward.value,
         "product_sku": reward.product.sku if reward.product_id else None,
-        "member": {"username": redemption.member.username, "email": redemption.member.email},
         "created_at": redemption.created_at,
     }
 
 
 @api.get(
     "/coupons/{code}/",
-    response={200: CouponOut, 401: ErrorOut, 404: ErrorOut},
-    summary="Look up a coupon: is it valid, what it gives, whose it is",
+    response={200: CouponOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Look up a coupon: is it valid and what it gives",
     tags=["coupons"],
 )
-def coupons_detail(request: HttpRequest, code: str):
-    """Sign the request path, e.g. `/api/v1/coupons/POLKU-ABCD-EFGH/` (there is no body)."""
+def coupons_detail(request: HttpRequest, code: CouponCode):
+    """Says nothing about the member: the shop needs to know whether the coupon applies and
+    what it gives, not whose it is."""
     try:
         return Status(200, _coupon_body(coupon_get(code=code)))
     except CouponNotFound as exc:
@@ -188,13 +207,13 @@ def coupons_detail(request: HttpRequest, code: str):
 
 @api.post(
     "/coupons/{code}/use/",
-    response={200: CouponOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: CouponOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut},
     summary="Mark a coupon used (once)",
     tags=["coupons"],
 )
-def coupons_use(request: HttpRequest, code: str):
+def coupons_use(request: HttpRequest, code: CouponCode):
     """Call when the order with the coupon is placed. A second call answers 409 with
-    `error: already_used` and `used_at`. Without a body, sign the request path."""
+    `error: already_used` and `used_at`."""
     try:
         return Status(200, _coupon_body(coupon_use(code=code)))
     except CouponNotFound as exc:

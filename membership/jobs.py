@@ -22,3 +22,10 @@ PERIODIC_JOBS += [
     PeriodicJob("convert referrals", timedelta(minutes=5), lambda: referrals_convert_due()),
     PeriodicJob("prune member fingerprints", timedelta(hours=24), lambda: member_fingerprints_prune()),
 ]
+
+# The shop API: seen signatures are kept only while their time window could still let them in.
+from .services.signatures import seen_signatures_prune  # noqa: E402
+
+PERIODIC_JOBS += [
+    PeriodicJob("prune seen API signatures", timedelta(hours=1), lambda: seen_signatures_prune()),
+]

@@ -45,6 +45,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
 # production check refuses the development default and anything under 32 characters.
 INSECURE_WEBHOOK_SECRET = "kanta-dev-webhook-secret"  # noqa: S105
 KANTA_WEBHOOK_SECRET = os.environ.get("KANTA_WEBHOOK_SECRET", INSECURE_WEBHOOK_SECRET)
+# Also accept the retired `sha256=<hex>` signature (body only, no time, replayable) while the
+# shop moves to `t=…,v1=…` (docs/api.md). Off unless the environment turns it on; every call
+# it lets through logs a warning.
+KANTA_API_LEGACY_SIGNATURES = env_bool("KANTA_API_LEGACY_SIGNATURES", False)
 KANTA_ENVIRONMENT = "development"
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")

@@ -16,10 +16,10 @@ from django.core import mail
 from django.utils import timezone
 
 from content.models import Product
-from membership.api import signature_for
 from membership.services.referrals import referral_link_get_or_create, referrals_convert_due
 from tests.browser.test_notifications_toast import make_home_page
 from tests.factories import PASSWORD, make_member
+from tests.membership.shop import shop_signature
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +48,7 @@ def post_order(base_url: str, email: str) -> dict:
     request = urllib.request.Request(  # noqa: S310 (our own test server, http only)
         f"{base_url}/api/v1/orders/",
         data=body,
-        headers={"Content-Type": "application/json", "X-Kanta-Signature": signature_for(body)},
+        headers={"Content-Type": "application/json", **shop_signature("POST", "/api/v1/orders/", body)},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310

@@ -1,0 +1,88 @@
+"""Accepting the shop's signed API calls, once each (membership/signing.py has the scheme).
+
+A signature is accepted when it is current, matches the request and its digest can be
+inserted into ``SeenSignature``: the unique constraint decides, in the database every
+process shares, so a replay is refused from another worker and while Redis is down. Two
+copies racing each other get one acceptance and one ``replayed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import SeenSignature
+from ..signing import (
+    LEGACY_PREFIX,
+    SIGNATURE_TOLERANCE,
+    SignatureRefused,
+    legacy_signature_matches,
+    signature_check,
+    signature_parse,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def request_signature_accept(
+    *,
+    header: str | None,
+    method: str,
+    path: str,
+    legacy_path: str,
+    read_body: Callable[[], bytes],
+    now: datetime | None = None,
+) -> None:
+    """Accept the call or raise SignatureRefused (reason: missing, malformed, expired,
+    bad_signature, replayed). ``path`` is the path as sent with its query string;
+    ``legacy_path`` the one the retired scheme signed (no query string). ``read_body`` is
+    called only once the header itself is sound, so an unsigned caller gets its 401 before
+    Kanta reads what it sent."""
+    now = now or timezone.now()
+    if header and header.strip().startswith(LEGACY_PREFIX):
+        _legacy_accept(header=header.strip(), path=legacy_path, body=read_body())
+        return
+    parsed = signature_parse(header)
+    message = signature_check(parsed=parsed, method=method, path=path, body=read_body(), now=now.timestamp())
+    digest = hashlib.sha256(message).hexdigest()
+    expires_at = datetime.fromtimestamp(parsed.timestamp, tz=UTC) + SIGNATURE_TOLERANCE
+    try:
+        # A savepoint: inside a caller's transaction the refused insert must not break it.
+        with transaction.atomic():
+            SeenSignature.objects.create(digest=digest, expires_at=expires_at)
+    except IntegrityError:
+        raise SignatureRefused(
+            "replayed", _("This signature was used before: sign every call anew.")
+        ) from None
+
+
+def _legacy_accept(*, header: str, path: str, body: bytes) -> None:
+    if not settings.KANTA_API_LEGACY_SIGNATURES:
+        raise SignatureRefused(
+            "malformed",
+            _("The sha256= signature is retired: send t=<unix seconds>,v1=<hex HMAC-SHA256>."),
+        )
+    if not legacy_signature_matches(value=header, path=path, body=body):
+        raise SignatureRefused("bad_signature", _("The signature does not match this request."))
+    # The old scheme binds neither method nor time and cannot refuse replays: say so every
+    # time, so the migration period does not quietly become forever.
+    logger.warning(
+        "shop API call to %s accepted with a retired sha256= signature; "
+        "switch the shop to t=…,v1=… and turn KANTA_API_LEGACY_SIGNATURES off",
+        path,
+    )
+
+
+def seen_signatures_prune(*, now: datetime | None = None) -> int:
+    """Delete seen signatures whose window is over (their time alone now refuses them).
+    Returns how many rows went."""
+    now = now or timezone.now()
+    deleted, _by_model = SeenSignature.objects.filter(expires_at__lt=now).delete()
+    return deleted
