@@ -4,9 +4,9 @@ Two real daphne processes serve the test database with the Redis channel layer. 
 connects to each; a member replies through the reply form on the first; both readers get
 the same ``post.created`` (the second only through Redis: its process never saw the request).
 
-Redis: ``REDIS_URL``'s server (database 13, so nothing else is touched), else 127.0.0.1:6379,
-else a private ``redis-server`` started for the test; the test skips only when none of these
-is available (and under CI=true a skip is a failure).
+Redis: tests/redis_server.py's ``redis_url`` (``REDIS_URL``'s server on database 13, else
+127.0.0.1:6379, else a private ``redis-server``); the test skips only when none of these is
+available (and under CI=true a skip is a failure).
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import http.client
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -31,6 +30,7 @@ from django.test import Client
 from websockets.sync.client import connect
 
 from community.models import Post
+from tests.redis_server import redis_url  # noqa: F401  (fixture)
 
 from .forum_factories import forum_member, make_category, start_thread
 
@@ -38,21 +38,6 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 DAPHNE = Path(sys.executable).parent / "daphne"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def redis_answers(url: str) -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 def listening_socket() -> socket.socket:
@@ -65,52 +50,6 @@ def listening_socket() -> socket.socket:
     return sock
 
 
-def wait_for_line(process: subprocess.Popen, text: str) -> None:
-    """Read the process's output until it says ``text`` (it exited if the output ends)."""
-    for line in process.stdout:
-        if text in line:
-            return
-    raise RuntimeError(f"the process exited with {process.wait()} before saying {text!r}")
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    configured = os.environ.get("REDIS_URL", "")
-    candidates = []
-    if configured:
-        candidates.append(urlparse(configured)._replace(path="/13").geturl())
-    candidates.append("redis://127.0.0.1:6379/13")
-    for url in candidates:
-        if redis_answers(url):
-            yield url
-            return
-    with private_redis_server(tmp_path) as (url, _server):
-        yield url
-
-
-@contextlib.contextmanager
-def private_redis_server(directory: Path):
-    """A ``redis-server`` of the test's own, as (url, process): a test may kill it to see
-    what happens when Redis is really gone. Skips when redis-server is not installed."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("Redis is unreachable and redis-server is not installed")
-    port = free_port()
-    server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=directory,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_for_line(server, "Ready to accept connections")
-        yield f"redis://127.0.0.1:{port}/0", server
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def database_url_for_servers() -> str:
     """The test database as a URL the server processes can open."""
     db = connection.settings_dict
@@ -121,7 +60,7 @@ def database_url_for_servers() -> str:
 
 
 @pytest.fixture
-def two_servers(redis_url, tmp_path, migrated_rows):
+def two_servers(redis_url, tmp_path, migrated_rows):  # noqa: F811
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hub.settings.test",

@@ -17,12 +17,13 @@ from websockets.sync.client import connect
 
 from community.models import EventQuestion, EventQuestionVote
 from tests.factories import make_member
+from tests.redis_server import redis_url  # noqa: F401
 
 from .event_factories import make_event
 from .forum_factories import forum_member
 
-# The two servers and their Redis are the forum's (same processes, same settings).
-from .test_forum_redis_processes import redis_url, two_servers  # noqa: F401
+# The two servers are the forum's (same processes, same settings).
+from .test_forum_redis_processes import two_servers  # noqa: F401
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

@@ -21,7 +21,7 @@ from django.test import override_settings
 from hub.asgi import application
 from tests.community.forum_factories import forum_member, make_category, start_thread
 from tests.community.sockets import ORIGIN, leave_topics, session_cookie  # noqa: F401  (autouse fixture)
-from tests.community.test_forum_redis_processes import private_redis_server, redis_url  # noqa: F401
+from tests.redis_server import private_redis_server, redis_url  # noqa: F401
 
 pytestmark = [
     pytest.mark.services,
