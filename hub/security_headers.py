@@ -52,7 +52,18 @@ def websocket_origin(request: HttpRequest) -> str | None:
     return f"{'wss' if request.is_secure() else 'ws'}://{host}"
 
 
+def is_wagtail_preview_render(request: HttpRequest) -> bool:
+    """Wagtail renders a preview through the middleware again, on a dummy request for the
+    page's own path; the header belongs to the real (admin) request that framed it."""
+    return getattr(request, "is_dummy", False) is True
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if is_wagtail_preview_render(request):
+            return response
+        return super().process_response(request, response)
+
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
@@ -98,7 +109,7 @@ class PermissionsPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if self.header and "Permissions-Policy" not in response:
+        if self.header and not is_wagtail_preview_render(request) and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = self.header
         return response
 

@@ -15,10 +15,6 @@ from csp.constants import NONCE as CSP_NONCE
 from csp.constants import NONE as CSP_NONE
 from csp.constants import SELF as CSP_SELF
 from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
-from csp.constants import NONCE as CSP_NONCE
-from csp.constants import NONE as CSP_NONE
-from csp.constants import SELF as CSP_SELF
-from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -95,9 +91,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy (with its nonce) and Permissions-Policy on every response.
-    "hub.security_headers.ContentSecurityPolicyMiddleware",
-    "hub.security_headers.PermissionsPolicyMiddleware",
     # Content-Security-Policy (with its nonce) and Permissions-Policy on every response.
     "hub.security_headers.ContentSecurityPolicyMiddleware",
     "hub.security_headers.PermissionsPolicyMiddleware",
@@ -409,88 +402,6 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 # site and the embedded players only.
 KANTA_PERMISSIONS_POLICY = {
     "accelerometer": [],
-    "ambient-light-sensor": [],
-    "bluetooth": [],
-    "camera": [],
-    "display-capture": [],
-    "fullscreen": ["self", *KANTA_CSP_EMBED_SOURCES],
-    "geolocation": [],
-    "gyroscope": [],
-    "hid": [],
-    "idle-detection": [],
-    "magnetometer": [],
-    "microphone": [],
-    "midi": [],
-    "payment": [],
-    "publickey-credentials-get": [],
-    "screen-wake-lock": [],
-    "serial": [],
-    "usb": [],
-    "xr-spatial-tracking": [],
-}
-
-# --- Content-Security-Policy and Permissions-Policy (docs/security-headers.md) ------------
-# django-csp's middleware sends the policy; hub/security_headers.py adds what depends on the
-# request: the admin's own policy, the WebSocket origin and an HLS stream's sources.
-# Production enforces it; dev only reports (Content-Security-Policy-Report-Only, logged by
-# /csp-report/); tests enforce it, and a browser test fails on any violation.
-# Players an editor may embed in the live room (https only); HLS (.m3u8) plays from anywhere.
-KANTA_EVENT_EMBED_HOSTS = ["youtube-nocookie.com", "youtube.com", "player.vimeo.com", "vimeo.com"]
-# The 500 page stands alone (no request, so no nonce): its one <style> is allowed by hash.
-KANTA_CSP_ERROR_PAGE_STYLE_HASH = "'sha256-CyOrFAx4mkSoGpofzm1AkpvdyoyKFtDZEq/1QQ1+Q6o='"
-KANTA_CSP_EMBED_SOURCES = [f"https://{host}" for host in KANTA_EVENT_EMBED_HOSTS] + [
-    f"https://*.{host}" for host in KANTA_EVENT_EMBED_HOSTS
-]
-KANTA_CSP_DIRECTIVES = {
-    "default-src": [CSP_SELF],
-    # Scripts: our static modules, and a nonce for an inline one (there is none today).
-    "script-src": [CSP_SELF, CSP_NONCE],
-    # <style> elements need the nonce (the forum thread's per-viewer rules) or the 500 page's
-    # hash. Style attributes stay allowed: templates set CSS custom properties from data
-    # (category colours, avatar hues, star ratings, histogram widths). An attribute cannot run
-    # script, and what it could load (url()) is held to img-src and font-src below.
-    "style-src": [CSP_SELF, CSP_NONCE, KANTA_CSP_ERROR_PAGE_STYLE_HASH],
-    "style-src-attr": [CSP_UNSAFE_INLINE],
-    # data: for the stylesheet's inline SVG backgrounds and masks.
-    "img-src": [CSP_SELF, "data:"],
-    # blob: for hls.js, which plays through a MediaSource URL and runs its demuxer in a worker.
-    "media-src": [CSP_SELF, "blob:"],
-    "worker-src": [CSP_SELF, "blob:"],
-    # The same-origin WebSocket is added per request (ws: or wss:, with the host).
-    "connect-src": [CSP_SELF],
-    "font-src": [CSP_SELF],
-    "frame-src": KANTA_CSP_EMBED_SOURCES,
-    "object-src": [CSP_NONE],
-    "base-uri": [CSP_SELF],
-    "form-action": [CSP_SELF],
-    "frame-ancestors": [CSP_NONE],
-}
-# Wagtail's admin runs inline scripts and styles and frames its own previews: a looser policy
-# of its own for every path under these prefixes.
-KANTA_CSP_ADMIN_PATH_PREFIXES = ["/admin/"]
-KANTA_CSP_ADMIN_DIRECTIVES = {
-    "default-src": [CSP_SELF],
-    "script-src": [CSP_SELF, CSP_UNSAFE_INLINE],
-    "style-src": [CSP_SELF, CSP_UNSAFE_INLINE],
-    "img-src": [CSP_SELF, "data:", "blob:"],
-    "media-src": [CSP_SELF, "blob:"],
-    "worker-src": [CSP_SELF, "blob:"],
-    "connect-src": [CSP_SELF],
-    "font-src": [CSP_SELF, "data:"],
-    "frame-src": [CSP_SELF, *KANTA_CSP_EMBED_SOURCES],
-    "object-src": [CSP_NONE],
-    "base-uri": [CSP_SELF],
-    "form-action": [CSP_SELF],
-    "frame-ancestors": [CSP_SELF],
-}
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": KANTA_CSP_DIRECTIVES}
-CONTENT_SECURITY_POLICY_REPORT_ONLY = None
-# Features the hub never uses are denied to it and to every frame; fullscreen goes to the
-# site and the embedded players only.
-KANTA_PERMISSIONS_POLICY = {
-    "accelerometer": [],
-    "ambient-light-sensor": [],
-    "bluetooth": [],
     "camera": [],
     "display-capture": [],
     "fullscreen": ["self", *KANTA_CSP_EMBED_SOURCES],

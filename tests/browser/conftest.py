@@ -18,6 +18,7 @@ Chromium is Debian's (/usr/bin/chromium); Playwright never downloads a browser h
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import threading
@@ -211,10 +212,25 @@ def chromium(live_asgi: LiveAsgiServer) -> Iterator[Any]:
 
 @dataclass
 class BrowserConsole:
-    """What the page reported: console errors and uncaught exceptions, and WebSockets opened."""
+    """What the page reported: console errors and uncaught exceptions, WebSockets opened, and
+    Content-Security-Policy violations (any of which fails the test)."""
 
     errors: list[str] = field(default_factory=list)
     websockets: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+
+# Runs in every document and frame before the page's own scripts: each violation of the
+# Content-Security-Policy (enforced or report-only) is handed to the test as it happens.
+_CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__kantaCspViolation(
+    `${event.disposition} ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+      + ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}`
+      + (event.sample ? ` (${event.sample})` : ""),
+  );
+});
+"""
 
 
 # A missing favicon is reported as a console error by Chromium; it is not a page defect.
@@ -233,6 +249,8 @@ def browser_page(
     """A fresh browser context and page; a screenshot lands in test-results/ if the test fails."""
     context = chromium.new_context(base_url=live_asgi.url, locale="en-GB", timezone_id="Europe/Helsinki")
     context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    context.expose_binding("__kantaCspViolation", lambda _source, text: console.csp_violations.append(text))
+    context.add_init_script(_CSP_VIOLATION_LISTENER)
     page = context.new_page()
 
     def on_console(message: Any) -> None:
@@ -255,6 +273,8 @@ def browser_page(
             print(f"page url at failure: {page.url}")
             for line in console.errors:
                 print(f"browser: {line}")
+            for line in console.csp_violations:
+                print(f"CSP: {line}")
             for line in live_asgi.error_messages():
                 print(f"server: {line}")
             out = Path(request.config.rootpath) / "test-results"
@@ -264,4 +284,12 @@ def browser_page(
                 page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             except Exception as exc:  # the screenshot must not hide the real failure
                 print(f"screenshot failed: {exc!r}")
+        else:
+            # A round trip lets the last violations' binding calls arrive before the check.
+            with contextlib.suppress(Exception):  # a closed page has nothing left to report
+                page.evaluate("1")
         context.close()
+        if console.csp_violations and (report is None or not report.failed):
+            pytest.fail(
+                "Content-Security-Policy violations:\n" + "\n".join(console.csp_violations), pytrace=False
+            )

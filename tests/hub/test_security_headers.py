@@ -17,7 +17,11 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.test import RequestFactory, override_settings
 
-from hub.security_headers import ContentSecurityPolicyMiddleware, permissions_policy_header
+from hub.security_headers import (
+    ContentSecurityPolicyMiddleware,
+    PermissionsPolicyMiddleware,
+    permissions_policy_header,
+)
 from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 from tests.factories import make_member
 from tests.hub.test_settings import PRODUCTION_ENV, run
@@ -158,12 +162,25 @@ def test_the_admin_gets_its_own_policy(client):
 def test_permissions_policy_denies_what_the_hub_never_uses(client):
     header = client.get("/accounts/login/")["Permissions-Policy"]
     features = dict(member.split("=", 1) for member in header.split(", "))
-    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth"):
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "hid"):
         assert features[feature] == "()"
     fullscreen = features["fullscreen"]
     assert fullscreen.startswith("(self ")
     assert '"https://*.youtube-nocookie.com"' in fullscreen
     assert '"http://' not in fullscreen
+
+
+def test_a_wagtail_preview_render_leaves_the_headers_to_the_admin_request():
+    # Wagtail runs the middleware again for the previewed page's own path on a dummy request;
+    # the site's frame-ancestors 'none' there would stop the admin framing its preview.
+    request = RequestFactory().get("/guides/best-studded-tyres/")
+    request.is_dummy = True
+    response = PermissionsPolicyMiddleware(ContentSecurityPolicyMiddleware(lambda _: HttpResponse("page")))(
+        request
+    )
+    assert CSP not in response
+    assert CSP_REPORT_ONLY not in response
+    assert "Permissions-Policy" not in response
 
 
 def test_permissions_policy_header_syntax():
