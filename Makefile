@@ -54,6 +54,7 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/leaderboard.py --members $(BENCH_MEMBERS) --runs 10
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/vote_storm.py
+	$(BIN)/python bench/uploads.py
 
 clean:
 	rm -rf $(VENV) staticfiles
