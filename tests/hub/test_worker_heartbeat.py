@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -101,8 +100,6 @@ def test_the_immediate_queue_has_nothing_to_requeue():
 
 @pytest.mark.django_db(transaction=True)
 def test_workers_requeueing_at_once_requeue_each_task_once(migrated_rows):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite runs one writer at a time: the race needs PostgreSQL")
     with override_settings(TASKS=DATABASE_QUEUE, KANTA_WORKER_LOST_AFTER_SECONDS=LOST_AFTER):
         rows = [running_task(worker_id="dead", started_ago=timedelta(minutes=5)) for _ in range(5)]
         results, errors = run_in_threads(8, lambda _n: tasks_of_lost_workers_requeue())
