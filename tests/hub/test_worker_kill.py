@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Bounds every wait of the test for a worker (starting Django, the grace period, the task).
-WAIT = 60
+WAIT = 120
 
 
 def start_worker(tmp_path: Path, name: str) -> subprocess.Popen:

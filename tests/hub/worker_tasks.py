@@ -12,7 +12,7 @@ from membership.services.notifications import notification_send
 
 KIND = "test-worker"
 # Longer than any test waits for it; a task left behind by a failed test ends by itself.
-RELEASE_TIMEOUT = 60
+RELEASE_TIMEOUT = 180
 
 
 @task()
