@@ -209,3 +209,24 @@ def test_the_thread_page_links_images_through_the_check(gold_post_image):
     page = client_for(owner).get(thread.get_absolute_url(), follow=True)
     assert page.status_code == 200
     assert f'src="/protected-media/{image.image.name}"'.encode() in page.content
+
+
+def test_removing_an_image_or_photo_deletes_its_protected_file(
+    gold_post_image, product, moderator, django_capture_on_commit_callbacks
+):
+    from community.services.forum import post_edit
+    from community.services.reviews import review_update
+
+    owner, thread, image = gold_post_image
+    name = image.image.name
+    with django_capture_on_commit_callbacks(execute=True):
+        post_edit(
+            post=thread.posts.get(), editor=owner, body="No picture after all.", remove_image_ids=[image.pk]
+        )
+    assert not storages["protected"].exists(name)
+
+    review = write_review(veteran("liisa"), product, photos=1)
+    photo = review.photos.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        review_update(review=review, rating=4, title="Solid", body="Works well.", remove_photo_ids=[photo.pk])
+    assert not storages["protected"].exists(photo.image.name)
