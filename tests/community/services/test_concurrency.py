@@ -41,7 +41,7 @@ def test_a_double_submitted_review_is_written_once(settings):
     assert all(isinstance(error, ReviewExists) for error in errors), errors
     assert len(errors) == 4
     review = Review.objects.get(author=author)
-    assert PointEntry.objects.filter(member=author, source_id=str(review.pk)).count() == 1
+    assert PointEntry.objects.filter(member=author, rule__key="review", source_id=str(review.pk)).count() == 1
 
 
 def test_helpful_votes_cast_at_once_are_all_counted():

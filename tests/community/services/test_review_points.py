@@ -28,6 +28,7 @@ from membership.services.points import (
 from membership.services.rewards import reward_redeem
 from tests.community.conftest import buy, veteran, write_review
 from tests.content.conftest import make_product
+from tests.membership.shop import signed_get, signed_post
 
 pytestmark = pytest.mark.django_db
 
@@ -213,6 +214,20 @@ def test_spent_review_points_void_the_unused_coupon_when_the_review_is_removed(
     assert spendable(author) == 0
     assert Notification.objects.filter(recipient=author, kind="coupon-voided").count() == 1
     assert points_rebuild() == []
+
+
+def test_the_shops_coupon_api_refuses_a_voided_coupon(client, author, moderator, voucher):
+    review = public_review(author, moderator, days_ago=8)
+    points_approve_due()
+    coupon = reward_redeem(member=author, reward_id=voucher.pk)
+    review_remove(review=review, moderator=moderator, reason="Fake review")
+
+    looked_up = signed_get(client, f"/api/v1/coupons/{coupon.coupon_code}/")
+    assert looked_up.status_code == 200 and looked_up.json()["valid"] is False
+    used = signed_post(client, f"/api/v1/coupons/{coupon.coupon_code}/use/")
+    assert used.status_code == 409 and used.json()["error"] == "invalid_coupon"
+    coupon.refresh_from_db()
+    assert coupon.used_at is None
 
 
 def test_spent_points_on_a_used_coupon_leave_a_negative_balance_that_refuses_spending_until_earned_back(

@@ -109,9 +109,9 @@ def test_a_one_star_and_a_five_star_review_earn_the_same_points(moderator):
     )
     assert points_of(grumpy) == points_of(happy) == 75
     amounts = lambda review: sorted(  # noqa: E731
-        PointEntry.objects.filter(source_id=str(review.pk), member=review.author).values_list(
-            "amount", flat=True
-        )
+        PointEntry.objects.filter(
+            source_id=str(review.pk), member=review.author, rule__key__in=["review", "review-photo"]
+        ).values_list("amount", flat=True)
     )
     assert amounts(one) == amounts(five) == [25, 50]
 
