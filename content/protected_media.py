@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.functional import cached_property
 
@@ -69,3 +71,20 @@ def protected_media_access(*, user: Any, name: str) -> MediaAccess | None:
     if resolver is None or not rest:
         return None
     return resolver(user, name)
+
+
+@checks.register(checks.Tags.security)
+def check_protected_media_root(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The protection is the directory's place: inside MEDIA_ROOT, the web server would
+    publish every protected file at /media/ without asking anyone."""
+    protected = Path(settings.KANTA_PROTECTED_MEDIA_ROOT).resolve()
+    media = Path(settings.MEDIA_ROOT).resolve()
+    if protected == media or media in protected.parents or protected in media.parents:
+        return [
+            checks.Error(
+                "KANTA_PROTECTED_MEDIA_ROOT (PROTECTED_MEDIA_ROOT) must not be inside MEDIA_ROOT, "
+                "nor contain it: the web server would serve protected files to anyone.",
+                id="content.E001",
+            )
+        ]
+    return []

@@ -230,3 +230,13 @@ def test_removing_an_image_or_photo_deletes_its_protected_file(
     with django_capture_on_commit_callbacks(execute=True):
         review_update(review=review, rating=4, title="Solid", body="Works well.", remove_photo_ids=[photo.pk])
     assert not storages["protected"].exists(photo.image.name)
+
+
+def test_a_protected_root_inside_media_root_stops_the_server(settings, tmp_path):
+    from content.protected_media import check_protected_media_root
+
+    assert check_protected_media_root() == []
+    settings.MEDIA_ROOT = tmp_path
+    for inside in (tmp_path, tmp_path / "protected", tmp_path.parent):
+        settings.KANTA_PROTECTED_MEDIA_ROOT = inside
+        assert [error.id for error in check_protected_media_root()] == ["content.E001"]
