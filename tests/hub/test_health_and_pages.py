@@ -73,8 +73,12 @@ def test_groups_exist_with_their_permissions():
     moderators = Group.objects.get(name="Moderators")
     staff = Group.objects.get(name="Staff")
     assert editors.permissions.filter(codename="access_admin").exists()
-    assert editors.page_permissions.filter(permission__codename="publish_page").exists()  # approvers publish
+    assert editors.page_permissions.filter(permission__codename="publish_page").exists()
+    assert editors.permissions.filter(codename="approve_guide").exists()
     assert moderators.permissions.filter(codename="moderate_community").exists()
+    # Page rights are the editors'; community moderators have none.
+    assert not moderators.page_permissions.exists()
+    assert not moderators.permissions.filter(codename="approve_guide").exists()
     assert staff.permissions.filter(codename="change_user", content_type__app_label="membership").exists()
     assert staff.page_permissions.filter(permission__codename="publish_page").exists()
 
