@@ -240,3 +240,30 @@ def test_a_protected_root_inside_media_root_stops_the_server(settings, tmp_path)
     for inside in (tmp_path, tmp_path / "protected", tmp_path.parent):
         settings.KANTA_PROTECTED_MEDIA_ROOT = inside
         assert [error.id for error in check_protected_media_root()] == ["content.E001"]
+
+
+def test_a_reply_whose_image_finds_no_decode_slot_is_refused_with_a_form_error(client, settings):
+    from django.urls import reverse
+
+    from community.models import Post
+    from content import uploads
+
+    settings.KANTA_UPLOAD_DECODE_CONCURRENCY = 1
+    settings.KANTA_UPLOAD_DECODE_WAIT_SECONDS = 0
+    thread = start_thread(forum_member("aino"), make_category("cycling"))
+    client.force_login(forum_member("eero"))
+    upload = SimpleUploadedFile("ice.jpg", image_bytes("JPEG", (800, 600)), content_type="image/jpeg")
+    slots = uploads._decode_slots()
+    assert slots.acquire(timeout=0)  # another upload is decoding
+    try:
+        response = client.post(
+            reverse("community:forum_reply", kwargs={"pk": thread.pk}),
+            {"body": "Here is my setup.", "image_1": upload, "alt_1": "Tyres on ice"},
+        )
+    finally:
+        slots.release()
+    assert response.status_code == 400
+    assert response.context["form"].errors["image_1"] == [
+        "The server is busy processing other images. Try again in a moment."
+    ]
+    assert not Post.objects.filter(thread=thread, number=2).exists()
