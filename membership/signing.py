@@ -109,17 +109,22 @@ def signature_parse(value: str | None) -> ParsedSignature:
     return ParsedSignature(int(timestamps[0]), tuple(digest.lower() for digest in digests))
 
 
-def signature_check(
-    *, parsed: ParsedSignature, method: str, path: str, body: bytes, now: float, secret: str | None = None
-) -> bytes:
-    """The signed message when ``parsed`` is a current signature of this request, else
-    SignatureRefused. ``now`` is in unix seconds."""
+def signature_check_time(*, parsed: ParsedSignature, now: float) -> None:
+    """SignatureRefused("expired") unless ``t`` is within the tolerance of ``now``, either way."""
     if abs(now - parsed.timestamp) > SIGNATURE_TOLERANCE.total_seconds():
         raise SignatureRefused(
             "expired",
             _("The signature's time t is more than %(minutes)s minutes from Kanta's clock.")
             % {"minutes": int(SIGNATURE_TOLERANCE.total_seconds() // 60)},
         )
+
+
+def signature_check(
+    *, parsed: ParsedSignature, method: str, path: str, body: bytes, now: float, secret: str | None = None
+) -> bytes:
+    """The signed message when ``parsed`` is a current signature of this request, else
+    SignatureRefused. ``now`` is in unix seconds."""
+    signature_check_time(parsed=parsed, now=now)
     key = _secret_bytes(secret)
     message = signed_message(timestamp=parsed.timestamp, method=method, path=path, body=body)
     expected = hmac.new(key, message, hashlib.sha256).hexdigest().encode()

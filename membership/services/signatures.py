@@ -25,6 +25,7 @@ from ..signing import (
     SignatureRefused,
     legacy_signature_matches,
     signature_check,
+    signature_check_time,
     signature_parse,
 )
 
@@ -47,9 +48,10 @@ def request_signature_accept(
     Kanta reads what it sent."""
     now = now or timezone.now()
     if header and header.strip().startswith(LEGACY_PREFIX):
-        _legacy_accept(header=header.strip(), path=legacy_path, body=read_body())
+        _legacy_accept(header=header.strip(), path=legacy_path, read_body=read_body)
         return
     parsed = signature_parse(header)
+    signature_check_time(parsed=parsed, now=now.timestamp())
     message = signature_check(parsed=parsed, method=method, path=path, body=read_body(), now=now.timestamp())
     digest = hashlib.sha256(message).hexdigest()
     expires_at = datetime.fromtimestamp(parsed.timestamp, tz=UTC) + SIGNATURE_TOLERANCE
@@ -63,13 +65,13 @@ def request_signature_accept(
         ) from None
 
 
-def _legacy_accept(*, header: str, path: str, body: bytes) -> None:
+def _legacy_accept(*, header: str, path: str, read_body: Callable[[], bytes]) -> None:
     if not settings.KANTA_API_LEGACY_SIGNATURES:
         raise SignatureRefused(
             "malformed",
             _("The sha256= signature is retired: send t=<unix seconds>,v1=<hex HMAC-SHA256>."),
         )
-    if not legacy_signature_matches(value=header, path=path, body=body):
+    if not legacy_signature_matches(value=header, path=path, body=read_body()):
         raise SignatureRefused("bad_signature", _("The signature does not match this request."))
     # The old scheme binds neither method nor time and cannot refuse replays: say so every
     # time, so the migration period does not quietly become forever.

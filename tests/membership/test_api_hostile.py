@@ -51,8 +51,14 @@ def test_a_body_over_the_limit_is_a_json_413(client, member, quiet_log):
 
 def test_an_unsigned_body_over_the_limit_is_refused_before_it_is_read(client, quiet_log):
     body = b"{" + b" " * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b"}"
-    response = client.generic("POST", ORDERS, data=body, content_type="application/json")
-    assert (response.status_code, response.json()["reason"]) == (401, "missing")
+    for header, reason in [
+        (None, "missing"),
+        ("t=1,v1=" + "0" * 64, "expired"),
+        ("sha256=" + "0" * 64, "malformed"),
+    ]:
+        headers = {"X-Kanta-Signature": header} if header else {}
+        response = client.generic("POST", ORDERS, data=body, content_type="application/json", headers=headers)
+        assert (response.status_code, response.json()["reason"]) == (401, reason)
 
 
 @pytest.mark.parametrize(
@@ -101,34 +107,39 @@ def test_a_hostile_coupon_code_is_a_400(client, coupon, quiet_log, code):
     assert Redemption.objects.get().used_at is None
 
 
-@pytest.mark.parametrize("text", HOSTILE_TEXT, ids=range(len(HOSTILE_TEXT)))
-def test_hostile_text_in_the_order_id_and_sku_gets_4xx_or_is_stored_as_text(client, member, quiet_log, text):
-    response = signed_post(
-        client, ORDERS, order_payload(order_id=text, lines=[{"sku": text, "quantity": 1, "price": "100.00"}])
-    )
-    assert response.status_code in {201, 400}, response.content
-    if response.status_code == 201:
-        assert Order.objects.get().external_id == text.strip()
-    else:
-        assert set(response.json()["errors"]) <= {"id", "lines.0.sku"}
+def test_hostile_text_in_the_order_id_and_sku_gets_a_400_or_is_stored_as_text(client, member, quiet_log):
+    unexpected = []
+    for text in HOSTILE_TEXT:
+        line = {"sku": text, "quantity": 1, "price": "100.00"}
+        response = signed_post(client, ORDERS, order_payload(order_id=text, lines=[line]))
+        if response.status_code == 201:
+            assert Order.objects.filter(external_id=text.strip()).exists()
+        elif response.status_code != 400 or not set(response.json()["errors"]) <= {"id", "lines.0.sku"}:
+            unexpected.append((text[:40], response.status_code))
+    assert unexpected == []
 
 
-@pytest.mark.parametrize("text", HOSTILE_TEXT, ids=range(len(HOSTILE_TEXT)))
-def test_hostile_text_as_a_coupon_code_is_never_a_500(client, coupon, quiet_log, text):
-    path = f"/api/v1/coupons/{quote(text, safe='')}/"
-    response = client.get(path, headers=shop_signature("GET", path))
-    # 401 when the client encoded a character Kanta reads unencoded (``*`` as %2A): the path
-    # is signed as Kanta sees it (docs/api.md).
-    assert response.status_code in {400, 401, 404}, response.content
-    assert response["Content-Type"].startswith("application/json")
+def test_hostile_text_as_a_coupon_code_is_never_a_500(client, coupon, quiet_log):
+    unexpected = []
+    for text in HOSTILE_TEXT:
+        path = f"/api/v1/coupons/{quote(text, safe='')}/"
+        response = client.get(path, headers=shop_signature("GET", path))
+        # 401 when the client encoded a character Kanta reads unencoded (``*`` as %2A): the
+        # path is signed as Kanta sees it (docs/api.md).
+        if response.status_code not in {400, 401, 404} or not response["Content-Type"].startswith(
+            "application/json"
+        ):
+            unexpected.append((text[:40], response.status_code))
+    assert unexpected == []
+    assert Redemption.objects.get().used_at is None
 
 
-@pytest.mark.parametrize("header", [*HOSTILE_TEXT[:22], "t=1\x00,v1=00", "t=" + "9" * 5000])
-def test_hostile_signature_headers_are_401s(client, member, quiet_log, header):
+def test_hostile_signature_headers_are_401s(client, member, quiet_log):
     body = json.dumps(order_payload()).encode()
-    response = client.generic(
-        "POST", ORDERS, data=body, content_type="application/json", headers={"X-Kanta-Signature": header}
-    )
-    assert response.status_code == 401
-    assert response.json()["reason"] in {"missing", "malformed"}
+    for header in [*HOSTILE_TEXT[:22], "t=1\x00,v1=00", "t=" + "9" * 5000, "t=1," + "v1=" * 5000]:
+        response = client.generic(
+            "POST", ORDERS, data=body, content_type="application/json", headers={"X-Kanta-Signature": header}
+        )
+        assert response.status_code == 401, header
+        assert response.json()["reason"] in {"missing", "malformed"}, header
     assert not SeenSignature.objects.exists()
