@@ -64,11 +64,16 @@ async def next_frame(communicator: WebsocketCommunicator) -> dict:
             return frame
 
 
-async def closed_with(communicator: WebsocketCommunicator) -> int:
+async def closed_with(communicator: WebsocketCommunicator, *, answer: bool = True) -> int:
+    """The close code the server sent; then (``answer``) the client's side of the close, as a
+    browser's, so the consumer ends now rather than when the test's event loop does."""
     while True:
         message = await communicator.receive_output(timeout=3)
         if message["type"] == "websocket.close":
-            return message["code"]
+            break
+    if answer:
+        await communicator.disconnect(code=message["code"], timeout=3)
+    return message["code"]
 
 
 async def still_open(communicator: WebsocketCommunicator) -> bool:
@@ -104,13 +109,14 @@ async def test_logout_closes_this_browsers_sockets_with_4401_and_the_room_takes_
     assert response.status_code == 302
 
     assert await closed_with(me) == 4401
-    assert await closed_with(room) == 4401
+    assert await closed_with(room, answer=False) == 4401
     # Frames that still reach the old socket are not taken as the member's.
     await room.send_json_to({"type": "chat.message", "body": "Am I still here?", "request": 1})
     await room.send_json_to({"type": "question.vote", "question_id": question.pk, "request": 2})
     assert await room.receive_nothing(timeout=0.5)
     assert not await sync_to_async(EventChatMessage.objects.filter(author=aino).exists)()
     assert not await sync_to_async(EventQuestionVote.objects.filter(member=aino).exists)()
+    await room.disconnect()
     # Signing out here leaves the member's other device signed in.
     assert await still_open(phone)
     await phone.disconnect()
