@@ -290,7 +290,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # view that asks the owning app first (content/protected_media.py). Behind nginx, set
 # KANTA_PROTECTED_MEDIA_ACCEL_REDIRECT (e.g. "/_protected/") to an `internal` location
 # aliased to this directory: Django then decides and nginx sends the bytes.
-KANTA_PROTECTED_MEDIA_ROOT = Path(os.environ.get("PROTECTED_MEDIA_ROOT", BASE_DIR / "protected_media"))
+KANTA_PROTECTED_MEDIA_ROOT = Path(os.environ.get("PROTECTED_MEDIA_ROOT", VAR_DIR / "protected_media"))
 KANTA_PROTECTED_MEDIA_URL = "/protected-media/"
 KANTA_PROTECTED_MEDIA_ACCEL_REDIRECT = os.environ.get("PROTECTED_MEDIA_ACCEL_REDIRECT", "")
 # Seconds a browser (or, for files anyone may see, a shared cache) keeps a protected file:
