@@ -195,9 +195,12 @@ def images_seen_by_anyone(images: QuerySet) -> QuerySet:
         to_content_type=image_type,
     ).values("to_object_id")
     # The index keeps object ids as text; comparing as text never casts a foreign id.
-    return images.annotate(ref_id=Cast("pk", CharField())).filter(
+    seen = images.model.objects.annotate(ref_id=Cast("pk", CharField())).filter(
         Q(ref_id__in=used_by_pages) | Q(pk__in=Product.objects.filter(image__isnull=False).values("image_id"))
     )
+    # A plain "pk in (subquery)" on ``images`` itself: the search backend reads the filters of
+    # the queryset it searches, and understands a lookup on a field, not an annotation.
+    return images.filter(pk__in=seen.values("pk"))
 
 
 # --- Events ----------------------------------------------------------------------------------

@@ -106,3 +106,14 @@ def test_listing_costs_a_fixed_number_of_queries_besides_wagtails_tags(
     # page of images, the site; then one tags query per image.
     with django_assert_max_num_queries(7 + shown):
         assert len(listed(client)) == shown
+
+
+def test_search_finds_only_images_a_public_page_shows(client, guides):
+    open_image, early_image = guides["open"].hero_image, guides["early"].hero_image
+    for query in (open_image.title, early_image.title, 'tyre"', "\x00"):
+        response = client.get("/api/v2/images/", {"search": query})
+        assert response.status_code == 200, query
+        ids = {item["id"] for item in response.json()["items"]}
+        assert early_image.pk not in ids
+    found = client.get("/api/v2/images/", {"search": open_image.title}).json()["items"]
+    assert open_image.pk in {item["id"] for item in found}
