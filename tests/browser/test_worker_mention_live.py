@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.test import Client
 
 from community.services.forum import post_create
 from membership.models import Notification
 from tests.community.forum_factories import forum_member, make_category, start_thread
+from tests.subprocesses import database_url_for_subprocess
 
 from .test_notifications_toast import make_home_page
 
@@ -31,15 +31,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 # The worker starts (imports Django, connects) and picks the task up: generous for slow CI.
 WORKER_DELIVERY_TIMEOUT_MS = 60_000
-
-
-def database_url_for_worker() -> str:
-    """The test database as a URL the worker process can open."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -59,7 +50,7 @@ def start_worker(live_asgi, queued_tasks, tmp_path) -> Iterator:
             # The development settings: tasks come from the database queue (the test
             # settings run them inline). REDIS_URL, when set, is the server's too.
             "DJANGO_SETTINGS_MODULE": "hub.settings.dev",
-            "DATABASE_URL": database_url_for_worker(),
+            "DATABASE_URL": database_url_for_subprocess(),
             "KANTA_VAR_DIR": str(tmp_path),
             "DEBUG": "0",
         }

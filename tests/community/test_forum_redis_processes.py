@@ -25,12 +25,12 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from websockets.sync.client import connect
 
 from community.models import Post
 from tests.redis_server import redis_url  # noqa: F401  (fixture)
+from tests.subprocesses import database_url_for_subprocess
 
 from .forum_factories import forum_member, make_category, start_thread
 
@@ -50,21 +50,12 @@ def listening_socket() -> socket.socket:
     return sock
 
 
-def database_url_for_servers() -> str:
-    """The test database as a URL the server processes can open."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def two_servers(redis_url, tmp_path, migrated_rows):  # noqa: F811
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hub.settings.test",
-        "DATABASE_URL": database_url_for_servers(),
+        "DATABASE_URL": database_url_for_subprocess(),
         "REDIS_URL": redis_url,
         "KANTA_VAR_DIR": str(tmp_path),
         "LOG_LEVEL": "WARNING",

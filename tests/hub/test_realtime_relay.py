@@ -18,7 +18,6 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -38,6 +37,7 @@ from hub.realtime import (
 from membership.services.notifications import notification_send
 from tests.community.sockets import leave_topics  # noqa: F401  (an autouse fixture)
 from tests.factories import make_member
+from tests.subprocesses import database_url_for_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 ORIGIN = (b"origin", b"http://testserver")
@@ -184,15 +184,6 @@ async def test_an_event_from_a_socketless_process_reaches_the_open_socket():
     await me.disconnect()
 
 
-def database_url_for_commands() -> str:
-    """The test database as a URL another process can open."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 COMMAND = """
 from membership.models import User
 from membership.services.notifications import notification_send
@@ -208,7 +199,7 @@ async def test_a_management_command_in_another_process_reaches_the_open_socket(t
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hub.settings.test",
-        "DATABASE_URL": database_url_for_commands(),
+        "DATABASE_URL": database_url_for_subprocess(),
         "KANTA_VAR_DIR": str(tmp_path),
     }
     # REDIS_URL, when set, is this test's too: then the command sends through Redis.

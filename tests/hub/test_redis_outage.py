@@ -34,13 +34,13 @@ from tests.community.forum_factories import forum_member, make_category, start_t
 from tests.community.test_forum_redis_processes import (
     DAPHNE,
     ROOT,
-    database_url_for_servers,
     listening_socket,
     post_reply,
 )
 from tests.content.conftest import make_product, site_tree  # noqa: F401  (fixture)
 from tests.factories import PASSWORD, make_member
 from tests.redis_server import RedisServer, private_redis_server, redis_server  # noqa: F401  (fixture)
+from tests.subprocesses import database_url_for_subprocess
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +51,7 @@ def daphne_on(redis_url: str, directory: Path) -> Iterator[int]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hub.settings.test",
-        "DATABASE_URL": database_url_for_servers(),
+        "DATABASE_URL": database_url_for_subprocess(),
         "REDIS_URL": redis_url,
         "KANTA_VAR_DIR": str(directory),
         "LOG_LEVEL": "WARNING",

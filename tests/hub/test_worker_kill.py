@@ -22,8 +22,8 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from membership.models import Notification
-from tests.community.test_forum_redis_processes import database_url_for_servers
 from tests.factories import make_member
+from tests.subprocesses import database_url_for_subprocess
 
 from .worker_tasks import KIND, notify_then_wait
 
@@ -39,7 +39,7 @@ def start_worker(tmp_path: Path, name: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.hub.worker_settings",
-        "DATABASE_URL": database_url_for_servers(),
+        "DATABASE_URL": database_url_for_subprocess(),
         "KANTA_VAR_DIR": str(tmp_path),
         "LOG_LEVEL": "WARNING",
     }
