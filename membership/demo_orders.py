@@ -35,6 +35,11 @@ ORDERS = [
     DemoOrder("W-20417", "aino", 330, (("PK-TYR-W240-40", 2), ("PK-LCK-LUKKO-16", 1))),
     DemoOrder("W-21088", "aino", 190, (("PK-LGT-KAM-1600", 1), ("PK-LGT-TAHTI-R", 1))),
     DemoOrder("W-22731", "aino", 45, (("PK-BAG-KELKKA-20", 1), ("PK-WAX-LUISTO-60", 1))),
+    # Aino's first winter with Polku: mitts, then lighter tyres for the salted city streets.
+    DemoOrder("W-19842", "aino", 380, (("PK-GLV-KINNAS", 1),)),
+    DemoOrder("W-21702", "aino", 100, (("PK-TYR-PAKK-38", 2),)),
+    # Eero gave up waxing for skins (and kept a tin of klister, just in case).
+    DemoOrder("W-20214", "eero", 300, (("PK-SKI-LATU-CS", 1), ("PK-WAX-TAHMA-K", 1))),
     # Eero skis: boots sent back in a smaller size, so the order was partly refunded.
     DemoOrder(
         "W-20952",
@@ -46,11 +51,14 @@ ORDERS = [
     DemoOrder("W-22105", "eero", 60, (("PK-POLE-SAUVA-C80", 1),)),
     # Liisa runs trails; the spikes did not fit and went back in full.
     DemoOrder("W-21630", "liisa", 120, (("PK-SHOE-SUO", 1), ("PK-VEST-VIRTA-8", 1))),
+    DemoOrder("W-21355", "liisa", 150, (("PK-SHOE-KURU-T", 1),)),
     DemoOrder("W-22390", "liisa", 52, (("PK-SHOE-JAA-SP", 1),), refunds=(Decimal(0),)),
     # Mikko's order is four days old: its points are still in the return window.
     DemoOrder("W-23015", "mikko", 4, (("PK-BAG-KELKKA-20", 2), ("PK-HL-OTSA-400", 1))),
     DemoOrder("W-21977", "sanna", 75, (("PK-BL-KIERTO", 2), ("PK-JKT-TUISKU", 1))),
     DemoOrder("W-20733", "juha", 240, (("PK-TYR-ROUTA-29", 2), ("PK-GLV-KINNAS", 1))),
+    # Juha's commuter got studs and a rear light for the dark months.
+    DemoOrder("W-21190", "juha", 200, (("PK-TYR-W120-35", 2), ("PK-LGT-TAHTI-R", 1))),
     # Someone who has not joined yet: linked, with its points, when that address is verified.
     DemoOrder("W-22860", "kirsi.lehtonen@example.fi", 30, (("PK-HL-OTSA-900", 1), ("PK-BL-MER200", 1))),
 ]
