@@ -55,6 +55,9 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/vote_storm.py
 	$(BIN)/python bench/uploads.py
+	$(BIN)/python bench/relay.py
+	$(BIN)/python bench/cache_outage.py
+	$(BIN)/python bench/healthz.py
 
 clean:
 	rm -rf $(VENV) staticfiles
