@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers
 from django.conf import settings
 from django.test import Client
 
@@ -21,6 +23,11 @@ async def leave_topics():
     registry = fanout_registry()
     if registry is not None:
         await registry.close()
+    # Each test runs in an event loop of its own, and channels_redis binds its receive lock to
+    # the loop of the receives in flight: a consumer the server closed can leave one pending
+    # when the loop ends, and the next test's receives would then fail on the old loop's lock.
+    # A fresh layer per test, as each process has one per event loop in production.
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
 
 
 @sync_to_async
