@@ -58,6 +58,20 @@ def public_review(author, moderator, *, days_ago: int, rating: int = 4) -> Revie
     return review
 
 
+def refund_in_full(order: Order, *, email: str) -> None:
+    """The shop reports ``order`` refunded in full, as its webhook would."""
+    order_receive(
+        external_id=order.external_id,
+        email=email,
+        status=Order.Status.REFUNDED,
+        currency="EUR",
+        total=Decimal(0),
+        created_at=order.created_at,
+        lines=[],
+        refunded_total=order.original_total,
+    )
+
+
 @pytest.fixture
 def voucher(db):
     return Reward.objects.create(name="5 € off", kind=Reward.Kind.FIXED, value=5, cost=50)
@@ -93,16 +107,7 @@ def test_a_verified_buyers_review_earns_and_is_labelled_as_such(client, author, 
 
 def test_a_refunded_order_does_not_make_a_verified_buyer(author, moderator, product):
     order = buy(author, product)
-    order_receive(
-        external_id=order.external_id,
-        email=author.email,
-        status=Order.Status.REFUNDED,
-        currency="EUR",
-        total=Decimal(0),
-        created_at=order.created_at,
-        lines=[],
-        refunded_total=order.original_total,
-    )
+    refund_in_full(order, email=author.email)
     write_review(author, product, approve_by=moderator)
     assert not review_entries(author).exists()
 
@@ -320,16 +325,7 @@ def test_a_full_refund_of_the_only_order_takes_back_the_reviews_points(author, m
     points_approve_due()
     assert spendable(author) == 50
     order = Order.objects.get(member=author)
-    order_receive(
-        external_id=order.external_id,
-        email=author.email,
-        status=Order.Status.REFUNDED,
-        currency="EUR",
-        total=Decimal(0),
-        created_at=order.created_at,
-        lines=[],
-        refunded_total=order.original_total,
-    )
+    refund_in_full(order, email=author.email)
     reversal = PointEntry.objects.get(member=author, kind=Kind.REVERSAL, rule__key="review")
     assert reversal.amount == -50 and reversal.source_id == str(review.pk)
     assert spendable(author) == 0
@@ -339,16 +335,7 @@ def test_a_refund_leaves_the_points_when_another_order_still_holds_the_product(a
     review = public_review(author, moderator, days_ago=8)
     first = Order.objects.get(member=author)
     buy(author, review.product)
-    order_receive(
-        external_id=first.external_id,
-        email=author.email,
-        status=Order.Status.REFUNDED,
-        currency="EUR",
-        total=Decimal(0),
-        created_at=first.created_at,
-        lines=[],
-        refunded_total=first.original_total,
-    )
+    refund_in_full(first, email=author.email)
     assert set(review_entries(author).values_list("state", flat=True)) == {State.PENDING}
 
 
