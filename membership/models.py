@@ -490,6 +490,8 @@ class Order(models.Model):
         _("total after refunds"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
     )
     referral_code = models.CharField(_("referral code"), max_length=32, blank=True)
+    # A Kanta coupon the customer used on this order, as the shop reported it.
+    coupon_code = models.CharField(_("coupon code"), max_length=32, blank=True)
     # False when the first we heard of the order was a refund: we never saw it paid, so it
     # never earns points, even if it is linked to a member later.
     earns_points = models.BooleanField(
@@ -689,3 +691,7 @@ class SeenSignature(models.Model):
 
     def __str__(self) -> str:
         return self.digest
+
+
+# The retention insight's stored results live in their own module; Django finds models here.
+from .insight.models import CurrencyInsight, CustomerInsight, InsightRun, RetentionSettings  # noqa: E402, F401

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
     "wagtail.contrib.routable_page",
+    "wagtail.contrib.settings",
     "wagtail.api.v2",
     "rest_framework",
     "wagtail.embeds",
