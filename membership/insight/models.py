@@ -80,6 +80,8 @@ class InsightRun(models.Model):
         verbose_name = _("insight refresh")
         verbose_name_plural = _("insight refreshes")
         indexes = [models.Index(fields=["state", "-as_of"], name="insight_run_latest")]
+        # The retention pages (figures about every customer): Staff and superusers.
+        permissions = [("view_retention", _("Can see the retention report and the at-risk list"))]
 
     def __str__(self) -> str:
         return f"{self.as_of:%Y-%m-%d %H:%M} ({self.state})"
