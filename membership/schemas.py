@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime, field_validator
 
-from .services.orders import LineData
+from .services.orders import COUPON_CODE_LENGTH, LineData, coupon_code_error
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -75,9 +75,16 @@ class OrderIn(Schema):
     referral_code: Text = Field(
         default="", max_length=32, description="Optional referral code used at checkout."
     )
+    coupon_code: Text = Field(
+        default="",
+        max_length=COUPON_CODE_LENGTH,
+        description="Optional. The coupon code the customer used (a Kanta coupon such as "
+        "POLKU-ABCD-EFGH, or the shop's own): letters, digits, - and _, any case. Stored with "
+        "the order's first message; a later message may leave it out but not change it.",
+    )
     lines: list[OrderLineIn] = Field(max_length=1000, description="The lines as ordered.")
 
-    @field_validator("id", "email", "referral_code", mode="before")
+    @field_validator("id", "email", "referral_code", "coupon_code", mode="before")
     @classmethod
     def _strip(cls, value: object) -> object:
         return value.strip() if isinstance(value, str) else value
@@ -96,6 +103,13 @@ class OrderIn(Schema):
             raise ValueError(_("Enter a valid email address.")) from exc
         return value
 
+    @field_validator("coupon_code")
+    @classmethod
+    def _coupon_code(cls, value: str) -> str:
+        if message := coupon_code_error(value):
+            raise ValueError(message)
+        return value
+
     def service_kwargs(self) -> dict:
         """Keyword arguments for ``membership.services.orders.order_receive``."""
         return {
@@ -107,6 +121,7 @@ class OrderIn(Schema):
             "refunded_total": self.refunded_total,
             "created_at": self.created_at,
             "referral_code": self.referral_code,
+            "coupon_code": self.coupon_code,
             "lines": [
                 LineData(sku=line.sku, quantity=line.quantity, price=line.price) for line in self.lines
             ],

@@ -27,6 +27,7 @@ emails wait, unlinked, until that address is verified (``orders_link_email``).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,13 +46,17 @@ from content.models import Product
 from ..models import Order, OrderLine, PointEntry, User
 from ..signals import order_paid, order_refunded
 from .badges import badges_evaluate
+from .coupons import coupon_normalise
 from .notifications import notification_send
-from .points import points_grant, points_reverse, source_key
+from .points import PointsGrant, points_grant, points_reverse, source_key
 
 Status = Order.Status
 # Refunds only move forward: paid → partially refunded → refunded.
 STATUS_RANK = {Status.PAID: 0, Status.PARTIALLY_REFUNDED: 1, Status.REFUNDED: 2}
 CENT = Decimal("0.01")
+COUPON_CODE_LENGTH = Order._meta.get_field("coupon_code").max_length
+# Kanta's own codes (POLKU-ABCD-EFGH) and the usual shop codes; matched in any case.
+COUPON_CODE = re.compile(r"[A-Za-z0-9_-]+")
 
 Result = Literal["created", "updated", "unchanged", "stale"]
 
@@ -88,7 +93,24 @@ def refunded_share(order: Order) -> Decimal:
     return min(Decimal(1), max(Decimal(0), share))
 
 
-def _check(*, status: str, total: Decimal, refunded_total: Decimal | None, lines: Sequence[LineData]) -> None:
+def coupon_code_error(code: str) -> str:
+    """Why ``code`` cannot be an order's coupon code, or "" when it can (empty: no coupon)."""
+    code = code.strip()
+    if len(code) > COUPON_CODE_LENGTH:
+        return _("Use at most %(count)s characters.") % {"count": COUPON_CODE_LENGTH}
+    if code and not COUPON_CODE.fullmatch(code):
+        return _("A coupon code holds only the letters A to Z, digits, hyphens and underscores.")
+    return ""
+
+
+def _check(
+    *,
+    status: str,
+    total: Decimal,
+    refunded_total: Decimal | None,
+    lines: Sequence[LineData],
+    coupon_code: str = "",
+) -> None:
     errors: dict[str, list[str]] = {}
     if status not in STATUS_RANK:
         errors["status"] = [_("Choose one of: paid, partially_refunded, refunded.")]
@@ -107,6 +129,8 @@ def _check(*, status: str, total: Decimal, refunded_total: Decimal | None, lines
             errors[f"lines.{index}.quantity"] = [_("The quantity must be at least 1.")]
         if line.price < 0:
             errors[f"lines.{index}.price"] = [_("The price cannot be negative.")]
+    if message := coupon_code_error(coupon_code):
+        errors["coupon_code"] = [message]
     if errors:
         raise OrderRejected(errors)
 
@@ -128,8 +152,7 @@ def _award_time(order: Order, now: datetime) -> datetime:
     return min(order.created_at, now)
 
 
-def _sustainable_value(order: Order) -> Decimal:
-    lines = list(order.lines.all())
+def _sustainable_value(order: Order, lines: Sequence[OrderLine]) -> Decimal:
     ordered = sum((line.price * line.quantity for line in lines), Decimal(0))
     sustainable = sum((line.price * line.quantity for line in lines if line.is_sustainable), Decimal(0))
     if ordered > order.original_total > 0:
@@ -147,27 +170,47 @@ def _earned_entries(order: Order) -> list[PointEntry]:
     )
 
 
+def _purchase_grants(order: Order, lines: Sequence[OrderLine], *, now: datetime) -> list[PointsGrant]:
+    """What the paid order earns its member, as awards for the points service."""
+    when = _award_time(order, now)
+    note = _("Order %(order)s") % {"order": order.external_id}
+    grants = []
+    units = math.floor(order.original_total)
+    if units > 0:
+        grants.append(
+            PointsGrant(
+                member=order.member, rule_key="purchase", source=order, units=units, now=when, note=note
+            )
+        )
+    bonus_units = math.floor(_sustainable_value(order, lines))
+    if bonus_units > 0:
+        grants.append(
+            PointsGrant(
+                member=order.member,
+                rule_key="purchase-sustainable",
+                source=order,
+                units=bonus_units,
+                now=when,
+                note=note,
+            )
+        )
+    return grants
+
+
 def _award(order: Order, *, now: datetime) -> None:
     """Grant the order's points to its member (idempotent) and tell listeners that it
     counts as paid. Called once per order: when it arrives for a known member, or when
     it is linked."""
-    member = order.member
-    when = _award_time(order, now)
-    note = _("Order %(order)s") % {"order": order.external_id}
-    units = math.floor(order.original_total)
-    if units > 0:
-        points_grant(member=member, rule_key="purchase", source=order, units=units, now=when, note=note)
-    bonus_units = math.floor(_sustainable_value(order))
-    if bonus_units > 0:
+    for grant in _purchase_grants(order, list(order.lines.all()), now=now):
         points_grant(
-            member=member,
-            rule_key="purchase-sustainable",
-            source=order,
-            units=bonus_units,
-            now=when,
-            note=note,
+            member=grant.member,
+            rule_key=grant.rule_key,
+            source=grant.source,
+            units=grant.units,
+            now=grant.now,
+            note=grant.note,
         )
-    order_paid.send(sender=Order, order=order, now=when)
+    order_paid.send(sender=Order, order=order, now=_award_time(order, now))
 
 
 def _reverse_share(order: Order, *, now: datetime) -> Decimal:
@@ -240,12 +283,15 @@ def _notify_points(member: User, orders: list[Order]) -> None:
     )
 
 
-def _lines_build(order: Order, lines: Sequence[LineData]) -> list[OrderLine]:
-    skus = {line.sku for line in lines}
-    products = {
+def _products(skus: set[str]) -> dict[str, Product]:
+    return {
         product.sku: product
         for product in Product.objects.filter(sku__in=skus).only("pk", "sku", "is_sustainable")
     }
+
+
+def _lines_new(order: Order, lines: Sequence[LineData], products: dict[str, Product]) -> list[OrderLine]:
+    """The order's lines, unsaved; a line is sustainable when its product is at this moment."""
     built = []
     for line in lines:
         product = products.get(line.sku)
@@ -259,7 +305,40 @@ def _lines_build(order: Order, lines: Sequence[LineData]) -> list[OrderLine]:
                 is_sustainable=bool(product and product.is_sustainable),
             )
         )
-    return OrderLine.objects.bulk_create(built)
+    return built
+
+
+def _order_new(
+    *,
+    external_id: str,
+    email: str,
+    member: User | None,
+    status: str,
+    currency: str,
+    total: Decimal,
+    refunded_total: Decimal | None,
+    created_at: datetime,
+    referral_code: str,
+    coupon_code: str,
+    now: datetime,
+) -> Order:
+    """The order as first reported, unsaved."""
+    paid = status == Status.PAID
+    return Order(
+        external_id=external_id,
+        email=email,
+        member=member,
+        status=status,
+        currency=currency,
+        original_total=total if paid else total + (refunded_total or Decimal(0)),
+        total=total,
+        referral_code=referral_code,
+        coupon_code=coupon_normalise(coupon_code),
+        earns_points=paid,
+        created_at=created_at,
+        received_at=now,
+        updated_at=now,
+    )
 
 
 def _create(
@@ -273,27 +352,27 @@ def _create(
     created_at: datetime,
     lines: Sequence[LineData],
     referral_code: str,
+    coupon_code: str,
     now: datetime,
 ) -> Order | None:
     """Insert the order and its lines, or return None when a concurrent call inserted it first."""
-    paid = status == Status.PAID
     try:
         with transaction.atomic():
-            order = Order.objects.create(
+            order = _order_new(
                 external_id=external_id,
                 email=email,
                 member=_verified_member(email),
                 status=status,
                 currency=currency,
-                original_total=total if paid else total + (refunded_total or Decimal(0)),
                 total=total,
-                referral_code=referral_code,
-                earns_points=paid,
+                refunded_total=refunded_total,
                 created_at=created_at,
-                received_at=now,
-                updated_at=now,
+                referral_code=referral_code,
+                coupon_code=coupon_code,
+                now=now,
             )
-            _lines_build(order, lines)
+            order.save(force_insert=True)
+            OrderLine.objects.bulk_create(_lines_new(order, lines, _products({line.sku for line in lines})))
     except IntegrityError:
         if Order.objects.filter(external_id=external_id).exists():
             return None
@@ -312,6 +391,7 @@ def order_receive(
     created_at: datetime,
     lines: Sequence[LineData],
     referral_code: str = "",
+    coupon_code: str = "",
     refunded_total: Decimal | None = None,
     now: datetime | None = None,
     notify: bool = True,
@@ -319,10 +399,12 @@ def order_receive(
     """Store what the shop says about an order and settle its points. Idempotent by
     ``external_id``: the same message twice changes nothing the second time. Raises
     OrderRejected (nothing stored) when the message contradicts itself or the stored order.
+    ``coupon_code`` is the coupon the customer used, stored (upper case) with the order's
+    first message; later messages may leave it out but not change it.
     ``notify=False`` (imports of history) sends the member no notification."""
     now = now or timezone.now()
     email = email.strip()
-    _check(status=status, total=total, refunded_total=refunded_total, lines=lines)
+    _check(status=status, total=total, refunded_total=refunded_total, lines=lines, coupon_code=coupon_code)
     order = Order.objects.select_for_update().filter(external_id=external_id).first()
     if order is None:
         order = _create(
@@ -335,6 +417,7 @@ def order_receive(
             created_at=created_at,
             lines=lines,
             referral_code=referral_code,
+            coupon_code=coupon_code,
             now=now,
         )
         if order is not None:
@@ -346,16 +429,52 @@ def order_receive(
             return OrderReceipt(order=order, result="created")
         # Inserted by a concurrent call that has committed by now: carry on as an update.
         order = Order.objects.select_for_update().get(external_id=external_id)
-    return _update(order, status=status, currency=currency, total=total, now=now, notify=notify)
+    return _update(
+        order, status=status, currency=currency, total=total, coupon_code=coupon_code, now=now, notify=notify
+    )
+
+
+def _conflicts(order: Order, *, currency: str, coupon_code: str) -> dict[str, list[str]]:
+    """What a later message says that contradicts the stored order (``OrderRejected.errors``)."""
+    errors: dict[str, list[str]] = {}
+    if currency != order.currency:
+        errors["currency"] = [_("This order was paid in %(currency)s.") % {"currency": order.currency}]
+    code = coupon_normalise(coupon_code)
+    if code and code != order.coupon_code:
+        errors["coupon_code"] = [
+            _("This order was reported with the coupon code %(code)s.") % {"code": order.coupon_code}
+            if order.coupon_code
+            else _("This order was reported without a coupon code.")
+        ]
+    return errors
+
+
+def order_message_repeats(
+    order: Order, *, status: str, currency: str, total: Decimal, coupon_code: str = ""
+) -> bool:
+    """Whether a message about the stored ``order`` only repeats it: ``order_receive`` would
+    answer ``unchanged`` and write nothing, unless it links the order to a member whose
+    address was verified since (the caller checks that)."""
+    return (
+        not _conflicts(order, currency=currency, coupon_code=coupon_code)
+        and (order.earns_points or status != Status.PAID)
+        and total == order.total
+        and status == order.status
+    )
 
 
 def _update(
-    order: Order, *, status: str, currency: str, total: Decimal, now: datetime, notify: bool
+    order: Order,
+    *,
+    status: str,
+    currency: str,
+    total: Decimal,
+    coupon_code: str,
+    now: datetime,
+    notify: bool,
 ) -> OrderReceipt:
-    if currency != order.currency:
-        raise OrderRejected(
-            {"currency": [_("This order was paid in %(currency)s.") % {"currency": order.currency}]}
-        )
+    if errors := _conflicts(order, currency=currency, coupon_code=coupon_code):
+        raise OrderRejected(errors)
     result: Result = "unchanged"
     newly_earning = False
     if not order.earns_points and status == Status.PAID:

@@ -10,13 +10,14 @@ A test (tests/membership/test_points_single_writer.py) proves no other module wr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Aggregate, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,19 +92,19 @@ def _create(**fields) -> PointEntry | None:
         raise
 
 
-def compute_balances(member: User, *, now: datetime | None = None) -> Balances:
-    """Balances from the ledger alone, in one aggregate query whatever the history."""
-    now = now or timezone.now()
-    entries = PointEntry.objects.filter(member=member)
-    totals = entries.aggregate(
-        spendable=Sum("amount", filter=Q(state=State.APPROVED)),
-        status=Sum(
-            "amount", filter=Q(state=State.APPROVED, kind__in=STATUS_KINDS, created_at__gt=now - YEAR)
+def _timeless_sums() -> dict[str, Aggregate]:
+    """The cached balances that do not depend on the moment (status does: its 12-month window)."""
+    return {
+        "spendable": Sum("amount", filter=Q(state=State.APPROVED)),
+        "pending": Sum("amount", filter=Q(state=State.PENDING)),
+        "last_earned_at": Max(
+            "created_at", filter=Q(kind=Kind.EARN, state__in=[State.PENDING, State.APPROVED])
         ),
-        pending=Sum("amount", filter=Q(state=State.PENDING)),
-        last_earned_at=Max("created_at", filter=Q(kind=Kind.EARN, state__in=[State.PENDING, State.APPROVED])),
-        earned=Sum("amount", filter=Q(kind__in=LEADERBOARD_KINDS, state__in=LEADERBOARD_STATES)),
-    )
+        "earned": Sum("amount", filter=Q(kind__in=LEADERBOARD_KINDS, state__in=LEADERBOARD_STATES)),
+    }
+
+
+def _balances(totals: dict) -> Balances:
     return Balances(
         status=max(0, totals["status"] or 0),
         spendable=totals["spendable"] or 0,
@@ -113,8 +114,47 @@ def compute_balances(member: User, *, now: datetime | None = None) -> Balances:
     )
 
 
+def compute_balances(member: User, *, now: datetime | None = None) -> Balances:
+    """Balances from the ledger alone, in one aggregate query whatever the history."""
+    now = now or timezone.now()
+    entries = PointEntry.objects.filter(member=member)
+    totals = entries.aggregate(
+        status=Sum(
+            "amount", filter=Q(state=State.APPROVED, kind__in=STATUS_KINDS, created_at__gt=now - YEAR)
+        ),
+        **_timeless_sums(),
+    )
+    return _balances(totals)
+
+
 def tier_for(status_points: int) -> Tier | None:
     return Tier.objects.filter(threshold__lte=status_points).order_by("-threshold").first()
+
+
+def _tier_move(
+    *, current: Tier | None, reached_at: datetime | None, earned: Tier | None, now: datetime
+) -> tuple[Tier | None, datetime | None, bool]:
+    """Where the tier goes when the status points earn ``earned``: (tier, reached_at, moved_up).
+    Up at once; down only once the current tier was held 12 months (no yo-yo when status dips)."""
+    moved_up = earned is not None and (current is None or earned.threshold > current.threshold)
+    protected = current is not None and reached_at is not None and reached_at > now - YEAR
+    if moved_up:
+        return earned, now, True
+    if current is not None and not protected and (earned is None or earned.threshold < current.threshold):
+        return earned, now if earned else None, False
+    return current, reached_at, False
+
+
+def _tier_announce(member: User, *, old: Tier | None, new: Tier | None, moved_up: bool) -> None:
+    if new != old:
+        from ..signals import tier_changed
+
+        tier_changed.send(sender=MemberStanding, member=member, old_tier=old, new_tier=new)
+    # Landing in the entry tier (threshold 0) is not an achievement worth a message.
+    if moved_up and new is not None and new.threshold > 0:
+        from .tiers import tier_reached_notify
+
+        tier_reached_notify(member=member, tier=new)
 
 
 def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
@@ -125,36 +165,31 @@ def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
     standing.pending_points = balances.pending
     standing.last_earned_at = balances.last_earned_at
     standing.earned_points = balances.earned
-    earned_tier = tier_for(balances.status)
     current = standing.tier
-    moved_up = earned_tier is not None and (current is None or earned_tier.threshold > current.threshold)
-    # A tier is kept for 12 months after it was reached: no yo-yo when status dips.
-    protected = current is not None and standing.tier_reached_at and standing.tier_reached_at > now - YEAR
-    if moved_up:
-        standing.tier, standing.tier_reached_at = earned_tier, now
-    elif (
-        current is not None
-        and not protected
-        and (earned_tier is None or earned_tier.threshold < current.threshold)
-    ):
-        standing.tier, standing.tier_reached_at = earned_tier, now if earned_tier else None
+    standing.tier, standing.tier_reached_at, moved_up = _tier_move(
+        current=current, reached_at=standing.tier_reached_at, earned=tier_for(balances.status), now=now
+    )
     standing.save()
-    if standing.tier != current:
-        from ..signals import tier_changed
-
-        tier_changed.send(
-            sender=MemberStanding, member=standing.member, old_tier=current, new_tier=standing.tier
-        )
-    # Landing in the entry tier (threshold 0) is not an achievement worth a message.
-    if moved_up and earned_tier.threshold > 0:
-        from .tiers import tier_reached_notify
-
-        tier_reached_notify(member=standing.member, tier=earned_tier)
+    _tier_announce(standing.member, old=current, new=standing.tier, moved_up=moved_up)
     return standing
 
 
 def _refresh_member(member: User, *, now: datetime) -> MemberStanding:
     return _refresh(_standing_for_update(member), now=now)
+
+
+def _grant_key(rule: EarningRule, source_type: ContentType | None, source_id: str, member_id: int) -> str:
+    return f"{rule.key}:{source_type.pk if source_type else '-'}:{source_id}:{member_id}"
+
+
+def _grant_base(rule: EarningRule, units: Decimal | int, tier: Tier | None) -> int:
+    """The award before the daily cap: the rule's points (per unit) times the tier's multiplier."""
+    base = rule.points * (max(0, int(units)) if rule.per_currency_unit else 1)
+    return math.floor(base * (tier.multiplier if tier else Decimal(1)))
+
+
+def _day_start(now: datetime) -> datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 @transaction.atomic
@@ -179,24 +214,21 @@ def points_grant(
     if rule is None:
         return None
     source_type, source_id = source_key(source)
-    key = idempotency_key or f"{rule.key}:{source_type.pk if source_type else '-'}:{source_id}:{member.pk}"
+    key = idempotency_key or _grant_key(rule, source_type, source_id, member.pk)
     if existing := PointEntry.objects.filter(idempotency_key=key).first():
         return existing
     standing = _standing_for_update(member)
     if existing := PointEntry.objects.filter(idempotency_key=key).first():
         return existing  # granted by a concurrent call while we waited for the lock
 
-    base = rule.points * (max(0, int(units)) if rule.per_currency_unit else 1)
-    multiplier = standing.tier.multiplier if standing.tier else Decimal(1)
-    amount = math.floor(base * multiplier)
+    amount = _grant_base(rule, units, standing.tier)
     if rule.daily_cap is not None:
-        day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
         earned_today = (
             PointEntry.objects.filter(
                 member=member,
                 rule=rule,
                 kind=Kind.EARN,
-                created_at__gte=day_start,
+                created_at__gte=_day_start(now),
                 state__in=[State.PENDING, State.APPROVED],
             ).aggregate(total=Sum("amount"))["total"]
             or 0
@@ -223,6 +255,215 @@ def points_grant(
         return PointEntry.objects.get(idempotency_key=key)
     _refresh(standing, now=now)
     return entry
+
+
+@dataclass(frozen=True)
+class PointsGrant:
+    """One award for ``points_grant_many``: the arguments of ``points_grant`` (with the
+    default idempotency key and no hold)."""
+
+    member: User
+    rule_key: str
+    source: models.Model
+    now: datetime
+    units: Decimal | int = 1
+    note: str = ""
+
+
+@dataclass
+class _Replay:
+    """One member's standing while ``points_grant_many`` replays their awards in order:
+    what ``points_grant`` would read from the ledger at each award."""
+
+    standing: MemberStanding
+    tier: Tier | None
+    reached_at: datetime | None
+    # Approved entries that count toward status, (created_at, amount): compute_balances' status.
+    status_entries: list[tuple[datetime, int]] = field(default_factory=list)
+    # Earned entries of capped rules, {rule pk: [(created_at, amount)]}: the daily cap's sum.
+    capped_entries: dict[int, list[tuple[datetime, int]]] = field(default_factory=dict)
+    status: int = 0
+    refreshed_at: datetime | None = None
+
+    def status_at(self, now: datetime) -> int:
+        return max(0, sum(amount for created, amount in self.status_entries if created > now - YEAR))
+
+
+def _standings_for_update(members: dict[int, User]) -> dict[int, MemberStanding]:
+    """The members' standing rows, locked in pk order (created when missing), like
+    ``_standing_for_update`` for each."""
+    ids = sorted(members)
+    locked = {s.member_id: s for s in MemberStanding.objects.select_for_update().filter(member_id__in=ids)}
+    if missing := [pk for pk in ids if pk not in locked]:
+        MemberStanding.objects.bulk_create(
+            [MemberStanding(member_id=pk) for pk in missing], ignore_conflicts=True
+        )
+        locked.update(
+            (s.member_id, s) for s in MemberStanding.objects.select_for_update().filter(member_id__in=missing)
+        )
+    for standing in locked.values():
+        standing.member = members[standing.member_id]
+    return locked
+
+
+@transaction.atomic
+def points_grant_many(*, grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
+    """``points_grant`` for each of ``grants`` in turn, with the same ledger, standings, tiers
+    and tier signals as those calls, in a number of queries that does not grow with the
+    number of awards (imports of order history).
+
+    Each member's awards are replayed in memory in order: the tier multiplier of the moment,
+    the daily caps, and the tier that each award's refresh would reach (status counted as
+    ``compute_balances`` counts it at that award's time). Then the entries are inserted at
+    once and each standing is written once, as its last refresh would have left it. Should
+    an award's key turn up meanwhile (a concurrent grant), the whole call is done again
+    through ``points_grant``, one award at a time."""
+    if not grants:
+        return []
+    try:
+        with transaction.atomic():
+            return _grant_many(grants)
+    except IntegrityError:
+        return [
+            points_grant(
+                member=g.member, rule_key=g.rule_key, source=g.source, units=g.units, now=g.now, note=g.note
+            )
+            for g in grants
+        ]
+
+
+def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
+    rules = {
+        rule.key: rule
+        for rule in EarningRule.objects.filter(key__in={g.rule_key for g in grants}, active=True)
+    }
+    keyed: list[tuple[EarningRule, ContentType | None, str, str] | None] = []
+    for grant in grants:
+        rule = rules.get(grant.rule_key)
+        if rule is None:
+            keyed.append(None)
+            continue
+        source_type, source_id = source_key(grant.source)
+        keyed.append(
+            (rule, source_type, source_id, _grant_key(rule, source_type, source_id, grant.member.pk))
+        )
+    keys = [item[3] for item in keyed if item]
+    done = {entry.idempotency_key: entry for entry in PointEntry.objects.filter(idempotency_key__in=keys)}
+    members = {
+        grant.member.pk: grant.member
+        for grant, item in zip(grants, keyed, strict=True)
+        if item and item[3] not in done
+    }
+    if not members:
+        return [done[item[3]] if item else None for item in keyed]
+
+    standings = _standings_for_update(members)
+    tiers = {tier.pk: tier for tier in Tier.objects.all()}
+    by_threshold = sorted(tiers.values(), key=lambda tier: tier.threshold, reverse=True)
+    replays = {
+        pk: _Replay(standing=standing, tier=tiers.get(standing.tier_id), reached_at=standing.tier_reached_at)
+        for pk, standing in standings.items()
+    }
+    earliest = min(grant.now for grant in grants)
+    for member_id, created, amount in PointEntry.objects.filter(
+        member_id__in=members, state=State.APPROVED, kind__in=STATUS_KINDS, created_at__gt=earliest - YEAR
+    ).values_list("member_id", "created_at", "amount"):
+        replays[member_id].status_entries.append((created, amount))
+    capped = [rule.pk for rule in rules.values() if rule.daily_cap is not None]
+    if capped:
+        for member_id, rule_id, created, amount in PointEntry.objects.filter(
+            member_id__in=members,
+            rule_id__in=capped,
+            kind=Kind.EARN,
+            state__in=[State.PENDING, State.APPROVED],
+            created_at__gte=_day_start(earliest),
+        ).values_list("member_id", "rule_id", "created_at", "amount"):
+            replays[member_id].capped_entries.setdefault(rule_id, []).append((created, amount))
+
+    results: list[PointEntry | None] = []
+    new: list[PointEntry] = []
+    announcements: list[tuple[User, Tier | None, Tier | None, bool]] = []
+    for grant, item in zip(grants, keyed, strict=True):
+        if item is None:
+            results.append(None)
+            continue
+        rule, source_type, source_id, key = item
+        if key in done:
+            results.append(done[key])
+            continue
+        replay = replays[grant.member.pk]
+        amount = _grant_base(rule, grant.units, replay.tier)
+        if rule.daily_cap is not None:
+            day_start = _day_start(grant.now)
+            today = replay.capped_entries.setdefault(rule.pk, [])
+            amount = min(amount, rule.daily_cap - sum(a for created, a in today if created >= day_start))
+        if amount <= 0:
+            results.append(None)
+            continue
+        state = State.PENDING if rule.pending_days > 0 else State.APPROVED
+        entry = PointEntry(
+            member=grant.member,
+            amount=amount,
+            kind=Kind.EARN,
+            rule=rule,
+            source_type=source_type,
+            source_id=source_id,
+            idempotency_key=key,
+            state=state,
+            available_at=grant.now + timedelta(days=rule.pending_days),
+            note=grant.note[:300],
+            created_at=grant.now,
+        )
+        new.append(entry)
+        done[key] = entry
+        results.append(entry)
+        if rule.daily_cap is not None:
+            replay.capped_entries[rule.pk].append((grant.now, amount))
+        if state == State.APPROVED:
+            replay.status_entries.append((grant.now, amount))
+        # The refresh points_grant makes after this award.
+        replay.status = replay.status_at(grant.now)
+        earned = next((tier for tier in by_threshold if tier.threshold <= replay.status), None)
+        old = replay.tier
+        replay.tier, replay.reached_at, moved_up = _tier_move(
+            current=old, reached_at=replay.reached_at, earned=earned, now=grant.now
+        )
+        replay.refreshed_at = grant.now
+        if replay.tier != old or moved_up:
+            announcements.append((grant.member, old, replay.tier, moved_up))
+
+    PointEntry.objects.bulk_create(new)
+    refreshed = {pk: replay for pk, replay in replays.items() if replay.refreshed_at is not None}
+    totals = {
+        row["member_id"]: row
+        for row in PointEntry.objects.filter(member_id__in=refreshed)
+        .values("member_id")
+        .annotate(**_timeless_sums())
+    }
+    for pk, replay in refreshed.items():
+        balances = _balances({"status": replay.status, **totals[pk]})
+        standing = replay.standing
+        standing.status_points = balances.status
+        standing.spendable_points = balances.spendable
+        standing.pending_points = balances.pending
+        standing.last_earned_at = balances.last_earned_at
+        standing.earned_points = balances.earned
+        standing.tier, standing.tier_reached_at = replay.tier, replay.reached_at
+    MemberStanding.objects.bulk_update(
+        [replay.standing for replay in refreshed.values()],
+        [
+            "status_points",
+            "spendable_points",
+            "pending_points",
+            "last_earned_at",
+            "earned_points",
+            "tier",
+            "tier_reached_at",
+        ],
+    )
+    for member, old, new_tier, moved_up in announcements:
+        _tier_announce(member, old=old, new=new_tier, moved_up=moved_up)
+    return results
 
 
 @transaction.atomic

@@ -318,6 +318,18 @@ def _qualify(referral: Referral, *, order: Order, now: datetime) -> None:
     )
 
 
+# The referrals a paid order of their friend can still change (``referral_order_paid``).
+AWAITING_ORDER = Q(state__in=[State.SIGNED_UP, State.FLAGGED], order__isnull=True)
+
+
+def referral_friends_awaiting_order(*, member_ids: set[int]) -> set[int]:
+    """The members among ``member_ids`` whose referral their next paid order of at least
+    ``min_order()`` would change (bulk imports send those orders through ``order_receive``)."""
+    return set(
+        Referral.objects.filter(AWAITING_ORDER, friend_id__in=member_ids).values_list("friend_id", flat=True)
+    )
+
+
 def _remaining_total(order: Order, fraction: Decimal | None = None) -> Decimal:
     if order.status == Order.Status.REFUNDED:
         return Decimal(0)
@@ -340,7 +352,7 @@ def referral_order_paid(*, order: Order, now: datetime | None = None) -> Referra
     referral = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("referrer", "friend")
-        .filter(friend_id=order.member_id, state__in=[State.SIGNED_UP, State.FLAGGED], order__isnull=True)
+        .filter(AWAITING_ORDER, friend_id=order.member_id)
         .first()
     )
     if referral is None:

@@ -1,11 +1,14 @@
-"""Load the shop's order history from CSV through the same service as the webhook.
+"""Load the shop's order history from CSV with the webhook's rules and payload checks.
 
 One row per order line, columns (docs/api.md, "CSV import"):
-order_id,email,status,currency,total,created_at,sku,quantity,price[,referral_code][,refunded_total]
+order_id,email,status,currency,total,created_at,sku,quantity,price
+[,referral_code][,coupon_code][,refunded_total]
 
 The order's own fields repeat on each of its rows; a refunded order with no lines has one
-row with sku, quantity and price empty. Idempotent: a second run reports every order as
-unchanged. Rejected orders (every row of one) go to a CSV with the reason.
+row with sku, quantity and price empty. Each order is checked as the webhook checks its
+body, then all are stored by ``orders_import`` (the result of ``order_receive`` for each in
+turn, in bulk). Idempotent: a second run reports every order as unchanged. Rejected orders
+(every row of one) go to a CSV with the reason.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +23,21 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from membership.schemas import order_payload_errors
-from membership.services.orders import OrderRejected, order_receive
+from membership.services.order_import import OrderData, orders_import
 from membership.services.points import points_approve_due
 
 REQUIRED = ["order_id", "email", "status", "currency", "total", "created_at", "sku", "quantity", "price"]
-OPTIONAL = ["referral_code", "refunded_total"]
-ORDER_FIELDS = ["email", "status", "currency", "total", "created_at", "referral_code", "refunded_total"]
+OPTIONAL = ["referral_code", "coupon_code", "refunded_total"]
+ORDER_FIELDS = [
+    "email",
+    "status",
+    "currency",
+    "total",
+    "created_at",
+    "referral_code",
+    "coupon_code",
+    "refunded_total",
+]
 LINE_FIELDS = ["sku", "quantity", "price"]
 
 
@@ -88,7 +99,7 @@ def describe(errors: dict[str, list[str]], line_numbers: list[int]) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Import order history from CSV (one row per order line) through the orders webhook's service. "
+        "Import order history from CSV (one row per order line) with the orders webhook's rules. "
         f"Columns: {', '.join(REQUIRED)} (+ optional {', '.join(OPTIONAL)}). Idempotent by order_id."
     )
 
@@ -106,22 +117,37 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc}") from exc
         columns, orders = read_orders(text)
         rejected: list[tuple[int, dict[str, str], str]] = []
-        results: Counter[str] = Counter()
-        now = timezone.now()
         total = len(orders)
-        for done, group in enumerate(orders, start=1):
-            reason = self._import(group, now=now, results=results)
-            if reason:
+        valid: list[OrderData] = []
+        groups: dict[str, tuple[OrderRows, list[int]]] = {}
+        for group in orders:
+            order, line_numbers, reason = self._checked(group)
+            if order is None:
                 rejected.extend((number, row, reason) for number, row in group.rows)
-            self._progress(done, total)
+                continue
+            valid.append(order)
+            groups[order.external_id] = (group, line_numbers)
+        invalid = total - len(valid)
+
+        now = timezone.now()
+        result = orders_import(
+            orders=valid, now=now, progress=lambda done, _valid: self._progress(invalid + done, total)
+        )
+        if not valid:
+            self._progress(total, total)
+        for external_id, errors in result.rejected:
+            group, line_numbers = groups[external_id]
+            reason = describe(errors, line_numbers)
+            rejected.extend((number, row, reason) for number, row in group.rows)
 
         approved = points_approve_due(now=now)
         rows = sum(len(group.rows) for group in orders)
+        stored = result.created + result.updated + result.unchanged + result.stale
         self.stdout.write(
             self.style.SUCCESS(
-                f"{total} orders in {rows} rows: {results['created']} created, {results['updated']} updated, "
-                f"{results['unchanged']} unchanged, {results['stale']} stale, "
-                f"{total - sum(results.values())} rejected ({len(rejected)} rows)."
+                f"{total} orders in {rows} rows: {result.created} created, {result.updated} updated, "
+                f"{result.unchanged} unchanged, {result.stale} stale, "
+                f"{total - stored} rejected ({len(rejected)} rows)."
             )
         )
         if approved:
@@ -130,28 +156,22 @@ class Command(BaseCommand):
             path = self._write_rejects(rejects, file, columns, rejected)
             self.stdout.write(self.style.WARNING(f"Rejected rows with their reasons: {path}"))
 
-    def _import(self, group: OrderRows, *, now, results: Counter) -> str:
-        """Import one order; returns why it was rejected, or '' when it was not."""
+    def _checked(self, group: OrderRows) -> tuple[OrderData | None, list[int], str]:
+        """The order as the webhook would accept it, with the CSV line of each of its lines;
+        or None and why it was rejected."""
         if not group.order_id:
-            return "order_id: This field is required."
+            return None, [], "order_id: This field is required."
         if differing := group.inconsistent_fields():
-            return f"The order's rows disagree on: {', '.join(differing)}."
+            return None, [], f"The order's rows disagree on: {', '.join(differing)}."
         data, line_numbers = group.payload()
         payload, errors = order_payload_errors(data)
         if payload is None:
-            return describe(errors, line_numbers)
-        try:
-            receipt = order_receive(**payload.service_kwargs(), now=now, notify=False)
-        except OrderRejected as exc:
-            return describe(exc.errors, line_numbers)
-        results[receipt.result] += 1
-        return ""
+            return None, line_numbers, describe(errors, line_numbers)
+        return OrderData(**payload.service_kwargs()), line_numbers, ""
 
     def _progress(self, done: int, total: int) -> None:
-        # A bar redrawn in place on a terminal; a line per 100 orders in a log file.
+        # Called once per batch of orders: a bar redrawn in place on a terminal, a line in a log.
         tty = self.stderr.isatty()
-        if not tty and done % 100 and done != total:
-            return
         width = 30
         filled = int(width * done / max(total, 1))
         line = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} orders"
