@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Redemption, Reward, User
@@ -25,9 +27,11 @@ def coupon_code_new() -> str:
 
 
 @transaction.atomic
-def reward_redeem(*, member: User, reward_id: int) -> Redemption:
+def reward_redeem(*, member: User, reward_id: int, now: datetime | None = None) -> Redemption:
     """Spend the reward's points and issue a unique coupon. Raises RewardUnavailable or
-    InsufficientPoints with a clear message; nothing changes then."""
+    InsufficientPoints with a clear message; nothing changes then. ``now``: when it happened
+    (an import of history, the demo); the present by default."""
+    now = now or timezone.now()
     # The reward row lock serialises redemptions of one reward, so stock never oversells.
     reward = Reward.objects.select_for_update().filter(pk=reward_id, active=True).first()
     if reward is None:
@@ -50,9 +54,15 @@ def reward_redeem(*, member: User, reward_id: int) -> Redemption:
     while Redemption.objects.filter(coupon_code=code).exists():
         code = coupon_code_new()
     entry = points_redeem(
-        member=member, amount=reward.cost, reason=reward.name, idempotency_key=f"reward:{reward.pk}:{code}"
+        member=member,
+        amount=reward.cost,
+        reason=reward.name,
+        idempotency_key=f"reward:{reward.pk}:{code}",
+        now=now,
     )
-    redemption = Redemption.objects.create(member=member, reward=reward, coupon_code=code, entry=entry)
+    redemption = Redemption.objects.create(
+        member=member, reward=reward, coupon_code=code, entry=entry, created_at=now
+    )
     if reward.stock is not None:
         reward.stock -= 1
         reward.save(update_fields=["stock"])
