@@ -144,8 +144,8 @@ def _verified_members(emails: set[str]) -> dict[str, User]:
 
 def _batch_import(orders: Sequence[OrderData], *, now: datetime) -> ImportResult:
     result = ImportResult(created=0, updated=0, unchanged=0, stale=0, rejected=[])
-    valid: list[OrderData] = []
-    for data in orders:
+    refused: dict[int, dict[str, list[str]]] = {}  # by position, so rejections keep their place
+    for index, data in enumerate(orders):
         try:
             _check(
                 status=data.status,
@@ -155,19 +155,15 @@ def _batch_import(orders: Sequence[OrderData], *, now: datetime) -> ImportResult
                 coupon_code=data.coupon_code,
             )
         except OrderRejected as exc:
-            result.rejected.append((data.external_id, exc.errors))
-            continue
-        valid.append(data)
-    if not valid:
-        return result
-
+            refused[index] = exc.errors
+    valid = [data for index, data in enumerate(orders) if index not in refused]
     stored = {
         order.external_id: order
         for order in Order.objects.select_for_update().filter(external_id__in={d.external_id for d in valid})
     }
     emails = {_email_key(data.email) for data in valid}
     emails |= {_email_key(order.email) for order in stored.values() if order.member_id is None}
-    members = _verified_members(emails - {None})  # type: ignore[operator]
+    members = _verified_members({email for email in emails if email is not None})
     awaiting = (
         referral_friends_awaiting_order(member_ids={m.pk for m in members.values()}) if members else set()
     )
@@ -175,7 +171,10 @@ def _batch_import(orders: Sequence[OrderData], *, now: datetime) -> ImportResult
 
     run: list[OrderData] = []
     seen: set[str] = set()  # ids reported earlier in this batch (the stored rows may be stale)
-    for data in valid:
+    for index, data in enumerate(orders):
+        if index in refused:
+            result.rejected.append((data.external_id, refused[index]))
+            continue
         order = stored.get(data.external_id)
         fresh = data.external_id not in seen
         if order is not None and fresh and _repeats(order, data, members):
