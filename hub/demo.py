@@ -2,6 +2,8 @@
 
     def seed(ctx: DemoContext) -> None: ...            # idempotent: get-or-create only
     def logins() -> list[DemoLogin]: ...              # optional: printed by `make run`
+    def seed_after(ctx: DemoContext) -> None: ...     # optional: once every app has seeded
+                                                       # (what needs the whole world)
     def refresh(ctx: DemoContext) -> None: ...        # optional: run on every `make run`
     def baseline(apps) -> None: ...                    # optional: restore rows that migrations
                                                        # made, after `seed_demo --reset` flushes

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from content.demo_images import portrait
-from content.uploads import sanitise_image
+from content.uploads import CleanImage, sanitise_image
 from hub.demo import DEMO_PASSWORD, DemoContext, DemoLogin
 
 from . import groups
@@ -85,19 +87,36 @@ def logins() -> list[DemoLogin]:
     ]
 
 
+def account_create(
+    *,
+    username: str,
+    email: str,
+    name: str,
+    bio: str = "",
+    avatar: CleanImage | None = None,
+    joined: datetime | None = None,
+    password: str | None = DEMO_PASSWORD,
+    superuser: bool = False,
+) -> User:
+    """A demo account with a verified address (so the shop's orders link to it) and a
+    profile. ``password=None``: an account nobody signs in to (the shop history's members)."""
+    user = User(username=username, email=email, is_staff=superuser, is_superuser=superuser)
+    if joined is not None:
+        user.date_joined = joined
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return profile_update(member=user, display_name=name, bio=bio, avatar=avatar)
+
+
 def _member(ctx: DemoContext, index: int, spec: tuple) -> User:
     username, name, _role, group_names, bio, drawn = spec
     user = User.objects.filter(username=username).first()
     if user:
         return user
-    email = f"{username}@polku.example"
-    user = User(
-        username=username, email=email, is_staff=username == "admin", is_superuser=username == "admin"
-    )
-    user.set_password(DEMO_PASSWORD)
-    user.save()
-    user.groups.set(Group.objects.filter(name__in=group_names))
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     avatar = None
     if drawn:
         initials = "".join(part[0] for part in name.split()[:2])
@@ -105,7 +124,15 @@ def _member(ctx: DemoContext, index: int, spec: tuple) -> User:
         avatar = sanitise_image(
             SimpleUploadedFile(f"{username}.png", data, content_type="image/png"), square=256
         )
-    profile_update(member=user, display_name=name, bio=bio, avatar=avatar)
+    user = account_create(
+        username=username,
+        email=f"{username}@polku.example",
+        name=name,
+        bio=bio,
+        avatar=avatar,
+        superuser=username == "admin",
+    )
+    user.groups.set(Group.objects.filter(name__in=group_names))
     notification_send(
         recipient=user,
         kind="welcome",
@@ -200,3 +227,11 @@ def seed(ctx: DemoContext) -> None:
     _join_dates_and_badges(ctx, ctx.shared["people"])
     _rewards(ctx, ctx.shared["people"])
     ctx.shared["members"] = [ctx.shared["people"][spec[0]] for spec in PEOPLE if not spec[3]]
+
+
+def seed_after(ctx: DemoContext) -> None:
+    """Once every app has seeded: the shop's order history (it needs community's VIPs and the
+    referral links), then the retention figures, so the report has data at once."""
+    from .demo_history import seed_history
+
+    seed_history(ctx)

@@ -35,6 +35,7 @@ class Command(BaseCommand):
             return
         self.stdout.write("Seeding the Polku Outdoor demo world…")
         self._run(ctx, "seed")
+        self._run(ctx, "seed_after")
         self._run(ctx, "refresh")
         self.stdout.write(self.style.SUCCESS("Demo world ready."))
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
                 function = getattr(module, step, None)
                 if function is None:
                     continue
-                if step == "seed":
+                if step in ("seed", "seed_after"):
                     self.stdout.write(f"· {label}")
                 with transaction.atomic():
                     function(ctx)
