@@ -29,3 +29,11 @@ from .services.signatures import seen_signatures_prune  # noqa: E402
 PERIODIC_JOBS += [
     PeriodicJob("prune seen API signatures", timedelta(hours=1), lambda: seen_signatures_prune()),
 ]
+
+# Retention insight: the figures the admin's retention pages read, recomputed nightly (a
+# restarted worker does not redo a run younger than 20 hours).
+from .insight.refresh import insight_refresh_due  # noqa: E402
+
+PERIODIC_JOBS += [
+    PeriodicJob("retention insight", timedelta(hours=24), lambda: insight_refresh_due()),
+]

@@ -67,9 +67,11 @@ class Segment(TypedDict):
 
 class Programme(TypedDict):
     coupons_redeemed: int  # coupons members took for points in the period
-    coupons_redeemed_value: str  # their face value (fixed-amount rewards)
+    coupons_redeemed_value: str  # the value of those that can be valued (fixed amount, free product)
+    coupons_redeemed_unvalued: int  # of them, counted only: percentage and free-shipping coupons
     coupons_used: int  # coupons the shop reported used in the period
     coupons_used_value: str
+    coupons_used_unvalued: int
     points_liability: int  # spendable + pending points outstanding at as_of
     referred_revenue: str  # net revenue in the period from customers who came by referral
     coupon_order_revenue: str  # net revenue in the period on orders that used a coupon
