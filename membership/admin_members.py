@@ -1,5 +1,6 @@
 """The Wagtail admin's member list: Wagtail's own user views, plus tier and balances, a tier
-filter and a link to adjust a member's points."""
+filter, a link to adjust a member's points, and an inspect view with the member's retention
+card (for those who may see retention figures)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import InspectView
 from wagtail.users.views.users import IndexView, UserFilterSet, UserViewSet
 
+from .insight.selectors import can_view_retention
 from .models import Tier
 
 
@@ -86,7 +89,22 @@ class MemberIndexView(IndexView):
             return None
 
 
+class MemberInspectView(InspectView):
+    template_name = "membership/admin/member_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        from .insight.views import member_card
+
+        context = super().get_context_data(**kwargs)
+        if can_view_retention(self.request.user):
+            context["retention_card"] = member_card(member=self.object)
+        return context
+
+
 class MemberViewSet(UserViewSet):
     filterset_class = MemberFilterSet
     index_view_class = MemberIndexView
     menu_label = _("Members")
+    inspect_view_enabled = True
+    inspect_view_class = MemberInspectView
+    inspect_view_fields = ["username", "email", "display_name", "is_active", "date_joined", "last_login"]

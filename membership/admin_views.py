@@ -1,5 +1,6 @@
 """Staff screens in the Wagtail admin that are not plain model listings: the manual points
-adjustment, the review of flagged referrals and the loyalty dashboard panel."""
+adjustment, the review of flagged referrals and the loyalty dashboard panel (with the
+retention headline for those who may see it)."""
 
 from __future__ import annotations
 
@@ -170,4 +171,11 @@ class LoyaltyPanel(Component):
         self.request = request
 
     def get_context_data(self, parent_context=None):
-        return {"overview": selectors.loyalty_overview(now=timezone.now())}
+        from .insight.selectors import can_view_retention
+        from .insight.views import dashboard_retention
+
+        context = {"overview": selectors.loyalty_overview(now=timezone.now()), "retention": None}
+        # Retention figures (two queries, read from the last refresh) only for those who may see them.
+        if can_view_retention(self.request.user):
+            context["retention"] = dashboard_retention()
+        return context

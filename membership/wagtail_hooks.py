@@ -1,9 +1,11 @@
-"""Wagtail admin for the loyalty programme: tiers and earning rules (editable by staff) and
-the points ledger (read only: entries are written by the points service alone)."""
+"""Wagtail admin for the loyalty programme: tiers and earning rules (editable by staff), the
+points ledger (read only: entries are written by the points service alone), and the retention
+report and at-risk list (Staff and superusers: ``membership.view_retention``)."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button, ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -17,6 +19,8 @@ from .admin_views import (
     LoyaltyPanel,
     ReviewReferralView,
 )
+from .insight.selectors import can_view_retention
+from .insight.views import AtRiskView, RetentionReportView
 from .models import BadgeAward, EarningRule, Order, PointEntry, Redemption, Referral, Reward, Tier
 
 
@@ -119,6 +123,8 @@ class LoyaltyGroup(SnippetViewSetGroup):
     menu_label = _("Loyalty")
     menu_icon = "pick"
     menu_order = 260
+    # The retention report joins the group through this hook (it is a page, not a snippet).
+    submenu_hook = "register_loyalty_menu_item"
     items = (
         TierViewSet,
         EarningRuleViewSet,
@@ -153,7 +159,21 @@ def loyalty_admin_urls():
             ReviewReferralView.as_view(),
             name="membership_review_referral",
         ),
+        path("retention/", RetentionReportView.as_view(), name="membership_retention"),
+        path("retention/at-risk/", AtRiskView.as_view(), name="membership_retention_at_risk"),
     ]
+
+
+class RetentionMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_view_retention(request.user)
+
+
+@hooks.register("register_loyalty_menu_item")
+def retention_menu_item():
+    return RetentionMenuItem(
+        _("Retention"), reverse("membership_retention"), name="retention", icon_name="pick", order=0
+    )
 
 
 @hooks.register("construct_homepage_panels")
@@ -170,6 +190,17 @@ def adjust_points_button(user, request_user):
             reverse("membership_adjust_points", args=[user.pk]),
             icon_name="pick",
             priority=50,
+        )
+
+
+@hooks.register("register_user_listing_buttons")
+def retention_button(user, request_user):
+    if can_view_retention(request_user):
+        yield Button(
+            _("Retention"),
+            reverse("wagtailusers_users:inspect", args=[user.pk]) + "#retention",
+            icon_name="info-circle",
+            priority=55,
         )
 
 
