@@ -87,9 +87,8 @@ def timed(action: Callable[[], Any], runs: int) -> tuple[Any, float, float]:
 def bench(name: str, data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], runs: int) -> None:
     x, t_x, big_t, m = data
     distinct = len(np.unique(np.column_stack((x, t_x, big_t)), axis=0))
-    print(
-        f"\n{name}: {len(x):,} customers, {int((x > 0).sum()):,} repeat buyers, {distinct:,} distinct histories"
-    )
+    repeat = int((x > 0).sum())
+    print(f"\n{name}: {len(x):,} customers, {repeat:,} repeat buyers, {distinct:,} distinct histories")
     fit, median, worst = timed(lambda: clv.bgnbd_fit(x, t_x, big_t), runs)
     p = fit.params
     print(
@@ -112,7 +111,8 @@ def bench(name: str, data: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
     _, median, worst = timed(predict, runs)
     print(
-        f"  predictions       {median * 1000:8.1f} ms median, {worst * 1000:8.1f} ms worst  (P(alive), 90 days, 12-month CLV)"
+        f"  predictions       {median * 1000:8.1f} ms median, {worst * 1000:8.1f} ms worst  "
+        "(P(alive), 90 days, 12-month CLV)"
     )
 
 

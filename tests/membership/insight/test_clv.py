@@ -286,6 +286,24 @@ def test_expected_purchases_are_continuous_through_a_equal_to_one() -> None:
     assert values[0] > values[2] > values[4]
 
 
+def test_predictions_on_edge_inputs() -> None:
+    # No customers: empty results, not errors (a store with no buyers yet).
+    assert clv.bgnbd_p_alive(PAPER_BGNBD, [], [], []).shape == (0,)
+    assert clv.bgnbd_expected_purchases(PAPER_BGNBD, 13, [], [], []).shape == (0,)
+    assert (
+        clv.holdout_check(
+            PAPER_BGNBD, frequency_cal=[], recency_cal=[], T_cal=[], holdout_purchases=[], duration=13
+        )
+        == []
+    )
+    # a + b = 1 with x = 0 puts 2F1's lower parameter at 0 (a pole scipy cannot evaluate); the
+    # expectation itself is finite there: mpmath's limit at 40 digits.
+    params = clv.BgNbdParams(r=0.7, alpha=3, a=0.5, b=0.5)
+    value = clv.bgnbd_expected_purchases(params, [0, 10], [0, 0], [0, 0], [5, 5])
+    assert value[0] == 0.0
+    assert value[1] == pytest.approx(0.6137935306037937, rel=1e-8)
+
+
 # --- properties ------------------------------------------------------------------------------
 
 params_strategy = st.builds(
