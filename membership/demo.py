@@ -233,5 +233,8 @@ def seed_after(ctx: DemoContext) -> None:
     """Once every app has seeded: the shop's order history (it needs community's VIPs and the
     referral links), then the retention figures, so the report has data at once."""
     from .demo_history import seed_history
+    from .insight.refresh import insight_refresh
 
     seed_history(ctx)
+    run = insight_refresh()
+    ctx.log(f"retention figures as of {run.as_of:%Y-%m-%d %H:%M}")

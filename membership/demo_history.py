@@ -49,13 +49,15 @@ from .models import MemberStanding, Order, Redemption, Reward, User
 from .services.coupons import coupon_use
 from .services.order_import import OrderData, orders_import
 from .services.orders import LineData
-from .services.points import points_approve_due, points_expire_due
+from .services.points import points_expire_due
+from .services.referrals import referrals_convert_due
 from .services.rewards import reward_redeem
 
 SEED = 2026
 CUSTOMERS = 1500  # about: customers with orders, named, generated members and non-members
 MONTHS = 23  # whole months of history before the current one
 MEMBER_SHARE = 0.22  # of the generated customers, how many joined the community
+REFERRED_SHARE = 0.07  # of the generated members, how many joined through a member's link
 PREFIX = "PO-"  # the shop's order numbers for this history (the hand-written demo orders use W-)
 CURRENCY = "EUR"
 CENT = Decimal("0.01")
@@ -137,7 +139,7 @@ PERSONAS = [
     # his usual intervals, so the refresh finds him lapsed and overdue, and his forum activity
     # fell in the last 90 days (community's demo), so he is also engaging less. He is the
     # at-risk list's example of a regular slipping away.
-    Persona("juha", (("cycling", 1.0), ("running", 0.2)), every=45, first=690, last=285),
+    Persona("juha", (("cycling", 1.0), ("running", 0.2)), every=30, first=690, last=285),
 ]
 
 FIRST_NAMES = (
@@ -270,6 +272,7 @@ class PlannedCustomer:
     name: str = ""  # a generated member's display name
     segment: str = "guest"  # a generated customer's SEGMENTS key; "persona" for the named ones
     joined: datetime | None = None  # when a generated member joined
+    referred_by: str = ""  # the member whose referral link they joined through
 
     @property
     def is_member(self) -> bool:
@@ -290,7 +293,7 @@ class PlannedOrder:
     created_at: datetime
     lines: tuple[LineData, ...]
     refund: PlannedRefund | None = None
-    referral_from: str = ""  # the member whose referral link brought this first order
+    referral_from: str = ""  # on a referred member's first order: whose link they came by
 
     @property
     def value(self) -> Decimal:
@@ -476,18 +479,30 @@ class _Planner:
         return f"{first} {last}", username, email
 
 
+def _referrals(rng: random.Random, customers: Sequence[PlannedCustomer]) -> dict[str, str]:
+    """Who joined through whose link: a member who joined at least two weeks earlier, the
+    enthusiasts most often (they talk about the shop)."""
+    members = sorted((c for c in customers if c.joined is not None), key=lambda c: (c.joined, c.key))
+    referred: dict[str, str] = {}
+    for index, customer in enumerate(members):
+        assert customer.joined is not None
+        earlier = [c for c in members[:index] if c.joined and c.joined < customer.joined - timedelta(days=14)]
+        if earlier and rng.random() < REFERRED_SHARE:
+            weights = [1 if c.segment == "member" else 3 for c in earlier]
+            referred[customer.key] = rng.choices(earlier, weights)[0].key
+    return referred
+
+
 def history_plan(
     *,
     catalogue: Sequence[Item],
     now: datetime,
     customers: int = CUSTOMERS,
     personas: Sequence[Persona] = (),
-    referrers: Sequence[str] = (),
     seed: int = SEED,
 ) -> HistoryPlan:
     """The whole history as data: the same catalogue, size, day and seed give the same plan.
-    ``personas`` are the named members present in this world; ``referrers`` the members
-    whose referral links some first orders carry."""
+    ``personas`` are the named members present in this world."""
     rng = random.Random(seed)
     planner = _Planner(catalogue=catalogue, now=now, rng=rng)
     planned: list[PlannedCustomer] = []
@@ -512,26 +527,32 @@ def history_plan(
         for n in range(members)
     ]
     rng.shuffle(segments)
+    drawn: list[tuple[PlannedCustomer, dict[str, float], list[datetime]]] = []
     for name in segments:
-        segment = SEGMENTS[name]
         is_member = name != "guest"
         display, username, email = planner.person(member=is_member)
         sports = planner.sports()
         first = planner.acquired()
-        times = planner.purchases(first, sports, segment)
+        times = planner.purchases(first, sports, SEGMENTS[name])
         joined = first - timedelta(minutes=rng.randint(5, 600)) if is_member else None
-        key = username if is_member else email
-        planned.append(PlannedCustomer(key=key, email=email, name=display, segment=name, joined=joined))
-        referral = rng.choice(referrers) if referrers and rng.random() < 0.05 else ""
+        customer = PlannedCustomer(
+            key=username if is_member else email, email=email, name=display, segment=name, joined=joined
+        )
+        drawn.append((customer, sports, times))
+    referred = _referrals(rng, [customer for customer, _s, _t in drawn])
+    for customer, sports, times in drawn:
+        customer = replace(customer, referred_by=referred.get(customer.key, ""))
+        planned.append(customer)
         for number, moment in enumerate(times):
-            lines = planner.basket(sports, moment, segment.lines, bulk=name == "club")
-            # Guests retype their address: now and then with capitals (the same customer).
-            typed = email
-            if not is_member and number and rng.random() < 0.1:
-                typed = email.title()
-            drafts.append(
-                (moment, key, typed, lines, planner.refund(moment, lines), referral if number == 0 else "")
+            lines = planner.basket(
+                sports, moment, SEGMENTS[customer.segment].lines, bulk=customer.segment == "club"
             )
+            # Non-members retype their address: now and then with capitals (the same customer).
+            typed = customer.email
+            if not customer.is_member and number and rng.random() < 0.1:
+                typed = typed.title()
+            referral = customer.referred_by if number == 0 else ""
+            drafts.append((moment, customer.key, typed, lines, planner.refund(moment, lines), referral))
 
     drafts.sort(key=lambda draft: (draft[0], draft[1]))
     orders = tuple(
@@ -576,18 +597,47 @@ def _accounts(plan: HistoryPlan) -> dict[str, User]:
     to the demo; they are the store's members in its figures."""
     from .demo import account_create
 
-    wanted = [c for c in plan.customers if c.is_member and c.segment != "persona"]
-    existing = User.objects.in_bulk([c.key for c in wanted], field_name="username")
-    for customer in wanted:
-        if customer.key not in existing:
-            existing[customer.key] = account_create(
-                username=customer.key,
-                email=customer.email,
-                name=customer.name,
-                joined=customer.joined,
-                password=None,
-            )
-    return existing
+    wanted = sorted(
+        (c for c in plan.customers if c.is_member and c.segment != "persona"), key=lambda c: (c.joined, c.key)
+    )
+    accounts = User.objects.in_bulk([c.key for c in wanted], field_name="username")
+    for number, customer in enumerate(wanted):
+        if customer.key in accounts:
+            continue
+        accounts[customer.key] = account_create(
+            username=customer.key,
+            email=customer.email,
+            name=customer.name,
+            joined=customer.joined,
+            password=None,
+        )
+        if customer.referred_by in accounts:
+            _referred(accounts[customer.key], referrer=accounts[customer.referred_by], number=number)
+    return accounts
+
+
+def _referred(friend: User, *, referrer: User, number: int) -> None:
+    """The friend followed the referrer's link and signed up ten minutes later, from their own
+    browser and address (one of the benchmarking range's, 198.18.0.0/15)."""
+    from .devices import ip_hash
+    from .services.referrals import (
+        member_fingerprint_record,
+        referral_attribute,
+        referral_link_get_or_create,
+        referral_visit_record,
+    )
+
+    joined = friend.date_joined
+    device = f"demo-history-{friend.username}".ljust(24, "0")[:64]
+    address = ip_hash(f"198.18.{number // 250}.{number % 250 + 1}")
+    link = referral_link_get_or_create(member=referrer)
+    visit = referral_visit_record(
+        link=link, device_id=device, ip_hash=address, now=joined - timedelta(minutes=10)
+    )
+    referral_attribute(
+        friend=friend, code=link.code, visit_id=visit.pk, device_id=device, ip_hash=address, now=joined
+    )
+    member_fingerprint_record(member=friend, device_id=device, ip_hash=address, now=joined)
 
 
 def _message(
@@ -643,7 +693,9 @@ def _redeem(
     affordable = [reward for reward in rewards if reward.cost <= spendable]
     if not affordable or rng.random() >= 0.45:
         return None
-    reward = max(affordable, key=lambda r: (r.cost, r.pk)) if rng.random() < 0.6 else rng.choice(affordable)
+    # Money off is the favourite; free shipping next; the Gold members' 15 % now and then.
+    weights = {Reward.Kind.FIXED: 6, Reward.Kind.SHIPPING: 3, Reward.Kind.PERCENT: 2}
+    reward = rng.choices(affordable, [weights.get(reward.kind, 1) for reward in affordable])[0]
     try:
         return reward_redeem(member=member, reward_id=reward.pk, now=now)
     except RewardUnavailable:  # a Gold reward for a Silver member, or its limit reached
@@ -698,7 +750,9 @@ def _replay(plan: HistoryPlan, *, accounts: dict[str, User], codes: dict[str, st
             ],
             now=end,
         )
-        points_approve_due(now=end)
+        # The worker's jobs: approve points past the return window and convert the referrals
+        # whose order cleared it; expire the points of members inactive for a year.
+        referrals_convert_due(now=end)
         points_expire_due(now=end)
         buyers = sorted({o.customer for o in by_month.get(month, []) if customers[o.customer].is_member})
         members = [accounts[key] for key in buyers if key not in coupons and key in accounts]
@@ -775,24 +829,21 @@ def seed_history(ctx: DemoContext, *, customers: int = CUSTOMERS, now: datetime 
         return
     now = now or timezone.now()
     people = User.objects.in_bulk([p.username for p in PERSONAS], field_name="username")
-    links = dict(
-        ReferralLink.objects.filter(member__username__in=people).values_list("member__username", "code")
-    )
     plan = history_plan(
-        catalogue=items,
-        now=now,
-        customers=customers,
-        personas=[p for p in PERSONAS if p.username in people],
-        referrers=sorted(links),
+        catalogue=items, now=now, customers=customers, personas=[p for p in PERSONAS if p.username in people]
     )
     with transaction.atomic():
         accounts = _accounts(plan)
-        _replay(plan, accounts=accounts, codes=links, now=now)
+        codes = dict(
+            ReferralLink.objects.filter(member__in=accounts.values()).values_list("member__username", "code")
+        )
+        _replay(plan, accounts=accounts, codes=codes, now=now)
         named = _personas(plan, people=people, now=now)
-        points_approve_due(now=now)
+        referrals_convert_due(now=now)
         points_expire_due(now=now)
     generated = sum(1 for o in plan.orders if o.customer not in plan.persona_keys)
     ctx.log(
         f"history: {len(plan.customers)} customers, {generated + named} orders since "
-        f"{plan.start:%B %Y} ({len(accounts)} generated members)"
+        f"{plan.start:%B %Y} ({len(accounts)} generated members, "
+        f"{sum(1 for c in plan.customers if c.referred_by)} of them referred by a friend)"
     )

@@ -21,7 +21,7 @@ from membership.demo_history import (
     history_plan,
     seed_history,
 )
-from membership.models import MemberStanding, Order, PointEntry, Redemption, Reward, User
+from membership.models import MemberStanding, Order, PointEntry, Redemption, Referral, Reward, User
 from membership.services.points import points_adjust
 from tests.factories import make_member
 
@@ -50,15 +50,15 @@ def months_between(first: datetime, last: datetime) -> int:
 
 
 def test_the_plan_is_the_same_for_the_same_seed_and_day():
-    one = history_plan(catalogue=items(), now=NOW, customers=300, personas=PERSONAS, referrers=["aino"])
-    two = history_plan(catalogue=items(), now=NOW, customers=300, personas=PERSONAS, referrers=["aino"])
+    one = history_plan(catalogue=items(), now=NOW, customers=300, personas=PERSONAS)
+    two = history_plan(catalogue=items(), now=NOW, customers=300, personas=PERSONAS)
     other = history_plan(catalogue=items(), now=NOW, customers=300, personas=PERSONAS, seed=7)
     assert one == two
     assert one.orders != other.orders
 
 
 def test_the_plan_has_the_intended_shape():
-    plan = history_plan(catalogue=items(), now=NOW, customers=1500, personas=PERSONAS, referrers=["aino"])
+    plan = history_plan(catalogue=items(), now=NOW, customers=1500, personas=PERSONAS)
     assert len(plan.customers) == 1500
     assert len({c.key for c in plan.customers}) == 1500
     assert len({c.email for c in plan.customers if c.email}) == 1500 - len(PERSONAS)
@@ -94,11 +94,20 @@ def test_the_plan_has_the_intended_shape():
     # Juha was a regular, then stopped: nothing in the last 285 days.
     juha = [o.created_at for o in plan.orders if o.customer == "juha"]
     assert len(juha) >= 8 and max(juha) < NOW - timedelta(days=285)
-    # Some refunds (in part and in full), some referral codes on first orders.
+    # Some refunds (in part and in full); some members came by a friend's link, which their
+    # first order carries.
     refunds = [o for o in plan.orders if o.refund is not None]
     full = [o for o in refunds if o.refund.returned >= o.value]
     assert 0.03 < len(refunds) / len(plan.orders) < 0.12 and 0 < len(full) < len(refunds)
-    assert 0.02 < sum(1 for o in plan.orders if o.referral_from) / len(plan.customers) < 0.08
+    members = {c.key: c for c in plan.customers if c.segment in {"member", "enthusiast", "club"}}
+    referred = {key for key, c in members.items() if c.referred_by}
+    assert 0.03 < len(referred) / len(members) < 0.12
+    assert all(members[members[key].referred_by].joined < members[key].joined for key in referred)
+    firsts = {}
+    for order in plan.orders:
+        firsts.setdefault(order.customer, order)
+    assert {o.customer for o in plan.orders if o.referral_from} == referred
+    assert all(firsts[key].referral_from == members[key].referred_by for key in referred)
 
 
 def test_cohorts_fade_at_different_rates():
@@ -170,6 +179,12 @@ def test_seeding_writes_the_history_through_the_services_once(world):
         used.values_list("coupon_code", flat=True)
     )
     assert orders.filter(status="refunded").exists() and orders.filter(status="partially_refunded").exists()
+    # Friends who joined through a member's link: their first order carries the code, and
+    # qualified the referral (converted once the return window passed).
+    referrals = Referral.objects.filter(friend__in=generated)
+    assert referrals.filter(state="converted").exists()
+    for referral in referrals.filter(state="converted").select_related("order", "referrer__referral_link"):
+        assert referral.order.referral_code == referral.referrer.referral_link.code
     # Every tier buys, the named members keep the tiers the demo's story rests on, and juha's
     # orders stop 285 days before the end.
     after = tiers()
