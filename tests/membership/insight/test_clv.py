@@ -409,6 +409,20 @@ def test_bgnbd_fit_reports_a_degenerate_optimum() -> None:
         clv.bgnbd_fit([10, 10, 10, 10], [10, 10, 10, 10], [10, 10, 10, 10])
 
 
+def test_fits_on_too_few_customers_are_refused(cdnow: dict[str, np.ndarray]) -> None:
+    """Twenty CDNOW customers (customers 1001-1020; 8 repeat buyers): the likelihood runs along
+    a ridge towards 0 or infinity instead of peaking, so the fits say they cannot identify the
+    parameters rather than return numbers like a = 3,000. Three hundred customers are enough."""
+    few = slice(1000, 1020)
+    with pytest.raises(clv.ModelError, match="degenerate"):
+        clv.bgnbd_fit(cdnow["x"][few], cdnow["t_x"][few], cdnow["T"][few])
+    with pytest.raises(clv.ModelError, match="degenerate"):
+        clv.gamma_gamma_fit(cdnow["x"][few], cdnow["zbar"][few])
+    enough = slice(1000, 1300)
+    assert clv.bgnbd_fit(cdnow["x"][enough], cdnow["t_x"][enough], cdnow["T"][enough]).converged
+    assert clv.gamma_gamma_fit(cdnow["x"][enough], cdnow["zbar"][enough]).converged
+
+
 @pytest.mark.parametrize(
     ("frequency", "monetary", "message"),
     [
