@@ -316,21 +316,21 @@ def purchase_frequency(
     history: History, *, start: int | None, end: int, mask: BoolArray | None = None
 ) -> float | None:
     """Purchases per customer per year: each customer's purchases after their first one, in
-    the window, divided by the years they were a customer in the window (from their first
-    purchase, or the window's start if later, to its end). A rate per customer-year, so a short
-    window and a long one measure the same thing, and a customer just acquired adds little
-    time and no purchase."""
+    the window, divided by the years they were a customer in the window (days from the day of
+    their first purchase, or of the window's start if later, to the day of its end, ÷ 365). A
+    rate per customer-year, so a short window and a long one measure the same thing, and a
+    customer just acquired adds little time and no purchase."""
     e = history.at(end)
     chosen = _select(history, mask) & e.customers
     count, _cents = history.in_window(start, end)
     first_inside = e.first_time >= start if start is not None else np.ones(history.customers, dtype=np.bool_)
     repeat = count - (first_inside & (count > 0)).astype(np.int64)
-    since = e.first_time if start is None else np.maximum(e.first_time, start)
-    exposure = np.clip(end - since, 0, None)
-    years = float(exposure[chosen].sum()) / (DAYS_PER_YEAR * DAY)
-    if years <= 0:
+    since = e.first_day if start is None else np.maximum(e.first_day, local_day(start, history.zone))
+    exposure = np.clip(e.day - since, 0, None)
+    days = int(exposure[chosen].sum())
+    if days <= 0:
         return None
-    return float(repeat[chosen].sum()) / years
+    return float(repeat[chosen].sum()) * DAYS_PER_YEAR / days
 
 
 def average_order_value(
