@@ -243,11 +243,17 @@ def _maximise(
     value = float(result.fun)
     if not np.isfinite(value) or not np.all(np.isfinite(theta)):
         raise ModelError(f"The {model} likelihood is not finite at the optimum: the data are degenerate.")
-    at_edge = [name for name, v in zip(names, theta, strict=True) if abs(v) >= _LOG_BOUND - _BOUND_MARGIN]
+    at_edge = [
+        f"{name} -> {'infinity' if v > 0 else '0'}"
+        for name, v in zip(names, theta, strict=True)
+        if abs(v) >= _LOG_BOUND - _BOUND_MARGIN
+    ]
     if at_edge:
+        # Typical causes: too few repeat buyers; or no spread to estimate, e.g. Gamma-Gamma's
+        # q -> infinity when customers' average order values vary no more than single orders do.
         raise ModelError(
-            f"The {model} fit is degenerate: {', '.join(at_edge)} ran to the edge of the allowed range "
-            "(0 or infinity), so the data cannot identify it."
+            f"The {model} fit is degenerate ({', '.join(at_edge)}): the likelihood keeps rising "
+            "towards a limit the model's parameters cannot reach, so the data cannot identify them."
         )
     _check_identified(objective, theta, names, model, total)
     return theta, value, converged
