@@ -230,11 +230,14 @@ def seed(ctx: DemoContext) -> None:
 
 
 def seed_after(ctx: DemoContext) -> None:
-    """Once every app has seeded: the shop's order history (it needs community's VIPs and the
-    referral links), then the retention figures, so the report has data at once."""
+    """Once every app has seeded: the shop's order history (it needs community's VIPs), then
+    the retention figures, so the report has data at once. A second seed finds both and
+    changes nothing (the worker refreshes the figures nightly)."""
     from .demo_history import seed_history
+    from .insight.models import InsightRun
     from .insight.refresh import insight_refresh
 
-    seed_history(ctx)
-    run = insight_refresh()
-    ctx.log(f"retention figures as of {run.as_of:%Y-%m-%d %H:%M}")
+    written = seed_history(ctx)
+    if written or not InsightRun.objects.filter(state=InsightRun.State.DONE).exists():
+        run = insight_refresh()
+        ctx.log(f"retention figures as of {run.as_of:%Y-%m-%d %H:%M}")

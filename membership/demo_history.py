@@ -817,16 +817,17 @@ def _personas(plan: HistoryPlan, *, people: dict[str, User], now: datetime) -> i
     return len(kept)
 
 
-def seed_history(ctx: DemoContext, *, customers: int = CUSTOMERS, now: datetime | None = None) -> None:
-    """Write the shop's history once (a second call finds it and changes nothing)."""
+def seed_history(ctx: DemoContext, *, customers: int = CUSTOMERS, now: datetime | None = None) -> bool:
+    """Write the shop's history once; True when it did. A second call finds it and changes
+    nothing (the plan is dated from the day it runs, so it would not be the same orders)."""
     from .models import ReferralLink
 
     if Order.objects.filter(external_id__startswith=PREFIX).exists():
-        return
+        return False
     items = catalogue()
     if not items:
         ctx.log("history: no products in the catalogue, skipped")
-        return
+        return False
     now = now or timezone.now()
     people = User.objects.in_bulk([p.username for p in PERSONAS], field_name="username")
     plan = history_plan(
@@ -847,3 +848,4 @@ def seed_history(ctx: DemoContext, *, customers: int = CUSTOMERS, now: datetime 
         f"{plan.start:%B %Y} ({len(accounts)} generated members, "
         f"{sum(1 for c in plan.customers if c.referred_by)} of them referred by a friend)"
     )
+    return True
