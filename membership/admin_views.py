@@ -167,6 +167,9 @@ class LoyaltyPanel(Component):
     order = 150
     template_name = "membership/admin/loyalty_panel.html"
 
+    class Media:
+        css = {"all": ["membership/retention.css"]}
+
     def __init__(self, request) -> None:
         self.request = request
 

@@ -43,7 +43,7 @@ def _num(value: float) -> str:
 def _open(*, chart_id: str, width: int, height: int, title: str, desc: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="retention-chart" '
-        f'viewBox="0 0 {width} {height}" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" {FONT} font-size="12">',
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>',
@@ -58,13 +58,18 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", fill: str = I
 
 def nice_ceiling(value: float) -> float:
     """The smallest of 1, 2, 2.5 or 5 times a power of ten at or above ``value`` (an axis' top)."""
+    return nice_ticks(value)[-1]
+
+
+def nice_ticks(value: float) -> list[float]:
+    """Round axis ticks from 0 to a top at or above ``value``: 0, 0.1 … 0.5 or 0, 50 … 200."""
     if value <= 0:
-        return 1.0
+        value = 1.0
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value - 1e-12:
-            return step * power
-    return 10 * power
+    tops = ((1, 5), (2, 4), (2.5, 5), (5, 5), (10, 5))
+    top, parts = next((choice for choice in tops if choice[0] * power >= value - 1e-12), tops[-1])
+    step = top * power / parts
+    return [round(step * n, 12) for n in range(parts + 1)]
 
 
 def _hatch(chart_id: str, index: int) -> str:
@@ -168,13 +173,18 @@ def line_chart(
     """Lines over shared x labels, each with its own dash pattern and marker shape; a None
     value breaks its line."""
     left, right, top_pad, bottom, legend_h = 56, 16, 12, 44, 24
-    step = max(28, min(64, 640 // max(1, len(x_labels))))
-    plot_w = step * max(1, len(x_labels) - 1)
+    gaps = max(1, len(x_labels) - 1)
+    step = max(28, min(64, 640 // gaps))
+    # Never narrower than the legend, however few the points.
+    legend_w = sum(60 + 7 * len(one.label) for one in series)
+    plot_w = max(step * gaps, 360, legend_w - 24)
+    step = plot_w // gaps
     plot_h = 200
     width = left + plot_w + right + 24
     height = legend_h + top_pad + plot_h + bottom
     values = [v for s in series for v in s.values if v is not None]
-    ceiling = y_max if y_max is not None else nice_ceiling(max(values, default=0.0))
+    ticks = nice_ticks(y_max if y_max is not None else max(values, default=0.0))
+    ceiling = ticks[-1]
     origin_y = legend_h + top_pad + plot_h
 
     def x_at(i: int) -> float:
@@ -188,8 +198,7 @@ def line_chart(
     for index, one in enumerate(series):
         parts += _legend_line(legend_x, 12, index, one.label)
         legend_x += 60 + 7 * len(one.label)
-    for tick in range(5):
-        value = ceiling * tick / 4
+    for value in ticks:
         y = y_at(value)
         parts.append(
             f'<line x1="{left}" y1="{_num(y)}" x2="{_num(left + plot_w + 24)}" y2="{_num(y)}" '
@@ -243,7 +252,8 @@ def grouped_bars(
     left, right, legend_h, bottom, plot_h = 16, 16, 28, 40, 200
     bar_w, gap = 34, 28
     group_w = bar_w * len(series) + gap
-    width = max(320, left + group_w * len(groups) + right)
+    legend_w = sum(40 + 7 * len(one.label) for one in series)
+    width = max(320, left + group_w * len(groups) + right, left + legend_w + right)
     height = legend_h + 18 + plot_h + bottom
     values = [v for s in series for v in s.values if v is not None]
     ceiling = nice_ceiling(max(values, default=0.0))
@@ -287,7 +297,13 @@ def bars(
     missing: str = "—",
 ) -> SafeString:
     """Horizontal bars, one per label, each with its value written after it."""
-    label_w, bar_h, gap, value_w = 190, 22, 10, 90
+    # Room for the longest label (about 7 px a character at 12 px).
+    label_w, bar_h, gap, value_w = (
+        max(120, 16 + 7 * max((len(label) for label in labels), default=0)),
+        22,
+        10,
+        90,
+    )
     plot_w = 300
     width = label_w + plot_w + value_w
     height = len(labels) * (bar_h + gap) + gap

@@ -258,12 +258,22 @@ def headline_table(period: PeriodReport, currency: str, period_key: str) -> Data
     )
 
 
+@dataclass(frozen=True)
+class Chart:
+    title: str  # shown as the figure's caption, and the image's accessible name
+    svg: SafeString
+
+
+def _chart(draw: Any, **kwargs: Any) -> Chart:
+    return Chart(title=kwargs["title"], svg=draw(**kwargs))
+
+
 @dataclass
 class Section:
     key: str  # the section's id, and ?export=<key> of its table
     heading: str
     intro: str
-    charts: list[SafeString]
+    charts: list[Chart]
     table: DataTable
     notes: list[str] = field(default_factory=list)
     warning: str = ""  # a visible caution above the chart
@@ -292,14 +302,14 @@ def cohort_section(insight: CurrencyInsight) -> Section:
         rows=[[row["month"], row["size"], *row["retention"][:12]] for row in cohorts],
         notes=[_("— : that month has not ended yet.")],
     )
-    chart = charts.heatmap(
+    chart = _chart(
+        charts.heatmap,
         chart_id="chart-cohorts",
         title=table.caption,
         desc=_(
             "One row per month of first purchase (with its number of new customers), one column per month "
             "after it, 1 to 12; each cell shows the share who bought in that month. Empty cells: the month "
-            "has "
-            "not ended yet."
+            "has not ended yet."
         ),
         row_labels=[
             f"{row['month']} ({formats.number_format(row['size'], 0, force_grouping=True)})"
@@ -314,10 +324,8 @@ def cohort_section(insight: CurrencyInsight) -> Section:
         heading=_("Cohort retention"),
         intro=_(
             "Customers grouped by the month of their first purchase (rows, with how many there were); the "
-            "columns "
-            "are the months after it, and each cell is the share of the group who bought in that month. A "
-            "darker "
-            "cell is a higher share; every cell also says its share."
+            "columns are the months after it, and each cell is the share of the group who bought in that "
+            "month. A darker cell is a higher share; every cell also says its share."
         ),
         charts=[chart] if cohorts else [],
         table=table,
@@ -356,13 +364,13 @@ def monthly_section(insight: CurrencyInsight, currency: str) -> Section:
         ],
         notes=[_("— : no customer gives the figure a base that month.")],
     )
-    chart = charts.line_chart(
+    chart = _chart(
+        charts.line_chart,
         chart_id="chart-monthly",
         title=table.caption,
         desc=_(
             "Two lines over the months: the repeat purchase rate (solid line, round markers) and the churn "
-            "rate "
-            "(dashed line, square markers), in per cent."
+            "rate (dashed line, square markers), in per cent."
         ),
         x_labels=[m["month"] for m in months],
         series=[
@@ -376,10 +384,8 @@ def monthly_section(insight: CurrencyInsight, currency: str) -> Section:
         heading=_("Repeat purchases and churn by month"),
         intro=_(
             "Repeat purchase rate: customers with two or more purchases ÷ customers with one or more, at "
-            "each "
-            "month's end. Churn rate: customers active at the month's start who lapsed during it ÷ those "
-            "active "
-            "at its start."
+            "each month's end. Churn rate: customers active at the month's start who lapsed during it ÷ "
+            "those active at its start."
         ),
         charts=[chart] if months else [],
         table=table,
@@ -411,7 +417,8 @@ def tiers_section(insight: CurrencyInsight, currency: str) -> Section:
                 "below)."
             )
         )
-    chart = charts.grouped_bars(
+    chart = _chart(
+        charts.grouped_bars,
         chart_id="chart-tiers",
         title=table.caption,
         desc=_(
@@ -430,10 +437,8 @@ def tiers_section(insight: CurrencyInsight, currency: str) -> Section:
         heading=_("Lifetime value per tier"),
         intro=_(
             "Historic CLV: net revenue per customer since the first purchase. Predicted 12-month CLV: what "
-            "the "
-            "model expects a customer to spend in the next 12 months. Tiers as they were when the figures "
-            "were "
-            "made."
+            "the model expects a customer to spend in the next 12 months. Tiers as they were when the "
+            "figures were made."
         ),
         charts=[chart] if tiers else [],
         table=table,
@@ -483,7 +488,8 @@ def comparison_section(period: PeriodReport, currency: str) -> Section:
     ):
         values = [segments[key][chart_key] for key in keys]
         drawn.append(
-            charts.bars(
+            _chart(
+                charts.bars,
                 chart_id=f"chart-segments-{chart_key}",
                 title=title,
                 desc=_("%(figure)s for members, non-members, engaged members and members not engaged.")
@@ -498,8 +504,7 @@ def comparison_section(period: PeriodReport, currency: str) -> Section:
         heading=_("Members vs non-members, engaged vs not engaged"),
         intro=_(
             "Engaged members posted, reviewed, reacted or attended an event in the period; only members can "
-            "be "
-            "engaged."
+            "be engaged."
         ),
         warning=_(
             "These are comparisons, not proof of cause: members and community regulars may buy more because "
@@ -543,22 +548,29 @@ def programme_section(period: PeriodReport, currency: str) -> Section:
         ],
         notes=[
             _(
-                "Values: fixed-amount coupons at their face value, free products at their price; "
-                "percentage and free-shipping coupons are counted, not valued."
+                "Values: fixed-amount coupons at their face value, free products at their price; percentage "
+                "and free-shipping coupons are counted, not valued."
             ),
             _("Points outstanding are counted when the figures were made, whatever the period."),
         ],
     )
-    chart_rows = [row for row in table.rows if row[2] is not None]
-    chart = charts.bars(
+    valued = [
+        (_("Value of coupons taken for points"), programme.get("coupons_redeemed_value")),
+        (_("Value of coupons used in the shop"), programme.get("coupons_used_value")),
+        (_("Net revenue on orders that used a coupon"), programme.get("coupon_order_revenue")),
+        (_("Net revenue from referred customers"), programme.get("referred_revenue")),
+    ]
+    chart_rows = [(label, value) for label, value in valued if value is not None]
+    chart = _chart(
+        charts.bars,
         chart_id="chart-programme",
         title=_("Programme cost and pull (%(currency)s)") % {"currency": currency},
         desc=_(
             "The value of coupons taken and used, and the net revenue on coupon orders and from referred "
             "customers."
         ),
-        labels=[row[0] for row in chart_rows],
-        values=[_money(row[2]) for row in chart_rows],
+        labels=[label for label, _value in chart_rows],
+        values=[_money(value) for _label, value in chart_rows],
         fmt=_money_label,
     )
     return Section(
@@ -580,7 +592,7 @@ class ModelSection:
     parameters: DataTable | None
     data: DataTable
     holdout: DataTable | None
-    holdout_chart: SafeString | None
+    holdout_chart: Chart | None
     holdout_summary: str
     technical: str  # the fitter's own message (English) when it failed
 
@@ -600,21 +612,17 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
     state = model.get("state", "missing")
     settings = _settings(run)
     bgnbd, gamma_gamma, holdout = model.get("bgnbd"), model.get("gamma_gamma"), model.get("holdout")
-    recency_rule = _(
-        "a customer counts as lapsed when their last purchase is more than %(days)s days old (the recency "
-        "rule)"
-    ) % {"days": settings["lapse_days"]}
+    recency_rule = _("after %(days)s days without a purchase (the recency rule)") % {
+        "days": settings["lapse_days"]
+    }
     explanation: list[str] = []
     if state == "fitted":
         explanation.append(
             _(
                 "BG/NBD (Fader, Hardie and Lee 2005) gives each customer's probability of still being a "
-                "customer and "
-                "their expected purchases; Gamma-Gamma gives their expected order value; together they give "
-                "the "
-                "predicted 12-month CLV. A repeat customer counts as lapsed below a %(p)s probability of "
-                "being "
-                "active; a customer with one purchase when %(rule)s."
+                "customer and their expected purchases; Gamma-Gamma gives their expected order value; "
+                "together they give the predicted 12-month CLV. A repeat customer counts as lapsed below a "
+                "%(p)s probability of being active; a customer with one purchase counts as lapsed %(rule)s."
             )
             % {"p": percent(settings["lapse_probability"], 0), "rule": recency_rule}
         )
@@ -628,9 +636,9 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
     elif state == "too_thin":
         explanation.append(
             _(
-                "Too few repeat buyers to fit the model: %(repeat)s in this currency, and the store asks "
-                "for at least "
-                "%(min)s (Settings → Retention settings). No predicted figure is shown; instead %(rule)s."
+                "Too few repeat buyers to fit the model: %(repeat)s in this currency, and the store asks for "
+                "at least %(min)s (Settings → Retention settings). No predicted figure is shown; instead "
+                "every customer counts as lapsed %(rule)s."
             )
             % {
                 "repeat": model.get("repeat_buyers", 0),
@@ -642,12 +650,15 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
         explanation.append(
             _(
                 "The model could not be fitted to these purchases, so no predicted figure is shown; instead "
-                "%(rule)s."
+                "every customer counts as lapsed %(rule)s."
             )
             % {"rule": recency_rule}
         )
     else:
-        explanation.append(_("This run holds no model for this currency; %(rule)s.") % {"rule": recency_rule})
+        explanation.append(
+            _("This run holds no model for this currency; every customer counts as lapsed %(rule)s.")
+            % {"rule": recency_rule}
+        )
 
     parameters = None
     if state == "fitted":
@@ -711,15 +722,14 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
             ],
             rows=[[row["frequency"], row["customers"], row["actual"], row["predicted"]] for row in rows],
         )
-        holdout_chart = charts.line_chart(
+        holdout_chart = _chart(
+            charts.line_chart,
             chart_id="chart-holdout",
             title=holdout_table.caption,
             desc=_(
                 "For customers grouped by their repeat purchases before the holdout weeks (0 to 7 or more), "
-                "the mean "
-                "repeat purchases in the holdout weeks: actual (solid line, round markers) and predicted by "
-                "the "
-                "model fitted without those weeks (dashed line, square markers)."
+                "the mean repeat purchases in the holdout weeks: actual (solid line, round markers) and "
+                "predicted by the model fitted without those weeks (dashed line, square markers)."
             ),
             x_labels=[row["frequency"] for row in rows],
             series=[

@@ -202,10 +202,11 @@ def reason_detail_text(code: str, detail: dict[str, Any] | None) -> str:
                 "now": percent(d["now"], 0),
             }
         if code == "engaging_less":
-            return _("%(recent)s community actions in the last 90 days, %(before)s in the 90 days before") % {
-                "recent": d["recent"],
-                "before": d["before"],
-            }
+            return ngettext(
+                "%(recent)s community action in the last 90 days, %(before)s in the 90 days before",
+                "%(recent)s community actions in the last 90 days, %(before)s in the 90 days before",
+                d["recent"],
+            ) % {"recent": _count(d["recent"]), "before": _count(d["before"])}
         if code == "negative_review":
             return _("%(rating)s★ review of %(product)s on %(date)s") % {
                 "rating": d["rating"],
@@ -215,18 +216,22 @@ def reason_detail_text(code: str, detail: dict[str, Any] | None) -> str:
         if code == "points_expiring":
             return ngettext(
                 "%(points)s point expires on %(date)s", "%(points)s points expire on %(date)s", d["points"]
-            ) % {"points": d["points"], "date": show_date(d["date"])}
+            ) % {"points": _count(d["points"]), "date": show_date(d["date"])}
         if code == "tier_hold_ending":
             return _("%(tier)s hold ends on %(date)s with %(points)s of %(threshold)s status points") % {
                 "tier": d["tier"],
                 "date": show_date(d["date"]),
-                "points": d["status_points"],
-                "threshold": d["threshold"],
+                "points": _count(d["status_points"]),
+                "threshold": _count(d["threshold"]),
             }
     except (KeyError, TypeError, ValueError):
         # A detail without the figures its reason needs: the reason's name alone says it.
         return ""
     return ""
+
+
+def _count(value: int) -> str:
+    return formats.number_format(int(value), 0, force_grouping=True)
 
 
 @dataclass(frozen=True)

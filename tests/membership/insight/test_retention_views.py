@@ -17,7 +17,6 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from membership.insight import charts, selectors
 from membership.insight.models import CurrencyInsight, CustomerInsight, InsightRun
@@ -405,7 +404,7 @@ def test_figures_the_data_cannot_support_show_a_dash_with_why(staff_client):
     assert "No figure: no customer in this period gives it a base." in page.text
     # Too thin for the model: said, with the fallback; no parameters, no prediction.
     assert "Too few repeat buyers to fit the model: 3 in this currency" in page.text
-    assert "more than 180 days old (the recency rule)" in page.text
+    assert "every customer counts as lapsed after 180 days without a purchase (the recency rule)" in page.text
     assert "Fitted parameters" not in page.text
     assert "no predicted CLV, because the model was not fitted" in page.text
     tiers_table = next(section.table for section in page.context["sections"] if section.key == "tiers")
@@ -519,7 +518,7 @@ def test_at_risk_filters_and_pages(staff_client):
     assert page.context["page"].paginator.count == 30
     page = staff_client.get(AT_RISK, {"reason": "engaging_less"})
     assert page.context["page"].paginator.count == 20
-    assert "1 community actions in the last 90 days, 8 in the 90 days before" in page.text
+    assert "1 community action in the last 90 days, 8 in the 90 days before" in page.text
     page = staff_client.get(AT_RISK, {"min_value": "50"})
     assert page.context["page"].paginator.count == 10
     page = staff_client.get(AT_RISK, {"tier": gold.pk, "reason": "overdue", "min_value": "30"})
@@ -781,3 +780,57 @@ def test_pages_never_compute_from_orders(staff_client, django_assert_max_num_que
         staff_client.get(AT_RISK)
     tables = " ".join(query["sql"] for query in queries.captured_queries)
     assert "membership_order" not in tables and "membership_pointentry" not in tables
+
+
+# --- end to end ----------------------------------------------------------------------------------------
+
+
+def test_a_real_refresh_of_shop_orders_shows_on_every_page(client, staff):
+    from membership.insight.refresh import insight_refresh
+    from membership.services.orders import LineData, order_receive
+
+    juha = make_member("juha", display_name="Juha")
+    make_member("aino")
+
+    def buy(order_id: str, email: str, days_ago: int, total: str = "50.00", currency: str = "EUR") -> None:
+        when = AS_OF - timedelta(days=days_ago)
+        order_receive(
+            external_id=order_id,
+            email=email,
+            status="paid",
+            currency=currency,
+            total=Decimal(total),
+            created_at=when,
+            lines=[LineData(sku="NOPE", quantity=1, price=Decimal(total))],
+            now=when,
+            notify=False,
+        )
+
+    buy("o1", "juha@example.com", 300)  # one purchase long ago: lapsed by the recency rule
+    buy("o2", "aino@example.com", 200)
+    buy("o3", "aino@example.com", 20, "80.00")
+    buy("o4", "guest@example.com", 40, "30.00")
+    buy("o5", "viking@example.se", 10, "100.00", "SEK")
+    run = insight_refresh(now=AS_OF)
+    assert run.state == InsightRun.State.DONE
+
+    client.force_login(staff)
+    report = client.get(REPORT, {"period": "all"})
+    assert report.status_code == 200
+    assert report.context["report"].currencies == ["EUR", "SEK"]
+    # Three EUR customers, one of them a repeat buyer: far too thin for the model.
+    assert "Too few repeat buyers to fit the model: 1 in this currency" in report.text
+    assert {figure.key: figure.value for figure in report.context["figures"]}["repeat_rate"] == "33.3\u00a0%"
+
+    at_risk = client.get(AT_RISK)
+    listed = {item["row"].member: item["reasons"] for item in at_risk.context["rows"]}
+    assert juha in listed
+    assert str(listed[juha][0]) == "Lapsed: last bought 300 days ago"
+
+    rows = csv_rows(client.get(AT_RISK, {"export": "customers", "currency": "EUR"}))
+    assert sorted(row[0] for row in rows[1:]) == ["aino@example.com", "guest@example.com", "juha@example.com"]
+
+    card = client.get(f"/admin/users/inspect/{juha.pk}/").context["retention_card"]
+    figures_eur = dict(card["currencies"][0]["figures"])
+    assert figures_eur["Purchases"] == "1" and figures_eur["Lapsed"] == "yes"
+    assert figures_eur["Probability active"] == "—"
