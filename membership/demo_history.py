@@ -17,15 +17,15 @@ with the rate following the seasons of what they do (studded tyres and skis in a
 in spring, gifts before Christmas). Customers are acquired month by month; the month decides
 how fast a cohort fades: the Black Friday and Christmas deal hunters rarely come back, the
 customers the new season and the guides bring in September and October stay longest. Baskets
-come from the catalogue's real products; some orders are returned in part or in full, some
-first orders carry a member's referral code, and members with enough approved points redeem a
-coupon and use it on their next order.
+come from the catalogue's real products; some orders are returned in part or in full; some
+members joined through another member's referral link (their first order carries its code);
+members with enough approved points redeem a coupon and use it on their next order.
 
 Everything goes through the real services, month by month as the shop and the worker would
 have done it: the shop's orders and refunds (``orders_import``), the coupons used at checkout,
-the approval and expiry of points. ``history_plan`` is the pure, seeded part (the same plan for
-the same catalogue, size and day); ``seed_history`` writes it and is idempotent: a history that
-exists is left alone.
+the approval and expiry of points, the referrals' conversion. ``history_plan`` is the pure,
+seeded part (the same plan for the same catalogue, size and day); ``seed_history`` writes it
+and is idempotent: a history that exists is left alone.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ SPORT_TAGS = {
 # when the first ice comes, skis and wax from October to January, running shoes in spring.
 SEASONS = {
     "cycling": (0.7, 0.5, 0.5, 0.6, 0.6, 0.5, 0.4, 0.7, 1.5, 2.3, 2.2, 1.5),
-    "skiing": (1.7, 1.4, 1.0, 0.3, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 2.4, 2.4),
-    "running": (0.7, 0.7, 1.3, 1.9, 1.8, 1.4, 1.0, 1.0, 1.3, 1.0, 0.8, 0.8),
+    "skiing": (1.8, 1.5, 1.1, 0.3, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 2.4, 2.4),
+    "running": (0.6, 0.6, 1.1, 1.7, 1.6, 1.2, 0.9, 0.9, 1.2, 0.9, 0.6, 0.7),
 }
 # The store's whole mix, for when new customers arrive (November: Black Friday; December: gifts).
 NEW_CUSTOMERS = (1.0, 0.8, 0.8, 0.9, 0.9, 0.7, 0.5, 0.8, 1.3, 1.5, 2.1, 1.7)
@@ -134,12 +134,15 @@ PERSONAS = [
     Persona("eero", (("skiing", 1.0), ("running", 0.6)), every=42, first=680, last=20),
     Persona("liisa", (("running", 1.0),), every=62, first=560, last=80),
     Persona("mikko", (("cycling", 1.0),), every=95, first=330, last=150),
-    # Juha bought every six weeks or so for more than a year; his last orders are the demo's
-    # W-20733 and W-21190 (240 and 200 days ago), then nothing: 200 days is more than four of
-    # his usual intervals, so the refresh finds him lapsed and overdue, and his forum activity
-    # fell in the last 90 days (community's demo), so he is also engaging less. He is the
-    # at-risk list's example of a regular slipping away.
-    Persona("juha", (("cycling", 1.0), ("running", 0.2)), every=30, first=690, last=285),
+    # Juha bought parts for the bikes he fixes every three or four weeks for over a year; his
+    # last orders are the demo's W-20733 and W-21190 (240 and 200 days ago), then nothing. To
+    # the refresh he is the at-risk list's example of a regular slipping away: lapsed (the
+    # model's probability that he is still a customer is well under the 0.3 threshold),
+    # overdue (200 days against his usual four weeks), fading, and a 1-star review 50 days ago.
+    # He is not "engaging less": the community demo's activity is nearly all in the last 90
+    # days (his: 20 contributions, against 1 in the 90 before), and moving its dates would
+    # not change that without rewriting its threads and events.
+    Persona("juha", (("cycling", 1.0), ("running", 0.2)), every=25, first=690, last=285, lines=(1, 1)),
 ]
 
 FIRST_NAMES = (
