@@ -169,10 +169,18 @@ def line_chart(
     series: Sequence[Series],
     fmt: Format,
     y_max: float | None = None,
+    x_title: str = "",
+    y_title: str = "",
 ) -> SafeString:
     """Lines over shared x labels, each with its own dash pattern and marker shape; a None
-    value breaks its line."""
-    left, right, top_pad, bottom, legend_h = 56, 16, 12, 44, 24
+    value breaks its line. Optional axis titles go under the x labels and up the y axis."""
+    left, right, top_pad, bottom, legend_h = (
+        56 + (20 if y_title else 0),
+        16,
+        12,
+        44 + (20 if x_title else 0),
+        24,
+    )
     gaps = max(1, len(x_labels) - 1)
     step = max(28, min(64, 640 // gaps))
     # Never narrower than the legend, however few the points.
@@ -210,6 +218,20 @@ def line_chart(
     for i, label in enumerate(x_labels):
         if i % label_every == 0 or i == len(x_labels) - 1:
             parts.append(_text(x_at(i), origin_y + 18, label, anchor="middle", fill=MUTED))
+    if x_title:
+        parts.append(_text(left + 12 + plot_w / 2, origin_y + 40, x_title, anchor="middle", fill=MUTED))
+    if y_title:
+        middle = legend_h + top_pad + plot_h / 2
+        parts.append(
+            _text(
+                14,
+                middle,
+                y_title,
+                anchor="middle",
+                fill=MUTED,
+                extra=f' transform="rotate(-90 14 {_num(middle)})"',
+            )
+        )
     for index, one in enumerate(series):
         style = SERIES[index % len(SERIES)]
         dash = f' stroke-dasharray="{style["dash"]}"' if style["dash"] else ""

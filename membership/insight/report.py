@@ -737,6 +737,8 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
                 charts.Series(_("Predicted"), [row["predicted"] for row in rows]),
             ],
             fmt=lambda v: formats.number_format(v, 1),
+            x_title=_("Repeat purchases before the holdout weeks"),
+            y_title=_("Mean repeat purchases in the holdout"),
         )
         holdout_summary = _(
             "The model was fitted on the purchases up to %(end)s and predicted the %(weeks)s weeks after it: "

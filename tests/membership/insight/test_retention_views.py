@@ -834,3 +834,25 @@ def test_a_real_refresh_of_shop_orders_shows_on_every_page(client, staff):
     figures_eur = dict(card["currencies"][0]["figures"])
     assert figures_eur["Purchases"] == "1" and figures_eur["Lapsed"] == "yes"
     assert figures_eur["Probability active"] == "—"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_under_asgi_the_export_streams_one_chunk_at_a_time(async_client, migrated_rows, monkeypatch):
+    from asgiref.sync import sync_to_async
+
+    def build() -> User:
+        insight = stored_run()
+        for n in range(5):
+            customer(insight, email=f"c{n}@example.com", value_at_risk=Decimal(n))
+        return make_member("staffer", groups=["Staff"])
+
+    staff = await sync_to_async(build)()
+    # Two rows a query, so five rows take three queries, each made as the body is sent.
+    monkeypatch.setitem(selectors.customer_export_rows.__kwdefaults__, "chunk_size", 2)
+    await async_client.aforce_login(staff)
+    response = await async_client.get(AT_RISK, {"export": "customers"})
+    assert response.status_code == 200 and response.streaming and response.is_async
+    parts = [part async for part in response.streaming_content]
+    assert len(parts) == 4  # the header, then one part per chunk
+    rows = list(csv.reader(io.StringIO(b"".join(parts).decode("utf-8"))))
+    assert [row[0] for row in rows[1:]] == [f"c{n}@example.com" for n in (4, 3, 2, 1, 0)]
