@@ -12,8 +12,9 @@ it, so the cost is bounded by the number of badges, never by the member's histor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,9 @@ class BadgeDefinition:
     counter: Callable[..., int]
     events: frozenset[str] = field(default_factory=frozenset)
     icon: str = "badge"
+    # Optional: the counter for many members in one query, {member pk: count} (absent = 0).
+    # Bulk paths (orders_import) use it; without it they call ``counter`` for each member.
+    counter_many: Callable[[Sequence[Any]], dict[int, int]] | None = None
 
     def level_for(self, count: int) -> int:
         return sum(1 for threshold in self.thresholds if count >= threshold)

@@ -68,22 +68,28 @@ register_badge(
 )
 
 
-def _green_orders(member) -> int:
+def _green(**members):
     from .models import Order
 
     # Orders we saw paid and that are not wholly refunded, with at least one line of a
     # product that was a sustainable choice when bought.
-    return (
-        Order.objects.filter(
-            member=member,
-            earns_points=True,
-            status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED],
-            lines__is_sustainable=True,
-        )
-        .values("pk")
-        .distinct()
-        .count()
+    return Order.objects.filter(
+        earns_points=True,
+        status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED],
+        lines__is_sustainable=True,
+        **members,
     )
+
+
+def _green_orders(member) -> int:
+    return _green(member=member).values("pk").distinct().count()
+
+
+def _green_orders_many(members) -> dict[int, int]:
+    from django.db.models import Count
+
+    counts = _green(member__in=members).values("member").annotate(orders=Count("pk", distinct=True))
+    return {row["member"]: row["orders"] for row in counts}
 
 
 register_badge(
@@ -94,6 +100,7 @@ register_badge(
         thresholds=(3, 10, 25),
         unit=pgettext_lazy("badge progress unit", "orders"),
         counter=_green_orders,
+        counter_many=_green_orders_many,
         events=frozenset({"order.paid"}),
         icon="leaf",
     )

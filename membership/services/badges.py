@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ..badge_registry import badges_for_event
+from ..badge_registry import BadgeDefinition, badges_for_event
 from ..models import BadgeAward, User
 from .notifications import notification_send
+
+
+def _award(member: User, badge: BadgeDefinition, level: int) -> BadgeAward | None:
+    """Award one level and tell the member; None when it was awarded concurrently."""
+    try:
+        with transaction.atomic():
+            award = BadgeAward.objects.create(member=member, badge=badge.key, level=level)
+    except IntegrityError:
+        return None
+    level_name = badge.level_name(level)
+    notification_send(
+        recipient=member,
+        kind="badge-awarded",
+        title=(
+            _("You earned the %(badge)s badge (%(level)s)") % {"badge": badge.name, "level": level_name}
+            if level_name
+            else _("You earned the %(badge)s badge") % {"badge": badge.name}
+        ),
+        body=str(badge.description),
+        url="/badges/",
+    )
+    return award
 
 
 @transaction.atomic
@@ -26,27 +50,38 @@ def badges_evaluate(*, member: User, event: str | None = None) -> list[BadgeAwar
     for badge in badges:
         reached = badge.level_for(badge.counter(member))
         for level in range(1, reached + 1):
-            if (badge.key, level) in held:
-                continue
-            try:
-                with transaction.atomic():
-                    award = BadgeAward.objects.create(member=member, badge=badge.key, level=level)
-            except IntegrityError:
-                continue  # awarded concurrently
-            new.append(award)
-            level_name = badge.level_name(level)
-            notification_send(
-                recipient=member,
-                kind="badge-awarded",
-                title=(
-                    _("You earned the %(badge)s badge (%(level)s)")
-                    % {"badge": badge.name, "level": level_name}
-                    if level_name
-                    else _("You earned the %(badge)s badge") % {"badge": badge.name}
-                ),
-                body=str(badge.description),
-                url="/badges/",
-            )
+            if (badge.key, level) not in held and (award := _award(member, badge, level)):
+                new.append(award)
+    return new
+
+
+@transaction.atomic
+def badges_evaluate_many(*, members: Sequence[User], event: str) -> list[BadgeAward]:
+    """``badges_evaluate`` for each of ``members``, each badge's counts read in one query
+    when it declares ``counter_many`` (bulk imports). Returns the new awards."""
+    badges = badges_for_event(event)
+    if not badges or not members:
+        return []
+    held = set(
+        BadgeAward.objects.filter(member__in=members, badge__in=[b.key for b in badges]).values_list(
+            "member_id", "badge", "level"
+        )
+    )
+    counts = {
+        badge.key: (
+            badge.counter_many(members)
+            if badge.counter_many
+            else {member.pk: badge.counter(member) for member in members}
+        )
+        for badge in badges
+    }
+    new = []
+    for member in members:
+        for badge in badges:
+            reached = badge.level_for(counts[badge.key].get(member.pk, 0))
+            for level in range(1, reached + 1):
+                if (member.pk, badge.key, level) not in held and (award := _award(member, badge, level)):
+                    new.append(award)
     return new
 
 

@@ -6,7 +6,7 @@ Orders are taken in batches of ``batch_size``, each in one transaction. Within a
 run of orders new to Kanta is written at once: the orders and their lines inserted in bulk,
 members matched by verified email in one query, the purchase points granted through
 ``points_grant_many`` (the same entries, caps, multipliers and tiers as one award after the
-other), and the badges evaluated once per member with a paid order in the run (a badge
+other), and the badges evaluated once for the members with a paid order in the run (a badge
 level, once reached, stays reached, so once at the end awards what each order would have).
 
 Everything else goes through ``order_receive`` itself, in its place in the sequence (the
@@ -40,7 +40,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ..models import Order, OrderLine, User
-from .badges import badges_evaluate
+from .badges import badges_evaluate_many
 from .orders import (
     LineData,
     OrderRejected,
@@ -262,8 +262,7 @@ def _run_write(
             grants += _purchase_grants(order, order_lines, now=now)
             paid.setdefault(order.member_id, order.member)
     points_grant_many(grants=grants)
-    for member in paid.values():
-        badges_evaluate(member=member, event="order.paid")
+    badges_evaluate_many(members=list(paid.values()), event="order.paid")
     result.created += len(orders)
 
 

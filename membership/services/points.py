@@ -92,6 +92,11 @@ def _create(**fields) -> PointEntry | None:
         raise
 
 
+def _balance_sums(now: datetime) -> dict[str, Aggregate]:
+    status = Q(state=State.APPROVED, kind__in=STATUS_KINDS, created_at__gt=now - YEAR)
+    return {"status": Sum("amount", filter=status), **_timeless_sums()}
+
+
 def _timeless_sums() -> dict[str, Aggregate]:
     """The cached balances that do not depend on the moment (status does: its 12-month window)."""
     return {
@@ -117,14 +122,7 @@ def _balances(totals: dict) -> Balances:
 def compute_balances(member: User, *, now: datetime | None = None) -> Balances:
     """Balances from the ledger alone, in one aggregate query whatever the history."""
     now = now or timezone.now()
-    entries = PointEntry.objects.filter(member=member)
-    totals = entries.aggregate(
-        status=Sum(
-            "amount", filter=Q(state=State.APPROVED, kind__in=STATUS_KINDS, created_at__gt=now - YEAR)
-        ),
-        **_timeless_sums(),
-    )
-    return _balances(totals)
+    return _balances(PointEntry.objects.filter(member=member).aggregate(**_balance_sums(now)))
 
 
 def tier_for(status_points: int) -> Tier | None:
@@ -157,14 +155,71 @@ def _tier_announce(member: User, *, old: Tier | None, new: Tier | None, moved_up
         tier_reached_notify(member=member, tier=new)
 
 
-def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
-    """Recompute the cached balances and the tier; notify on moving up."""
-    balances = compute_balances(standing.member, now=now)
+def _balances_set(standing: MemberStanding, balances: Balances) -> None:
     standing.status_points = balances.status
     standing.spendable_points = balances.spendable
     standing.pending_points = balances.pending
     standing.last_earned_at = balances.last_earned_at
     standing.earned_points = balances.earned
+
+
+# What a refresh writes (``_refresh`` saves the whole row; the bulk paths these).
+REFRESHED_FIELDS = [
+    "status_points",
+    "spendable_points",
+    "pending_points",
+    "last_earned_at",
+    "earned_points",
+    "tier",
+    "tier_reached_at",
+]
+
+
+def _standings_save(standings: list[MemberStanding]) -> None:
+    """Write refreshed standings in one statement. The rows exist and are locked, so the
+    upsert only updates them (``bulk_update`` builds a CASE per row and field: far slower)."""
+    MemberStanding.objects.bulk_create(
+        standings, update_conflicts=True, unique_fields=["member"], update_fields=REFRESHED_FIELDS
+    )
+
+
+def _tier_earned(by_threshold: list[Tier], status_points: int) -> Tier | None:
+    """``tier_for`` over tiers already read, highest threshold first."""
+    return next((tier for tier in by_threshold if tier.threshold <= status_points), None)
+
+
+def _refresh_many(standings: dict[int, MemberStanding], *, now: datetime) -> None:
+    """``_refresh`` for each of the locked ``standings`` at the same ``now``, in a few queries."""
+    tiers = {tier.pk: tier for tier in Tier.objects.all()}
+    by_threshold = sorted(tiers.values(), key=lambda tier: tier.threshold, reverse=True)
+    totals = {
+        row["member_id"]: row
+        for row in PointEntry.objects.filter(member_id__in=standings)
+        .values("member_id")
+        .annotate(**_balance_sums(now))
+    }
+    nothing = dict.fromkeys(["status", "spendable", "pending", "last_earned_at", "earned"])
+    announcements = []
+    for member_id, standing in standings.items():
+        balances = _balances(totals.get(member_id, nothing))
+        _balances_set(standing, balances)
+        current = tiers.get(standing.tier_id)
+        standing.tier, standing.tier_reached_at, moved_up = _tier_move(
+            current=current,
+            reached_at=standing.tier_reached_at,
+            earned=_tier_earned(by_threshold, balances.status),
+            now=now,
+        )
+        announcements.append((standing.member, current, standing.tier, moved_up))
+    _standings_save(list(standings.values()))
+    for member, old, new, moved_up in announcements:
+        _tier_announce(member, old=old, new=new, moved_up=moved_up)
+
+
+def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
+    """Recompute the cached balances and the tier; notify on moving up."""
+    balances = compute_balances(standing.member, now=now)
+    _balances_set(standing, balances)
     current = standing.tier
     standing.tier, standing.tier_reached_at, moved_up = _tier_move(
         current=current, reached_at=standing.tier_reached_at, earned=tier_for(balances.status), now=now
@@ -293,13 +348,19 @@ def _standings_for_update(members: dict[int, User]) -> dict[int, MemberStanding]
     """The members' standing rows, locked in pk order (created when missing), like
     ``_standing_for_update`` for each."""
     ids = sorted(members)
-    locked = {s.member_id: s for s in MemberStanding.objects.select_for_update().filter(member_id__in=ids)}
+    locked = {
+        s.member_id: s
+        for s in MemberStanding.objects.select_for_update().filter(member_id__in=ids).order_by("member_id")
+    }
     if missing := [pk for pk in ids if pk not in locked]:
         MemberStanding.objects.bulk_create(
             [MemberStanding(member_id=pk) for pk in missing], ignore_conflicts=True
         )
         locked.update(
-            (s.member_id, s) for s in MemberStanding.objects.select_for_update().filter(member_id__in=missing)
+            (s.member_id, s)
+            for s in MemberStanding.objects.select_for_update()
+            .filter(member_id__in=missing)
+            .order_by("member_id")
         )
     for standing in locked.values():
         standing.member = members[standing.member_id]
@@ -423,7 +484,7 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
             replay.status_entries.append((grant.now, amount))
         # The refresh points_grant makes after this award.
         replay.status = replay.status_at(grant.now)
-        earned = next((tier for tier in by_threshold if tier.threshold <= replay.status), None)
+        earned = _tier_earned(by_threshold, replay.status)
         old = replay.tier
         replay.tier, replay.reached_at, moved_up = _tier_move(
             current=old, reached_at=replay.reached_at, earned=earned, now=grant.now
@@ -441,26 +502,9 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
         .annotate(**_timeless_sums())
     }
     for pk, replay in refreshed.items():
-        balances = _balances({"status": replay.status, **totals[pk]})
-        standing = replay.standing
-        standing.status_points = balances.status
-        standing.spendable_points = balances.spendable
-        standing.pending_points = balances.pending
-        standing.last_earned_at = balances.last_earned_at
-        standing.earned_points = balances.earned
-        standing.tier, standing.tier_reached_at = replay.tier, replay.reached_at
-    MemberStanding.objects.bulk_update(
-        [replay.standing for replay in refreshed.values()],
-        [
-            "status_points",
-            "spendable_points",
-            "pending_points",
-            "last_earned_at",
-            "earned_points",
-            "tier",
-            "tier_reached_at",
-        ],
-    )
+        _balances_set(replay.standing, _balances({"status": replay.status, **totals[pk]}))
+        replay.standing.tier, replay.standing.tier_reached_at = replay.tier, replay.reached_at
+    _standings_save([replay.standing for replay in refreshed.values()])
     for member, old, new_tier, moved_up in announcements:
         _tier_announce(member, old=old, new=new_tier, moved_up=moved_up)
     return results
@@ -641,22 +685,29 @@ def points_adjust(
     return entry
 
 
+# Members whose due points are approved in one transaction (one lock of their standings).
+APPROVE_BATCH = 1000
+
+
 def points_approve_due(*, now: datetime | None = None) -> int:
     """Approve pending entries whose waiting time is over. Returns how many."""
     now = now or timezone.now()
-    member_ids = set(
-        PointEntry.objects.filter(state=State.PENDING, available_at__lte=now).values_list(
-            "member_id", flat=True
+    member_ids = sorted(
+        set(
+            PointEntry.objects.filter(state=State.PENDING, available_at__lte=now).values_list(
+                "member_id", flat=True
+            )
         )
     )
     approved = 0
-    for member_id in member_ids:
+    for start in range(0, len(member_ids), APPROVE_BATCH):
+        chunk = member_ids[start : start + APPROVE_BATCH]
         with transaction.atomic():
-            standing = _standing_for_update(User.objects.get(pk=member_id))
+            standings = _standings_for_update(User.objects.in_bulk(chunk))
             approved += PointEntry.objects.filter(
-                member_id=member_id, state=State.PENDING, available_at__lte=now
+                member_id__in=chunk, state=State.PENDING, available_at__lte=now
             ).update(state=State.APPROVED)
-            _refresh(standing, now=now)
+            _refresh_many(standings, now=now)
     return approved
 
 
