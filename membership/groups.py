@@ -36,6 +36,8 @@ GROUP_PERMISSIONS: dict[str, dict[str, list[str]]] = {
         "wagtaildocs": ["*"],
         "wagtailredirects": ["*"],
         "wagtailcore": ["add_locale", "change_locale", "view_locale"],
+        # Every membership permission, including view_retention (the retention report and
+        # at-risk list, which only Staff and superusers see).
         "membership": ["*"],
         "content": ["*"],
         "auth": ["add_group", "change_group", "view_group"],
