@@ -107,3 +107,37 @@ def test_rejects_path_can_be_chosen(history, tmp_path):
     out = io.StringIO()
     call_command("import_orders", str(history), rejects=str(target), stdout=out, stderr=io.StringIO())
     assert target.exists() and str(target) in out.getvalue()
+
+
+def test_the_coupon_code_column_is_optional_and_checked_like_the_webhook(tmp_path, member):
+    when = (timezone.now() - timedelta(days=30)).isoformat()
+    rows = [
+        "order_id,email,status,currency,total,created_at,sku,quantity,price,coupon_code",
+        f"K-1,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,polku-abcd-efgh",
+        f"K-2,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,NOT A CODE",
+        f"K-3,newcomer@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,",
+    ]
+    path = tmp_path / "coupons.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out, _err = run(path)
+    assert "3 orders in 3 rows: 2 created, 0 updated, 0 unchanged, 0 stale, 1 rejected (1 rows)." in out
+    assert dict(Order.objects.values_list("external_id", "coupon_code")) == {
+        "K-1": "POLKU-ABCD-EFGH",
+        "K-3": "",
+    }
+    (rejected,) = csv.DictReader((tmp_path / "coupons.csv.rejects.csv").open(encoding="utf-8"))
+    assert rejected["order_id"] == "K-2"
+    assert rejected["reason"].startswith("coupon_code: A coupon code holds only the letters A to Z")
+
+
+def test_an_order_that_contradicts_the_stored_one_is_rejected_with_its_lines(history, member):
+    run(history)
+    changed = history.read_text(encoding="utf-8").replace(
+        "H-1,aino@example.com,paid,EUR", "H-1,aino@example.com,paid,SEK"
+    )
+    history.write_text(changed, encoding="utf-8")
+    out, _err = run(history)
+    assert "0 created, 0 updated, 3 unchanged, 0 stale, 4 rejected (7 rows)." in out
+    rows = list(csv.DictReader((history.parent / "orders.csv.rejects.csv").open(encoding="utf-8")))
+    reasons = {(r["line"], r["order_id"]): r["reason"] for r in rows}
+    assert reasons[("2", "H-1")] == reasons[("3", "H-1")] == "currency: This order was paid in EUR."
