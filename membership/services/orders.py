@@ -19,6 +19,10 @@ lines add up to more than the total, i.e. a discount was given). Both are grante
 window of the rules is the order's return window even when the order is linked weeks later.
 A refund reverses the same share of both entries, with keys that make a replay harmless.
 
+The coupon code the customer used (``coupon_code``) is stored, upper case, with the order's
+first message; a later message may leave it out, and one with another code is rejected, as
+one in another currency is.
+
 Members are matched by a *verified* email address only (case-insensitive): an address
 anyone could type at sign-up must not collect someone else's purchases. Orders for unknown
 emails wait, unlinked, until that address is verified (``orders_link_email``).
@@ -553,6 +557,8 @@ __all__ = [
     "LineData",
     "OrderReceipt",
     "OrderRejected",
+    "coupon_code_error",
+    "order_message_repeats",
     "order_points",
     "order_receive",
     "orders_link_email",
