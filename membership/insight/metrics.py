@@ -20,6 +20,7 @@ Terms used throughout:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -205,17 +206,18 @@ def purchases_from_orders(orders: Orders, *, customers: int, zone: tzinfo) -> Pu
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every customer's history before ``at`` (their purchases with time < at)."""
+    """Every customer's history before ``at`` (their purchases with time < at). The first
+    purchase's fields are the customer's, whatever the moment: read them where ``count`` > 0."""
 
     at: int
     day: int  # the local day of ``at``
     count: IntArray  # purchases before ``at``
     cents: IntArray  # their value
-    first_day: IntArray  # the first purchase's day (meaningful where count > 0)
+    last_day: IntArray  # the last purchase before ``at`` (where count > 0)
+    last_time: IntArray
+    first_day: IntArray  # the first purchase's day
     first_time: IntArray
     first_cents: IntArray
-    last_day: IntArray  # the last purchase before ``at``
-    last_time: IntArray
 
     @property
     def customers(self) -> BoolArray:
@@ -223,49 +225,61 @@ class Snapshot:
 
 
 class History:
-    """One currency's purchases, with each customer's history at any moment (cached)."""
+    """One currency's purchases, with each customer's history at any moment. The latest
+    ``CACHED`` moments are kept: the figures of a window read its start and end several times,
+    and consecutive months share a boundary."""
+
+    CACHED = 16
 
     def __init__(self, purchases: Purchases, *, zone: tzinfo) -> None:
         self.purchases = purchases
         self.zone = zone
         self._cumulative = np.concatenate([[0], np.cumsum(purchases.cents)]).astype(np.int64)
-        self._cache: dict[int, Snapshot] = {}
+        self._cache: OrderedDict[int, Snapshot] = OrderedDict()
+        first = purchases.start[:-1]
+        bought = purchases.start[1:] > first
+        self._first_index = first
+        self._first_day = self._pick(purchases.day, first, bought)
+        self._first_time = self._pick(purchases.time, first, bought)
+        self._first_cents = self._pick(purchases.cents, first, bought)
 
     @property
     def customers(self) -> int:
         return self.purchases.customers
 
+    def _pick(self, values: IntArray, index: IntArray, where: BoolArray) -> IntArray:
+        if len(values) == 0:
+            return np.zeros(len(index), dtype=np.int64)
+        return np.where(where, values[np.minimum(index, len(values) - 1)], 0)
+
     def at(self, moment: int) -> Snapshot:
         moment = int(moment)
-        if moment not in self._cache:
-            self._cache[moment] = self._snapshot(moment)
-        return self._cache[moment]
+        found = self._cache.get(moment)
+        if found is None:
+            found = self._cache[moment] = self._snapshot(moment)
+            if len(self._cache) > self.CACHED:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(moment)
+        return found
 
     def _snapshot(self, moment: int) -> Snapshot:
         p = self.purchases
         before = p.time < moment
         count = np.bincount(p.customer[before], minlength=p.customers).astype(np.int64)
-        first = p.start[:-1]
+        first = self._first_index
         last = first + np.maximum(count, 1) - 1
-        cents = self._cumulative[first + count] - self._cumulative[first]
         has = count > 0
-        size = len(p.time)
-
-        def pick(values: IntArray, index: IntArray) -> IntArray:
-            if size == 0:
-                return np.zeros(p.customers, dtype=np.int64)
-            return np.where(has, values[np.minimum(index, size - 1)], 0)
-
         return Snapshot(
             at=moment,
             day=local_day(moment, self.zone),
             count=count,
-            cents=cents,
-            first_day=pick(p.day, first),
-            first_time=pick(p.time, first),
-            first_cents=pick(p.cents, first),
-            last_day=pick(p.day, last),
-            last_time=pick(p.time, last),
+            cents=self._cumulative[first + count] - self._cumulative[first],
+            last_day=self._pick(p.day, last, has),
+            last_time=self._pick(p.time, last, has),
+            first_day=self._first_day,
+            first_time=self._first_time,
+            first_cents=self._first_cents,
         )
 
     def in_window(self, start: int | None, end: int) -> tuple[IntArray, IntArray]:

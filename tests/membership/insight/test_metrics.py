@@ -408,16 +408,18 @@ def test_value_at_risk():
 
 def simulated(customers: int = 400, seed: int = 7) -> tuple[History, int]:
     """Purchases drawn from the BG/NBD story (rates ~ Gamma, dropout ~ Beta) over 78 weeks,
-    first purchases spread over the first 52."""
+    first purchases spread over the first 52, each customer with their own usual spend (as
+    Gamma-Gamma tells it)."""
     rng = np.random.default_rng(seed)
     start = at("2024-01-01 12:00")
     rows = []
     for customer in range(customers):
         rate = rng.gamma(0.8, 1 / 4.0)  # purchases per week
         dropout = rng.beta(0.8, 2.5)
+        spend = rng.gamma(4.0, 1500.0)  # cents: what this customer usually spends
         moment = rng.uniform(0, 52)
         while moment < 78:
-            rows.append((customer, int(start + moment * 7 * DAY), int(rng.integers(2000, 9000))))
+            rows.append((customer, int(start + moment * 7 * DAY), int(rng.gamma(6.0, spend / 6.0)) + 100))
             if rng.random() < dropout:
                 break
             moment += rng.exponential(1 / rate)
