@@ -24,6 +24,7 @@ from membership.insight.models import CurrencyInsight, CustomerInsight, InsightR
 from membership.insight.refresh import (
     ABANDONED,
     RefreshBusy,
+    _lock_path,
     insight_refresh,
     insight_refresh_due,
     refresh_lock,
@@ -41,6 +42,14 @@ pytestmark = pytest.mark.django_db
 
 ZONE = ZoneInfo("Europe/Helsinki")
 AS_OF = datetime(2026, 1, 15, 12, 0, tzinfo=ZONE)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _lock_file_removed():
+    # On SQLite the refresh lock is a file beside the database; the test database goes at the
+    # end of the session, and so should its lock file.
+    yield
+    _lock_path().unlink(missing_ok=True)
 
 
 def local(text: str) -> datetime:
