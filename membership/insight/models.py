@@ -10,9 +10,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.contrib.settings.models import BaseGenericSetting
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 
+# Under Settings in the admin; staff change it there (membership's "*" covers its permission).
+@register_setting(icon="user")
 class RetentionSettings(BaseGenericSetting):
     """The store's choices for judging who has lapsed (docs/insight.md, "Churn")."""
 
