@@ -141,3 +141,17 @@ def test_an_order_that_contradicts_the_stored_one_is_rejected_with_its_lines(his
     rows = list(csv.DictReader((history.parent / "orders.csv.rejects.csv").open(encoding="utf-8")))
     reasons = {(r["line"], r["order_id"]): r["reason"] for r in rows}
     assert reasons[("2", "H-1")] == reasons[("3", "H-1")] == "currency: This order was paid in EUR."
+
+
+def test_the_batch_size_changes_the_transactions_not_the_result(history, member):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_orders", str(history), batch_size=2, stdout=out, stderr=err)
+    assert "4 created, 0 updated, 0 unchanged, 0 stale, 3 rejected (5 rows)." in out.getvalue()
+    # Three orders were refused before storing; the others are reported two at a time.
+    assert [line.split("] ")[1] for line in err.getvalue().splitlines()] == [
+        "5/7 orders",
+        "7/7 orders",
+    ]
+    assert MemberStanding.objects.get(member=member).spendable_points == 160
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("import_orders", str(history), batch_size=0, stdout=out, stderr=err)

@@ -39,6 +39,10 @@ ORDER_FIELDS = [
     "refunded_total",
 ]
 LINE_FIELDS = ["sku", "quantity", "price"]
+# A member with several orders in one batch gets one standing write and one badge check:
+# 5000 orders a batch stored a 100,000-order history a quarter faster than 1000, and a batch
+# still commits within a few seconds (SQLite's other writers wait up to 20).
+BATCH_SIZE = 5000
 
 
 @dataclass
@@ -109,8 +113,17 @@ class Command(BaseCommand):
             "--rejects",
             help="Where to write rejected rows with their reason (default: <file>.rejects.csv).",
         )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=BATCH_SIZE,
+            help=f"Orders stored per transaction (default {BATCH_SIZE}). Larger is faster; each batch "
+            "holds the write lock (SQLite) or its members' rows (PostgreSQL) while it is stored.",
+        )
 
-    def handle(self, *args, file: str, rejects: str | None, **options):
+    def handle(self, *args, file: str, rejects: str | None, batch_size: int, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
         try:
             text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
@@ -131,7 +144,10 @@ class Command(BaseCommand):
 
         now = timezone.now()
         result = orders_import(
-            orders=valid, now=now, progress=lambda done, _valid: self._progress(invalid + done, total)
+            orders=valid,
+            now=now,
+            batch_size=batch_size,
+            progress=lambda done, _valid: self._progress(invalid + done, total),
         )
         if not valid:
             self._progress(total, total)
