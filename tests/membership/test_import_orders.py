@@ -147,9 +147,10 @@ def test_the_batch_size_changes_the_transactions_not_the_result(history, member)
     out, err = io.StringIO(), io.StringIO()
     call_command("import_orders", str(history), batch_size=2, stdout=out, stderr=err)
     assert "4 created, 0 updated, 0 unchanged, 0 stale, 3 rejected (5 rows)." in out.getvalue()
-    # Three orders were refused before storing; the others are reported two at a time.
     assert [line.split("] ")[1] for line in err.getvalue().splitlines()] == [
-        "5/7 orders",
+        "2/7 orders",
+        "4/7 orders",
+        "6/7 orders",
         "7/7 orders",
     ]
     assert MemberStanding.objects.get(member=member).spendable_points == 160
