@@ -58,6 +58,9 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/relay.py
 	$(BIN)/python bench/cache_outage.py
 	$(BIN)/python bench/healthz.py
+	$(BIN)/python bench/clv_fit.py
+	$(BIN)/python bench/import_orders.py
+	$(BIN)/python bench/insight.py
 
 clean:
 	rm -rf $(VENV) staticfiles
