@@ -301,9 +301,9 @@ def _lines_new(order: Order, lines: Sequence[LineData], products: dict[str, Prod
         product = products.get(line.sku)
         built.append(
             OrderLine(
-                order=order,
+                order_id=order.pk,
                 sku=line.sku,
-                product=product,
+                product_id=product.pk if product else None,
                 quantity=line.quantity,
                 price=line.price,
                 is_sustainable=bool(product and product.is_sustainable),
