@@ -6,9 +6,9 @@ order_id,email,status,currency,total,created_at,sku,quantity,price
 
 The order's own fields repeat on each of its rows; a refunded order with no lines has one
 row with sku, quantity and price empty. Each order is checked as the webhook checks its
-body, then all are stored by ``orders_import`` (the result of ``order_receive`` for each in
-turn, in bulk). Idempotent: a second run reports every order as unchanged. Rejected orders
-(every row of one) go to a CSV with the reason.
+body, then stored, a batch at a time, by ``orders_import`` (the result of ``order_receive``
+for each in turn, in bulk). Idempotent: a second run reports every order as unchanged.
+Rejected orders (every row of one) go to a CSV with the reason.
 """
 
 from __future__ import annotations
