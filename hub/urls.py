@@ -34,6 +34,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Ahead of the admin: these answer a signed-in non-staff person 403 (membership/insight/urls.py).
+    path("admin/retention/", include("membership.insight.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # allauth's sign-in, answering 429 when a limit refuses (membership/account_limits.py).

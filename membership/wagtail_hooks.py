@@ -20,7 +20,6 @@ from .admin_views import (
     ReviewReferralView,
 )
 from .insight.selectors import can_view_retention
-from .insight.views import AtRiskView, RetentionReportView
 from .models import BadgeAward, EarningRule, Order, PointEntry, Redemption, Referral, Reward, Tier
 
 
@@ -159,8 +158,6 @@ def loyalty_admin_urls():
             ReviewReferralView.as_view(),
             name="membership_review_referral",
         ),
-        path("retention/", RetentionReportView.as_view(), name="membership_retention"),
-        path("retention/at-risk/", AtRiskView.as_view(), name="membership_retention_at_risk"),
     ]
 
 

@@ -272,9 +272,12 @@ def test_only_staff_and_superusers_see_the_pages(client, url):
         assert response.status_code == expected, (username, url)
         if expected == 403:
             assert "Only staff may see the retention figures." in response.text
-    # A member (no admin access at all) and a visitor are sent to sign in, as everywhere in the admin.
+    # A signed-in member (no admin access at all) is refused too, not sent to the admin's sign-in;
+    # a visitor is asked to sign in.
     client.force_login(make_member("member"))
-    assert client.get(url).status_code == 302
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "This path is closed to you" in response.text  # the site's own 403 page
     client.logout()
     response = client.get(url)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
