@@ -36,7 +36,10 @@ Text = Annotated[str, AfterValidator(_no_control_characters)]
 CouponCode = Annotated[Text, pydantic.Field(max_length=64, description="The coupon code, any case.")]
 
 
-class OrderLineIn(Schema):
+# What the shop sends is validated by plain pydantic models: ninja's Schema reads every field
+# through its ORM-aware getter, two thirds of the time it takes to check an order (it adds
+# up in import_orders), and a JSON body needs none of it. The OpenAPI output is the same.
+class OrderLineIn(pydantic.BaseModel):
     sku: Text = Field(min_length=1, max_length=64, description="The product's SKU in the shop.")
     quantity: int = Field(ge=1, le=100_000, description="How many were ordered.")
     price: Decimal = Field(
@@ -49,7 +52,7 @@ class OrderLineIn(Schema):
         return value.strip() if isinstance(value, str) else value
 
 
-class OrderIn(Schema):
+class OrderIn(pydantic.BaseModel):
     id: Text = Field(
         min_length=1, max_length=64, description="The shop's order id; messages are idempotent by it."
     )
