@@ -11,6 +11,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -55,6 +56,27 @@ class RetentionAccessMixin:
         except PermissionDenied as exc:
             return forbidden(request, exc)
         return super().dispatch(request, *args, **kwargs)
+
+
+def _say_unknown_choices(
+    request: HttpRequest,
+    figures: selectors.RunFigures | selectors.RetentionReport | None,
+    period: str | None,
+) -> None:
+    """A period or currency the run does not have falls back to the default; say so, so the
+    reader never takes the default's figures for what they asked."""
+    if period and period not in selectors.PERIODS:
+        messages.error(
+            request, _("There is no period “%(period)s”; showing the default.") % {"period": period}
+        )
+    asked = (request.GET.get("currency") or "").strip().upper()
+    insight = figures.insight if figures else None
+    if asked and insight is not None and insight.currency != asked:
+        messages.error(
+            request,
+            _("The figures hold no currency “%(asked)s”; showing %(currency)s.")
+            % {"asked": asked, "currency": insight.currency},
+        )
 
 
 def _query(request: HttpRequest, **changes: Any) -> str:
@@ -122,6 +144,8 @@ class RetentionReportView(RetentionAccessMixin, WagtailAdminTemplateMixin, Templ
         period = request.GET.get("period") or selectors.DEFAULT_PERIOD
         self.report = selectors.retention_report(currency=request.GET.get("currency"), period=period)
         export = request.GET.get("export")
+        if not export:
+            _say_unknown_choices(request, self.report, request.GET.get("period"))
         if export:
             return self.export(export)
         return super().get(request, *args, **kwargs)
@@ -243,6 +267,7 @@ class AtRiskView(RetentionAccessMixin, WagtailAdminTemplateMixin, TemplateView):
         )
         if export:
             return self.export(export)
+        _say_unknown_choices(request, self.figures, None)
         self.page = None
         if insight is not None:
             self.page = selectors.at_risk_page(

@@ -389,9 +389,13 @@ def test_period_and_currency_switch(staff_client):
     assert '<option value="SEK"' in page.text and '<option value="USD"' not in page.text
     page = staff_client.get(REPORT + "?currency=SEK&period=90d")
     assert page.context["insight"].currency == "SEK" and "777.00" in page.text
-    # An unknown period or currency falls back to the defaults.
+    # An unknown period or currency falls back to the defaults, and the page says so.
     page = staff_client.get(REPORT + "?currency=XXX&period=5y")
     assert (page.context["insight"].currency, page.context["report"].period_key) == ("EUR", "90d")
+    assert "There is no period “5y”; showing the default." in page.text
+    assert "The figures hold no currency “XXX”; showing EUR." in page.text
+    page = staff_client.get(AT_RISK + "?currency=XXX")
+    assert "The figures hold no currency “XXX”; showing EUR." in page.text
 
 
 PERIOD_KEYS = ("30d", "90d", "365d", "all")
