@@ -1,12 +1,32 @@
-"""Reads about members and their notifications, with visibility rules built in."""
+"""Reads about members, with visibility rules built in: public profiles, notifications, the
+member's standing, tier progress and level, points history, the leaderboard, badges, rewards
+and redemptions, the staff dashboard's loyalty figures, and referrals."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast
+from django.utils import timezone
 
-from .models import Notification, User
+from .badge_registry import badge_definitions
+from .models import (
+    BadgeAward,
+    EarningRule,
+    MemberStanding,
+    Notification,
+    PointEntry,
+    Redemption,
+    Referral,
+    ReferralLink,
+    Reward,
+    Tier,
+    User,
+)
 
 
 def member_get_public(*, username: str) -> User | None:
@@ -36,17 +56,27 @@ def notifications_latest_id(*, member: User) -> int:
 
 def member_standing(*, member: User):
     """The member's cached standing (unsaved zero standing when they have no points yet)."""
-    from .models import MemberStanding
-
     return MemberStanding.objects.select_related("tier").filter(member=member).first() or MemberStanding(
         member=member
     )
 
 
+def member_level(user: User | AnonymousUser | None) -> int | None:
+    """The member's level: their tier's status-points threshold (0 without a tier), so "Gold
+    or higher" is one comparison; None for anonymous visitors. Cached on the user object, so
+    a page asks the database once however many categories, rooms or events it checks."""
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        return None
+    cached: int | None = getattr(user, "_member_level", None)
+    if cached is None:
+        standing = member_standing(member=user)
+        cached = standing.tier.threshold if standing.tier_id else 0
+        user._member_level = cached
+    return cached
+
+
 def tier_progress(*, standing) -> dict:
     """The current tier, the next one and how far away it is, for the profile."""
-    from .models import Tier
-
     tiers = list(Tier.objects.order_by("threshold"))
     current = standing.tier or (tiers[0] if tiers else None)
     later = [tier for tier in tiers if current is None or tier.threshold > current.threshold]
@@ -61,8 +91,6 @@ def tier_progress(*, standing) -> dict:
 
 
 def points_history(*, member: User, limit: int = 25):
-    from .models import PointEntry
-
     return (
         PointEntry.objects.filter(member=member).select_related("rule").order_by("-created_at", "-id")[:limit]
     )
@@ -81,9 +109,6 @@ def leaderboard(*, period: str = "all", limit: int = 50, now: datetime | None = 
     the members), one when it comes from the cache; the members are always read fresh, so
     leaving the leaderboard or a new display name shows at once. An explicit ``now`` bypasses
     the cache."""
-    from django.core.cache import cache
-    from django.utils import timezone
-
     days = LEADERBOARD_PERIODS.get(period)
     key = f"leaderboard:{days or 'all'}:{limit}"
     ranking = cache.get(key) if now is None else None
@@ -114,10 +139,6 @@ def _leaderboard_ranking(
     ``point_entry_leaderboard_recent`` (date first, for a period) answer it from the index
     alone; the period is a closed range, which is what makes SQLite's planner take the date
     index instead of scanning in member order to skip a sort."""
-    from django.db.models import Sum
-
-    from .models import MemberStanding, PointEntry
-
     if not days:
         # All time: the points service keeps each member's total on their standing
         # (``earned_points``, same rule as below), so the ranking is the top of that index.
@@ -161,11 +182,6 @@ def badge_catalogue(*, member: User | None = None, with_holders: bool = True) ->
     """Every badge with its levels, how many members hold each level and, for a signed-in
     member, what they hold and their count. Queries: one for holders, one for the member's
     awards, and one counter per badge."""
-    from django.db.models import Count
-
-    from .badge_registry import badge_definitions
-    from .models import BadgeAward
-
     holders = (
         {
             (row["badge"], row["level"]): row["n"]
@@ -196,9 +212,6 @@ def badge_catalogue(*, member: User | None = None, with_holders: bool = True) ->
 
 
 def member_badges(*, member: User) -> list[dict]:
-    from .badge_registry import badge_definitions
-    from .models import BadgeAward
-
     by_key = {badge.key: badge for badge in badge_definitions()}
     best: dict[str, int] = {}
     for key, level in BadgeAward.objects.filter(member=member).values_list("badge", "level"):
@@ -212,8 +225,6 @@ def member_badges(*, member: User) -> list[dict]:
 
 def rewards_for(*, member: User | None) -> list[dict]:
     """Active rewards, each with whether this member can redeem it now and why not."""
-    from .models import Redemption, Reward
-
     rewards = list(Reward.objects.filter(active=True).select_related("min_tier", "product"))
     standing = member_standing(member=member) if member else None
     used: dict[int, int] = {}
@@ -246,8 +257,6 @@ def rewards_for(*, member: User | None) -> list[dict]:
 
 
 def redemptions_for(*, member: User):
-    from .models import Redemption
-
     return Redemption.objects.filter(member=member).select_related("reward").order_by("-created_at")
 
 
@@ -255,12 +264,6 @@ def loyalty_overview(*, now, days: int = 30, top_rules: int = 5) -> dict:
     """The staff dashboard's figures: members per tier, and points earned, pending, redeemed,
     reversed and expired in the last ``days``, with the rules that earned the most.
     Five queries whatever the size of the ledger (tiers, then four aggregates)."""
-    from datetime import timedelta
-
-    from django.db.models import Count, Q, Sum
-
-    from .models import MemberStanding, PointEntry, Tier
-
     since = now - timedelta(days=days)
     Kind, State = PointEntry.Kind, PointEntry.State
     tiers = list(Tier.objects.order_by("threshold"))
@@ -305,17 +308,12 @@ def loyalty_overview(*, now, days: int = 30, top_rules: int = 5) -> dict:
 
 def referral_link_by_code(*, code: str):
     """An active member's referral link by its code, with the member, or None."""
-    from .models import ReferralLink
-
     return ReferralLink.objects.select_related("member").filter(code=code, member__is_active=True).first()
 
 
 def referral_link_for(*, member: User):
     """The member's referral link (None before the first one is made), annotated in the same
     query with what the profile explains: the points on each side and the return window."""
-    from django.db.models import Subquery
-
-    from .models import EarningRule, ReferralLink
 
     def rule(key: str, field: str) -> Subquery:
         return Subquery(EarningRule.objects.filter(key=key, active=True).values(field)[:1])
@@ -334,12 +332,6 @@ def referral_link_for(*, member: User):
 def referrals_for(*, member: User):
     """The friends ``member`` referred, newest first, each with ``points_on``: when this
     member's pending referral points become available (None when there are none)."""
-    from django.contrib.contenttypes.models import ContentType
-    from django.db.models import CharField, OuterRef, Subquery
-    from django.db.models.functions import Cast
-
-    from .models import PointEntry, Referral
-
     pending = PointEntry.objects.filter(
         member=member,
         source_type=ContentType.objects.get_for_model(Referral),
