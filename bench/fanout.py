@@ -64,7 +64,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from community.models import ForumCategory
-from community.services.forum import thread_create
+from community.forum.services.posts import thread_create
 User = get_user_model()
 long_ago = timezone.now() - timedelta(days=400)
 category = ForumCategory.objects.create(name="Bench", slug="bench", description="Fan-out bench.")

@@ -24,7 +24,7 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.db import transaction
 from django.urls import path
 
-from community.consumers import ThreadConsumer
+from community.forum.consumers import ThreadConsumer
 from hub import realtime
 from hub.routing import websocket_urlpatterns
 

@@ -74,7 +74,7 @@ from django.test import Client
 # The bench world only: tier changes send mail, and one member asks every question.
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 settings.KANTA_EVENT_QUESTION_RATE = (100_000, 600)
-from community.services.live import question_ask
+from community.events.services.live import question_ask
 from tests.community.event_factories import make_event
 from tests.community.forum_factories import forum_member
 
@@ -129,7 +129,7 @@ def server_application():
 
     directory = os.environ.get("KANTA_BENCH_VOTES")
     if directory:
-        from community import live_room
+        from community.events import room as live_room
 
         log = open(Path(directory) / f"server-{os.getpid()}.log", "a", buffering=1)  # noqa: SIM115
         apply_votes, write, send_counts = (

@@ -3,9 +3,8 @@
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Review, ReviewPhoto
 from membership.badge_registry import BadgeDefinition, register_badge
-
-from .models import Review, ReviewPhoto
 
 
 def _published_reviews(member) -> int:
@@ -48,13 +47,13 @@ register_badge(
 
 # --- forum --------------------------------------------------------------------------------
 def _forum_threads(member) -> int:
-    from .models import Thread
+    from community.models import Thread
 
     return Thread.objects.filter(author=member, state=Thread.State.VISIBLE).count()
 
 
 def _accepted_answers(member) -> int:
-    from .models import Post, Thread
+    from community.models import Post, Thread
 
     # Answers to other people's questions: accepting your own reply earns no badge.
     return (
@@ -67,7 +66,7 @@ def _accepted_answers(member) -> int:
 
 
 def _reactions_received(member) -> int:
-    from .models import Post, Reaction
+    from community.models import Post, Reaction
 
     return Reaction.objects.filter(post__author=member, post__state=Post.State.VISIBLE).count()
 
@@ -112,7 +111,7 @@ register_badge(
 
 # --- live events ----------------------------------------------------------------------------
 def _events_attended(member) -> int:
-    from .models import EventAttendance
+    from community.models import EventAttendance
 
     # An event counts once its attendance qualified (KANTA_EVENT_ATTENDANCE_MINUTES in the room).
     return EventAttendance.objects.filter(member=member, qualified_at__isnull=False).count()

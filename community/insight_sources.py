@@ -14,17 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from membership.insight.engagement import (
-    ActivitySource,
-    Feedback,
-    FeedbackSource,
-    Window,
-    counts_by_member,
-    register_activity_source,
-    register_feedback_source,
-)
-
-from .models import (
+from community.models import (
     EventAttendance,
     EventChatMessage,
     EventQuestion,
@@ -33,6 +23,15 @@ from .models import (
     Post,
     Reaction,
     Review,
+)
+from membership.insight.engagement import (
+    ActivitySource,
+    Feedback,
+    FeedbackSource,
+    Window,
+    counts_by_member,
+    register_activity_source,
+    register_feedback_source,
 )
 
 NEGATIVE_RATING = 2  # 1–2 stars are negative feedback

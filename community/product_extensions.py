@@ -9,11 +9,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from community.models import Review
+from community.reviews import selectors
+from community.reviews.forms import ReviewForm
 from content.product_extensions import ProductExtension, register_product_extension
-
-from . import selectors
-from .forms import ReviewForm
-from .models import Review
 
 REVIEWS_PER_PAGE = 10
 SORT_LABELS = {
@@ -66,8 +65,8 @@ def product_reviews_context(*, request: HttpRequest, product) -> dict[str, Any]:
 register_product_extension(
     ProductExtension(
         key="reviews",
-        template="community/product_reviews.html",
-        summary_template="community/product_rating.html",
+        template="community/reviews/product_reviews.html",
+        summary_template="community/reviews/product_rating.html",
         context=product_reviews_context,
         ratings=selectors.product_ratings,
         order=10,
@@ -83,7 +82,7 @@ def product_discussion_context(*, request: HttpRequest, product) -> dict[str, An
     the "Discuss" link: two queries."""
     from django.urls import reverse
 
-    from .forum_selectors import discussion_for
+    from community.forum.selectors import discussion_for
 
     return {
         **discussion_for(user=request.user, product=product),

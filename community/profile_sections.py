@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from community.models import Review
+from community.reviews.selectors import reviews_for_profile
 from membership.profile_registry import ProfileSection, register_profile_section
-
-from .models import Review
-from .selectors import reviews_for_profile
 
 
 def _context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
@@ -18,14 +17,16 @@ def _context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
 
 
 register_profile_section(
-    ProfileSection(key="reviews", template="community/profile_reviews.html", context=_context, order=40)
+    ProfileSection(
+        key="reviews", template="community/reviews/profile_reviews.html", context=_context, order=40
+    )
 )
 
 
 # --- forum --------------------------------------------------------------------------------
 def _forum_context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
-    from .forum_access import readable_categories
-    from .models import Post
+    from community.forum.access import readable_categories
+    from community.models import Post
 
     # Only what the viewer may read: a Gold-only thread stays off the profile for others.
     posts = list(
@@ -44,7 +45,9 @@ def _forum_context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
 
 
 register_profile_section(
-    ProfileSection(key="forum", template="community/profile_forum.html", context=_forum_context, order=45)
+    ProfileSection(
+        key="forum", template="community/forum/profile_forum.html", context=_forum_context, order=45
+    )
 )
 
 
@@ -56,7 +59,7 @@ def _events_context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
         return None
     from django.utils import timezone
 
-    from .models import EventAttendance, EventRsvp
+    from community.models import EventAttendance, EventRsvp
 
     rsvps = list(
         EventRsvp.objects.filter(
@@ -83,5 +86,7 @@ def _events_context(*, member, viewer, is_self: bool) -> dict[str, Any] | None:
 
 
 register_profile_section(
-    ProfileSection(key="events", template="community/profile_events.html", context=_events_context, order=35)
+    ProfileSection(
+        key="events", template="community/events/profile_events.html", context=_events_context, order=35
+    )
 )

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from community.forum.access import post_readable, thread_readable
+from community.models import Post, PostImage, Review, ReviewPhoto, Thread
+from community.reviews.access import can_moderate_reviews
 from content.protected_media import MediaAccess
-
-from .forum_access import post_readable, thread_readable
-from .models import Post, PostImage, Review, ReviewPhoto, Thread
-from .permissions import can_moderate_reviews
 
 
 def forum_image_access(user: Any, name: str) -> MediaAccess | None:

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from .consumers import ForumConsumer, ThreadConsumer
-from .live_consumers import RoomConsumer
+from community.events.consumers import RoomConsumer
+from community.forum.consumers import ForumConsumer, ThreadConsumer
 
 websocket_urlpatterns = [
     path("ws/forum/", ForumConsumer.as_asgi()),

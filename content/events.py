@@ -488,7 +488,7 @@ class EventRelatedGuide(Orderable):
 
 class EventRecapPage(Page):
     """What was asked and answered, for everyone who could not come. Created as a draft when
-    the event ends (community.services.events), with the answered questions in the body."""
+    the event ends (community.events.services.rsvps), with the answered questions in the body."""
 
     intro = models.TextField(
         _("summary"), max_length=600, blank=True, help_text=_("A sentence or two about how it went.")

@@ -5,8 +5,8 @@ declares its part in ``<app>/product_extensions.py``:
 
     register_product_extension(ProductExtension(
         key="reviews",
-        template="community/product_reviews.html",          # below the product
-        summary_template="community/product_rating.html",   # beside the price
+        template="community/reviews/product_reviews.html",          # below the product
+        summary_template="community/reviews/product_rating.html",   # beside the price
         context=lambda *, request, product: {...},          # the templates' ``section``
         ratings=lambda product_ids: {product_id: {"ratingValue": 4.5, "reviewCount": 12}},
     ))

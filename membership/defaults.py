@@ -8,7 +8,7 @@ RULES = [
     ("purchase-sustainable", "Sustainable choice bonus", Decimal("0.5"), True, 14, None),
     ("signup-verified", "Verified sign-up", Decimal("20"), False, 0, None),
     # Capped so a batch of reviews written in one sitting cannot farm points: three a day at
-    # the base rate, two at VIP's 1.5x (community.services.reviews also holds them pending).
+    # the base rate, two at VIP's 1.5x (community.reviews.services.reviews also holds them pending).
     ("review", "Product review", Decimal("50"), False, 0, 150),
     ("review-photo", "Review photo bonus", Decimal("25"), False, 0, 75),
     ("forum-thread", "Forum thread", Decimal("5"), False, 0, 40),

@@ -3,7 +3,7 @@
 An app declares its sections in ``<app>/profile_sections.py``:
 
     register_profile_section(ProfileSection(
-        key="reviews", order=40, template="community/profile_reviews.html",
+        key="reviews", order=40, template="community/reviews/profile_reviews.html",
         context=lambda *, member, viewer, is_self: {"reviews": ...},
     ))
 

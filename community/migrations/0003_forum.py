@@ -7,7 +7,7 @@ import taggit.managers
 from django.conf import settings
 from django.db import migrations, models
 
-import community.models.forum
+import community.forum.models
 
 
 class Migration(migrations.Migration):
@@ -207,7 +207,7 @@ class Migration(migrations.Migration):
                     "image",
                     models.ImageField(
                         height_field="height",
-                        upload_to=community.models.forum.post_image_upload_to,
+                        upload_to=community.forum.models.post_image_upload_to,
                         verbose_name="image",
                         width_field="width",
                     ),

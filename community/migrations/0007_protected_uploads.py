@@ -5,8 +5,8 @@ their names, and their new URLs go through the access check (community/protected
 from django.core.files.storage import storages
 from django.db import migrations, models
 
-import community.models.forum
-import community.models.reviews
+import community.forum.models
+import community.reviews.models
 import content.protected_media
 
 MODELS = (("community", "PostImage"), ("community", "ReviewPhoto"))
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 db_index=True,
                 height_field="height",
                 storage=content.protected_media.protected_storage,
-                upload_to=community.models.forum.post_image_upload_to,
+                upload_to=community.forum.models.post_image_upload_to,
                 verbose_name="image",
                 width_field="width",
             ),
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
                 db_index=True,
                 height_field="height",
                 storage=content.protected_media.protected_storage,
-                upload_to=community.models.reviews.review_photo_upload_to,
+                upload_to=community.reviews.models.review_photo_upload_to,
                 verbose_name="photo",
                 width_field="width",
             ),

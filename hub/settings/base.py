@@ -486,7 +486,7 @@ KANTA_REVIEW_NEW_MEMBER_DAYS = 7
 KANTA_REVIEW_MAX_PHOTOS = 4
 # Review points stay pending until the review has been public this many days, so a review a
 # moderator removes after readers flag it never paid out. A week: most flags on a review come
-# in its first days; a return after it takes the points back anyway (community/receivers.py).
+# in its first days; a return after it takes the points back anyway (community/reviews/receivers.py).
 KANTA_REVIEW_POINTS_HOLD_DAYS = 7
 # (attempts, seconds) per member: reviews written, helpful votes cast.
 KANTA_REVIEW_RATE_LIMIT = (5, 3600)

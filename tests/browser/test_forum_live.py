@@ -26,7 +26,7 @@ REPLY = "Nokian Hakkapeliitta W240, no question."
 
 def make_forum() -> dict[str, int]:
     from community.models import ForumCategory
-    from community.services.forum import thread_create
+    from community.forum.services.posts import thread_create
 
     make_home_page()
     members = {}
@@ -108,7 +108,7 @@ def test_a_reply_and_a_reaction_reach_the_other_member_live(live_asgi, chromium,
 
 def lock_unlock_delete_forum() -> dict[str, int]:
     from community.models import Thread
-    from community.services.forum import post_create
+    from community.forum.services.posts import post_create
 
     ids = make_forum()
     thread = Thread.objects.get(pk=ids["thread"])
@@ -123,7 +123,7 @@ def lock_unlock_delete_forum() -> dict[str, int]:
 
 def moderate(action: str, thread_id: int, post_id: int) -> None:
     from community.models import Post, Thread
-    from community.services import forum_moderation as moderation
+    from community.forum.services import moderation
 
     moderator = User.objects.get(username="ville")
     thread = Thread.objects.get(pk=thread_id)

@@ -4,7 +4,7 @@ marks it answered, and every browser shows every step without reloading.
 
 Runs against the real ASGI application under daphne (tests/browser/conftest.py): the room
 page, its socket (/ws/events/<slug>/), the vote batcher, the coalesced vote broadcast and
-community/live_room.js are all the real ones; the data is made through the real services.
+community/events/live_room.js are all the real ones; the data is made through the real services.
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ ROOM_SOCKET_URL = f"{ROOM_SOCKET}.url"
 def ask(body: str) -> int:
     """Aino asks; returns the room's newest activity id (ids do not restart between tests)."""
     from community.models import RoomActivity
-    from community.services.live import question_ask
+    from community.events.services.live import question_ask
     from content.events import EventPage
     from membership.models import User
 
@@ -227,7 +227,7 @@ def ask(body: str) -> int:
 
 
 def ask_and_chat_meanwhile() -> None:
-    from community.services.live import chat_send
+    from community.events.services.live import chat_send
     from content.events import EventPage
     from membership.models import User
 

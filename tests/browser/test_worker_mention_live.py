@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
-from community.services.forum import post_create
+from community.forum.services.posts import post_create
 from membership.models import Notification
 from tests.community.forum_factories import forum_member, make_category, start_thread
 from tests.subprocesses import database_url_for_subprocess

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from community.models import Review
-from community.services.moderation import review_approve
-from community.services.reviews import NewPhoto, review_create
+from community.reviews.services.moderation import review_approve
+from community.reviews.services.reviews import NewPhoto, review_create
 from content.uploads import sanitise_image
 from membership.models import Order, User
 from membership.services.orders import LineData, order_receive

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from community.forum.services.posts import post_create, thread_create
 from community.models import ForumCategory, Post, Thread
-from community.services.forum import post_create, thread_create
 from membership.models import Tier, User
 from membership.services.points import points_adjust
 from tests.factories import make_member

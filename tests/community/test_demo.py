@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 import community.demo
+import community.demo.reviews
 from community.models import HelpfulVote, Review, ReviewPhoto
-from community.selectors import verified_buyer
+from community.reviews.selectors import verified_buyer
 from content.models import Product
 from hub.demo import DemoContext
 from membership.models import User
@@ -28,10 +29,12 @@ def world(db):
     for username, days in JOINED_DAYS_AGO.items():
         member = make_member(username)
         User.objects.filter(pk=member.pk).update(date_joined=timezone.now() - timedelta(days=days))
-    for slug in {spec.product for spec in community.demo.REVIEWS}:
+    for slug in {spec.product for spec in community.demo.reviews.REVIEWS}:
         make_product(slug=slug, name=slug.replace("-", " ").title())
     # Aino bought what she reviews first; nobody else bought anything here.
-    buy(User.objects.get(username="aino"), Product.objects.get(slug=community.demo.REVIEWS[0].product))
+    buy(
+        User.objects.get(username="aino"), Product.objects.get(slug=community.demo.reviews.REVIEWS[0].product)
+    )
 
 
 def test_demo_reviews_cover_the_moderators_day_and_seed_once(world):
@@ -39,7 +42,7 @@ def test_demo_reviews_cover_the_moderators_day_and_seed_once(world):
     states = list(Review.objects.values_list("state", flat=True))
     assert states.count(Review.State.PENDING) == 1
     assert states.count(Review.State.REJECTED) == 1
-    assert states.count(Review.State.PUBLISHED) == len(community.demo.REVIEWS) - 2
+    assert states.count(Review.State.PUBLISHED) == len(community.demo.reviews.REVIEWS) - 2
     assert Review.objects.filter(state=Review.State.PUBLISHED, rating__lte=2).count() >= 3
     assert ReviewPhoto.objects.count() >= 10
     assert HelpfulVote.objects.exists()

@@ -11,15 +11,14 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from community.events.services import rsvps as event_services
+from community.events.services.live import question_ask, question_moderate
 from community.models import EventAttendance, EventQuestion, EventRsvp, LiveRoom
-from community.services import events as event_services
-from community.services.live import question_ask, question_moderate
 from content.events import EventAccess, EventRecapPage
 from membership.models import BadgeAward, Notification, PointEntry, Tier
+from tests.community.event_factories import make_event, make_host
+from tests.community.forum_factories import forum_member
 from tests.conftest import run_in_threads
-
-from .event_factories import make_event, make_host
-from .forum_factories import forum_member
 
 pytestmark = pytest.mark.django_db
 

@@ -12,14 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from community.events.services import live
+from community.events.services.rsvps import rsvp_set
 from community.models import EventChatMessage, EventMute, EventQuestion, EventQuestionVote, EventRsvp
-from community.services import live
-from community.services.events import rsvp_set
 from content.events import EventAccess
+from tests.community.event_factories import make_event
+from tests.community.forum_factories import forum_member
 from tests.factories import make_member
-
-from .event_factories import make_event
-from .forum_factories import forum_member
 
 pytestmark = pytest.mark.django_db
 

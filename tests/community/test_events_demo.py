@@ -18,7 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Revision
 
-from community import demo_events
+from community.demo import events as demo_events
+from community.events.services.rsvps import rsvp_set
 from community.models import (
     EventAttendance,
     EventChatMessage,
@@ -28,7 +29,6 @@ from community.models import (
     LiveRoom,
     RoomActivity,
 )
-from community.services.events import rsvp_set
 from content.events import EventAccess, EventIndexPage, EventPage, EventPhase, EventRecapPage
 from content.models import Author
 from content.navigation import navigation_clear, navigation_items
@@ -36,9 +36,8 @@ from hub.demo import DemoContext
 from hub.management.commands.check_demo import Command as CheckDemo
 from membership.models import BadgeAward, PointEntry, User
 from membership.selectors import member_standing
+from tests.community.forum_factories import forum_member
 from tests.content.conftest import make_product
-
-from .forum_factories import forum_member
 
 pytestmark = pytest.mark.django_db
 

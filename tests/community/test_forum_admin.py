@@ -7,14 +7,13 @@ from __future__ import annotations
 import pytest
 from wagtail.models import ModelLogEntry
 
+from community.forum.services.moderation import post_flag
+from community.forum.services.posts import post_create
 from community.models import ForumCategory, ForumSanction, Post, Thread
-from community.services.forum import post_create
-from community.services.forum_moderation import post_flag
 from membership.models import Tier
 from membership.selectors import member_standing
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 from tests.factories import make_member
-
-from .forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +212,7 @@ def test_moderators_see_sanctions_but_do_not_edit_categories(client, moderator):
 
 
 def test_restricting_a_category_rechecks_the_sockets_reading_its_threads(client, monkeypatch):
-    from community import forum_realtime
+    from community.forum import realtime as forum_realtime
     from community.models import ForumPresence
 
     revoked: list[int] = []

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from community.forum.services.posts import reaction_toggle
 from community.models import ForumCategory, Post, Reaction, Thread
-from community.services.forum import reaction_toggle
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 from tests.conftest import content_types_committed, run_in_threads
-
-from .forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

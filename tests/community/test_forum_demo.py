@@ -13,15 +13,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from community import demo_forum
+from community.demo import forum as demo_forum
 from community.models import ForumCategory, ForumFlag, Post, PostImage, Reaction, Thread
 from hub.demo import DemoContext
 from hub.management.commands.check_demo import Command as CheckDemo
 from membership.models import Notification, PointEntry, User
 from membership.selectors import member_standing
+from tests.community.forum_factories import forum_member
 from tests.content.conftest import make_product
-
-from .forum_factories import forum_member
 
 pytestmark = pytest.mark.django_db
 
@@ -190,13 +189,12 @@ def test_make_runs_refresh_sends_no_digest_flood_to_the_made_up_addresses(
 ):
     from django.core import mail
 
-    from community import demo
-    from community.services.forum_notifications import digest_send_due
+    from community.forum.services.notifications import digest_send_due
 
     with django_capture_on_commit_callbacks(execute=True):
         seed()
     assert Notification.objects.filter(kind__startswith="forum-", read_at__isnull=True).exists()
-    demo._digests_sent_today()
+    demo_forum.refresh_forum(DemoContext(log=lambda message: None))
     with django_capture_on_commit_callbacks(execute=True):
         assert digest_send_due() == 0
     assert mail.outbox == []

@@ -9,11 +9,10 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from community.forum.services.notifications import digest_send_due
 from community.models import ForumPreferences
-from community.services.forum_notifications import digest_send_due
 from membership.services.notifications import notifications_mark_read
-
-from .forum_factories import forum_member, make_category, reply, start_thread
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +59,7 @@ def test_no_digest_when_turned_off_or_already_read(watched_reply, django_capture
 def test_digest_tells_of_replies_mentions_quotes_and_answers_but_not_to_who_turned_it_off(
     django_capture_on_commit_callbacks,
 ):
-    from community.services.forum import answer_accept
+    from community.forum.services.posts import answer_accept
 
     qa = make_category("skiing", is_qa=True)
     aino, eero, sanna = forum_member("aino"), forum_member("eero"), forum_member("sanna")

@@ -19,13 +19,12 @@ from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
-from community.forum_realtime import thread_group
+from community.forum.realtime import thread_group
+from community.forum.services.posts import post_create, reaction_toggle, thread_create
 from community.models import Post, Thread
 from community.rate_limits import RateLimited
-from community.services.forum import post_create, reaction_toggle, thread_create
 from membership.models import EarningRule, PointEntry
-
-from .forum_factories import forum_member, make_category, start_thread
+from tests.community.forum_factories import forum_member, make_category, start_thread
 
 pytestmark = pytest.mark.django_db
 

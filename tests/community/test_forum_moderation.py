@@ -12,10 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from community import forum_realtime
-from community.models import ForumFlag, ForumSanction, Post, Thread, ThreadReadState
-from community.services.forum import answer_accept, post_create, reaction_toggle
-from community.services.forum_moderation import (
+from community.forum import realtime as forum_realtime
+from community.forum.services.moderation import (
     ModerationError,
     flags_resolve,
     member_sanction,
@@ -33,10 +31,11 @@ from community.services.forum_moderation import (
     thread_unlock,
     thread_unpin,
 )
+from community.forum.services.posts import answer_accept, post_create, reaction_toggle
+from community.models import ForumFlag, ForumSanction, Post, Thread, ThreadReadState
 from membership.models import Notification, User
 from membership.selectors import member_standing
-
-from .forum_factories import forum_member, make_category, reply, start_thread
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +92,7 @@ def test_three_distinct_flags_hide_a_post_two_do_not_and_the_same_member_counts_
     post_flag(member=flaggers[1], post=post, reason="inappropriate")
     post.refresh_from_db()
     assert post.state == Post.State.VISIBLE and ForumFlag.objects.filter(post=post).count() == 2
-    assert ("community.forum_realtime", "post.hidden") not in [(g, t) for g, t, _ in sent]
+    assert ("community.forum.realtime", "post.hidden") not in [(g, t) for g, t, _ in sent]
 
     with django_capture_on_commit_callbacks(execute=True):
         post_flag(member=flaggers[2], post=post, reason="other", text="Selling stolen bikes")
@@ -579,7 +578,7 @@ def test_members_are_refused_the_moderator_forms(client):
 
 
 def test_post_history_shows_earlier_versions_to_moderators(client, moderator):
-    from community.services.forum import post_edit
+    from community.forum.services.posts import post_edit
 
     category = make_category()
     aino = forum_member("aino")

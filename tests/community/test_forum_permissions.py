@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import ForumSanction, Post, Thread
+from tests.community.forum_factories import forum_member, make_category, start_thread
 from tests.factories import make_member
-
-from .forum_factories import forum_member, make_category, start_thread
 
 pytestmark = pytest.mark.django_db
 

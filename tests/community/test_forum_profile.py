@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .forum_factories import forum_member, make_category, reply, start_thread
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,10 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community.services.forum import NewImage, reaction_toggle
+from community.forum.services.posts import NewImage, reaction_toggle
 from content.uploads import sanitise_image
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 from tests.factories import image_bytes, make_member
-
-from .forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.django_db
 

@@ -29,10 +29,9 @@ from django.test import Client
 from websockets.sync.client import connect
 
 from community.models import Post
+from tests.community.forum_factories import forum_member, make_category, start_thread
 from tests.redis_server import redis_url  # noqa: F401  (fixture)
 from tests.subprocesses import database_url_for_subprocess
-
-from .forum_factories import forum_member, make_category, start_thread
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

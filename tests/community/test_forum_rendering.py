@@ -1,5 +1,5 @@
 """Forum posts: whatever a member writes (Markdown, raw HTML, mentions, quotes) renders through
-community.services.forum.render_post to HTML that can never run script or load anything.
+community.forum.services.posts.render_post to HTML that can never run script or load anything.
 
 The reviews' corpus (tests/community/test_rendering.py) plus the forum's own shapes: SVG and
 MathML, entity and control-character tricks in URLs, quotes, and ``@mentions`` placed inside
@@ -16,11 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from community.rendering import ALLOWED_TAGS, LINK_REL, sanitise_html
-from community.services.forum import render_post
+from community.forum.services.posts import render_post
+from community.markup import ALLOWED_TAGS, LINK_REL, sanitise_html
+from tests.community.test_rendering import XSS as REVIEW_XSS
 from tests.factories import make_member
-
-from .test_rendering import XSS as REVIEW_XSS
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from community.models import ForumCategoryWatch, Post, Reaction, Thread, ThreadReadState
-from community.services.forum import (
+from community.forum.services.posts import (
     answer_accept,
     answer_unaccept,
     category_watch,
@@ -14,10 +13,10 @@ from community.services.forum import (
     thread_mark_read,
     thread_watch,
 )
+from community.models import ForumCategoryWatch, Post, Reaction, Thread, ThreadReadState
 from membership.models import BadgeAward, Notification, PointEntry
 from membership.selectors import member_standing
-
-from .forum_factories import forum_member, make_category, reply, start_thread
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +196,7 @@ def test_accepting_your_own_reply_solves_the_thread_but_earns_nothing():
 
 
 def test_live_post_html_carries_no_token_and_no_viewer_state():
-    from community.forum_rendering import post_html
+    from community.forum.rendering import post_html
 
     category = make_category()
     post = start_thread(forum_member("aino"), category).posts.get()

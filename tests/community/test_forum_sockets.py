@@ -14,17 +14,16 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from community import consumers, presence
-from community.forum_realtime import send_access_revoked, thread_group
+from community.forum import consumers, presence
+from community.forum.realtime import send_access_revoked, thread_group
+from community.forum.services.moderation import member_sanction, thread_move
 from community.models import ForumPresence, ForumSanction, Post, Thread
-from community.services.forum_moderation import member_sanction, thread_move
 from hub.asgi import application
 from hub.realtime import send_variants_on_commit
 from membership.models import Tier, User
 from membership.services.points import points_adjust
-
-from .forum_factories import forum_member, make_category, reply, start_thread
-from .sockets import ORIGIN, leave_topics, session_cookie  # noqa: F401  (leave_topics: an autouse fixture)
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
+from tests.community.sockets import ORIGIN, leave_topics, session_cookie  # noqa: F401  (leave_topics: an autouse fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migrated_rows")]
 
@@ -152,8 +151,8 @@ async def frame_where(communicator: WebsocketCommunicator, predicate) -> dict:
 
 
 async def test_edits_reactions_and_the_threads_state_reach_readers_live():
-    from community.services.forum import answer_accept, post_edit, reaction_toggle
-    from community.services.forum_moderation import thread_lock, thread_pin
+    from community.forum.services.moderation import thread_lock, thread_pin
+    from community.forum.services.posts import answer_accept, post_edit, reaction_toggle
 
     @sync_to_async
     def question():
@@ -500,7 +499,7 @@ async def test_restricting_a_category_closes_list_sockets_that_may_no_longer_rea
 
     @sync_to_async
     def restrict():
-        from community.services.forum_moderation import category_access_changed
+        from community.forum.services.moderation import category_access_changed
 
         category.read_tier = Tier.objects.get(slug="gold")
         category.save(update_fields=["read_tier"])

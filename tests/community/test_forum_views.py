@@ -10,14 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
 
-from community.forum_rendering import post_html
+from community.forum.rendering import post_html
+from community.forum.services.moderation import post_delete, post_hide
+from community.forum.services.posts import reaction_toggle
 from community.models import ForumCategoryWatch, ForumPreferences, Post, Reaction, Thread, ThreadReadState
-from community.services.forum import reaction_toggle
-from community.services.forum_moderation import post_delete, post_hide
+from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 from tests.content.conftest import make_product
 from tests.factories import image_bytes, make_member
-
-from .forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -194,7 +193,7 @@ def test_thread_page_shows_posts_reply_box_quote_and_viewer_state(client, catego
     # Per-viewer state is on the page, never in the post fragment.
     assert f'.forum-post[data-author-id="{aino.pk}"] .forum-own-only' in html
     assert f'#post-{answer.pk} .forum-reaction[data-reaction="like"]' in html
-    assert 'id="forum-viewer"' in html and "community/forum.js" in html
+    assert 'id="forum-viewer"' in html and "community/forum/forum.js" in html
     # Without JavaScript too, the buttons say which reactions are the reader's, and the
     # reader's own post cannot be reacted to; each post has a heading to navigate by.
     answer_html = html.split(f'id="post-{answer.pk}"')[1].split("</article>")[0]

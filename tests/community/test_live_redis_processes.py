@@ -16,14 +16,13 @@ from django.test import Client
 from websockets.sync.client import connect
 
 from community.models import EventQuestion, EventQuestionVote
-from tests.factories import make_member
-from tests.redis_server import redis_url  # noqa: F401
-
-from .event_factories import make_event
-from .forum_factories import forum_member
+from tests.community.event_factories import make_event
+from tests.community.forum_factories import forum_member
 
 # The two servers are the forum's (same processes, same settings).
-from .test_forum_redis_processes import two_servers  # noqa: F401
+from tests.community.test_forum_redis_processes import two_servers  # noqa: F401
+from tests.factories import make_member
+from tests.redis_server import redis_url  # noqa: F401
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

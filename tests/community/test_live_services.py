@@ -12,18 +12,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
+from community.events.services import live
+from community.events.services.live import VoteChange, question_votes_apply
 from community.models import EventChatMessage, EventQuestion, EventQuestionVote, LiveRoom, RoomActivity
 from community.rate_limits import RateLimited
-from community.services import live
-from community.services.live import VoteChange, question_votes_apply
 from content.events import EventAccess
 from membership.models import Order, OrderLine
+from tests.community.event_factories import make_event, make_host
+from tests.community.forum_factories import forum_member
 from tests.conftest import run_in_threads
 from tests.content.conftest import make_product
 from tests.factories import make_member
-
-from .event_factories import make_event, make_host
-from .forum_factories import forum_member
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +88,7 @@ def test_who_may_ask(vips):
 
 
 def test_events_with_places_are_for_those_going(vips):
-    from community.services.events import rsvp_set
+    from community.events.services.rsvps import rsvp_set
 
     event = make_event(capacity=1, starts_at=timezone.now() + timedelta(days=1))
     rsvp_set(member=vips[0], event=event, going=True)

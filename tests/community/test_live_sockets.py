@@ -14,15 +14,14 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from community.live_room import room_board
+from community.events.room import room_board
+from community.events.services import live
 from community.models import EventQuestion, EventQuestionVote
-from community.services import live
 from hub.asgi import application
+from tests.community.event_factories import make_event
+from tests.community.forum_factories import forum_member
+from tests.community.sockets import ORIGIN, leave_topics, session_cookie  # noqa: F401  (leave_topics: an autouse fixture)
 from tests.factories import make_member
-
-from .event_factories import make_event
-from .forum_factories import forum_member
-from .sockets import ORIGIN, leave_topics, session_cookie  # noqa: F401  (leave_topics: an autouse fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migrated_rows")]
 

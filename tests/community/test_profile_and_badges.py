@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from community.models import Review
-from community.services.moderation import review_reject
+from community.reviews.services.moderation import review_reject
 from membership.models import BadgeAward
 from tests.community.conftest import write_review
 from tests.content.conftest import make_product

@@ -11,10 +11,10 @@ from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from community.forum.services.moderation import post_delete, post_hide
+from community.forum.services.posts import NewImage
 from community.models import PostImage, Review
-from community.services.forum import NewImage
-from community.services.forum_moderation import post_delete, post_hide
-from community.services.moderation import review_reject, review_remove
+from community.reviews.services.moderation import review_reject, review_remove
 from content.uploads import sanitise_image
 from membership.models import User
 from tests.community.conftest import veteran, write_review
@@ -214,8 +214,8 @@ def test_the_thread_page_links_images_through_the_check(gold_post_image):
 def test_removing_an_image_or_photo_deletes_its_protected_file(
     gold_post_image, product, moderator, django_capture_on_commit_callbacks
 ):
-    from community.services.forum import post_edit
-    from community.services.reviews import review_update
+    from community.forum.services.posts import post_edit
+    from community.reviews.services.reviews import review_update
 
     owner, thread, image = gold_post_image
     name = image.image.name

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from community.rendering import render_markdown, sanitise_html
+from community.markup import render_markdown, sanitise_html
 
 XSS = [
     "<script>alert(1)</script>",

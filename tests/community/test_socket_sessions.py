@@ -16,17 +16,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from community.events.services import live
+from community.forum.services.moderation import member_sanction
 from community.models import EventChatMessage, EventQuestionVote, ForumSanction
-from community.services import live
-from community.services.forum_moderation import member_sanction
 from hub.asgi import application
 from membership.models import Tier, User
 from membership.services.points import points_adjust
+from tests.community.event_factories import make_event
+from tests.community.forum_factories import forum_member, make_category, start_thread
+from tests.community.sockets import ORIGIN, leave_topics  # noqa: F401  (leave_topics: an autouse fixture)
 from tests.factories import PASSWORD
-
-from .event_factories import make_event
-from .forum_factories import forum_member, make_category, start_thread
-from .sockets import ORIGIN, leave_topics  # noqa: F401  (leave_topics: an autouse fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("migrated_rows")]
 

@@ -92,7 +92,7 @@ def test_non_images_and_a_fifth_photo_are_refused(client, author, moderator, pro
 def test_the_service_refuses_a_fifth_photo_too(author, moderator, product):
     from django.core.exceptions import ValidationError
 
-    from community.services.reviews import review_update
+    from community.reviews.services.reviews import review_update
 
     review = write_review(author, product, photos=4, approve_by=moderator)
     with pytest.raises(ValidationError, match="at most 4 photos"):
@@ -214,11 +214,11 @@ def test_helpful_votes_are_rate_limited(client, author, reader, moderator, produ
 def test_reviews_js_is_served_and_posts_with_the_csrf_header(client, author, moderator, product):
     from django.contrib.staticfiles import finders
 
-    path = finders.find("community/reviews.js")
+    path = finders.find("community/reviews/reviews.js")
     source = open(path, encoding="utf-8").read()  # noqa: SIM115
     assert '"X-CSRFToken"' in source and 'Accept: "application/json"' in source
     write_review(author, product, approve_by=moderator)
-    assert "community/reviews.js" in client.get(product.get_absolute_url()).content.decode()
+    assert "community/reviews/reviews.js" in client.get(product.get_absolute_url()).content.decode()
 
 
 def test_uploaded_photo_is_reencoded_not_stored_as_sent(author, moderator, product):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from community.services.helpful import reviews_helpful_recount
+from community.reviews.services.helpful import reviews_helpful_recount
 
 
 class Command(BaseCommand):

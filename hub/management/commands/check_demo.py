@@ -153,7 +153,7 @@ class Command(BaseCommand):
 
         # The moderators' review queue in the Wagtail admin holds the demo's waiting and flagged
         # posts, one tab each; staff manage the categories.
-        from community.forum_admin import FLAGGED, HIDDEN, PENDING, queue_url
+        from community.forum.admin import FLAGGED, HIDDEN, PENDING, queue_url
 
         client = Client()
         client.force_login(people["moderator"])

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from community.models import HelpfulVote, Review
-from community.services.helpful import review_helpful_toggle
-from community.services.reviews import ReviewExists, review_create
+from community.reviews.services.helpful import review_helpful_toggle
+from community.reviews.services.reviews import ReviewExists, review_create
 from content.models import Product
 from membership.models import PointEntry
 from tests.community.conftest import buy, veteran, write_review

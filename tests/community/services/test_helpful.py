@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from community.models import Review
-from community.services.helpful import review_helpful_toggle, reviews_helpful_recount
+from community.reviews.services.helpful import review_helpful_toggle, reviews_helpful_recount
 from tests.community.conftest import write_review
 from tests.factories import make_member
 

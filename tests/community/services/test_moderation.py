@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from wagtail.models import ModelLogEntry
 
 from community.models import Review
-from community.services.moderation import review_approve, review_reject, review_remove
+from community.reviews.services.moderation import review_approve, review_reject, review_remove
 from membership.models import MemberStanding, Notification, PointEntry
 from tests.community.conftest import write_review
 from tests.factories import make_member

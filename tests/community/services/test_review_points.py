@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from community.models import Review
-from community.services.moderation import review_approve, review_remove
-from community.services.reviews import review_create
+from community.reviews.services.moderation import review_approve, review_remove
+from community.reviews.services.reviews import review_create
 from membership.models import EarningRule, MemberStanding, Notification, Order, PointEntry, Redemption, Reward
 from membership.services.coupons import CouponInvalid, coupon_is_valid, coupon_use, coupons_void_to_cover
 from membership.services.orders import order_receive

@@ -10,7 +10,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from community.models import Review
-from community.services.reviews import ReviewExists, review_create, review_needs_moderation, review_update
+from community.reviews.services.reviews import (
+    ReviewExists,
+    review_create,
+    review_needs_moderation,
+    review_update,
+)
 from membership.models import PointEntry
 from tests.community.conftest import photo, veteran, write_review
 from tests.content.conftest import make_product
@@ -70,7 +75,7 @@ def test_a_first_review_waits_for_moderation_and_approval_grants_the_points(auth
     review = write_review(author, product, bought=True)
     assert review.state == Review.State.PENDING
     assert points_of(author) == 0 and not review.incentivised
-    from community.services.moderation import review_approve
+    from community.reviews.services.moderation import review_approve
 
     review = review_approve(review=review, moderator=moderator)
     assert review.state == Review.State.PUBLISHED and review.published_at
@@ -143,7 +148,7 @@ def test_a_photo_added_by_editing_earns_the_bonus_once_and_removing_it_keeps_it(
 
 
 def test_editing_a_rejected_review_sends_it_back_to_moderation(author, moderator, product):
-    from community.services.moderation import review_reject
+    from community.reviews.services.moderation import review_reject
 
     review = write_review(author, product)
     review_reject(review=review, moderator=moderator, reason="Off topic")

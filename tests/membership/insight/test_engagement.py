@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from community.services import live
-from community.services.events import attendance_tick
-from community.services.forum import reaction_toggle
-from community.services.forum_moderation import post_hide
-from community.services.helpful import review_helpful_toggle
-from community.services.moderation import review_approve, review_reject
-from community.services.reviews import review_create
+from community.events.services import live
+from community.events.services.rsvps import attendance_tick
+from community.forum.services.posts import reaction_toggle
+from community.forum.services.moderation import post_hide
+from community.reviews.services.helpful import review_helpful_toggle
+from community.reviews.services.moderation import review_approve, review_reject
+from community.reviews.services.reviews import review_create
 from content.events import EventAccess
 from membership.insight import engagement
 from membership.insight.engagement import ActivitySource, Window

@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from community.services.reviews import review_create
+from community.reviews.services.reviews import review_create
 from content.models import Product
 from hub.jobs import periodic_jobs
 from membership.insight import metrics

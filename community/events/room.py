@@ -1,0 +1,463 @@
+"""What the live room's sockets read and write, and the per-process machinery behind them.
+
+Synchronous functions (access on connect, the backlog, presence rows, attendance) are called
+by community/forum/consumers.py through ``database_sync_to_async``; the consumer holds no queries.
+
+Per process and event loop, a :class:`RoomBoard` does what must not happen per socket:
+
+- **Votes in batches.** Sockets hand votes to the board; every ``KANTA_EVENT_VOTE_BATCH_MS``
+  (or at ``KANTA_EVENT_VOTE_BATCH_SIZE`` votes) it applies them in one transaction
+  (community.events.services.live.question_votes_apply) and answers each socket.
+- **Vote counts coalesced.** Questions whose votes changed are broadcast at most every
+  ``KANTA_EVENT_VOTE_BROADCAST_INTERVAL`` seconds, counts read from the database (so every
+  process's votes are in them), in one ``question.updated`` frame per room.
+- **Attendees counted** from the shared presence rows, one broadcast per room per second at
+  most, however many sockets come and go.
+- **Attendance**: every minute, the members with a socket here are credited a minute
+  (community.events.services.rsvps.attendance_tick), and presence rows are refreshed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from community.events.access import room_access
+from community.events.realtime import (
+    ATTENDEE,
+    MODERATOR,
+    AttendeesUpdated,
+    chat_event,
+    question_created_event,
+    question_updated_event,
+    room_group,
+    votes_event,
+)
+from community.events.services.live import VoteChange, VoteResult, question_votes_apply, vote_counts
+from community.events.services.rsvps import attendance_tick
+from community.forum.presence import CLOSE_NOT_FOUND, fresh_user
+from community.models import (
+    EventChatMessage,
+    EventQuestion,
+    EventQuestionVote,
+    LiveRoom,
+    RoomActivity,
+    RoomPresence,
+)
+from content.events import EventPage
+from hub.realtime import encode_event, group_send_event
+from membership.models import User
+
+logger = logging.getLogger(__name__)
+
+BACKLOG_LIMIT = 200
+CHAT_HISTORY = 50
+ATTENDANCE_TICK_SECONDS = 60
+PRESENCE_STALE_SECONDS = 150
+ATTENDEES_INTERVAL = 1.0
+
+
+# --- on connect ----------------------------------------------------------------------------
+
+
+def room_event(slug: str) -> EventPage | None:
+    return (
+        EventPage.objects.live()
+        .select_related("min_tier")
+        .filter(slug=slug)
+        .order_by("-first_published_at")
+        .first()
+    )
+
+
+@dataclass
+class RoomOpening:
+    refusal: int = 0
+    event_id: int = 0
+    moderator: bool = False
+    backlog: list[str] = field(default_factory=list)
+    ready: dict[str, Any] = field(default_factory=dict)
+    # Live copies of activities up to this id are in the backlog already.
+    skip_through: int = 0
+
+
+def room_state(*, event: EventPage, user, audience: str) -> dict[str, Any]:
+    """What ``session.ready`` tells a socket: the room's counters and this member's votes."""
+    room = LiveRoom.objects.filter(pk=event.pk).first()
+    mine: list[int] = []
+    if user is not None and user.is_authenticated:
+        mine = list(
+            EventQuestionVote.objects.filter(question__event=event, member=user).values_list(
+                "question_id", flat=True
+            )
+        )
+    latest = RoomActivity.objects.filter(event=event).order_by("-id").values_list("id", flat=True).first()
+    return {
+        "type": "session.ready",
+        "event": {
+            "id": event.pk,
+            "slug": event.slug,
+            "phase": event.phase(),
+            "ends_at": event.ends_at.isoformat(),
+        },
+        "moderator": audience == MODERATOR,
+        "last_id": latest or 0,
+        "highlighted": room.highlighted_id if room else None,
+        "votes_at": time.time(),
+        "votes": {str(pk): count for pk, count in vote_counts(event=event).items()},
+        "my_votes": mine,
+        "attendees": attendee_count(event_id=event.pk),
+    }
+
+
+def room_backlog(*, event: EventPage, since: int, audience: str) -> tuple[list[str], bool, int]:
+    """What a socket missed since activity ``since``: each question and chat message that
+    changed, once, in the order of its latest change, in its current state. Returns the
+    encoded frames, whether more changed than a socket replays (the page reloads), and the
+    newest activity id the backlog covers."""
+    rows = list(
+        RoomActivity.objects.filter(event=event, pk__gt=since)
+        .order_by("-id")
+        .values_list("id", "question_id", "message_id")[: BACKLOG_LIMIT * 4]
+    )
+    truncated = len(rows) == BACKLOG_LIMIT * 4
+    latest_question: dict[int, int] = {}
+    latest_message: dict[int, int] = {}
+    created_since: set[int] = set()
+    for activity_id, question_id, message_id in rows:
+        if question_id is not None:
+            latest_question.setdefault(question_id, activity_id)
+        if message_id is not None:
+            latest_message.setdefault(message_id, activity_id)
+    if latest_question:
+        created_since = set(
+            EventQuestion.objects.filter(pk__in=latest_question, event=event)
+            .filter(_asked_after(since))
+            .values_list("pk", flat=True)
+        )
+    questions = EventQuestion.objects.filter(pk__in=latest_question).select_related("author").in_bulk()
+    messages = EventChatMessage.objects.filter(pk__in=latest_message).select_related("author").in_bulk()
+    room = LiveRoom.objects.filter(pk=event.pk).first()
+    highlighted = room.highlighted_id if room else None
+    ordered = sorted(
+        [("q", pk, activity) for pk, activity in latest_question.items()]
+        + [("m", pk, activity) for pk, activity in latest_message.items()],
+        key=lambda item: item[2],
+    )
+    frames: list[str] = []
+    for kind, pk, activity in ordered[-BACKLOG_LIMIT:]:
+        if kind == "q":
+            question = questions.get(pk)
+            if question is None:
+                continue
+            if pk in created_since:
+                frame = question_created_event(question, activity_id=activity, audience=audience)
+            else:
+                frame = question_updated_event(
+                    question, activity_id=activity, audience=audience, highlighted=highlighted
+                )
+        else:
+            message = messages.get(pk)
+            if message is None:
+                continue
+            frame = chat_event(message, activity_id=activity)
+        if frame is not None:
+            frames.append(encode_event(frame))
+    newest = rows[0][0] if rows else since
+    return frames, truncated or len(ordered) > BACKLOG_LIMIT, newest
+
+
+def _asked_after(since: int) -> Q:
+    """Questions asked after activity ``since``: no activity row of theirs is older."""
+    older = RoomActivity.objects.filter(question_id=OuterRef("pk"), pk__lte=since)
+    return ~Q(Exists(older))
+
+
+def room_event_id(slug: str) -> int | None:
+    event = room_event(slug)
+    return event.pk if event is not None else None
+
+
+def room_socket_open(user, *, event_id: int, since: int | None, channel_name: str) -> RoomOpening:
+    """Check access, note the socket's presence, read the backlog; the consumer has joined
+    the room's group already."""
+    event = room_event_by_id(event_id)
+    if event is None:
+        return RoomOpening(refusal=CLOSE_NOT_FOUND)
+    access = room_access(user, event)
+    if access.refusal:
+        return RoomOpening(refusal=access.refusal, event_id=event.pk)
+    audience = MODERATOR if access.moderator else ATTENDEE
+    member_id = user.pk if user is not None and user.is_authenticated else None
+    presence_enter(event_id=event.pk, channel_name=channel_name, member_id=member_id)
+    backlog: list[str] = []
+    truncated = False
+    skip_through = 0
+    ready = room_state(event=event, user=user, audience=audience)
+    if since is not None:
+        # Live copies of what the backlog covers are dropped, and only those: room activity
+        # ids are given out in commit order (services.live._activity), so anything committed
+        # after the backlog was read has a larger id and arrives live.
+        backlog, truncated, skip_through = room_backlog(event=event, since=since, audience=audience)
+        ready["last_id"] = skip_through
+    ready["truncated"] = truncated
+    return RoomOpening(
+        event_id=event.pk, moderator=access.moderator, backlog=backlog, ready=ready, skip_through=skip_through
+    )
+
+
+def room_socket_recheck(*, member_id: int | None, event_id: int) -> int:
+    """0 if the socket may stay, else its close code (after a mute or a change of access)."""
+    event = EventPage.objects.live().filter(pk=event_id).select_related("min_tier").first()
+    if event is None:
+        return CLOSE_NOT_FOUND
+    return room_access(fresh_user(member_id), event).refusal
+
+
+def room_user(member_id: int | None):
+    """The member as the database has them now: every write re-checks a fresh user."""
+    return fresh_user(member_id)
+
+
+def room_event_by_id(event_id: int) -> EventPage | None:
+    return EventPage.objects.live().filter(pk=event_id).select_related("min_tier").first()
+
+
+# --- presence rows and attendee counts ---------------------------------------------------------
+
+
+def presence_enter(*, event_id: int, channel_name: str, member_id: int | None) -> None:
+    RoomPresence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"event_id": event_id, "member_id": member_id, "seen_at": timezone.now()},
+    )
+
+
+def presence_leave(*, channel_name: str) -> None:
+    RoomPresence.objects.filter(channel_name=channel_name).delete()
+
+
+def attendee_count(*, event_id: int, now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=PRESENCE_STALE_SECONDS)
+    counts = RoomPresence.objects.filter(event_id=event_id, seen_at__gte=cutoff).aggregate(
+        anonymous=Count("id", filter=Q(member__isnull=True)),
+        members=Count("member", distinct=True),
+    )
+    return counts["anonymous"] + counts["members"]
+
+
+def presence_heartbeat(*, channel_names: list[str], now: datetime | None = None) -> list[int]:
+    """Refresh this process's rows, forget stale ones; returns the rooms that lost some."""
+    now = now or timezone.now()
+    for start in range(0, len(channel_names), 500):
+        RoomPresence.objects.filter(channel_name__in=channel_names[start : start + 500]).update(seen_at=now)
+    stale = RoomPresence.objects.filter(seen_at__lt=now - timedelta(seconds=PRESENCE_STALE_SECONDS))
+    rooms = sorted(set(stale.values_list("event_id", flat=True)))
+    if rooms:
+        stale.delete()
+    return rooms
+
+
+def attendance_credit(*, members_by_event: dict[int, list[int]], seconds: int) -> int:
+    """A minute of attendance for each member with a socket here (see attendance_tick)."""
+    qualified = 0
+    for event_id, member_ids in members_by_event.items():
+        event = room_event_by_id(event_id)
+        if event is not None:
+            qualified += attendance_tick(event=event, member_ids=member_ids, seconds=seconds)
+    return qualified
+
+
+def current_counts(question_ids: list[int]) -> dict[int, int]:
+    return dict(EventQuestion.objects.filter(pk__in=question_ids).values_list("pk", "vote_count"))
+
+
+# --- the board ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _PendingVote:
+    change: VoteChange
+    future: asyncio.Future[VoteResult]
+
+
+class RoomBoard:
+    """This process's live-room sockets: vote batches, coalesced counts, attendees and
+    attendance. One per event loop (:func:`room_board`)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.sockets: dict[str, tuple[int, int | None]] = {}  # channel → (event id, member id)
+        self.pending_votes: dict[int, list[_PendingVote]] = defaultdict(list)
+        self.vote_flush: dict[int, asyncio.TimerHandle | asyncio.Task] = {}
+        self.dirty: dict[int, set[int]] = defaultdict(set)  # event → question ids
+        self.count_timers: dict[int, asyncio.TimerHandle] = {}
+        self.attendee_timers: dict[int, asyncio.TimerHandle] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self.beat: asyncio.Task | None = None
+        # Figures for bench/ and the logs: batches written and broadcasts made.
+        self.stats = {"vote_batches": 0, "votes": 0, "count_broadcasts": 0}
+
+    # --- sockets --------------------------------------------------------------------------
+
+    def joined(self, channel_name: str, event_id: int, member_id: int | None) -> None:
+        self.sockets[channel_name] = (event_id, member_id)
+        self.attendees_changed(event_id)
+        if self.beat is None or self.beat.done():
+            self.beat = self.loop.create_task(self._beat(), name="kanta-room-heartbeat")
+
+    def left(self, channel_name: str) -> None:
+        entry = self.sockets.pop(channel_name, None)
+        if entry is not None:
+            self.attendees_changed(entry[0])
+
+    def _spawn(self, coroutine) -> asyncio.Task:
+        task = self.loop.create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    # --- votes ----------------------------------------------------------------------------
+
+    async def vote(self, *, event_id: int, member_id: int, question_id: int, on: bool) -> VoteResult:
+        future: asyncio.Future[VoteResult] = self.loop.create_future()
+        batch = self.pending_votes[event_id]
+        batch.append(_PendingVote(VoteChange(member_id, question_id, on), future))
+        if len(batch) >= settings.KANTA_EVENT_VOTE_BATCH_SIZE:
+            self._flush_now(event_id)
+        elif event_id not in self.vote_flush:
+            self.vote_flush[event_id] = self.loop.call_later(
+                settings.KANTA_EVENT_VOTE_BATCH_MS / 1000, self._flush_now, event_id
+            )
+        return await future
+
+    def _flush_now(self, event_id: int) -> None:
+        handle = self.vote_flush.get(event_id)
+        if isinstance(handle, asyncio.TimerHandle):
+            handle.cancel()
+        elif isinstance(handle, asyncio.Task):
+            return  # one batch at a time per room; the next starts when it ends
+        batch = self.pending_votes.pop(event_id, [])
+        if not batch:
+            self.vote_flush.pop(event_id, None)
+            return
+        self.vote_flush[event_id] = self._spawn(self._write(event_id, batch))
+
+    async def _write(self, event_id: int, batch: list[_PendingVote]) -> None:
+        try:
+            results = await database_sync_to_async(_apply_votes, thread_sensitive=False)(
+                event_id, [pending.change for pending in batch]
+            )
+        except Exception as exc:
+            logger.exception("writing %s votes failed", len(batch))
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_exception(exc)
+        else:
+            self.stats["vote_batches"] += 1
+            self.stats["votes"] += len(batch)
+            for pending, result in zip(batch, results, strict=True):
+                if not pending.future.done():
+                    pending.future.set_result(result)
+                if result.ok:
+                    self.dirty[event_id].add(result.question_id)
+            if self.dirty.get(event_id):
+                self._counts_soon(event_id)
+        finally:
+            self.vote_flush.pop(event_id, None)
+            if self.pending_votes.get(event_id):
+                self._flush_now(event_id)
+
+    def _counts_soon(self, event_id: int) -> None:
+        if event_id in self.count_timers:
+            return
+        self.count_timers[event_id] = self.loop.call_later(
+            settings.KANTA_EVENT_VOTE_BROADCAST_INTERVAL, lambda: self._spawn(self._send_counts(event_id))
+        )
+
+    async def _send_counts(self, event_id: int) -> None:
+        self.count_timers.pop(event_id, None)
+        question_ids = sorted(self.dirty.pop(event_id, set()))
+        if not question_ids:
+            return
+        try:
+            at = time.time()  # before the read: the counts are at least this new
+            counts = await database_sync_to_async(current_counts, thread_sensitive=False)(question_ids)
+            await group_send_event(room_group(event_id), votes_event(counts, at=at))
+            self.stats["count_broadcasts"] += 1
+        except Exception:
+            logger.warning("vote count broadcast failed for room %s", event_id, exc_info=True)
+
+    # --- attendees ------------------------------------------------------------------------
+
+    def attendees_changed(self, event_id: int) -> None:
+        if event_id in self.attendee_timers:
+            return
+        self.attendee_timers[event_id] = self.loop.call_later(
+            ATTENDEES_INTERVAL, lambda: self._spawn(self._send_attendees(event_id))
+        )
+
+    async def _send_attendees(self, event_id: int) -> None:
+        self.attendee_timers.pop(event_id, None)
+        try:
+            count = await database_sync_to_async(attendee_count)(event_id=event_id)
+            event: AttendeesUpdated = {"type": "room.attendees", "count": count}
+            await group_send_event(room_group(event_id), event)
+        except Exception:
+            logger.warning("attendee count failed for room %s", event_id, exc_info=True)
+
+    # --- heartbeat and attendance -------------------------------------------------------------
+
+    async def _beat(self) -> None:
+        while self.sockets:
+            await asyncio.sleep(ATTENDANCE_TICK_SECONDS)
+            members: dict[int, set[int]] = defaultdict(set)
+            for event_id, member_id in self.sockets.values():
+                if member_id is not None:
+                    members[event_id].add(member_id)
+            try:
+                emptied = await database_sync_to_async(presence_heartbeat)(channel_names=list(self.sockets))
+                await database_sync_to_async(attendance_credit)(
+                    members_by_event={event: sorted(ids) for event, ids in members.items()},
+                    seconds=ATTENDANCE_TICK_SECONDS,
+                )
+            except Exception:
+                logger.warning("room heartbeat failed", exc_info=True)
+                continue
+            for event_id in emptied:
+                self.attendees_changed(event_id)
+
+
+def _apply_votes(event_id: int, changes: list[VoteChange]) -> list[VoteResult]:
+    event = room_event_by_id(event_id)
+    if event is None:
+        return [VoteResult(question_id=c.question_id, ok=False, code="not_found") for c in changes]
+    return question_votes_apply(event=event, changes=changes)
+
+
+_boards: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomBoard] = weakref.WeakKeyDictionary()
+
+
+def room_board() -> RoomBoard:
+    loop = asyncio.get_running_loop()
+    board = _boards.get(loop)
+    if board is None:
+        board = _boards[loop] = RoomBoard(loop)
+    return board
+
+
+def room_user_by_id(member_id: int | None) -> User | None:
+    user = fresh_user(member_id)
+    return user if user.is_authenticated else None

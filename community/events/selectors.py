@@ -1,0 +1,222 @@
+"""Reads for events: a member's RSVP box on the event page, the live room as a page, and the
+figures staff see per event. The permission filter is built in (runners see what waits for
+approval; anonymous questions name their askers to runners only, in the templates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from community.events.access import can_moderate_event, event_access_allows, rsvp_opens_for, tier_shortfall
+from community.models import (
+    EventAttendance,
+    EventChatMessage,
+    EventQuestion,
+    EventQuestionVote,
+    EventRsvp,
+    LiveRoom,
+    RoomActivity,
+)
+from content.events import EventAccess, EventPage, EventPhase
+
+CHAT_ON_PAGE = 50
+
+
+@dataclass(frozen=True)
+class RsvpBox:
+    """What the event page's RSVP section shows one visitor."""
+
+    phase: str
+    needs_rsvp: bool
+    rsvp: EventRsvp | None
+    going: int
+    capacity: int | None
+    waitlisted: int
+    waitlist_position: int | None
+    allowed: bool
+    opens_at: datetime | None
+    shortfall: Any
+    can_run: bool
+
+    @property
+    def places_left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - self.going)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.going >= self.capacity
+
+
+def rsvp_box(*, event: EventPage, user, now: datetime | None = None) -> RsvpBox:
+    now = now or timezone.now()
+    counts = EventRsvp.objects.filter(event=event).aggregate(
+        going=Count("pk", filter=Q(state=EventRsvp.State.GOING)),
+        waitlisted=Count("pk", filter=Q(state=EventRsvp.State.WAITLISTED)),
+    )
+    rsvp = None
+    position = None
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        rsvp = EventRsvp.objects.filter(event=event, member=user).first()
+        if rsvp is not None and rsvp.state == EventRsvp.State.WAITLISTED:
+            ahead = EventRsvp.objects.filter(event=event, state=EventRsvp.State.WAITLISTED).filter(
+                Q(tier_rank__gt=rsvp.tier_rank)
+                | Q(tier_rank=rsvp.tier_rank, requested_at__lt=rsvp.requested_at)
+                | Q(tier_rank=rsvp.tier_rank, requested_at=rsvp.requested_at, pk__lt=rsvp.pk)
+            )
+            position = ahead.count() + 1
+    opens = rsvp_opens_for(user, event) if signed_in else event.rsvp_opens_at
+    return RsvpBox(
+        phase=event.phase(now),
+        needs_rsvp=bool(event.capacity) and event.access != EventAccess.PUBLIC,
+        rsvp=rsvp,
+        going=counts["going"],
+        capacity=event.capacity,
+        waitlisted=counts["waitlisted"],
+        waitlist_position=position,
+        allowed=event_access_allows(user, event),
+        opens_at=opens if opens is not None and opens > now else None,
+        shortfall=tier_shortfall(user, event) if signed_in else None,
+        can_run=can_moderate_event(user, event) if signed_in else False,
+    )
+
+
+# --- the live room as a page --------------------------------------------------------------------
+
+
+def room_questions(*, event: EventPage, runner: bool) -> QuerySet[EventQuestion]:
+    """The queue: open questions by votes (then oldest first), answered ones after; runners
+    also see what waits for approval. Dismissed questions are gone for everyone."""
+    states = [EventQuestion.State.OPEN, EventQuestion.State.ANSWERED]
+    if runner:
+        states.append(EventQuestion.State.PENDING)
+    return (
+        EventQuestion.objects.filter(event=event, state__in=states)
+        .select_related("author")
+        .order_by("-vote_count", "created_at", "pk")
+    )
+
+
+def room_page(*, event: EventPage, user, runner: bool) -> dict[str, Any]:
+    """The live room rendered by the server: the queue, the highlighted question, the latest
+    chat, this member's votes and own waiting questions, and the activity id the page's
+    socket resumes from. A fixed number of queries, whatever the number of questions."""
+    # Read first: whatever is committed while the rest is read is then after it, and the
+    # socket's backlog brings it (read last, a change in between would never reach the page).
+    last_id = (
+        RoomActivity.objects.filter(event=event).order_by("-id").values_list("id", flat=True).first() or 0
+    )
+    room = LiveRoom.objects.filter(pk=event.pk).select_related("highlighted__author").first()
+    questions = room_questions(event=event, runner=runner)
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        questions = questions.annotate(
+            voted=Exists(EventQuestionVote.objects.filter(question=OuterRef("pk"), member=user))
+        )
+    questions = list(questions)
+    own_waiting = []
+    if signed_in and not runner:
+        own_waiting = list(
+            EventQuestion.objects.filter(
+                event=event, author=user, state=EventQuestion.State.PENDING
+            ).order_by("created_at")
+        )
+    chat = list(
+        EventChatMessage.objects.filter(event=event, deleted_at__isnull=True)
+        .select_related("author")
+        .order_by("-id")[:CHAT_ON_PAGE]
+    )[::-1]
+    highlighted = room.highlighted if room and room.highlighted_id else None
+    from community.events.room import attendee_count
+
+    return {
+        "open_questions": [q for q in questions if q.state == EventQuestion.State.OPEN],
+        # The latest answer first: what was just said is what people look for.
+        "answered_questions": sorted(
+            (q for q in questions if q.state == EventQuestion.State.ANSWERED),
+            key=lambda q: (q.answered_at or q.created_at, q.pk),
+            reverse=True,
+        ),
+        "attendees": attendee_count(event_id=event.pk),
+        "pending_questions": [q for q in questions if q.state == EventQuestion.State.PENDING],
+        "own_waiting": own_waiting,
+        "highlighted": highlighted,
+        "chat": chat,
+        "last_id": last_id,
+    }
+
+
+# --- staff figures ------------------------------------------------------------------------------
+
+
+def event_stats(*, events: QuerySet[EventPage] | list[EventPage]) -> dict[int, dict[str, int]]:
+    """Per event: RSVPs going and waiting, attendees and those who stayed long enough,
+    minutes in the room, questions asked and answered, votes and chat messages. One query
+    per figure for the whole list, never one per event."""
+    ids = [event.pk for event in events]
+    stats: dict[int, dict[str, int]] = {
+        pk: {
+            "going": 0,
+            "waitlisted": 0,
+            "attendees": 0,
+            "qualified": 0,
+            "minutes": 0,
+            "questions": 0,
+            "answered": 0,
+            "votes": 0,
+            "chat": 0,
+        }
+        for pk in ids
+    }
+    for row in (
+        EventRsvp.objects.filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(
+            going=Count("pk", filter=Q(state=EventRsvp.State.GOING)),
+            waitlisted=Count("pk", filter=Q(state=EventRsvp.State.WAITLISTED)),
+        )
+    ):
+        stats[row["event_id"]].update(going=row["going"], waitlisted=row["waitlisted"])
+    for row in (
+        EventAttendance.objects.filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(
+            attendees=Count("pk"),
+            qualified=Count("pk", filter=Q(qualified_at__isnull=False)),
+            seconds=Sum("seconds"),
+        )
+    ):
+        stats[row["event_id"]].update(
+            attendees=row["attendees"], qualified=row["qualified"], minutes=(row["seconds"] or 0) // 60
+        )
+    for row in (
+        EventQuestion.objects.filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(
+            questions=Count("pk"),
+            answered=Count("pk", filter=Q(state=EventQuestion.State.ANSWERED)),
+            votes=Sum("vote_count"),
+        )
+    ):
+        stats[row["event_id"]].update(
+            questions=row["questions"], answered=row["answered"], votes=row["votes"] or 0
+        )
+    for row in (
+        EventChatMessage.objects.filter(event_id__in=ids).values("event_id").annotate(chat=Count("pk"))
+    ):
+        stats[row["event_id"]]["chat"] = row["chat"]
+    return stats
+
+
+def events_for_staff(*, phase: str = "") -> list[EventPage]:
+    events = EventPage.objects.all().order_by("-starts_at")
+    now = timezone.now()
+    if phase == EventPhase.PAST:
+        events = events.filter(ends_at__lte=now)
+    elif phase == EventPhase.UPCOMING:
+        events = events.filter(starts_at__gt=now)
+    return list(events[:200])

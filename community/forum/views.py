@@ -1,0 +1,637 @@
+"""The forum's pages. Each view fetches (forum_selectors), checks (forum_access.check_*),
+calls one service (community.forum.services.posts) and renders or redirects.
+
+Every action is a plain form POST that works without JavaScript and redirects back; forum.js
+sends the same forms with ``Accept: application/json`` and gets JSON instead (errors too:
+403, 400 with field errors, 429 when posting too quickly).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from community.forum import selectors
+from community.forum.access import (
+    can_moderate_forum,
+    check_accept_permission,
+    check_category_read_permission,
+    check_post_edit_permission,
+    check_reply_permission,
+    check_thread_create_permission,
+    check_thread_read_permission,
+    forum_can_post,
+    post_readable,
+)
+from community.forum.forms import (
+    ForumPreferencesForm,
+    PostEditForm,
+    ReplyForm,
+    ThreadForm,
+    add_service_errors,
+)
+from community.forum.rendering import post_html
+from community.forum.services import posts as forum_services
+from community.models import ForumCategory, Post, Reaction, Thread
+from community.rate_limits import RateLimited
+from content.models import BuyingGuidePage
+from content.selectors import product_get
+
+THREAD_TEMPLATE = "community/forum/thread.html"
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refused(request: HttpRequest, exc: PermissionDenied, *, back: str = "") -> HttpResponse:
+    """Anonymous visitors are sent to sign in (then to ``back``, for a refused POST); members
+    see why (a tier, a ban, a lock): on the page they came from when there is one."""
+    if _wants_json(request):
+        status = 401 if not request.user.is_authenticated else 403
+        return JsonResponse({"error": str(exc) or _("You cannot do that.")}, status=status)
+    if not request.user.is_authenticated:
+        return redirect_to_login(back or request.get_full_path())
+    if back:
+        messages.error(request, str(exc))
+        return redirect(back)
+    return render(request, "community/forum/denied.html", {"message": str(exc)}, status=403)
+
+
+def _posts_per_page() -> int:
+    return settings.KANTA_FORUM_POSTS_PER_PAGE
+
+
+def _post_url(post: Post, *, position: int) -> str:
+    page = position // _posts_per_page() + 1
+    query = f"?page={page}" if page > 1 else ""
+    return f"{post.thread.get_absolute_url()}{query}#post-{post.pk}"
+
+
+def _checked_thread(pk: int) -> Thread:
+    thread = selectors.thread_for_reading(pk=pk)
+    if thread is None:
+        raise Http404(_("No thread with that address."))
+    return thread
+
+
+def _checked_post(pk: int) -> Post:
+    post = selectors.post_for_action(pk=pk)
+    if post is None:
+        raise Http404(_("No post with that address."))
+    return post
+
+
+def _bound(request: HttpRequest, *, files: bool = True) -> tuple:
+    """A form's data (and files) on POST, nothing on GET: ``request.POST or None`` would leave
+    a form posted with no fields (every checkbox off) unbound."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
+def _flag(value: str | None) -> bool | None:
+    if value in ("1", "true", "on"):
+        return True
+    if value in ("0", "false", "off"):
+        return False
+    return None
+
+
+# --- /forum/ ---------------------------------------------------------------------------------
+
+
+def forum_index(request: HttpRequest) -> HttpResponse:
+    rows = selectors.forum_index(user=request.user)
+    return render(
+        request,
+        "community/forum/index.html",
+        {
+            "rows": rows,
+            "can_start": any(row.can_post for row in rows),
+            "is_moderator": can_moderate_forum(request.user),
+        },
+    )
+
+
+# --- /forum/<slug>/ --------------------------------------------------------------------------
+
+
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    category = selectors.category_for_reading(slug=slug)
+    if category is None:
+        raise Http404(_("No forum category with that address."))
+    try:
+        check_category_read_permission(request.user, category)
+    except PermissionDenied as exc:
+        return _refused(request, exc)
+    thread_filter = request.GET.get("filter", "")
+    if thread_filter not in selectors.THREAD_FILTERS:
+        thread_filter = ""
+    tag = request.GET.get("tag", "")[:100]
+    threads = selectors.category_threads(category=category, user=request.user, filter=thread_filter, tag=tag)
+    page_obj = Paginator(threads, settings.KANTA_FORUM_THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "thread": thread,
+            "unread": selectors.thread_unread(thread),
+            "is_new": selectors.thread_is_new(thread, user=request.user),
+        }
+        for thread in page_obj.object_list
+    ]
+    query = {key: value for key, value in (("filter", thread_filter), ("tag", tag)) if value}
+    can_post = forum_can_post(request.user, category)
+    return render(
+        request,
+        "community/forum/category.html",
+        {
+            "category": category,
+            "rows": rows,
+            "page_obj": page_obj,
+            "filter": thread_filter,
+            "tag": tag,
+            "tags": selectors.category_tags(category=category),
+            "query_prefix": urlencode(query),
+            "can_post": can_post,
+            "watching": selectors.category_watched(category=category, user=request.user),
+            "is_moderator": can_moderate_forum(request.user),
+        },
+    )
+
+
+@require_POST
+def category_watch_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    category = selectors.category_for_reading(slug=slug)
+    if category is None:
+        raise Http404(_("No forum category with that address."))
+    try:
+        if not request.user.is_authenticated:
+            raise PermissionDenied(_("Sign in to watch categories."))
+        check_category_read_permission(request.user, category)
+    except PermissionDenied as exc:
+        return _refused(request, exc, back=category.get_absolute_url())
+    watching = forum_services.category_watch(
+        member=request.user, category=category, watching=_flag(request.POST.get("watching")) is not False
+    )
+    if _wants_json(request):
+        return JsonResponse({"watching": watching})
+    if watching:
+        messages.success(
+            request, _("You will be told about new threads in %(name)s.") % {"name": category.name}
+        )
+    else:
+        messages.info(request, _("You no longer watch %(name)s.") % {"name": category.name})
+    return redirect(category.get_absolute_url())
+
+
+# --- /forum/t/<id>/ --------------------------------------------------------------------------
+
+
+def _quote_text(post: Post) -> str:
+    url = post.get_absolute_url()
+    lines = "\n".join(f"> {line}" for line in post.body.splitlines())
+    # The same words as forum.js's quote button (its catalogue has "wrote" too).
+    return f"> [@{post.author.username} {_('wrote')}]({url}):\n{lines}\n\n"
+
+
+def _thread_context(
+    request: HttpRequest, thread: Thread, *, page=None, form: ReplyForm | None = None
+) -> dict:
+    user = request.user
+    is_moderator = can_moderate_forum(user)
+    posts = selectors.thread_posts(thread=thread, user=user)
+    page_obj = Paginator(posts, _posts_per_page()).get_page(page)
+    post_list = list(page_obj.object_list)
+    reacted = selectors.viewer_reactions(user=user, post_ids=[post.pk for post in post_list])
+    for post in post_list:
+        post.thread = thread  # the template reads the thread: no query per post
+        post.viewer_kinds = reacted.get(post.pk, [])
+    state = selectors.read_state(user=user, thread=thread)
+    read_to = state.last_read_number if state else None
+    reply_refusal = ""
+    try:
+        check_reply_permission(user, thread)
+    except PermissionDenied as exc:
+        reply_refusal = str(exc)
+    if form is None and not reply_refusal:
+        initial = {}
+        quote = _flag_int(request.GET.get("quote"))
+        if quote:
+            quoted = selectors.post_for_action(pk=quote)
+            if quoted is not None and quoted.thread_id == thread.pk and post_readable(user, quoted):
+                initial["body"] = _quote_text(quoted)
+        form = ReplyForm(initial=initial)
+    accepted = thread.accepted_post if thread.accepted_post_id else None
+    if accepted is not None and not post_readable(user, accepted):
+        accepted = None
+    last_id = max((post.pk for post in post_list if post.state == Post.State.VISIBLE), default=0)
+    viewer = {
+        "id": user.pk if user.is_authenticated else None,
+        "username": user.username if user.is_authenticated else "",
+        "moderator": is_moderator,
+        "thread": thread.pk,
+        "threadAuthor": thread.author_id,
+        "qa": thread.category.is_qa,
+        "lastPostId": last_id,
+        "lastPage": not page_obj.has_next(),
+        "reacted": reacted,
+    }
+    return {
+        "thread": thread,
+        "category": thread.category,
+        "page_obj": page_obj,
+        "posts": post_list,
+        "form": form,
+        "reply_refusal": reply_refusal,
+        "is_moderator": is_moderator,
+        "categories": selectors.thread_categories_for_move(user=user),
+        "read_to": read_to,
+        "has_unread": page_obj.number == 1
+        and selectors.thread_has_unread(thread=thread, user=user, read_to=read_to),
+        "watching": bool(state and state.watching),
+        "accepted": accepted,
+        "can_accept": thread.category.is_qa
+        and user.is_authenticated
+        and (thread.author_id == user.pk or is_moderator),
+        "reaction_kinds": Reaction.Kind.choices,
+        "viewer": viewer,
+        **selectors.thread_page_extras(thread=thread),
+    }
+
+
+def _flag_int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _readable_thread(request: HttpRequest, pk: int) -> Thread | HttpResponse:
+    thread = _checked_thread(pk)
+    if thread.merged_into_id:
+        return redirect("community:forum_thread", pk=thread.merged_into_id)
+    try:
+        check_thread_read_permission(request.user, thread)
+    except PermissionDenied as exc:
+        if thread.state == Thread.State.DELETED or (
+            request.user.is_authenticated and thread.state != Thread.State.VISIBLE
+        ):
+            raise Http404(_("No thread with that address.")) from exc
+        return _refused(request, exc)
+    return thread
+
+
+def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    thread = _readable_thread(request, pk)
+    if isinstance(thread, HttpResponse):
+        return thread
+    context = _thread_context(request, thread, page=request.GET.get("page"))
+    posts = context["posts"]
+    if request.user.is_authenticated and posts:
+        # Reading a page marks it read (works without JavaScript; forum.js also beacons the
+        # posts that arrive live).
+        forum_services.thread_mark_read(member=request.user, thread=thread, number=posts[-1].number)
+    return render(request, THREAD_TEMPLATE, context)
+
+
+def thread_unread(request: HttpRequest, pk: int) -> HttpResponse:
+    """Jump to the member's first unread post (or the newest post)."""
+    thread = _readable_thread(request, pk)
+    if isinstance(thread, HttpResponse):
+        return thread
+    state = selectors.read_state(user=request.user, thread=thread)
+    target = None
+    if state is not None:
+        target = selectors.first_unread_post(thread=thread, user=request.user, read_to=state.last_read_number)
+    if target is None:
+        target = selectors.thread_posts(thread=thread, user=request.user).last()
+    if target is None:
+        return redirect(thread.get_absolute_url())
+    target.thread = thread
+    return redirect(_post_url(target, position=selectors.post_position(post=target, user=request.user)))
+
+
+@require_POST
+def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _readable_thread(request, pk)
+    if isinstance(thread, HttpResponse):
+        return thread
+    try:
+        check_reply_permission(request.user, thread)
+    except PermissionDenied as exc:
+        return _refused(request, exc, back=thread.get_absolute_url())
+    form = ReplyForm(request.POST, request.FILES)
+    error_status = 400
+    if form.is_valid():
+        try:
+            post = forum_services.post_create(
+                author=request.user, thread=thread, body=form.cleaned_data["body"], images=form.new_images()
+            )
+        except RateLimited as exc:
+            form.add_error(None, str(exc))
+            error_status = 429
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _refused(request, exc)
+        else:
+            return _reply_done(request, post)
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "error": " ".join(form.non_field_errors()) or _("Please correct the errors."),
+                "errors": form.errors,
+            },
+            status=error_status,
+        )
+    last_page = Paginator(
+        selectors.thread_posts(thread=thread, user=request.user), _posts_per_page()
+    ).num_pages
+    context = _thread_context(request, thread, page=last_page, form=form)
+    return render(request, THREAD_TEMPLATE, context, status=error_status)
+
+
+def _reply_done(request: HttpRequest, post: Post) -> HttpResponse:
+    pending = post.state == Post.State.PENDING
+    message = (
+        _("Thank you! A moderator reads new members' posts with links before they appear.")
+        if pending
+        else _("Your reply is posted.")
+    )
+    if _wants_json(request):
+        # The post also arrives on the thread's socket (for the author too); the page drops
+        # whichever copy comes second.
+        return JsonResponse(
+            {
+                "id": post.pk,
+                "number": post.number,
+                "state": post.state,
+                "html": post_html(post),
+                "url": post.get_absolute_url(),
+                "message": message,
+            },
+            status=201,
+        )
+    if pending:
+        messages.info(request, message)
+    return redirect(post.get_absolute_url())
+
+
+@require_POST
+def thread_watch_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _readable_thread(request, pk)
+    if isinstance(thread, HttpResponse):
+        return thread
+    if not request.user.is_authenticated:
+        return _refused(
+            request, PermissionDenied(_("Sign in to watch threads.")), back=thread.get_absolute_url()
+        )
+    watching = _flag(request.POST.get("watching")) is not False
+    forum_services.thread_watch(member=request.user, thread=thread, watching=watching)
+    if _wants_json(request):
+        return JsonResponse({"watching": watching})
+    if watching:
+        messages.success(request, _("You are watching this thread: we will tell you about replies."))
+    else:
+        messages.info(request, _("You no longer watch this thread."))
+    return redirect(thread.get_absolute_url())
+
+
+@require_POST
+def thread_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """The page's beacon: the member has read up to post ``number``."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
+    thread = _readable_thread(request, pk)
+    if isinstance(thread, HttpResponse):
+        return HttpResponse(status=204)
+    number = _flag_int(request.POST.get("number"))
+    if number:
+        forum_services.thread_mark_read(member=request.user, thread=thread, number=number)
+    return HttpResponse(status=204)
+
+
+# --- posts -----------------------------------------------------------------------------------
+
+
+def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _checked_post(pk)
+    thread = _readable_thread(request, post.thread_id)
+    if isinstance(thread, HttpResponse):
+        return thread
+    if not post_readable(request.user, post):
+        raise Http404(_("No post with that address."))
+    post.thread = thread
+    return redirect(_post_url(post, position=selectors.post_position(post=post, user=request.user)))
+
+
+@require_http_methods(["GET", "POST"])
+def post_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    post = selectors.post_for_edit(pk=pk)
+    if post is None:
+        raise Http404(_("No post with that address."))
+    try:
+        check_thread_read_permission(request.user, post.thread)
+        check_post_edit_permission(request.user, post)
+    except PermissionDenied as exc:
+        return _refused(request, exc)
+    form = PostEditForm(*_bound(request), post=post)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                forum_services.post_edit(
+                    post=post,
+                    editor=request.user,
+                    body=form.cleaned_data["body"],
+                    title=form.cleaned_data.get("title") if post.is_first else None,
+                    new_images=form.new_images(),
+                    remove_image_ids=form.removed_image_ids(),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                return _refused(request, exc)
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect(post.get_absolute_url())
+    return render(
+        request,
+        "community/forum/post_edit.html",
+        {"post": post, "thread": post.thread, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+def post_react(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add or take back a reaction. ``on`` ("1"/"0") says which; without it, toggle."""
+    post = _checked_post(pk)
+    kind = request.POST.get("kind", "")
+    try:
+        if not request.user.is_authenticated:
+            raise PermissionDenied(_("Sign in to react to posts."))
+        reacted, counts = forum_services.reaction_toggle(
+            member=request.user, post=post, kind=kind, on=_flag(request.POST.get("on"))
+        )
+    except PermissionDenied as exc:
+        return _refused(request, exc, back=post.get_absolute_url())
+    except (ValidationError, RateLimited) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        if _wants_json(request):
+            return JsonResponse({"error": message}, status=429 if isinstance(exc, RateLimited) else 400)
+        messages.error(request, message)
+        return redirect(post.get_absolute_url())
+    if _wants_json(request):
+        return JsonResponse({"id": post.pk, "kind": kind, "reacted": reacted, "counts": counts})
+    return redirect(post.get_absolute_url())
+
+
+@require_POST
+def post_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark the reply as the accepted answer (``action=unaccept`` takes it back)."""
+    post = _checked_post(pk)
+    unaccept = request.POST.get("action") == "unaccept"
+    try:
+        if not request.user.is_authenticated:
+            raise PermissionDenied(_("Sign in to accept an answer."))
+        check_thread_read_permission(request.user, post.thread)
+        if unaccept:
+            check_accept_permission(request.user, post)
+            thread = forum_services.answer_unaccept(thread=post.thread, actor=request.user)
+        else:
+            thread = forum_services.answer_accept(post=post, actor=request.user)
+    except PermissionDenied as exc:
+        return _refused(request, exc, back=post.get_absolute_url())
+    if _wants_json(request):
+        return JsonResponse({"accepted_post_id": thread.accepted_post_id})
+    if thread.accepted_post_id:
+        messages.success(request, _("Marked as the accepted answer."))
+    else:
+        messages.info(request, _("The answer is no longer marked as accepted."))
+    return redirect(post.get_absolute_url())
+
+
+# --- starting a thread -----------------------------------------------------------------------
+
+
+def _thread_initial(request: HttpRequest) -> dict[str, Any]:
+    initial: dict[str, Any] = {}
+    slug = request.GET.get("category")
+    if slug:
+        category = ForumCategory.objects.filter(slug=slug).first()
+        if category is not None:
+            initial["category"] = category.pk
+    product = product_get(slug=request.GET["product"]) if request.GET.get("product") else None
+    if product is not None:
+        initial["products"] = [product.pk]
+        initial["title"] = product.name
+    guide_id = _flag_int(request.GET.get("guide"))
+    if guide_id:
+        guide = BuyingGuidePage.objects.live().public().filter(pk=guide_id).first()
+        if guide is not None:
+            initial["guide"] = guide.pk
+            initial["title"] = guide.title
+    return initial
+
+
+@require_http_methods(["GET", "POST"])
+def thread_new(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    categories = selectors.postable_categories(user=request.user)
+    if not categories:
+        return _refused(request, PermissionDenied(_("You cannot start threads in any category right now.")))
+    form = ThreadForm(*_bound(request), categories=categories, initial=_thread_initial(request))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            category = form.cleaned_data["category"]
+            try:
+                check_thread_create_permission(request.user, category)
+                thread = forum_services.thread_create(
+                    author=request.user,
+                    category=category,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                    tags=form.cleaned_data["tags"],
+                    products=list(form.cleaned_data["products"]),
+                    guide=form.cleaned_data["guide"],
+                    images=form.new_images(),
+                )
+            except RateLimited as exc:
+                form.add_error(None, str(exc))
+                status = 429
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error("category", str(exc))
+            else:
+                if thread.state == Thread.State.PENDING:
+                    messages.info(
+                        request,
+                        _("Thank you! A moderator reads new members' posts with links before they appear."),
+                    )
+                return redirect(thread.get_absolute_url())
+    return render(request, "community/forum/thread_form.html", {"form": form}, status=status)
+
+
+# --- preferences -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    form = ForumPreferencesForm(
+        *_bound(request, files=False), instance=selectors.forum_preferences(member=request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your forum email choices are saved."))
+        return redirect("community:forum_preferences")
+    return render(request, "community/forum/preferences.html", {"form": form})
+
+
+# --- discussions of products and guides --------------------------------------------------------
+
+
+def _new_thread_url(**params: Any) -> str:
+    query = {"category": settings.KANTA_FORUM_DISCUSSION_CATEGORY, **params}
+    return f"{reverse('community:forum_thread_new')}?{urlencode(query)}"
+
+
+def discuss_product(request: HttpRequest, slug: str) -> HttpResponse:
+    product = product_get(slug=slug)
+    if product is None:
+        raise Http404(_("No product with that address."))
+    thread = selectors.discussion_thread(user=request.user, product=product)
+    if thread is not None:
+        return redirect(thread.get_absolute_url())
+    return redirect(_new_thread_url(product=product.slug))
+
+
+def discuss_guide(request: HttpRequest, page_id: int) -> HttpResponse:
+    guide = BuyingGuidePage.objects.live().public().filter(pk=page_id).first()
+    if guide is None:
+        raise Http404(_("No guide with that address."))
+    thread = selectors.discussion_thread(user=request.user, guide=guide)
+    if thread is not None:
+        return redirect(thread.get_absolute_url())
+    return redirect(_new_thread_url(guide=guide.pk))

@@ -1,0 +1,12 @@
+"""Community's reactions to membership's domain signals (membership/signals.py)."""
+
+from django.dispatch import receiver
+
+from membership.signals import order_refunded
+
+
+@receiver(order_refunded, dispatch_uid="community.review_points_on_refund")
+def reverse_review_points_on_refund(sender, order, **kwargs) -> None:
+    from community.reviews.services.reviews import review_points_reverse_unverified
+
+    review_points_reverse_unverified(order=order)
