@@ -13,6 +13,7 @@ from wagtail.admin.views.generic import InspectView
 from wagtail.users.views.users import IndexView, UserFilterSet, UserViewSet
 
 from .insight.selectors import can_view_retention
+from .insight.views import member_card
 from .models import Tier
 
 
@@ -93,8 +94,6 @@ class MemberInspectView(InspectView):
     template_name = "membership/admin/member_inspect.html"
 
     def get_context_data(self, **kwargs):
-        from .insight.views import member_card
-
         context = super().get_context_data(**kwargs)
         if can_view_retention(self.request.user):
             context["retention_card"] = member_card(member=self.object)

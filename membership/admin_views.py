@@ -18,8 +18,11 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from . import selectors
+from .insight.selectors import can_view_retention
+from .insight.views import dashboard_retention
 from .models import Referral, User
 from .services.points import InsufficientPoints, points_adjust
+from .services.referrals import referral_review
 
 ADJUST_PERMISSION = "membership.add_pointentry"
 REVIEW_REFERRAL_PERMISSION = "membership.change_referral"
@@ -145,8 +148,6 @@ class ReviewReferralView(WagtailAdminTemplateMixin, FormView):
         return context
 
     def form_valid(self, form):
-        from .services.referrals import referral_review
-
         try:
             with transaction.atomic():
                 referral_review(
@@ -174,9 +175,6 @@ class LoyaltyPanel(Component):
         self.request = request
 
     def get_context_data(self, parent_context=None):
-        from .insight.selectors import can_view_retention
-        from .insight.views import dashboard_retention
-
         context = {"overview": selectors.loyalty_overview(now=timezone.now()), "retention": None}
         # Retention figures (two queries, read from the last refresh) only for those who may see them.
         if can_view_retention(self.request.user):

@@ -19,6 +19,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from hub.apps_modules import app_submodules
+
 LEVEL_NAMES = {1: _("Bronze"), 2: _("Silver"), 3: _("Gold")}
 
 
@@ -56,8 +58,6 @@ def register_badge(definition: BadgeDefinition) -> None:
 def badge_definitions() -> list[BadgeDefinition]:
     global _loaded
     if not _loaded:
-        from hub.apps_modules import app_submodules
-
         list(app_submodules("badges"))  # importing each app's badges.py registers its badges
         _loaded = True
     return list(_BADGES.values())

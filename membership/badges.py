@@ -1,15 +1,18 @@
-"""Membership's own badges. Forum, review and event badges live in their apps' badges.py."""
+"""Membership's own badges: First Steps, Loyal, Connector (referrals) and Green Choice (orders).
+Forum, review and event badges live in their apps' ``badges.py``; the registry is
+``membership/badge_registry.py``."""
 
+from allauth.account.models import EmailAddress
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .badge_registry import BadgeDefinition, register_badge
+from .models import Order, Referral
 
 
 def _first_steps(member) -> int:
-    from allauth.account.models import EmailAddress
-
     verified = EmailAddress.objects.filter(user=member, verified=True).exists()
     complete = bool(member.display_name and (member.bio or member.avatar))
     return int(verified and complete)
@@ -49,8 +52,6 @@ register_badge(
 
 
 def _converted_referrals(member) -> int:
-    from .models import Referral
-
     return Referral.objects.filter(referrer=member, state=Referral.State.CONVERTED).count()
 
 
@@ -69,8 +70,6 @@ register_badge(
 
 
 def _green(**members):
-    from .models import Order
-
     # Orders we saw paid and that are not wholly refunded, with at least one line of a
     # product that was a sustainable choice when bought.
     return Order.objects.filter(
@@ -86,8 +85,6 @@ def _green_orders(member) -> int:
 
 
 def _green_orders_many(members) -> dict[int, int]:
-    from django.db.models import Count
-
     counts = _green(member__in=members).values("member").annotate(orders=Count("pk", distinct=True))
     return {row["member"]: row["orders"] for row in counts}
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -8,6 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from .badge_registry import badge_definitions
+
+# The retention insight's stored results live in their own module; importing them here is
+# what registers them with Django, which looks for an app's models in its models.py only.
+from .insight.models import CurrencyInsight, CustomerInsight, InsightRun, RetentionSettings  # noqa: F401
 
 
 def avatar_upload_to(instance: User, filename: str) -> str:
@@ -346,8 +353,6 @@ class BadgeAward(models.Model):
 
     @property
     def badge_name(self) -> str:
-        from .badge_registry import badge_definitions
-
         definition = next((b for b in badge_definitions() if b.key == self.badge), None)
         if definition is None:
             return self.badge
@@ -412,8 +417,6 @@ class Reward(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.kind == self.Kind.PRODUCT and not self.product_id:
             raise ValidationError({"product": _("Choose the product this reward gives.")})
         if self.kind in (self.Kind.FIXED, self.Kind.PERCENT) and self.value <= 0:
@@ -691,7 +694,3 @@ class SeenSignature(models.Model):
 
     def __str__(self) -> str:
         return self.digest
-
-
-# The retention insight's stored results live in their own module; Django finds models here.
-from .insight.models import CurrencyInsight, CustomerInsight, InsightRun, RetentionSettings  # noqa: E402, F401

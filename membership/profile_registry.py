@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hub.apps_modules import app_submodules
+
 _SECTIONS: dict[str, ProfileSection] = {}
 _loaded = False
 
@@ -43,8 +45,6 @@ def register_profile_section(section: ProfileSection) -> None:
 def profile_sections(*, member, viewer, is_self: bool) -> list[RenderedSection]:
     global _loaded
     if not _loaded:
-        from hub.apps_modules import app_submodules
-
         list(app_submodules("profile_sections"))  # importing each module registers its sections
         _loaded = True
     rendered = []

@@ -1,11 +1,35 @@
-"""Reactions to other apps' events (allauth's email confirmation, sign-out, password
-changes) and to membership's own domain signals."""
+"""Reactions to other apps' events and to membership's own domain signals (membership/signals.py):
+points and a badge for a verified address; referral devices at sign-in and attribution at
+sign-up; referrals qualified or refused by the friend's orders; coupons voided when the points
+that paid for them are taken back; orders linked to a newly verified address; open sockets
+told about a sign-out, a password change or a tier change. Connected from
+``MembershipConfig.ready()``."""
 
-from allauth.account.signals import email_confirmed
+from allauth.account.signals import (
+    email_confirmed,
+    password_changed,
+    password_reset,
+    password_set,
+    user_logged_in,
+    user_signed_up,
+)
+from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
+from hub.realtime import send_access_changed, send_session_ended
+
+from .devices import attribution_clear_later, attribution_read, client_ip_hash, device_id_ensure
 from .services.badges import badges_evaluate
+from .services.coupons import coupons_void_to_cover
+from .services.orders import orders_link_email
 from .services.points import points_grant
+from .services.referrals import (
+    member_fingerprint_record,
+    referral_attribute,
+    referral_order_paid,
+    referral_order_refunded,
+)
+from .signals import approved_points_reversed, order_paid, order_refunded, tier_changed
 
 
 @receiver(email_confirmed, dispatch_uid="membership.signup_verified_points")
@@ -20,17 +44,9 @@ def award_verified_signup(sender, request, email_address, **kwargs):
 
 
 # --- Referrals: devices seen at sign-in, attribution at sign-up, the friend's orders -------
-# allauth's signals are imported here rather than at the top so this block stays
-# self-contained; the order signals are membership's own (membership/signals.py).
-from allauth.account.signals import user_logged_in, user_signed_up  # noqa: E402
-
-from .signals import order_paid, order_refunded  # noqa: E402
 
 
 def _fingerprint(request, user) -> None:
-    from .devices import client_ip_hash, device_id_ensure
-    from .services.referrals import member_fingerprint_record
-
     member_fingerprint_record(
         member=user, device_id=device_id_ensure(request), ip_hash=client_ip_hash(request)
     )
@@ -44,9 +60,6 @@ def record_device_at_login(sender, request, user, **kwargs):
 
 @receiver(user_signed_up, dispatch_uid="membership.referral_attribution")
 def attribute_referral_at_signup(sender, request, user, **kwargs):
-    from .devices import attribution_clear_later, attribution_read, client_ip_hash, device_id_ensure
-    from .services.referrals import referral_attribute
-
     if request is None:
         return
     attribution = attribution_read(request)
@@ -67,34 +80,28 @@ def attribute_referral_at_signup(sender, request, user, **kwargs):
 
 @receiver(order_paid, dispatch_uid="membership.referral_order_paid")
 def qualify_referral_on_order(sender, order, now=None, **kwargs):
-    from .services.referrals import referral_order_paid
-
     referral_order_paid(order=order, now=now)
 
 
 @receiver(order_refunded, dispatch_uid="membership.referral_order_refunded")
 def refuse_referral_on_refund(sender, order, fraction=None, now=None, **kwargs):
-    from .services.referrals import referral_order_refunded
-
     referral_order_refunded(order=order, fraction=fraction, now=now)
+
+
+# --- Coupons: points taken back that had paid for a coupon -------------------------------
+@receiver(approved_points_reversed, dispatch_uid="membership.coupons_void_to_cover")
+def void_coupons_paid_with_reversed_points(sender, member, since, reason, now, **kwargs):
+    coupons_void_to_cover(member=member, since=since, reason=reason, now=now)
 
 
 # --- Orders: a verified address collects the orders that waited for it --------------------
 @receiver(email_confirmed, dispatch_uid="membership.orders_link_on_verification")
 def link_orders_on_verification(sender, request, email_address, **kwargs):
-    from .services.orders import orders_link_email
-
     orders_link_email(member=email_address.user, email=email_address.email)
 
 
 # --- Open sockets: a session that ended, a password that changed, a tier that moved -------
 # The sockets themselves close (hub.realtime.KantaConsumer); these only say so, after commit.
-from allauth.account.signals import password_changed, password_reset, password_set  # noqa: E402
-from django.contrib.auth.signals import user_logged_out  # noqa: E402
-
-from hub.realtime import send_access_changed, send_session_ended  # noqa: E402
-
-from .signals import tier_changed  # noqa: E402
 
 
 @receiver(user_logged_out, dispatch_uid="membership.sockets_logout")

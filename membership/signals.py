@@ -1,5 +1,6 @@
 """Domain signals membership sends from its services, so other modules react without the
-sender knowing them (referrals react to orders; community reacts to nothing here yet).
+sender knowing them: referrals react to orders, coupons to reversed points, open sockets to
+tier changes (membership/receivers.py), and community's reviews to refunds.
 
 Every signal is sent inside the service's transaction: receivers write in the same atomic
 block, and a rollback undoes them too.
@@ -18,3 +19,9 @@ tier_changed = Signal()
 # A linked order was refunded in part or in full. kwargs: order, fraction (Decimal of the
 # original total now refunded, cumulative), now
 order_refunded = Signal()
+
+# An approved points entry was reversed; the member's standing is locked. kwargs: member,
+# since (when the reversed points became spendable), reason, now. Coupons paid for with them
+# are voided while the balance is negative (services/coupons.py): the ledger never imports
+# the coupons that spend it.
+approved_points_reversed = Signal()

@@ -17,6 +17,7 @@ from .profile_registry import profile_sections
 from .services.notifications import notifications_mark_read
 from .services.profiles import profile_update
 from .services.referrals import ReferralVisitLimited, referral_visit_record
+from .services.rewards import InsufficientPoints, RewardUnavailable, reward_redeem
 
 TOO_MANY_REQUESTS = 429
 
@@ -111,8 +112,6 @@ def badges(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def rewards(request: HttpRequest) -> HttpResponse:
-    from .services.rewards import InsufficientPoints, RewardUnavailable, reward_redeem
-
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())

@@ -25,6 +25,8 @@ from typing import Literal
 
 from django.db.models import Count, Q, QuerySet
 
+from hub.apps_modules import app_submodules
+
 # "posted, reviewed, reacted or attended an event" (issue 12); the kind is for documentation
 # and for a source's label: every kind counts the same toward being engaged.
 ActivityKind = Literal["posted", "reviewed", "reacted", "attended"]
@@ -80,8 +82,6 @@ def register_feedback_source(source: FeedbackSource) -> None:
 def _load() -> None:
     global _loaded
     if not _loaded:
-        from hub.apps_modules import app_submodules
-
         list(app_submodules("insight_sources"))  # importing each module registers its sources
         _loaded = True
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ..models import Redemption, User
 from .notifications import notification_send
+from .points import compute_balances, points_void_redemption
 
 
 class CouponNotFound(Exception):
@@ -85,14 +86,13 @@ def coupon_use(*, code: str, now: datetime | None = None) -> Redemption:
 
 def coupons_void_to_cover(*, member: User, since: datetime, reason: str, now: datetime) -> list[Redemption]:
     """Void the member's unused coupons redeemed since ``since``, newest first, while their
-    spendable balance is negative; each gives its cost back through the ledger. Called by
-    ``points_reverse`` inside its transaction, with the member's standing locked.
+    spendable balance is negative; each gives its cost back through the ledger. Called for
+    ``points_reverse`` inside its transaction, with the member's standing locked (its
+    ``approved_points_reversed`` signal, membership/receivers.py).
 
     Only coupons redeemed after the reversed points became spendable can have been paid for
     with them. A coupon the shop is applying at this moment is either used first (its row
     lock) and kept, or voided first and refused at checkout."""
-    from .points import compute_balances, points_void_redemption
-
     balance = compute_balances(member, now=now).spendable
     if balance >= 0:
         return []

@@ -4,7 +4,7 @@ Every function takes the member's standing row lock first, so grants, caps, rede
 the balance refresh for one member happen one at a time on PostgreSQL (SQLite serialises all
 writers anyway). Idempotency has two layers: the unique ``idempotency_key`` and, for a
 concurrent duplicate that slipped past the check, the IntegrityError it raises.
-A test (tests/membership/test_points_single_writer.py) proves no other module writes here.
+A test (tests/membership/services/test_points_single_writer.py) proves no other module writes here.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import EarningRule, MemberStanding, PointEntry, Redemption, Tier, User
+from ..signals import approved_points_reversed, tier_changed
+from .notifications import notification_send
+from .tiers import tier_reached_notify
 
 YEAR = timedelta(days=365)
 EXPIRY_WARNING = timedelta(days=30)
@@ -145,13 +148,9 @@ def _tier_move(
 
 def _tier_announce(member: User, *, old: Tier | None, new: Tier | None, moved_up: bool) -> None:
     if new != old:
-        from ..signals import tier_changed
-
         tier_changed.send(sender=MemberStanding, member=member, old_tier=old, new_tier=new)
     # Landing in the entry tier (threshold 0) is not an achievement worth a message.
     if moved_up and new is not None and new.threshold > 0:
-        from .tiers import tier_reached_notify
-
         tier_reached_notify(member=member, tier=new)
 
 
@@ -568,10 +567,11 @@ def points_reverse(
         created_at=now,
     )
     if reversal is not None and entry.state == State.APPROVED:
-        # Coupons are the rewards' side; they call back into points_void_redemption.
-        from .coupons import coupons_void_to_cover
-
-        coupons_void_to_cover(member=entry.member, since=entry.available_at, reason=reason, now=now)
+        # Coupons paid for with these points are voided (services/coupons.py, through
+        # membership/receivers.py); each void calls back into points_void_redemption.
+        approved_points_reversed.send(
+            sender=PointEntry, member=entry.member, since=entry.available_at, reason=reason, now=now
+        )
     _refresh(standing, now=now)
     return reversal
 
@@ -759,8 +759,6 @@ def points_rebuild(*, now: datetime | None = None) -> list[tuple[int, dict[str, 
 
 def points_warn_expiring(*, now: datetime | None = None) -> int:
     """Warn, once per quiet spell, members whose points expire within 30 days."""
-    from .notifications import notification_send
-
     now = now or timezone.now()
     warned = 0
     due = MemberStanding.objects.filter(

@@ -8,6 +8,7 @@ from django.db import transaction
 from content.uploads import CleanImage
 
 from ..models import User
+from .badges import badges_evaluate
 
 
 @transaction.atomic
@@ -31,8 +32,6 @@ def profile_update(
         member.show_on_leaderboard = show_on_leaderboard
     member.full_clean(exclude=["password", "username", "email"])
     member.save(update_fields=["display_name", "bio", "avatar", "show_on_leaderboard"])
-    from .badges import badges_evaluate
-
     badges_evaluate(member=member, event="profile.updated")
     if previous and previous != (member.avatar.name if member.avatar else ""):
         # Only once the new state is committed; a rollback must not leave a dangling avatar.
