@@ -1,68 +1,60 @@
-"""Only membership/services/points.py writes the ledger (STYLE.md: one writer per table)."""
+"""Only membership/services/points.py writes the ledger (STYLE.md: one writer per table).
+
+`lint-imports` checks it in `make test` through the `ledger-single-writer` contract of
+pyproject.toml; these tests run that same contract: on the real code, and on a planted writer.
+"""
 
 from __future__ import annotations
 
-import ast
+import tomllib
 from pathlib import Path
 
+import grimp
+
+from tests.architecture.contracts import SingleWriterContract
+
 ROOT = Path(__file__).resolve().parents[3]
-WRITER = ROOT / "membership" / "services" / "points.py"
-APPS = ["hub", "content", "membership", "community"]
-WRITE_METHODS = {
-    "create",
-    "bulk_create",
-    "update",
-    "bulk_update",
-    "delete",
-    "get_or_create",
-    "update_or_create",
-    "save",
-}
-LEDGER_NAMES = {"PointEntry", "MemberStanding"}
 
 
-def ledger_writes(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = []
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in WRITE_METHODS
-        ):
-            source = ast.unparse(node.func.value)
-            if (
-                any(name in source for name in LEDGER_NAMES)
-                or "point_entries" in source
-                or "standing" in source
-            ):
-                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:80]}")
-    return found
+def project_contract() -> tuple[list[str], SingleWriterContract]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    (options,) = [c for c in config["contracts"] if c["id"] == "ledger-single-writer"]
+    contract = SingleWriterContract(name=options["name"], session_options=config, contract_options=options)
+    return config["root_packages"], contract
 
 
 def test_no_module_but_the_points_service_writes_the_ledger():
-    offenders = []
-    for app in APPS:
-        for path in (ROOT / app).rglob("*.py"):
-            if path == WRITER or "migrations" in path.parts:
-                continue
-            offenders += ledger_writes(path)
-    assert offenders == []
+    root_packages, contract = project_contract()
+    graph = grimp.build_graph(*root_packages, cache_dir=None)
+    assert "membership.services.points" in graph.modules
+    check = contract.check(graph, verbose=False)
+    assert check.metadata["writes"] == []
+    assert check.kept
 
 
-def test_the_check_would_notice_a_stray_writer(tmp_path):
-    stray = tmp_path / "stray.py"
-    stray.write_text("PointEntry.objects.create(member=m, amount=5)\nmember.standing.save()\n")
-    assert len(ledger_writes_in(stray)) == 2
-
-
-def ledger_writes_in(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [
-        ast.unparse(node)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr in WRITE_METHODS
-        and any(name in ast.unparse(node.func.value) for name in (*LEDGER_NAMES, "point_entries", "standing"))
-    ]
+def test_the_check_would_notice_a_stray_writer(tmp_path, monkeypatch):
+    package = tmp_path / "ledgerland"
+    (package / "migrations").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "migrations" / "__init__.py").write_text("")
+    (package / "migrations" / "0002_backfill.py").write_text("PointEntry.objects.bulk_create([])\n")
+    (package / "points.py").write_text("PointEntry.objects.create(member=m, amount=5)\n")
+    (package / "stray.py").write_text(
+        "def award(member):\n"
+        "    PointEntry.objects.create(member=member, amount=5)\n"
+        "    member.standing.save()\n"
+        "    PointEntry.objects.filter(member=member).update(amount=0)\n"
+        "    member.point_entries.all().delete()\n"
+        "    print(member.standing.balance)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _, project = project_contract()
+    contract = SingleWriterContract(
+        name="planted",
+        session_options={"root_packages": ["ledgerland"]},
+        contract_options={**project.contract_options, "writers": ["ledgerland.points"]},
+    )
+    check = contract.check(grimp.build_graph("ledgerland", cache_dir=None), verbose=False)
+    assert not check.kept
+    places = [write.split(": ", 1)[0] for write in check.metadata["writes"]]
+    assert places == [f"{package / 'stray.py'}:{line}" for line in (2, 3, 4, 5)]
