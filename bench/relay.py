@@ -7,7 +7,8 @@ travel through the ``RealtimeRelay`` table (hub.realtime, docs/realtime.md "the 
 This bench builds a private SQLite database (only the hub's table), subscribes one socket
 to a group through the real fan-out registry in this process (the server's side), and runs
 ``manage.py shell`` as the other process (the worker's side): it sends ``--events`` events
-at ``--rate`` per second with ``hub.realtime.send_event_now``, then ``--burst`` at once.
+at ``--rate`` per second with ``hub.realtime.send_event_on_commit`` (outside any
+transaction, so each is sent at once), then ``--burst`` at once.
 Each event carries the time it was sent; latency is from then to the socket's receipt
 (both processes on this machine's clock).
 """
@@ -30,17 +31,17 @@ GROUP = "bench.relay"
 
 WRITER = """
 import time
-from hub.realtime import send_event_now
+from hub.realtime import send_event_on_commit
 events, rate, burst = {events}, {rate}, {burst}
 start = time.monotonic()
 for i in range(events):
     delay = start + i / rate - time.monotonic()
     if delay > 0:
         time.sleep(delay)
-    send_event_now("{group}", {{"type": "bench", "id": i, "phase": "paced", "t": time.time()}})
+    send_event_on_commit("{group}", {{"type": "bench", "id": i, "phase": "paced", "t": time.time()}})
 time.sleep(1)
 for i in range(burst):
-    send_event_now("{group}", {{"type": "bench", "id": events + i, "phase": "burst", "t": time.time()}})
+    send_event_on_commit("{group}", {{"type": "bench", "id": events + i, "phase": "burst", "t": time.time()}})
 """
 
 

@@ -54,3 +54,7 @@ class PublicImagesAPIViewSet(ImagesAPIViewSet):
 api_router = WagtailAPIRouter("wagtailapi")
 api_router.register_endpoint("pages", PublicPagesAPIViewSet)
 api_router.register_endpoint("images", PublicImagesAPIViewSet)
+
+# hub/urls.py mounts this module at /api/v2/ (include("content.api")), in the router's namespace.
+app_name = api_router.url_namespace
+urlpatterns = api_router.get_urlpatterns()

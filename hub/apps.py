@@ -1,3 +1,5 @@
+"""The hub's app config: ``ready()`` registers the deploy checks (hub/checks.py)."""
+
 from django.apps import AppConfig
 
 
@@ -6,4 +8,5 @@ class HubConfig(AppConfig):
     verbose_name = "Kanta hub"
 
     def ready(self) -> None:
+        # AppConfig.ready: system checks are registered once the app registry is ready.
         from . import checks  # noqa: F401  (registers the deploy checks)

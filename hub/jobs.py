@@ -1,6 +1,7 @@
 """Periodic jobs: each app declares ``PERIODIC_JOBS`` in its ``jobs.py``; ``run_worker`` runs
 them. Jobs must be idempotent and safe to run from several workers at once (the ledger's
-are: every write takes a row lock and has a unique key)."""
+are: every write takes a row lock and has a unique key). This module is also the hub's own
+``jobs.py``: the task queue's housekeeping (finished rows pruned, lost workers' tasks requeued)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+
 from hub.apps_modules import app_submodules
+from hub.task_queue import task_results_prune, tasks_of_lost_workers_requeue, worker_heartbeats_prune
 
 logger = logging.getLogger(__name__)
 
@@ -41,21 +45,15 @@ def run_job(job: PeriodicJob) -> bool:
 
 
 def _prune_task_results() -> str:
-    from hub.task_queue import task_results_prune, worker_heartbeats_prune
-
     return f"{task_results_prune()}; {worker_heartbeats_prune()} old worker heartbeat(s) forgotten"
 
 
 def _requeue_lost_tasks() -> str:
-    from hub.task_queue import tasks_of_lost_workers_requeue
-
     requeued = tasks_of_lost_workers_requeue()
     return f"{requeued} task(s) of lost workers queued again" if requeued else ""
 
 
 def _hub_jobs() -> list[PeriodicJob]:
-    from django.conf import settings
-
     return [
         PeriodicJob("prune finished tasks", timedelta(hours=24), _prune_task_results),
         # As often as workers beat: a lost task waits at most the grace period and one beat.

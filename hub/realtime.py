@@ -1,9 +1,12 @@
-"""The one path from a committed row to connected browsers, and the consumer base class.
+"""The path from a committed row to connected browsers, and the consumer base class.
 
-Apps build their group names and typed payloads in their own ``realtime.py`` and hand them
-to :func:`send_event_on_commit`. The payload is encoded once, here, inside the transaction
-and sent after it commits; a rolled-back row never reaches a client and no socket
-re-serialises the same event.
+Apps build their group names (:func:`group_name`) and typed payloads in their own
+``realtime.py`` and hand them to :func:`send_event_on_commit` (one version for everyone),
+:func:`send_variants_on_commit` (one version per audience, e.g. readers and moderators) or
+:func:`send_control_on_commit` (to the sockets themselves, not the browsers). The payload is
+encoded once, here, inside the transaction and sent after it commits; a rolled-back row
+never reaches a client and no socket re-serialises the same event. Only events about no
+stored row (presence counts) are sent at once, from async code (:func:`group_send_event`).
 
 Fan-out (docs/realtime.md): a socket that calls
 :meth:`KantaConsumer.fanout_join` is not added to the channel-layer group itself. Its process
@@ -22,6 +25,11 @@ Sessions: every signed-in socket also listens to its member's session group
 (:func:`member_session_group`) for two control events: ``session.ended`` (logout, password
 change: close with 4401) and ``access.changed`` (a tier change: re-check access, close
 with 4403 where it is no longer allowed).
+
+:class:`KantaConsumer`: JSON frames with a ``type`` and an allow-list of client frames, error
+frames for anything else, refusals with a close code (``CLOSE_UNAUTHENTICATED``,
+``CLOSE_FORBIDDEN``), the ``?since=`` parameter of a reconnecting page, and the fan-out and
+session handling above.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
-from typing import Any, ClassVar, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
@@ -48,6 +56,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from .models import RealtimeRelay
 
 logger = logging.getLogger(__name__)
 
@@ -108,12 +119,18 @@ def layer_crosses_processes(layer: BaseChannelLayer) -> bool:
     return not isinstance(layer, InMemoryChannelLayer)
 
 
-def relay_write(*, group: str, message: Mapping[str, Any]) -> None:
-    """Store one channel-layer message for the web process (after commit, in autocommit)."""
+def _relay_table() -> type[RealtimeRelay]:
+    # Imported on use, not at the top: manage.py imports this module (relay_through_database)
+    # before django.setup(), when no model can be imported yet.
     from .models import RealtimeRelay
 
+    return RealtimeRelay
+
+
+def relay_write(*, group: str, message: Mapping[str, Any]) -> None:
+    """Store one channel-layer message for the web process (after commit, in autocommit)."""
     global _relay_pruned_at
-    RealtimeRelay.objects.create(group=group, message=json.dumps(message, separators=(",", ":")))
+    _relay_table().objects.create(group=group, message=json.dumps(message, separators=(",", ":")))
     # A worker running while no server reads the table must not grow it without end.
     if time.monotonic() - _relay_pruned_at > RELAY_KEEP_SECONDS:
         _relay_pruned_at = time.monotonic()
@@ -121,9 +138,7 @@ def relay_write(*, group: str, message: Mapping[str, Any]) -> None:
 
 
 def relay_latest_id() -> int:
-    from .models import RealtimeRelay
-
-    return RealtimeRelay.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return _relay_table().objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 RelayRow = tuple[int, str, str]  # id, group, message (JSON)
@@ -131,20 +146,16 @@ RelayRow = tuple[int, str, str]  # id, group, message (JSON)
 
 def relay_read(*, after: int, missing: Collection[int] = (), limit: int = RELAY_BATCH) -> list[RelayRow]:
     """Rows with an id above ``after`` (and those of ``missing``), oldest id first."""
-    from .models import RealtimeRelay
-
     where = Q(pk__gt=after)
     if missing:
         where |= Q(pk__in=list(missing))
-    rows = RealtimeRelay.objects.filter(where).order_by("pk").values_list("pk", "group", "message")
+    rows = _relay_table().objects.filter(where).order_by("pk").values_list("pk", "group", "message")
     return list(rows[:limit])
 
 
 def relay_prune() -> int:
-    from .models import RealtimeRelay
-
     cutoff = timezone.now() - timedelta(seconds=RELAY_KEEP_SECONDS)
-    deleted, _rows = RealtimeRelay.objects.filter(created_at__lt=cutoff).delete()
+    deleted, _rows = _relay_table().objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 
@@ -185,11 +196,6 @@ def _publish(group: str, message: dict[str, Any]) -> None:
         relay_write(group=group, message=message)
     else:
         async_to_sync(layer.group_send)(group, message)
-
-
-def send_event_now(group: str, event: Mapping[str, Any]) -> None:
-    """Send immediately. Only for callers that are already outside any transaction."""
-    _publish(group, _layer_message(encode_event(event), event))
 
 
 async def group_send_event(group: str, event: Mapping[str, Any]) -> None:
@@ -414,10 +420,6 @@ class FanoutRegistry:
         self.relays = not layer_crosses_processes(layer)
         self._relay: asyncio.Task | None = None
         self._relay_ready: asyncio.Future[None] | None = None
-
-    def local_count(self, group: str) -> int:
-        topic = self.topics.get(group)
-        return len(topic.subscribers) if topic else 0
 
     async def subscribe(self, group: str, subscriber: Subscriber) -> None:
         """Add a socket to a topic. Returns once this process's channel is in the group,
@@ -648,9 +650,6 @@ def fanout_registry(alias: str = DEFAULT_CHANNEL_LAYER) -> FanoutRegistry | None
     if registry is None or registry.layer is not layer:
         registry = per_loop[alias] = FanoutRegistry(layer, loop)
     return registry
-
-
-Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class KantaConsumer(AsyncWebsocketConsumer):

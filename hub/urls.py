@@ -1,3 +1,8 @@
+"""The root URLconf: health, CSP reports, robots.txt and the sitemap (Wagtail's pages plus
+each app's ``sitemaps.py``), translations, the admin (with the retention pages ahead of it),
+documents, accounts, the two APIs, then each app's URLs and Wagtail's page tree. Apps are
+included by name, so the hub imports none of them."""
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
@@ -9,11 +14,9 @@ from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from content.api import api_router
 from hub.apps_modules import app_submodules
 from hub.health import healthz
 from hub.security_headers import csp_report
-from membership.views import LoginView
 
 # /sitemap.xml: Wagtail's pages, then what each app adds in its ``sitemaps.py`` (SITEMAPS).
 SITEMAPS = {"pages": PageSitemap}
@@ -38,10 +41,11 @@ urlpatterns = [
     path("admin/retention/", include("membership.insight.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    # allauth's sign-in, answering 429 when a limit refuses (membership/account_limits.py).
-    path("accounts/login/", LoginView.as_view(), name="account_login"),
+    # allauth's sign-in, answering 429 when a limit refuses (membership/account_urls.py).
+    path("accounts/", include("membership.account_urls")),
     path("accounts/", include("allauth.urls")),
-    path("api/v2/", api_router.urls),
+    # The headless content API (content/api.py).
+    path("api/v2/", include("content.api")),
     # The shop's signed API (orders webhook, coupons); JSON errors and 404s throughout.
     path("api/v1/", include("membership.api")),
     path("", include("content.urls")),

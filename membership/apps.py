@@ -1,5 +1,10 @@
+"""Membership's app config: ``ready()`` connects the receivers and installs the tiers as
+content's early-access policy."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from content.access import register_early_access_policy
 
 
 class MembershipConfig(AppConfig):
@@ -7,9 +12,8 @@ class MembershipConfig(AppConfig):
     verbose_name = _("Membership")
 
     def ready(self) -> None:
-        from content.access import register_early_access_policy
-
-        from . import receivers  # noqa: F401  (connects allauth's email_confirmed)
+        # Imported here, not at the top: this module loads before the models, which both import.
+        from . import receivers  # noqa: F401  (connecting the signal receivers is the import)
         from .access import TierEarlyAccess
 
         # Tiers decide who reads guides and posts in early access; content only asks.
