@@ -18,8 +18,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from community.events.models import EventMute, EventRsvp
 from community.forum.access import member_level
-from community.models import EventMute, EventRsvp
 from content.events import EventAccess, EventPage, EventPhase
 from membership.models import Tier, User
 from membership.selectors import member_standing

@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from community.events.models import EventChatMessage, EventQuestion
 from community.events.realtime import ATTENDEE, MODERATOR, room_group, room_member_group
 from community.events.room import (
     presence_leave,
@@ -26,7 +27,6 @@ from community.events.room import (
 )
 from community.events.services import live as live_services
 from community.forum.presence import CLOSE_NOT_FOUND
-from community.models import EventChatMessage, EventQuestion
 from community.rate_limits import RateLimited
 from hub.realtime import CLOSE_FORBIDDEN, KantaConsumer
 

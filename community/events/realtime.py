@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from community.models import EventChatMessage, EventQuestion, RoomActivity
+from community.events.models import EventChatMessage, EventQuestion, RoomActivity
 from hub.realtime import group_name, send_event_on_commit, send_variants_on_commit
 
 ATTENDEE = "reader"

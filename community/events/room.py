@@ -34,6 +34,14 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from community.events.access import room_access
+from community.events.models import (
+    EventChatMessage,
+    EventQuestion,
+    EventQuestionVote,
+    LiveRoom,
+    RoomActivity,
+    RoomPresence,
+)
 from community.events.realtime import (
     ATTENDEE,
     MODERATOR,
@@ -47,14 +55,6 @@ from community.events.realtime import (
 from community.events.services.live import VoteChange, VoteResult, question_votes_apply, vote_counts
 from community.events.services.rsvps import attendance_tick
 from community.forum.presence import CLOSE_NOT_FOUND, fresh_user
-from community.models import (
-    EventChatMessage,
-    EventQuestion,
-    EventQuestionVote,
-    LiveRoom,
-    RoomActivity,
-    RoomPresence,
-)
 from content.events import EventPage
 from hub.realtime import encode_event, group_send_event
 from membership.models import User

@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from community.events.access import can_moderate_event, event_access_allows, rsvp_opens_for, tier_shortfall
-from community.models import (
+from community.events.models import (
     EventAttendance,
     EventChatMessage,
     EventQuestion,

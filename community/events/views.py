@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 
 from community.events import selectors
 from community.events.access import can_moderate_event, room_access
+from community.events.models import EventChatMessage, EventQuestion, EventRsvp
 from community.events.room import room_event
 from community.events.services import live as live_services
 from community.events.services import rsvps as event_services
-from community.models import EventChatMessage, EventQuestion, EventRsvp
 from community.rate_limits import RateLimited
 from content.events import EventPage
 

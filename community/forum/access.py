@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import ForumCategory, ForumSanction, Post, Thread
+from community.forum.models import ForumCategory, ForumSanction, Post, Thread
 from membership.selectors import member_standing
 
 MODERATE_PERMISSION = "community.moderate_forum"

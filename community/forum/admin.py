@@ -29,9 +29,9 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from community.forum.access import can_moderate_forum
+from community.forum.models import ForumCategory, ForumFlag, ForumSanction, Post, Thread
 from community.forum.moderation_forms import SanctionForm, ThreadModerationForm
 from community.forum.services import moderation
-from community.models import ForumCategory, ForumFlag, ForumSanction, Post, Thread
 from membership.models import User
 
 URL_NAMESPACE = "forum_review"

@@ -10,8 +10,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from community.forum.models import ForumCategory, ForumPreferences, Post, PostImage
 from community.forum.services.posts import MAX_BODY, MAX_TITLE, NewImage
-from community.models import ForumCategory, ForumPreferences, Post, PostImage
 from content.models import BuyingGuidePage, Product
 from content.uploads import sanitise_image
 

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import ForumCategory, ForumFlag, ForumSanction, Thread
+from community.forum.models import ForumCategory, ForumFlag, ForumSanction, Thread
 
 REASON_HELP = _("Logged with your name; the author sees it.")
 

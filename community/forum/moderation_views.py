@@ -28,6 +28,7 @@ from community.forum.access import (
     post_readable,
     thread_readable,
 )
+from community.forum.models import ForumSanction, Post, PostRevision, Thread
 from community.forum.moderation_forms import (
     FlagForm,
     PostDeleteForm,
@@ -37,7 +38,6 @@ from community.forum.moderation_forms import (
     ThreadModerationForm,
 )
 from community.forum.services import moderation
-from community.models import ForumSanction, Post, PostRevision, Thread
 from membership.models import User
 
 FORM_TEMPLATE = "community/forum/moderate_form.html"

@@ -36,8 +36,8 @@ from community.forum.access import (
     readable_categories,
     thread_readable,
 )
+from community.forum.models import ForumCategory, ForumPresence, Post, Thread
 from community.forum.realtime import post_created_event, thread_group, thread_state
-from community.models import ForumCategory, ForumPresence, Post, Thread
 from hub.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED, encode_event, group_send_event
 from membership.models import User
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from community.forum.models import Post, Thread
 from community.forum.rendering import post_html
-from community.models import Post, Thread
 from hub.realtime import group_name, send_control_on_commit, send_event_on_commit
 
 FORUM_GROUP = "forum"

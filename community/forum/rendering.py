@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
-from community.models import Post
+from community.forum.models import Post
 
 POST_TEMPLATE = "community/forum/_post.html"
 LIVE_TOKEN = "live-post-token"  # noqa: S105  (a placeholder, removed before the HTML leaves)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from community.forum.models import Thread
 from community.forum.selectors import threads_matching
-from community.models import Thread
 from content.search import SearchKind, query_terms, register_search_kind
 
 

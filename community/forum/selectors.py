@@ -33,7 +33,7 @@ from community.forum.access import (
     readable_categories,
     visible_states,
 )
-from community.models import (
+from community.forum.models import (
     ForumCategory,
     ForumCategoryWatch,
     ForumFlag,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
 
-from community.models import Thread
+from community.forum.models import Thread
 
 
 class ForumThreadSitemap(Sitemap):

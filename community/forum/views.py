@@ -41,9 +41,9 @@ from community.forum.forms import (
     ThreadForm,
     add_service_errors,
 )
+from community.forum.models import ForumCategory, Post, Reaction, Thread
 from community.forum.rendering import post_html
 from community.forum.services import posts as forum_services
-from community.models import ForumCategory, Post, Reaction, Thread
 from community.rate_limits import RateLimited
 from content.models import BuyingGuidePage
 from content.selectors import product_get

@@ -15,8 +15,8 @@ from wagtail.snippets.models import register_snippet
 
 from community.forum import admin as forum_admin
 from community.forum.access import can_moderate_forum
+from community.forum.models import ForumCategory, ForumSanction
 from community.forum.services import moderation
-from community.models import ForumCategory, ForumSanction
 
 register_permission_policy(ForumSanction, forum_admin.ViewOnlyPolicy(ForumSanction))
 register_snippet(forum_admin.ForumGroup)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from community.models import Review
+from community.reviews.models import Review
 
 MODERATE_PERMISSION = "community.moderate_review"
 

@@ -19,10 +19,10 @@ from wagtail.admin import messages
 from wagtail.admin.auth import permission_denied
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from community.models import Review
 from community.reviews import selectors
 from community.reviews.access import can_moderate_reviews
 from community.reviews.forms import ModerationReasonForm
+from community.reviews.models import Review
 from community.reviews.services.moderation import review_approve, review_reject, review_remove
 
 URL_NAMESPACE = "review_moderation"

@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from community.models import Review, ReviewPhoto
+from community.reviews.models import Review, ReviewPhoto
 from community.reviews.services.reviews import NewPhoto
 from content.uploads import sanitise_image
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.fields import BooleanField
 
-from community.models import HelpfulVote, Review, ReviewPhoto
+from community.reviews.models import HelpfulVote, Review, ReviewPhoto
 from membership.models import Order, OrderLine
 
 SORTS = {

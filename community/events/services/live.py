@@ -32,8 +32,7 @@ from community.events.access import (
     check_room_write,
     event_access_allows,
 )
-from community.forum.services.posts import is_new_member
-from community.models import (
+from community.events.models import (
     EventChatMessage,
     EventMute,
     EventQuestion,
@@ -42,6 +41,7 @@ from community.models import (
     LiveRoom,
     RoomActivity,
 )
+from community.forum.services.posts import is_new_member
 from community.rate_limits import RateLimited
 from content.events import EventPage
 from hub.realtime import send_event_on_commit

@@ -22,8 +22,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from community.events.access import check_rsvp_permission
+from community.events.models import EventAttendance, EventQuestion, EventRsvp, LiveRoom
 from community.forum.access import member_level
-from community.models import EventAttendance, EventQuestion, EventRsvp, LiveRoom
 from content.events import EventPage
 from membership.models import User
 from membership.services.badges import badges_evaluate

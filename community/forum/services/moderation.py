@@ -23,14 +23,7 @@ from wagtail.log_actions import log
 
 from community.forum import realtime as forum_realtime
 from community.forum.access import can_moderate_forum, check_flag_permission, check_moderate_permission
-from community.forum.services.posts import (
-    category_recount,
-    content_points_restore,
-    content_points_reverse,
-    post_publish,
-    thread_recount,
-)
-from community.models import (
+from community.forum.models import (
     ForumCategory,
     ForumFlag,
     ForumPresence,
@@ -39,6 +32,13 @@ from community.models import (
     Reaction,
     Thread,
     ThreadReadState,
+)
+from community.forum.services.posts import (
+    category_recount,
+    content_points_restore,
+    content_points_reverse,
+    post_publish,
+    thread_recount,
 )
 from membership.models import PointEntry, User
 from membership.services.notifications import notification_send

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.forum.access import forum_can_read
+from community.forum.models import ForumCategoryWatch, ForumPreferences, Post, ThreadReadState
 from community.forum.services.posts import mentioned_usernames, quoted_post_ids
-from community.models import ForumCategoryWatch, ForumPreferences, Post, ThreadReadState
 from membership.models import Notification, User
 from membership.services.notifications import notification_send
 

@@ -36,8 +36,7 @@ from community.forum.access import (
     check_thread_create_permission,
     forum_can_read,
 )
-from community.markup import LINK_REL, render_markdown, sanitise_html
-from community.models import (
+from community.forum.models import (
     ForumCategory,
     ForumCategoryWatch,
     Post,
@@ -47,6 +46,7 @@ from community.models import (
     Thread,
     ThreadReadState,
 )
+from community.markup import LINK_REL, render_markdown, sanitise_html
 from community.rate_limits import RateLimited
 from community.reviews.services.reviews import _new_files_cleaned_on_error
 from content.models import BuyingGuidePage, Product

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from community.models import HelpfulVote, Review
 from community.reviews.access import check_review_helpful_permission
+from community.reviews.models import HelpfulVote, Review
 from membership.models import User
 
 

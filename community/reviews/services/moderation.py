@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from community.models import Review
+from community.reviews.models import Review
 from community.reviews.services.reviews import review_publish
 from membership.models import User
 from membership.services.notifications import notification_send

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.markup import render_markdown
-from community.models import Review, ReviewPhoto
+from community.reviews.models import Review, ReviewPhoto
 from community.reviews.selectors import is_verified_buyer
 from content.models import Product
 from content.protected_media import protected_storage
