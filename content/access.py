@@ -7,6 +7,10 @@ restricted page is closed to everyone but the people who can edit it.
 
 "Restricted now" is decided at request time from the date, never stored or cached, so a page
 opens by itself when its date passes: no job, no cache to expire.
+
+Here: the policy's protocol and its registration, the date tests (``is_restricted``,
+``open_now_q``) and one reader's view of one page (``early_access_for``). Leaving restricted
+pages out of any page queryset is ``exclude_restricted`` in content/selectors.py.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -90,22 +94,6 @@ def is_restricted(page: Any, *, now: datetime | None = None) -> bool:
 def open_now_q(*, now: datetime | None = None) -> Q:
     """Pages everyone may read in full right now (the complement of ``is_restricted``)."""
     return Q(early_access_until__isnull=True) | Q(early_access_until__lte=now or timezone.now())
-
-
-def _article_models() -> list[type]:
-    from wagtail.models import get_page_models
-
-    from .models import ArticleMixin
-
-    return [model for model in get_page_models() if issubclass(model, ArticleMixin)]
-
-
-def exclude_restricted(pages: QuerySet, *, now: datetime | None = None) -> QuerySet:
-    """Any page queryset without the pages that are restricted now, whatever their type."""
-    now = now or timezone.now()
-    for model in _article_models():
-        pages = pages.exclude(pk__in=model.objects.exclude(open_now_q(now=now)).values("pk"))
-    return pages
 
 
 def _can_edit(user: Any, page: Page) -> bool:

@@ -5,9 +5,8 @@ from wagtail.api.v2.router import WagtailAPIRouter
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
-from .access import exclude_restricted
 from .search import search_text
-from .selectors import images_seen_by_anyone
+from .selectors import exclude_restricted, images_seen_by_anyone
 
 
 class TextSearchFilter(SearchFilter):

@@ -1,3 +1,5 @@
+"""The content app: on publish and unpublish, the cached navigation and content version go."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,10 +9,12 @@ class ContentConfig(AppConfig):
     verbose_name = _("Content")
 
     def ready(self) -> None:
+        # Imported here, not at the top: this module loads before any app's models, and these
+        # modules need them loaded.
         from wagtail.signals import page_published, page_unpublished
 
+        from .models import content_version_bump
         from .navigation import navigation_clear
-        from .selectors import content_version_bump
 
         # Navigation lists live top-level pages, and cached related-guide rankings depend on
         # what is live: a publish or unpublish invalidates both.

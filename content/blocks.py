@@ -1,7 +1,10 @@
-"""StreamField blocks shared by buying guides and blog posts.
+"""StreamField blocks of every page body.
 
-One ``BaseStreamBlock`` for every body; each block renders through its own template in
-``templates/blocks/`` and has an icon, a description and a preview for the editor.
+One ``BaseStreamBlock`` for buying guides, blog posts and event descriptions, and
+``RecapStreamBlock`` (the same blocks and an answered question) for event recaps. Each block
+an editor picks renders through its own template in ``templates/blocks/`` and has an icon and
+a description; all but the embed show the editor a preview (those showing a product or a
+photo, only once the site has one).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from django.utils.translation import ngettext
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
 from wagtail.embeds.blocks import EmbedBlock
+from wagtail.images import get_image_model
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
@@ -20,10 +24,9 @@ RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4", "supersc
 ANSWER_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
-def _preview_products(count: int) -> list:
-    from .models import Product
-
-    return list(Product.objects.exclude(image=None).order_by("pk")[:count])
+def _preview_products(chooser: SnippetChooserBlock, count: int) -> list:
+    """Products with a photo for an editor's preview, from the model the chooser picks."""
+    return list(chooser.target_model.objects.exclude(image=None).order_by("pk")[:count])
 
 
 class HeadingBlock(blocks.StructBlock):
@@ -81,8 +84,6 @@ class ImageBlock(blocks.StructBlock):
         description = _("A photo with an optional caption.")
 
     def get_preview_value(self):
-        from wagtail.images import get_image_model
-
         image = get_image_model().objects.order_by("-created_at").first()
         if image is None:
             return None
@@ -129,7 +130,7 @@ class ProductPickBlock(blocks.StructBlock):
 
     def get_preview_value(self):
         # Previews show a real product from the catalogue; with none yet, no preview.
-        product = _preview_products(1)
+        product = _preview_products(self.child_blocks["product"], 1)
         if not product:
             return None
         return self.to_python(
@@ -173,7 +174,7 @@ class ComparisonTableBlock(blocks.StructBlock):
         description = _("Products side by side, with rows you define.")
 
     def get_preview_value(self):
-        products = _preview_products(3)
+        products = _preview_products(self.child_blocks["products"].child_block, 3)
         if len(products) < 2:
             return None
         return self.to_python(

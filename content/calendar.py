@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone
@@ -48,12 +47,10 @@ def event_sequence(event: EventPage) -> int:
 
 
 def live_room_url(event: EventPage, request: HttpRequest) -> str:
-    """The live room's address, where the event happens; the event page until the community
-    app provides the room."""
-    try:
-        return request.build_absolute_uri(reverse("community:event_live", kwargs={"slug": event.slug}))
-    except NoReverseMatch:
-        return event.get_full_url(request)
+    """The live room's address, where the event happens; the event page until an app
+    provides the room (content/navigation.py)."""
+    path = event.live_url
+    return request.build_absolute_uri(path) if path else event.get_full_url(request)
 
 
 def _utc(moment: datetime) -> datetime:

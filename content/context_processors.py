@@ -1,3 +1,6 @@
+"""The main navigation (content/navigation.py) in every template's context, the current
+section marked active."""
+
 from django.http import HttpRequest
 
 from .navigation import navigation_items

@@ -1,10 +1,15 @@
-"""Event pages: the calendar at /events/, one page per event, and the recap written after it.
+"""Event pages: the calendar at /events/, one page per event, and the recap written after it,
+with the editor's form for them and the reads these pages (and the home page) render.
 
 Content owns what an editor writes about an event (when, where it streams, who may come).
 Who has RSVPed, the live room's questions, chat and attendance belong to the community app,
-which adds its parts to these pages through ``content.page_extensions``. Times are stored in
-UTC; ``time_zone`` is the zone the event is announced in (the calendar file and readers
-without JavaScript see it; the page's script shows each reader their own zone).
+which adds its parts to these pages through content/page_extensions.py and tells where the
+live room is through content/navigation.py. Times are stored in UTC; ``time_zone`` is the
+zone the event is announced in (the calendar file and readers without JavaScript see it; the
+page's script shows each reader their own zone).
+
+content/models.py imports this module (the home page lists events), so nothing here imports
+it: an event's related guides are reached through the link's foreign key.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from urllib.parse import urlencode, urlparse
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -32,6 +39,10 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, RecapStreamBlock
+from .navigation import event_room_path
+from .page_extensions import page_extensions_render
+from .renditions import images_with_renditions, with_renditions
+from .seo import breadcrumb_json_ld, breadcrumbs, event_json_ld, share_image_url
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -166,8 +177,6 @@ class EventIndexPage(Page):
         verbose_name = _("event index")
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import events_for_index
-
         context = super().get_context(request, *args, **kwargs)
         kind = request.GET.get("format", "")
         if kind not in EventFormat.values:
@@ -380,7 +389,8 @@ class EventPage(Page):
 
     @property
     def live_url(self) -> str:
-        return reverse("community:event_live", kwargs={"slug": self.slug})
+        """The live room's address; "" until an app provides the room."""
+        return event_room_path(self)
 
     @property
     def ics_url(self) -> str:
@@ -416,10 +426,6 @@ class EventPage(Page):
             raise ValidationError(errors)
 
     def get_context(self, request, *args, **kwargs):
-        from .page_extensions import page_extensions_render
-        from .selectors import event_related
-        from .seo import breadcrumb_json_ld, breadcrumbs, event_json_ld, share_image_url
-
         context = super().get_context(request, *args, **kwargs)
         context["phase"] = self.phase()
         # hosts (Authors), related_guides and related_products, with their images' renditions.
@@ -432,6 +438,7 @@ class EventPage(Page):
             breadcrumb_json_ld(crumbs, request),
         ]
         context["social_image"] = share_image_url(self.hero_image, request)
+        context["live_url"] = self.live_url
         # RSVP, the room link and staff figures, added by the community app.
         context["page_extensions"] = page_extensions_render(request=request, page=self)
         return context
@@ -509,11 +516,90 @@ class EventRecapPage(Page):
         verbose_name_plural = _("event recaps")
 
     def get_context(self, request, *args, **kwargs):
-        from .seo import breadcrumb_json_ld, breadcrumbs
-
         context = super().get_context(request, *args, **kwargs)
         context["event"] = self.get_parent().specific
         crumbs = breadcrumbs(self)
         context["breadcrumbs"] = crumbs
         context["json_ld"] = [breadcrumb_json_ld(crumbs, request)]
         return context
+
+
+# --- Reads the pages render ------------------------------------------------------------------
+
+# The index shows every event that is live and the next ones coming; past ones page. The caps
+# keep the page's cost flat however many an editor schedules (the calendar feed has them all).
+EVENTS_LIVE_LIMIT = 12
+EVENTS_UPCOMING_LIMIT = 24
+EVENTS_PAST_PER_PAGE = 12
+
+
+def events_live() -> QuerySet[EventPage]:
+    """Published, public events with their hero image renditions and the tier they need."""
+    return with_renditions(EventPage.objects.live().public().select_related("min_tier"), "hero_image")
+
+
+def events_for_index(
+    *,
+    index: EventIndexPage,
+    event_format: str = "",
+    page_number: str | int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The three sections of /events/: live now and upcoming (soonest first, capped) and past
+    (newest first, a page of them). Phases match ``EventPage.phase``: an event is live from
+    the moment its room opens until it ends. Seven queries (each section and its images, and
+    the past count), whatever the number of events."""
+    now = now or timezone.now()
+    events = events_live().child_of(index)
+    if event_format:
+        events = events.filter(event_format=event_format)
+    room_opens_by = now + timedelta(minutes=settings.KANTA_EVENT_ROOM_OPENS_MINUTES)
+    live = list(
+        events.filter(starts_at__lte=room_opens_by, ends_at__gt=now).order_by("starts_at", "pk")[
+            :EVENTS_LIVE_LIMIT
+        ]
+    )
+    upcoming = list(
+        events.filter(starts_at__gt=room_opens_by).order_by("starts_at", "pk")[: EVENTS_UPCOMING_LIMIT + 1]
+    )
+    past = events.filter(ends_at__lte=now).order_by("-starts_at", "-pk")
+    return {
+        "live_events": live,
+        "upcoming_events": upcoming[:EVENTS_UPCOMING_LIMIT],
+        "more_upcoming": len(upcoming) > EVENTS_UPCOMING_LIMIT,
+        "past_page": Paginator(past, EVENTS_PAST_PER_PAGE).get_page(page_number),
+    }
+
+
+def home_events(*, limit: int = 3, now: datetime | None = None) -> list[tuple[EventPage, str]]:
+    """What the home page shows of the calendar: events live now, then the soonest ahead,
+    with their phase. Two queries (events, their images)."""
+    now = now or timezone.now()
+    events = list(events_live().filter(ends_at__gt=now).order_by("starts_at", "pk")[:limit])
+    return [(event, event.phase(now)) for event in events]
+
+
+def event_related(*, event: EventPage) -> dict[str, list]:
+    """An event page's hosts (with their photo renditions), live related guides (with hero
+    renditions) and products (with image renditions): a fixed number of queries."""
+    hosts = [
+        link.author
+        for link in event.hosts.select_related("author").prefetch_related(
+            Prefetch("author__photo", queryset=images_with_renditions())
+        )
+    ]
+    guide_ids = list(event.related_guides.order_by("sort_order").values_list("guide_id", flat=True))
+    by_id: dict[int, Any] = {}
+    if guide_ids:
+        # content.BuyingGuidePage, through the link's foreign key (see the module docstring).
+        guide_model = EventRelatedGuide._meta.get_field("guide").related_model
+        guides = guide_model.objects.live().public().filter(pk__in=guide_ids)
+        by_id = {
+            guide.pk: guide
+            for guide in with_renditions(guides.select_related("author", "category"), "hero_image")
+        }
+    return {
+        "hosts": hosts,
+        "related_guides": [by_id[pk] for pk in guide_ids if pk in by_id],
+        "related_products": list(with_renditions(event.products.all(), "image")),
+    }

@@ -1,10 +1,14 @@
-"""RSS 2.0 feeds for the blog and the guides, built on Django's syndication framework."""
+"""RSS 2.0 feeds for the blog and the guides, built on Django's syndication framework.
+
+The index page that serves a feed hands it the pages to list (only those open to everyone:
+feed readers get whole items and keep them)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
 
 from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.translation import gettext as _
@@ -15,13 +19,17 @@ FEED_LENGTH = 30
 class _ArticleFeed(Feed):
     feed_type = Rss201rev2Feed
 
-    def __init__(self, index_page):
+    def __init__(self, index_page, pages: QuerySet):
         super().__init__()
         self.index_page = index_page
+        self.pages = pages
 
     def __call__(self, request, *args, **kwargs):
         self.request = request
         return super().__call__(request, *args, **kwargs)
+
+    def items(self):
+        return self.pages[:FEED_LENGTH]
 
     def link(self):
         return self.index_page.get_full_url(self.request)
@@ -61,11 +69,6 @@ class BlogFeed(_ArticleFeed):
     def description(self):
         return self.index_page.intro or _("News, stories and how-tos from the store.")
 
-    def items(self):
-        from .selectors import posts_for_feed
-
-        return posts_for_feed(index=self.index_page)[:FEED_LENGTH]
-
     def item_pubdate(self, item):
         published = item.first_published_at
         if published and timezone.localdate(published) == item.date:
@@ -79,11 +82,6 @@ class GuideFeed(_ArticleFeed):
 
     def description(self):
         return self.index_page.intro or _("Tested picks for the gear that matters.")
-
-    def items(self):
-        from .selectors import guides_for_feed
-
-        return guides_for_feed(index=self.index_page)[:FEED_LENGTH]
 
     def item_pubdate(self, item):
         return item.first_published_at

@@ -1,4 +1,10 @@
-"""Pages and snippets: the store's guides, blog and product catalogue."""
+"""The store's content: snippets (authors, guide categories, the product catalogue), the home
+page, buying guides and the blog with their index pages, the Guide review approval task, and
+the reads these pages render.
+
+Guides and posts share ``ArticleMixin`` (the block body, early access and its teaser). The
+event pages are in content/events.py; importing it here registers them with the app.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,12 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -28,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -38,8 +46,17 @@ from wagtail.models import AbstractGroupApprovalTask, Orderable, Page, Task, Tas
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
-from .access import early_access_tier_choices, is_restricted
+from .access import early_access_for, early_access_tier_choices, is_restricted, open_now_q
 from .blocks import BaseStreamBlock
+
+# The event pages live in content/events.py. The home page lists events, and this import of
+# that module is also what registers the event page models with the app.
+from .events import home_events
+from .feeds import BlogFeed, GuideFeed
+from .page_extensions import page_extensions_render
+from .product_extensions import product_ratings
+from .renditions import with_renditions
+from .seo import article_json_ld, breadcrumb_json_ld, breadcrumbs, faq_json_ld, share_image_url
 
 WORDS_PER_MINUTE = 220
 CURRENCIES = [("EUR", "EUR"), ("SEK", "SEK"), ("NOK", "NOK"), ("DKK", "DKK"), ("USD", "USD"), ("GBP", "GBP")]
@@ -386,8 +403,6 @@ class ArticleMixin(models.Model):
                     )
 
     def seo_context(self, request, *, kind: str) -> dict[str, Any]:
-        from .seo import article_json_ld, breadcrumb_json_ld, breadcrumbs, faq_json_ld, share_image_url
-
         crumbs = breadcrumbs(self)
         structured = [article_json_ld(self, request, kind=kind), breadcrumb_json_ld(crumbs, request)]
         faq = faq_json_ld(self.faq_items())
@@ -402,8 +417,6 @@ class ArticleMixin(models.Model):
     # --- early access: the full page, or the teaser ------------------------------------
 
     def serve(self, request, *args, **kwargs):
-        from .access import early_access_for
-
         access = early_access_for(page=self, user=request.user)
         if access.teaser_only:
             request.is_preview = False
@@ -420,8 +433,6 @@ class ArticleMixin(models.Model):
         return response
 
     def get_context(self, request, *args, early_access=None, **kwargs):
-        from .access import early_access_for
-
         context = super().get_context(request, *args, **kwargs)
         context["early_access"] = early_access or early_access_for(
             page=self, user=request.user, previewing=getattr(request, "is_preview", False)
@@ -432,8 +443,6 @@ class ArticleMixin(models.Model):
         """What a reader without access gets: title, intro and hero only. Built apart from
         ``get_context`` so that nothing derived from the body (contents, FAQ, product
         picks, word count) is ever computed for them."""
-        from .seo import article_json_ld, breadcrumb_json_ld, breadcrumbs, share_image_url
-
         context = super().get_context(request)
         crumbs = breadcrumbs(self)
         context.update(
@@ -448,8 +457,6 @@ class ArticleMixin(models.Model):
         return context
 
     def get_sitemap_urls(self, request=None):
-        from .access import is_restricted
-
         if is_restricted(self):
             return []
         urls = super().get_sitemap_urls(request)
@@ -564,9 +571,6 @@ class HomePage(Page):
         verbose_name = _("home page")
 
     def get_context(self, request, *args, **kwargs):
-        from .page_extensions import page_extensions_render
-        from .selectors import home_events, home_featured_guides, latest_posts
-
         context = super().get_context(request, *args, **kwargs)
         context["featured_guides"] = home_featured_guides(home=self)
         context["home_events"] = home_events(limit=3)
@@ -612,8 +616,6 @@ class GuideIndexPage(RoutablePageMixin, Page):
 
     @path("")
     def index_view(self, request):
-        from .selectors import guides_for_index
-
         category = request.GET.get("category", "")
         tag = request.GET.get("tag", "")
         guides = guides_for_index(index=self, category_slug=category, tag=tag)
@@ -631,9 +633,7 @@ class GuideIndexPage(RoutablePageMixin, Page):
 
     @path("feed/", name="feed")
     def feed_view(self, request):
-        from .feeds import GuideFeed
-
-        return GuideFeed(self)(request)
+        return GuideFeed(self, guides_for_feed(index=self))(request)
 
 
 class GuidePageTag(TaggedItemBase):
@@ -683,18 +683,12 @@ class BuyingGuidePage(ArticleMixin, Page):
         verbose_name_plural = _("buying guides")
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import article_products, related_guides
-
         context = super().get_context(request, *args, **kwargs)
         context["related_guides"] = related_guides(guide=self)
         context["products_by_id"] = article_products(page=self)
         # Every pick's rating in one query; the product pick template reads it from here.
-        from .product_extensions import product_ratings
-
         context["ratings_by_product"] = product_ratings(product_ids=context["products_by_id"])
         # What apps above content show below the guide (the forum's discussion).
-        from .page_extensions import page_extensions_render
-
         context["page_extensions"] = page_extensions_render(request=request, page=self)
         context.update(self.seo_context(request, kind="Article"))
         return context
@@ -720,8 +714,6 @@ class BlogIndexPage(RoutablePageMixin, Page):
         verbose_name = _("blog index")
 
     def _listing(self, request, tag: str = ""):
-        from .selectors import posts_for_index
-
         posts = posts_for_index(index=self, tag=tag)
         page_obj = Paginator(posts, 10).get_page(request.GET.get("page"))
         return self.render(
@@ -737,17 +729,13 @@ class BlogIndexPage(RoutablePageMixin, Page):
 
     @path("tags/<str:tag>/", name="tag")
     def tag_view(self, request, tag: str):
-        from taggit.models import Tag
-
         if not Tag.objects.filter(slug=tag).exists() and not Tag.objects.filter(name=tag).exists():
             raise Http404(_("No posts are tagged with that."))
         return self._listing(request, tag=tag)
 
     @path("feed/", name="feed")
     def feed_view(self, request):
-        from .feeds import BlogFeed
-
-        return BlogFeed(self)(request)
+        return BlogFeed(self, posts_for_feed(index=self))(request)
 
 
 class BlogPostTag(TaggedItemBase):
@@ -785,8 +773,6 @@ class BlogPostPage(ArticleMixin, Page):
         ordering = ["-date"]
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import article_products
-
         context = super().get_context(request, *args, **kwargs)
         context["products_by_id"] = article_products(page=self)
         context.update(self.seo_context(request, kind="BlogPosting"))
@@ -872,12 +858,134 @@ class SecondEditorApprovalTask(AbstractGroupApprovalTask):
         return super().on_action(task_state, user, action_name, **kwargs)
 
 
-# Event pages live in their own module; importing them here registers them with the app.
-from .events import (  # noqa: E402, F401
-    EventHost,
-    EventIndexPage,
-    EventPage,
-    EventRecapPage,
-    EventRelatedGuide,
-    EventRsvpOpening,
-)
+# --- Reads the pages render ------------------------------------------------------------------
+# What the pages above show of other pages and products. Views, the API and other apps read
+# through content/selectors.py, which builds on these.
+
+
+def guides_live() -> QuerySet[BuyingGuidePage]:
+    return with_renditions(
+        BuyingGuidePage.objects.live().public().select_related("author", "category"), "hero_image"
+    ).order_by("-last_reviewed", "-first_published_at")
+
+
+def posts_live() -> QuerySet[BlogPostPage]:
+    return with_renditions(
+        BlogPostPage.objects.live().public().select_related("author"), "hero_image"
+    ).order_by("-date", "-first_published_at")
+
+
+def home_featured_guides(*, home: HomePage, limit: int = 6) -> list[BuyingGuidePage]:
+    chosen_ids = list(home.featured_guides.order_by("sort_order").values_list("guide_id", flat=True))
+    if chosen_ids:
+        by_id = {guide.pk: guide for guide in guides_live().filter(pk__in=chosen_ids)}
+        chosen = [by_id[pk] for pk in chosen_ids if pk in by_id]
+        if chosen:
+            return chosen[:limit]
+    # Nothing picked (or all picks unpublished): the newest guides keep the section useful.
+    return list(guides_live()[: min(limit, 3)])
+
+
+def latest_posts(*, limit: int = 3) -> list[BlogPostPage]:
+    return list(posts_live()[:limit])
+
+
+def guides_for_index(
+    *, index: GuideIndexPage, category_slug: str = "", tag: str = ""
+) -> QuerySet[BuyingGuidePage]:
+    guides = guides_live().child_of(index).prefetch_related("tags")
+    if category_slug:
+        guides = guides.filter(category__slug=category_slug)
+    if tag:
+        guides = guides.filter(Q(tags__slug=tag) | Q(tags__name=tag)).distinct()
+    return guides
+
+
+def posts_for_index(*, index: BlogIndexPage, tag: str = "") -> QuerySet[BlogPostPage]:
+    posts = posts_live().child_of(index).prefetch_related("tags")
+    if tag:
+        posts = posts.filter(Q(tags__slug=tag) | Q(tags__name=tag)).distinct()
+    return posts
+
+
+def posts_for_feed(*, index: BlogIndexPage) -> QuerySet[BlogPostPage]:
+    """Feed readers get whole items and keep them: only posts open to everyone."""
+    return posts_for_index(index=index).filter(open_now_q())
+
+
+def guides_for_feed(*, index: GuideIndexPage) -> QuerySet[BuyingGuidePage]:
+    return guides_for_index(index=index).filter(open_now_q())
+
+
+# Only rankings are cached, never whether a page is restricted: that is decided per request
+# from its date, so nothing cached can keep a page shut after it opens.
+RELATED_CACHE_SECONDS = 600
+
+
+def content_version() -> int:
+    """A number that changes whenever published content changes; part of cache keys."""
+    return cache.get_or_set("content:version", 1, None)
+
+
+def content_version_bump(**kwargs: object) -> None:
+    try:
+        cache.incr("content:version")
+    except ValueError:
+        cache.set("content:version", 2, None)
+
+
+def _related_guide_ids(guide: BuyingGuidePage, limit: int) -> list[int]:
+    """Ids of the guides sharing the most tags (same category first), newest filling gaps.
+
+    Ranking reads the tag table only; the ids are cached until content is next published,
+    because this ranking is the most expensive part of a guide page."""
+    key = f"content:related:{guide.pk}:{content_version()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    others = BuyingGuidePage.objects.live().public().exclude(pk=guide.pk)
+    tag_ids = list(guide.tags.values_list("pk", flat=True))
+    ranked: list[int] = []
+    if tag_ids or guide.category_id:
+        ranked = list(
+            others.filter(Q(tags__in=tag_ids) | Q(category_id=guide.category_id))
+            .annotate(shared=Count("tags", filter=Q(tags__in=tag_ids), distinct=True))
+            .order_by("-shared", "-last_reviewed")
+            .values_list("pk", flat=True)[:limit]
+        )
+    if len(ranked) < limit:
+        ranked += list(
+            others.exclude(pk__in=ranked)
+            .order_by("-last_reviewed")
+            .values_list("pk", flat=True)[: limit - len(ranked)]
+        )
+    cache.set(key, ranked, RELATED_CACHE_SECONDS)
+    return ranked
+
+
+def related_guides(*, guide: BuyingGuidePage, limit: int = 3) -> list[BuyingGuidePage]:
+    ids = _related_guide_ids(guide, limit)
+    by_id = {page.pk: page for page in guides_live().filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _product_ids(raw_blocks: list) -> list[int]:
+    ids: list[int] = []
+    for block in raw_blocks:
+        value = block.get("value") or {}
+        if block["type"] == "product_pick" and value.get("product"):
+            ids.append(value["product"])
+        elif block["type"] == "comparison_table":
+            for item in value.get("products", []):
+                product_id = item.get("value") if isinstance(item, dict) else item
+                if product_id:
+                    ids.append(product_id)
+    return ids
+
+
+def article_products(*, page: Page) -> dict[int, Product]:
+    """Every product a guide or post shows, with image and renditions, in three queries."""
+    ids = _product_ids(page.specific.body.raw_data)
+    if not ids:
+        return {}
+    return {product.pk: product for product in with_renditions(Product.objects.filter(pk__in=ids), "image")}

@@ -1,7 +1,9 @@
-"""What other apps add below a guide: the forum's discussion of it.
+"""What other apps add to content's pages: the forum's discussion below a guide and its latest
+threads on the home page, the RSVP box and the room's door on an event.
 
 Mirrors content/product_extensions.py: content knows nothing of the apps above it, so an app
-declares its part in ``<app>/page_extensions.py``:
+(or one of its feature packages) declares its part in a ``page_extensions`` module, found by
+:func:`hub.apps_modules.app_submodules` the first time a page asks:
 
     register_page_extension(PageExtension(
         key="forum",
@@ -10,7 +12,8 @@ declares its part in ``<app>/page_extensions.py``:
         page_types=("content.BuyingGuidePage",),
     ))
 
-A context function that returns None leaves its section out for that page.
+A context function that returns None leaves its section out for that page. Sections show in
+``order``, then by key.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+
+from hub.apps_modules import app_submodules
 
 _EXTENSIONS: dict[str, PageExtension] = {}
 _loaded = False
@@ -49,8 +54,6 @@ def register_page_extension(extension: PageExtension) -> None:
 def page_extensions() -> list[PageExtension]:
     global _loaded
     if not _loaded:
-        from hub.apps_modules import app_submodules
-
         list(app_submodules("page_extensions"))  # importing each module registers its extensions
         _loaded = True
     return sorted(_EXTENSIONS.values(), key=lambda extension: (extension.order, extension.key))

@@ -1,7 +1,8 @@
 """What other apps add to a product: reviews on its page, ratings on guide picks.
 
 content knows nothing of the apps above it (community → membership → content), so an app
-declares its part in ``<app>/product_extensions.py``:
+(or one of its feature packages) declares its part in a ``product_extensions`` module, found
+by :func:`hub.apps_modules.app_submodules` the first time a product asks:
 
     register_product_extension(ProductExtension(
         key="reviews",
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+
+from hub.apps_modules import app_submodules
 
 Rating = dict[str, Any]
 
@@ -55,8 +58,6 @@ def register_product_extension(extension: ProductExtension) -> None:
 def product_extensions() -> list[ProductExtension]:
     global _loaded
     if not _loaded:
-        from hub.apps_modules import app_submodules
-
         list(app_submodules("product_extensions"))  # importing each module registers its extensions
         _loaded = True
     return sorted(_EXTENSIONS.values(), key=lambda extension: (extension.order, extension.key))

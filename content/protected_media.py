@@ -7,8 +7,10 @@ directory outside ``MEDIA_ROOT``, which the web server publishes as it is. Their
 reader may see this file, then answers with the file (or, behind nginx, with an
 ``X-Accel-Redirect`` to an internal location) and says whether shared caches may keep it.
 
-An app declares its folders in an ``<app>/protected_media.py`` module with a
-``PROTECTED_MEDIA`` dict of folder to :data:`Resolver`; content knows no forum or review.
+An app (or one of its feature packages) declares its folders in a ``protected_media`` module
+with a ``PROTECTED_MEDIA`` dict of folder to :data:`Resolver`, found by
+:func:`hub.apps_modules.app_submodules`; content knows no forum or review. A system check
+fails when the protected directory is inside ``MEDIA_ROOT`` (or holds it).
 """
 
 from __future__ import annotations

@@ -1,25 +1,29 @@
 """One search across the site. Each kind of result registers itself here.
 
-Content registers guides, posts, products and events; a later app (the forum) registers its
-own kind from its ``apps.py`` without content importing it. Each kind's search takes the
+Content registers guides, posts, products and events at the end of this module; an app above
+registers its own kind (the forum's, in community/forum/search.py, which community's
+``AppConfig.ready`` imports) without content importing it. Each kind's search takes the
 query and the reader, so a kind with per-reader access (forum categories with a read tier)
 shows each reader what they may read and nothing else.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.template.defaultfilters import date as date_format
 from django.utils.functional import Promise
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-logger = logging.getLogger(__name__)
+from .access import open_now_q
+from .events import EventPage
+from .models import BlogPostPage, BuyingGuidePage, Product
+from .templatetags.content_tags import money
 
 MAX_QUERY_LENGTH = 200
 SNIPPET_LENGTH = 220
@@ -155,23 +159,15 @@ def hits_for(kind: SearchKind, objects: Sequence[Any], query: str) -> list[Searc
 
 
 def _search_guides(query: str, user: Any = None):
-    from .access import open_now_q
-    from .models import BuyingGuidePage
-
     guides = BuyingGuidePage.objects.live().public().filter(open_now_q())
     return guides.select_related("author", "category").search(query)
 
 
 def _search_posts(query: str, user: Any = None):
-    from .access import open_now_q
-    from .models import BlogPostPage
-
     return BlogPostPage.objects.live().public().filter(open_now_q()).select_related("author").search(query)
 
 
 def _search_products(query: str, user: Any = None):
-    from .models import Product
-
     return Product.objects.all().search(query)
 
 
@@ -181,8 +177,6 @@ def _describe_article(page) -> tuple[str, str, str, str]:
 
 
 def _describe_product(product) -> tuple[str, str, str, str]:
-    from .templatetags.content_tags import money
-
     return (
         product.name,
         product.get_absolute_url(),
@@ -192,14 +186,10 @@ def _describe_product(product) -> tuple[str, str, str, str]:
 
 
 def _search_events(query: str, user: Any = None):
-    from .events import EventPage
-
     return EventPage.objects.live().public().search(query)
 
 
 def _describe_event(event) -> tuple[str, str, str, str]:
-    from django.template.defaultfilters import date as date_format
-
     # The date in the event's own zone, as its page announces it.
     when = date_format(event.local_starts_at.replace(tzinfo=None), "DATE_FORMAT")
     return (

@@ -1,4 +1,5 @@
-"""Structured data and social cards: JSON-LD dicts built from pages and products."""
+"""Structured data and social cards: breadcrumbs, the image a shared link shows, and JSON-LD
+dicts built from guides and posts (with their FAQ), products and events."""
 
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+"""Content's addresses outside the page tree (namespace ``content``)."""
+
 from django.conf import settings
 from django.urls import path
 

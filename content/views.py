@@ -1,3 +1,6 @@
+"""Content's views outside the page tree: a product's page, the site search, and events as
+calendar files."""
+
 from __future__ import annotations
 
 import logging

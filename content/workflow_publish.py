@@ -15,6 +15,7 @@ def publish_approved(workflow_state, user=None) -> None:
     page-permission check for it. Any other workflow publishes as Wagtail does, with the
     approver's own page permissions.
     """
+    # Here, not at the top: Wagtail imports this module while wagtail.models is still loading.
     from .models import SecondEditorApprovalTask
 
     revision = workflow_state.content_object.get_latest_revision()

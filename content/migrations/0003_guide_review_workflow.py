@@ -1,9 +1,9 @@
 from django.db import migrations
 
+from content.workflows import ensure_guide_review
+
 
 def create_workflow(apps, schema_editor):
-    from content.workflows import ensure_guide_review
-
     ensure_guide_review(apps)
 
 

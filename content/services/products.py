@@ -1,4 +1,6 @@
-"""Writes to the product catalogue: one row at a time, so a bad row never costs the good ones."""
+"""Writes to the product catalogue from a CSV file in the admin export's format: reading the
+file (either separator, headings in any site language), then one row at a time, so a bad row
+never costs the good ones."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -52,9 +56,6 @@ class ImportReport:
 def column_aliases() -> dict[str, str]:
     """Header → field name, accepting field names and the admin export's headings in every
     site language, so a file exported from the product list imports back unchanged."""
-    from django.conf import settings
-    from django.utils import translation
-
     aliases = {name: name for name in CSV_COLUMNS}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):

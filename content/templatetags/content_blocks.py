@@ -1,3 +1,5 @@
+"""The heading anchor a block template links to, the same one the table of contents uses."""
+
 from django import template
 
 from content.models import heading_anchor as _heading_anchor

@@ -1,6 +1,10 @@
+"""Template filters for content's pages: JSON-LD script tags, a dict lookup by a variable key,
+and prices."""
+
 import json
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -28,8 +32,6 @@ def lookup(mapping, key):
 
 @register.filter
 def money(amount, currency: str = "EUR") -> str:
-    from django.utils.formats import number_format
-
     if amount is None:
         return ""
     return f"{number_format(amount, 2, use_l10n=True, force_grouping=True)} {currency}".replace(" EUR", " €")

@@ -175,7 +175,7 @@ def test_review_and_helpful_limits_fail_open(down_cache, clock):
 
 def test_content_version_and_navigation_work_uncached(down_cache, clock, db):
     from content.navigation import navigation_clear, navigation_items
-    from content.selectors import content_version, content_version_bump
+    from content.models import content_version, content_version_bump
 
     assert content_version() == 1
     content_version_bump()
