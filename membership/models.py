@@ -118,10 +118,6 @@ class Notification(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_read(self) -> bool:
-        return self.read_at is not None
-
 
 # --- Loyalty: tiers, earning rules and the points ledger ------------------------------------
 

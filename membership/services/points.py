@@ -228,10 +228,6 @@ def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
     return standing
 
 
-def _refresh_member(member: User, *, now: datetime) -> MemberStanding:
-    return _refresh(_standing_for_update(member), now=now)
-
-
 def _grant_key(rule: EarningRule, source_type: ContentType | None, source_id: str, member_id: int) -> str:
     return f"{rule.key}:{source_type.pk if source_type else '-'}:{source_id}:{member_id}"
 
