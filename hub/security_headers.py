@@ -4,8 +4,8 @@ django-csp builds the Content-Security-Policy from ``CONTENT_SECURITY_POLICY`` (
 ``CONTENT_SECURITY_POLICY_REPORT_ONLY`` (dev) and puts ``request.csp_nonce`` into it once a
 template has used it. :class:`ContentSecurityPolicyMiddleware` adds what depends on the
 request: the Wagtail admin's own policy, the page's WebSocket origin, and sources a template
-asked for with ``{% csp_allow %}`` (the live room's HLS stream). docs/security-headers.md
-describes the policy.
+asked for with ``{% csp_allow %}`` (the live room's HLS stream). :func:`csp_report` logs the
+violations browsers report to ``/csp-report/``. docs/security-headers.md describes the policy.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Default earning rules and tiers (issue text), created by a migration and by demo resets."""
+"""The default earning rules and tiers, created where missing by a migration (0006) and by
+``seed_demo --reset``; staff change them in the admin afterwards."""
 
 from decimal import Decimal
 

@@ -1,3 +1,6 @@
+"""The member's profile settings form: display name, bio, avatar (checked and re-encoded by
+content/uploads.py) and the leaderboard opt-out."""
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError

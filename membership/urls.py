@@ -1,3 +1,6 @@
+"""Membership's pages: public profiles, the leaderboard, badges, rewards, profile settings,
+notifications and referral links (``/r/<code>/``)."""
+
 from django.urls import path
 
 from . import views

@@ -1,6 +1,9 @@
-"""Wagtail admin for the loyalty programme: tiers and earning rules (editable by staff), the
-points ledger (read only: entries are written by the points service alone), and the retention
-report and at-risk list (Staff and superusers: ``membership.view_retention``)."""
+"""Wagtail admin for the loyalty programme: tiers, earning rules and rewards (editable by
+staff); the points ledger, redemptions, orders, referrals and badge awards (read only: their
+rows are written by the services alone), grouped in one Loyalty menu; the manual points
+adjustment and the referral review (admin_views.py) with their buttons, the loyalty dashboard
+panel; and the retention report and at-risk list (Staff and superusers:
+``membership.view_retention``)."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _

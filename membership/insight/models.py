@@ -1,5 +1,7 @@
-"""Stored retention results. ``insight_refresh`` writes a whole run; pages read the latest
-finished run, so a report never mixes two refreshes and never computes on request."""
+"""Stored retention results, and the store's settings for them (``RetentionSettings``: when a
+customer counts as lapsed). ``insight_refresh`` writes a whole run (``InsightRun`` with its
+``CurrencyInsight`` and ``CustomerInsight`` rows); pages read the latest finished run, so a
+report never mixes two refreshes and never computes on request."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Referrals: links, visits, attribution at sign-up, qualification by the friend's first
 order, conversion after the return window, and staff review.
 
-A referral pays on conversion, never on sign-up (PRODUCT.md). The path is
+A referral pays on conversion, never on sign-up (README.md, "Referrals"). The path is
 
     signed_up ──first paid order ≥ minimum──► qualifying ──return window over──► converted
         │                                        │

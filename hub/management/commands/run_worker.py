@@ -1,3 +1,7 @@
+"""``manage.py run_worker``: the one background process, running queued tasks as they arrive
+and the apps' periodic jobs (hub/jobs.py) on their schedule; a heartbeat thread lets other
+workers requeue its tasks if it dies (hub/task_queue.py)."""
+
 import logging
 import signal
 import threading

@@ -1,3 +1,5 @@
+"""``manage.py points_rebuild``: recompute every cached balance and tier from the ledger."""
+
 from django.core.management.base import BaseCommand
 
 from membership.services.points import points_rebuild
