@@ -1,3 +1,10 @@
+"""Membership's data: the member (``User``, with the profile fields) and their notifications;
+the loyalty programme (tiers, earning rules, the points ledger ``PointEntry`` and its cached
+balances ``MemberStanding``, badge awards, rewards and their redemptions, which are the
+coupons); the orders the shop reports, with their lines; referrals (links, visits, devices seen
+and the referrals themselves); the shop API's seen signatures; and, registered from their own
+module, the retention insight's stored results (membership/insight/models.py)."""
+
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser

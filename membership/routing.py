@@ -1,3 +1,5 @@
+"""Membership's WebSocket route: ``/ws/me/``, the member's own notifications."""
+
 from django.urls import path
 
 from .consumers import MeConsumer

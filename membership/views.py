@@ -1,3 +1,7 @@
+"""Membership's pages: public profiles and the member's own settings, notifications, the
+leaderboard, badges, rewards (and redeeming one), referral links (``/r/<code>/``), and the
+sign-in view and 429 page that answer a refusal by a limit (membership/account_limits.py)."""
+
 from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
