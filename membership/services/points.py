@@ -5,6 +5,12 @@ the balance refresh for one member happen one at a time on PostgreSQL (SQLite se
 writers anyway). Idempotency has two layers: the unique ``idempotency_key`` and, for a
 concurrent duplicate that slipped past the check, the IntegrityError it raises.
 A test (tests/membership/services/test_points_single_writer.py) proves no other module writes here.
+
+Besides grants, reversals, redemptions and adjustments it approves pending points and expires
+unused ones (periodic jobs), warns of points about to expire, rebuilds the cached balances
+(``points_rebuild``), and moves members between tiers (``tier_changed``). An approved
+reversal sends ``approved_points_reversed``, on which the coupons the points paid for are
+voided (services/coupons.py): the ledger never imports what spends it.
 """
 
 from __future__ import annotations
