@@ -1,8 +1,10 @@
 """What the staff-side groups may do with reviews, the forum and live events
 (the groups themselves: membership/groups.py).
 
-Used by the data migration (with historical models) and by the demo's baseline, which runs
-after ``seed_demo --reset`` has flushed the database and membership has recreated the groups.
+Permissions belong to the ``community`` app label, not to one feature, so the three features
+share this one table. Used by the data migrations (with historical models) and by the demo's
+baseline, which runs after ``seed_demo --reset`` has flushed the database and membership has
+recreated the groups.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from membership.groups import MODERATORS, STAFF
 # group → codenames of community permissions ("*" = all of them)
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     MODERATORS: [
+        # reviews
         "view_review",
         "moderate_review",
+        # forum
         "moderate_forum",
         "view_thread",
         "view_post",
         "view_forumflag",
         "view_forumsanction",
+        # live events
         "moderate_events",
         "view_eventquestion",
         "view_eventchatmessage",
@@ -29,7 +34,8 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
 
 
 def ensure_review_permissions(apps) -> None:
-    """Grant the groups their review permissions; safe to run again."""
+    """Grant the groups their community permissions (all three features: the name is from when
+    reviews were the only one, and the migrations import it by that name); safe to run again."""
     from django.contrib.auth.management import create_permissions
 
     Group = apps.get_model("auth", "Group")

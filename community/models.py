@@ -1,4 +1,7 @@
-"""Community models: product reviews, the forum and live events."""
+"""Django's entry point for the community app's models: it finds them here, and tests may
+import them from here. The models live in each feature's package (community/reviews/models.py,
+community/forum/models.py, community/events/models.py); code inside a feature imports its own
+``community.<feature>.models``, never this module, which would make it depend on the other two."""
 
 from community.events.models import (
     EventAttendance,

@@ -1,10 +1,15 @@
-"""Badges are declared in code by the app that owns the activity, in its ``badges.py``:
+"""Badges are declared in code by the app (or feature package) that owns the activity, in its
+``badges.py`` (community/reviews/badges.py, say):
 
     register_badge(BadgeDefinition(
         key="critic", name=_("Critic"), description=_("Writes product reviews."),
         thresholds=(1, 10, 25), unit=_("reviews"), events={"review.published"},
         counter=lambda member: Review.objects.filter(author=member, visible=True).count(),
     ))
+
+Badges appear in the catalogue by ``order`` (default 100), then in the order they were
+registered (INSTALLED_APPS order, then an app's feature packages; membership/badges.py keeps
+the default).
 
 A counter is one query; evaluating one event runs the counters of the badges that listen to
 it, so the cost is bounded by the number of badges, never by the member's history.
@@ -37,6 +42,7 @@ class BadgeDefinition:
     # Optional: the counter for many members in one query, {member pk: count} (absent = 0).
     # Bulk paths (orders_import) use it; without it they call ``counter`` for each member.
     counter_many: Callable[[Sequence[Any]], dict[int, int]] | None = None
+    order: int = 100  # place in the catalogue (and in evaluation); ties keep registration order
 
     def level_for(self, count: int) -> int:
         return sum(1 for threshold in self.thresholds if count >= threshold)
@@ -60,7 +66,7 @@ def badge_definitions() -> list[BadgeDefinition]:
     if not _loaded:
         list(app_submodules("badges"))  # importing each app's badges.py registers its badges
         _loaded = True
-    return list(_BADGES.values())
+    return sorted(_BADGES.values(), key=lambda badge: badge.order)
 
 
 def badges_for_event(event: str | None) -> list[BadgeDefinition]:

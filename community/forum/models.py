@@ -251,7 +251,7 @@ class PostImage(models.Model):
     image = models.ImageField(
         _("image"),
         upload_to=post_image_upload_to,
-        # Outside MEDIA_ROOT: served only after the post's read check (community/protected_media.py).
+        # Outside MEDIA_ROOT: served only after the post's read check (community/forum/protected_media.py).
         storage=protected_storage,
         width_field="width",
         height_field="height",

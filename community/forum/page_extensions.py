@@ -1,14 +1,14 @@
-"""The forum's discussion below buying guides (content/page_extensions.py)."""
+"""The forum on pages: the discussion below buying guides and the liveliest threads on the home
+page (the registry is content/page_extensions.py; product pages: community/forum/product_extensions.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from community.forum.selectors import discussion_for
+from community.forum.selectors import discussion_for, home_highlights
 from content.page_extensions import PageExtension, register_page_extension
 
 
@@ -32,8 +32,6 @@ register_page_extension(
 
 
 def home_highlights_context(*, request: HttpRequest, page) -> dict[str, Any] | None:
-    from community.forum.selectors import home_highlights
-
     threads = home_highlights(user=request.user)
     if not threads:
         return None
@@ -46,32 +44,5 @@ register_page_extension(
         template="community/forum/_home_highlights.html",
         context=home_highlights_context,
         page_types=("content.HomePage",),
-    )
-)
-
-
-def event_rsvp_context(*, request: HttpRequest, page) -> dict[str, Any] | None:
-    """The event page's RSVP box: answer, places, waitlist, why not (tier and how far), when
-    it opens, the room's door, and for its runners the event's figures."""
-    from community.events.selectors import event_stats, rsvp_box
-
-    box = rsvp_box(event=page, user=request.user)
-    return {
-        "event": page,
-        "box": box,
-        "stats": event_stats(events=[page])[page.pk] if box.can_run else None,
-        "rsvp_url": reverse("community:event_rsvp", kwargs={"slug": page.slug}),
-        "live_url": reverse("community:event_live", kwargs={"slug": page.slug}),
-        "attendance_minutes": settings.KANTA_EVENT_ATTENDANCE_MINUTES,
-    }
-
-
-register_page_extension(
-    PageExtension(
-        key="event-rsvp",
-        template="community/events/_rsvp.html",
-        context=event_rsvp_context,
-        page_types=("content.EventPage",),
-        order=10,
     )
 )

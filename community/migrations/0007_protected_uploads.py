@@ -1,6 +1,7 @@
 """Forum attachments and review photos move out of MEDIA_ROOT (which the web server publishes)
 into the protected storage, so their old /media/ URLs stop working for everyone; the rows keep
-their names, and their new URLs go through the access check (community/protected_media.py)."""
+their names, and their new URLs go through the access check (community/forum/protected_media.py,
+community/reviews/protected_media.py)."""
 
 from django.core.files.storage import storages
 from django.db import migrations, models

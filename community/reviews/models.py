@@ -100,7 +100,7 @@ class ReviewPhoto(models.Model):
     image = models.ImageField(
         _("photo"),
         upload_to=review_photo_upload_to,
-        # Outside MEDIA_ROOT: public only while the review is (community/protected_media.py).
+        # Outside MEDIA_ROOT: public only while the review is (community/reviews/protected_media.py).
         storage=protected_storage,
         width_field="width",
         height_field="height",

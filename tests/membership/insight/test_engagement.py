@@ -1,5 +1,5 @@
 """The engagement registry (membership/insight/engagement.py) and what the community reports
-through it (community/insight_sources.py): activity counted per member in time windows, one
+through it (community/<feature>/insight_sources.py): activity counted per member in time windows, one
 query per source, and 1-2 star reviews as negative feedback. Data through the real services."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Reviews on product pages and ratings on guide picks (content/product_extensions.py)."""
+"""Reviews on product pages and ratings on guide picks (the registry is
+content/product_extensions.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from community.models import Review
 from community.reviews import selectors
 from community.reviews.forms import ReviewForm
+from community.reviews.models import Review
 from content.product_extensions import ProductExtension, register_product_extension
 
 REVIEWS_PER_PAGE = 10
@@ -70,31 +71,5 @@ register_product_extension(
         context=product_reviews_context,
         ratings=selectors.product_ratings,
         order=10,
-    )
-)
-
-
-# --- Forum discussion (issue 5) ----------------------------------------------------------
-
-
-def product_discussion_context(*, request: HttpRequest, product) -> dict[str, Any]:
-    """Latest replies of the threads linked to the product (that the reader may read) and
-    the "Discuss" link: two queries."""
-    from django.urls import reverse
-
-    from community.forum.selectors import discussion_for
-
-    return {
-        **discussion_for(user=request.user, product=product),
-        "discuss_url": reverse("community:forum_discuss_product", kwargs={"slug": product.slug}),
-    }
-
-
-register_product_extension(
-    ProductExtension(
-        key="forum",
-        template="community/forum/_discussion.html",
-        context=product_discussion_context,
-        order=20,
     )
 )

@@ -1,0 +1,51 @@
+"""Review badges: Critic and Shutterbug. Each counter is one query over the member's published
+reviews. The registry is membership/badge_registry.py."""
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from community.reviews.models import Review, ReviewPhoto
+from membership.badge_registry import BadgeDefinition, register_badge
+
+# In the catalogue: after membership's own badges, before the forum's and the events'.
+BADGE_ORDER = 110
+
+
+def _published_reviews(member) -> int:
+    return Review.objects.filter(author=member, state=Review.State.PUBLISHED).count()
+
+
+def _published_reviews_with_photos(member) -> int:
+    return (
+        Review.objects.filter(author=member, state=Review.State.PUBLISHED)
+        .filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
+        .count()
+    )
+
+
+register_badge(
+    BadgeDefinition(
+        key="critic",
+        name=_("Critic"),
+        description=_("Writes product reviews that help others choose."),
+        thresholds=(1, 10, 25),
+        unit=_("published reviews"),
+        counter=_published_reviews,
+        events=frozenset({"review.published"}),
+        icon="star",
+        order=BADGE_ORDER,
+    )
+)
+register_badge(
+    BadgeDefinition(
+        key="shutterbug",
+        name=_("Shutterbug"),
+        description=_("Shows the gear in use: reviews with photos."),
+        thresholds=(5, 25, 50),
+        unit=_("published reviews with photos"),
+        counter=_published_reviews_with_photos,
+        events=frozenset({"review.published"}),
+        icon="image",
+        order=BADGE_ORDER,
+    )
+)
