@@ -1,7 +1,7 @@
 """RSVPs and the waitlist, reminders, the "it's live" push, attendance and the recap draft.
 
 RSVPs for one event are serialised on its LiveRoom row, so places are never over-given
-however many members answer at once. The worker's jobs (community/forum/jobs.py) send each
+however many members answer at once. The worker's jobs (community/events/jobs.py) send each
 reminder once: a reminder is claimed by a conditional UPDATE of its timestamp, and only the
 worker whose UPDATE changed the row sends it.
 """
