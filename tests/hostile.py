@@ -4,7 +4,7 @@ no result, or a 4xx that names the field), never with a 500/503 or a traceback i
 
 Used by the site search (tests/content/test_search_hostile.py) and the shop API
 (tests/membership/test_api_hostile.py). Markup meant to run script has its own corpora
-(tests/community/test_rendering.py, tests/community/test_forum_rendering.py).
+(tests/community/test_markup.py, tests/community/forum/test_rendering.py).
 """
 
 from __future__ import annotations

@@ -30,13 +30,13 @@ from websockets.sync.client import ClientConnection, connect
 
 from community.models import HelpfulVote, Post
 from tests.community.conftest import write_review
-from tests.community.forum_factories import forum_member, make_category, start_thread
-from tests.community.test_forum_redis_processes import (
+from tests.community.forum.test_redis_processes import (
     DAPHNE,
     ROOT,
     listening_socket,
     post_reply,
 )
+from tests.community.forum_factories import forum_member, make_category, start_thread
 from tests.content.conftest import make_product, site_tree  # noqa: F401  (fixture)
 from tests.factories import PASSWORD, make_member
 from tests.redis_server import RedisServer, private_redis_server, redis_server  # noqa: F401  (fixture)

@@ -35,7 +35,7 @@ from tests.subprocesses import database_url_for_subprocess
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DAPHNE = Path(sys.executable).parent / "daphne"
 
 

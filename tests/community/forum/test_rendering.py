@@ -1,7 +1,7 @@
 """Forum posts: whatever a member writes (Markdown, raw HTML, mentions, quotes) renders through
 community.forum.services.posts.render_post to HTML that can never run script or load anything.
 
-The reviews' corpus (tests/community/test_rendering.py) plus the forum's own shapes: SVG and
+The reviews' corpus (tests/community/test_markup.py) plus the forum's own shapes: SVG and
 MathML, entity and control-character tricks in URLs, quotes, and ``@mentions`` placed inside
 links, code, attributes and next to markup (mentions are linked after sanitising, so they are
 where a hole would be).
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from community.forum.services.posts import render_post
 from community.markup import ALLOWED_TAGS, LINK_REL, sanitise_html
-from tests.community.test_rendering import XSS as REVIEW_XSS
+from tests.community.test_markup import XSS as REVIEW_XSS
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db

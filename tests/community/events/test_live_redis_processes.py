@@ -17,10 +17,10 @@ from websockets.sync.client import connect
 
 from community.models import EventQuestion, EventQuestionVote
 from tests.community.event_factories import make_event
-from tests.community.forum_factories import forum_member
 
 # The two servers are the forum's (same processes, same settings).
-from tests.community.test_forum_redis_processes import two_servers  # noqa: F401
+from tests.community.forum.test_redis_processes import two_servers  # noqa: F401
+from tests.community.forum_factories import forum_member
 from tests.factories import make_member
 from tests.redis_server import redis_url  # noqa: F401
 
