@@ -30,15 +30,21 @@ run: $(BIN)/.installed
 		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/daphne -b $(HOST) -p $(PORT) hub.asgi:application
 
+# lint-imports and mypy read their settings from pyproject.toml (the layers, the ledger's one
+# writer, the strict modules).
 test: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	DJANGO_SETTINGS_MODULE=hub.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=hub.settings.test $(BIN)/pytest
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 messages: $(BIN)/.installed-dev
 	$(BIN)/python manage.py makemessages -l fi --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete

@@ -122,6 +122,9 @@ class FaultTolerantRedisCache(RedisCache):
     redis-py as usual (set short ``socket_connect_timeout``/``socket_timeout`` there).
     """
 
+    # Set by RedisCache.__init__ (the server list); django-stubs does not declare it.
+    _servers: list[str]
+
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         options = dict(params.get("OPTIONS", {}))
         retry_seconds = float(options.pop("DOWN_RETRY_SECONDS", DEFAULT_DOWN_RETRY_SECONDS))
@@ -179,5 +182,6 @@ class FaultTolerantRedisCache(RedisCache):
     def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
         self._guarded(partial(super().delete_many, keys, version), None)
 
-    def clear(self) -> bool:
-        return self._guarded(super().clear, False)
+    # RedisCache.clear returns flushdb's answer; django-stubs gives it BaseCache's None.
+    def clear(self) -> bool:  # type: ignore[override]
+        return self._guarded(super().clear, False)  # type: ignore[arg-type]

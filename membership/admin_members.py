@@ -32,7 +32,7 @@ class MemberFilterSet(UserFilterSet):
     tier = TierFilter(queryset=Tier.objects.order_by("threshold"), label=_("Tier"))
 
     class Meta(UserFilterSet.Meta):
-        fields = []
+        fields: list[str] = []
 
 
 class MemberIndexView(IndexView):

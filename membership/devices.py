@@ -25,6 +25,9 @@ ATTRIBUTION_COOKIE = "kanta_ref"
 ATTRIBUTION_MAX_AGE = timedelta(days=30)
 _ATTRIBUTION_SALT = "membership.referral"
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# Request attributes DeviceCookieMiddleware reads on the way out.
+_NEW_DEVICE_ID_ATTR = "_kanta_new_device_id"
+_CLEAR_ATTRIBUTION_ATTR = "_kanta_clear_attribution"
 
 
 def ip_hash(ip: str) -> str:
@@ -49,11 +52,12 @@ def device_id(request: HttpRequest) -> str:
 def device_id_ensure(request: HttpRequest) -> str:
     """The browser's device id, minting one when it has none; DeviceCookieMiddleware then
     sets the cookie on whatever response this request ends with."""
-    existing = device_id(request) or getattr(request, "_kanta_new_device_id", "")
+    existing: str = device_id(request) or getattr(request, _NEW_DEVICE_ID_ATTR, "")
     if existing:
         return existing
-    request._kanta_new_device_id = secrets.token_urlsafe(24)
-    return request._kanta_new_device_id
+    minted = secrets.token_urlsafe(24)
+    setattr(request, _NEW_DEVICE_ID_ATTR, minted)
+    return minted
 
 
 def attribution_read(request: HttpRequest) -> tuple[str, int] | None:
@@ -63,6 +67,8 @@ def attribution_read(request: HttpRequest) -> tuple[str, int] | None:
             ATTRIBUTION_COOKIE, salt=_ATTRIBUTION_SALT, max_age=ATTRIBUTION_MAX_AGE
         )
     except (KeyError, signing.BadSignature):
+        return None
+    if not value:
         return None
     code, _sep, visit = value.partition(":")
     if not code or not visit.isdigit():
@@ -84,7 +90,7 @@ def attribution_set(response: HttpResponse, *, code: str, visit_id: int) -> None
 
 def attribution_clear_later(request: HttpRequest) -> None:
     """Drop the attribution cookie on this request's response (it has been used)."""
-    request._kanta_clear_attribution = True
+    setattr(request, _CLEAR_ATTRIBUTION_ATTR, True)
 
 
 def _set_device_cookie(response: HttpResponse, value: str) -> None:
@@ -107,9 +113,9 @@ class DeviceCookieMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        new_id = getattr(request, "_kanta_new_device_id", "")
+        new_id = getattr(request, _NEW_DEVICE_ID_ATTR, "")
         if new_id and DEVICE_COOKIE not in response.cookies:
             _set_device_cookie(response, new_id)
-        if getattr(request, "_kanta_clear_attribution", False):
+        if getattr(request, _CLEAR_ATTRIBUTION_ATTR, False):
             response.delete_cookie(ATTRIBUTION_COOKIE, samesite="Lax")
         return response

@@ -54,11 +54,14 @@ class User(AbstractUser):
         default=True,
         help_text=_("Untick to keep your points off the public leaderboard."),
     )
+    # The member's level, cached on the instance by membership.selectors.member_level.
+    _member_level: int
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
-        verbose_name = _("member")
-        verbose_name_plural = _("members")
+        # django-stubs types AbstractUser.Meta's names as str; Django takes lazy text there.
+        verbose_name = _("member")  # type: ignore[assignment]
+        verbose_name_plural = _("members")  # type: ignore[assignment]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

@@ -21,6 +21,7 @@ def _referrals(*, member, viewer, is_self: bool) -> dict | None:
         # referred yet, so there is no list to read.
         referral_link_get_or_create(member=member)
         link = selectors.referral_link_for(member=member)
+        assert link is not None  # made just above
     else:
         referrals = list(selectors.referrals_for(member=member))
     return {

@@ -7,9 +7,10 @@ rejects gets the same field errors the webhook would answer with.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -178,7 +179,7 @@ class ErrorOut(Schema):
 
 # Messages for pydantic's error types, so the shop reads the same words in every language
 # Kanta speaks (pydantic's own messages are English only). Unlisted types keep pydantic's.
-def _message(error: dict) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     messages = {
         "missing": lambda: _("This field is required."),
@@ -218,7 +219,7 @@ def _message(error: dict) -> str:
     return factory() if factory else str(error.get("msg", ""))
 
 
-def field_errors(errors: list[dict], *, skip: int = 0) -> dict[str, list[str]]:
+def field_errors(errors: Iterable[Mapping[str, Any]], *, skip: int = 0) -> dict[str, list[str]]:
     """Pydantic errors as ``{"lines.0.quantity": ["…"]}``; ``skip`` drops leading location
     parts (ninja prefixes ``body`` and the parameter name)."""
     result: dict[str, list[str]] = {}

@@ -4,7 +4,9 @@ and redemptions, the staff dashboard's loyalty figures, and referrals."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
@@ -54,7 +56,7 @@ def notifications_latest_id(*, member: User) -> int:
     return latest or 0
 
 
-def member_standing(*, member: User):
+def member_standing(*, member: User) -> MemberStanding:
     """The member's cached standing (unsaved zero standing when they have no points yet)."""
     return MemberStanding.objects.select_related("tier").filter(member=member).first() or MemberStanding(
         member=member
@@ -70,12 +72,21 @@ def member_level(user: User | AnonymousUser | None) -> int | None:
     cached: int | None = getattr(user, "_member_level", None)
     if cached is None:
         standing = member_standing(member=user)
-        cached = standing.tier.threshold if standing.tier_id else 0
+        cached = standing.tier.threshold if standing.tier is not None else 0
         user._member_level = cached
     return cached
 
 
-def tier_progress(*, standing) -> dict:
+def member_levels_preload(*, members: Iterable[User]) -> None:
+    """Fill :func:`member_level`'s cache for many members in one query (a batch of votes)."""
+    members = list(members)
+    standings = MemberStanding.objects.filter(member__in=members).select_related("tier")
+    levels = {s.member_id: (s.tier.threshold if s.tier is not None else 0) for s in standings}
+    for member in members:
+        member._member_level = levels.get(member.pk, 0)
+
+
+def tier_progress(*, standing: MemberStanding) -> dict[str, Any]:
     """The current tier, the next one and how far away it is, for the profile."""
     tiers = list(Tier.objects.order_by("threshold"))
     current = standing.tier or (tiers[0] if tiers else None)
@@ -90,7 +101,7 @@ def tier_progress(*, standing) -> dict:
     return {"tier": current, "next": upcoming, "needed": needed, "percent": percent}
 
 
-def points_history(*, member: User, limit: int = 25):
+def points_history(*, member: User, limit: int = 25) -> QuerySet[PointEntry]:
     return (
         PointEntry.objects.filter(member=member).select_related("rule").order_by("-created_at", "-id")[:limit]
     )
@@ -103,7 +114,7 @@ LEADERBOARD_PERIODS = {"all": None, "30d": 30, "7d": 7}
 LEADERBOARD_CACHE_SECONDS = 60
 
 
-def leaderboard(*, period: str = "all", limit: int = 50, now: datetime | None = None) -> list[dict]:
+def leaderboard(*, period: str = "all", limit: int = 50, now: datetime | None = None) -> list[dict[str, Any]]:
     """Members ranked by points earned (net of reversals) in the period; opted-out and
     inactive members are left out. Two queries when the ranking is computed (the aggregate,
     the members), one when it comes from the cache; the members are always read fresh, so
@@ -178,7 +189,7 @@ def _leaderboard_ranking(
         offset, window = offset + window, window * 2
 
 
-def badge_catalogue(*, member: User | None = None, with_holders: bool = True) -> list[dict]:
+def badge_catalogue(*, member: User | None = None, with_holders: bool = True) -> list[dict[str, Any]]:
     """Every badge with its levels, how many members hold each level and, for a signed-in
     member, what they hold and their count. Queries: one for holders, one for the member's
     awards, and one counter per badge."""
@@ -211,7 +222,7 @@ def badge_catalogue(*, member: User | None = None, with_holders: bool = True) ->
     return catalogue
 
 
-def member_badges(*, member: User) -> list[dict]:
+def member_badges(*, member: User) -> list[dict[str, Any]]:
     by_key = {badge.key: badge for badge in badge_definitions()}
     best: dict[str, int] = {}
     for key, level in BadgeAward.objects.filter(member=member).values_list("badge", "level"):
@@ -223,7 +234,7 @@ def member_badges(*, member: User) -> list[dict]:
     ]
 
 
-def rewards_for(*, member: User | None) -> list[dict]:
+def rewards_for(*, member: User | None) -> list[dict[str, Any]]:
     """Active rewards, each with whether this member can redeem it now and why not."""
     rewards = list(Reward.objects.filter(active=True).select_related("min_tier", "product"))
     standing = member_standing(member=member) if member else None
@@ -234,7 +245,7 @@ def rewards_for(*, member: User | None) -> list[dict]:
     rows = []
     for reward in rewards:
         reason = ""
-        if member is None:
+        if standing is None:
             reason = "login"
         elif reward.min_tier and (
             standing.tier is None or standing.tier.threshold < reward.min_tier.threshold
@@ -256,11 +267,11 @@ def rewards_for(*, member: User | None) -> list[dict]:
     return rows
 
 
-def redemptions_for(*, member: User):
+def redemptions_for(*, member: User) -> QuerySet[Redemption]:
     return Redemption.objects.filter(member=member).select_related("reward").order_by("-created_at")
 
 
-def loyalty_overview(*, now, days: int = 30, top_rules: int = 5) -> dict:
+def loyalty_overview(*, now: datetime, days: int = 30, top_rules: int = 5) -> dict[str, Any]:
     """The staff dashboard's figures: members per tier, and points earned, pending, redeemed,
     reversed and expired in the last ``days``, with the rules that earned the most.
     Five queries whatever the size of the ledger (tiers, then four aggregates)."""
@@ -306,12 +317,12 @@ def loyalty_overview(*, now, days: int = 30, top_rules: int = 5) -> dict:
     }
 
 
-def referral_link_by_code(*, code: str):
+def referral_link_by_code(*, code: str) -> ReferralLink | None:
     """An active member's referral link by its code, with the member, or None."""
     return ReferralLink.objects.select_related("member").filter(code=code, member__is_active=True).first()
 
 
-def referral_link_for(*, member: User):
+def referral_link_for(*, member: User) -> ReferralLink | None:
     """The member's referral link (None before the first one is made), annotated in the same
     query with what the profile explains: the points on each side and the return window."""
 
@@ -329,7 +340,7 @@ def referral_link_for(*, member: User):
     )
 
 
-def referrals_for(*, member: User):
+def referrals_for(*, member: User) -> QuerySet[Referral]:
     """The friends ``member`` referred, newest first, each with ``points_on``: when this
     member's pending referral points become available (None when there are none)."""
     pending = PointEntry.objects.filter(

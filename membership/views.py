@@ -6,8 +6,8 @@ from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
-from django.forms.forms import NON_FIELD_ERRORS
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from . import selectors
 from .account_limits import REFUSED, refusal_message, try_again_message
 from .devices import attribution_set, client_ip_hash, device_id_ensure
 from .forms import ProfileForm
+from .http import AuthenticatedHttpRequest
 from .profile_registry import profile_sections
 from .services.notifications import notifications_mark_read
 from .services.profiles import profile_update
@@ -60,7 +61,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_settings(request: HttpRequest) -> HttpResponse:
+def profile_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         profile_update(
@@ -80,7 +81,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.notifications_for(member=request.user), 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -91,7 +92,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     changed, _remaining = notifications_mark_read(member=request.user)
     if changed:
         messages.success(request, _("All notifications are marked as read."))
@@ -221,7 +222,7 @@ def too_many_requests(request: HttpRequest) -> HttpResponse:
         "account_signup": "signup",
         "account_reset_password": "reset_password",
         "account_reset_password_from_key": "reset_password_from_key",
-    }.get(match.url_name if match else "", "")
+    }.get((match.url_name or "") if match else "", "")
     message = refusal_message(request, action=action)
     if action == "login":
         return LoginView.refused(request, message)

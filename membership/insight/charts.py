@@ -237,13 +237,13 @@ def line_chart(
         dash = f' stroke-dasharray="{style["dash"]}"' if style["dash"] else ""
         run: list[str] = []
         segments: list[list[str]] = []
-        for i, value in enumerate(one.values):
-            if value is None:
+        for i, point in enumerate(one.values):
+            if point is None:
                 if run:
                     segments.append(run)
                 run = []
                 continue
-            run.append(f"{_num(x_at(i))},{_num(y_at(value))}")
+            run.append(f"{_num(x_at(i))},{_num(y_at(point))}")
         if run:
             segments.append(run)
         for segment in segments:
@@ -252,9 +252,9 @@ def line_chart(
                     f'<polyline points="{" ".join(segment)}" fill="none" stroke="{style["color"]}" '
                     f'stroke-width="2.5"{dash}/>'
                 )
-        for i, value in enumerate(one.values):
-            if value is not None:
-                parts.append(_marker(x_at(i), y_at(value), index))
+        for i, point in enumerate(one.values):
+            if point is not None:
+                parts.append(_marker(x_at(i), y_at(point), index))
     parts.append("</svg>")
     return mark_safe("".join(parts))
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -195,7 +195,8 @@ def _aggregate(
     for column in ordered:
         same &= column[1:] == column[:-1]
     starts = np.concatenate(([True], ~same))
-    summed = np.bincount(np.cumsum(starts) - 1, weights=weights[order])
+    # With weights, bincount sums floats (numpy's stubs type every bincount as integers).
+    summed = cast(FloatArray, np.bincount(np.cumsum(starts) - 1, weights=weights[order]))
     keep = summed > 0
     return tuple(column[starts][keep] for column in ordered), summed[keep]
 
@@ -332,7 +333,7 @@ def _bgnbd_objective(
     # Terms that depend on x alone are computed once per distinct x.
     x_values, x_index = np.unique(x, return_inverse=True)
     x_index = x_index.ravel()
-    w_by_x = np.bincount(x_index, weights=w, minlength=len(x_values))
+    w_by_x = cast(FloatArray, np.bincount(x_index, weights=w, minlength=len(x_values)))  # floats: weighted
     b_x_minus_1 = np.where(repeat, x - 1, 0.0)
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
@@ -590,7 +591,8 @@ def _purchases_if_alive_concentrated(
     weights = node_weights * np.exp(correction + nodes**2)
     p = np.exp(u - soft)
     gain = -np.expm1(-(r + x)[:, None] * np.log1p(p * w[:, None])) / p
-    return (np.sum(weights * gain, axis=1) / np.sum(weights, axis=1))[group]
+    expected: FloatArray = (np.sum(weights * gain, axis=1) / np.sum(weights, axis=1))[group]
+    return expected
 
 
 def _purchases_if_alive(params: BgNbdParams, w: FloatArray, x: FloatArray) -> FloatArray:

@@ -813,7 +813,7 @@ def programme(
     points outstanding, and net revenue in the window from referred customers and on orders that
     used a coupon."""
 
-    def within(moments: NDArray) -> BoolArray:
+    def within(moments: IntArray | FloatArray) -> BoolArray:
         inside = moments < end
         if start is not None:
             inside &= moments >= start
@@ -903,10 +903,10 @@ def reasons(
                 )  # fmt: skip
         else:
             given: dict[int, ReasonDetail] = getattr(signals, code)
-            for index in sorted(given):
-                if members[index] and has[index]:
-                    codes[index].append(code)
-                    details[index][code] = given[index]
+            for member in sorted(given):
+                if members[member] and has[member]:
+                    codes[member].append(code)
+                    details[member][code] = given[member]
     return codes, details
 
 

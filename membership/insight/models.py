@@ -17,7 +17,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 # Under Settings in the admin; staff change it there (membership's "*" covers its permission).
 @register_setting(icon="user")
-class RetentionSettings(BaseGenericSetting):
+class RetentionSettings(BaseGenericSetting):  # type: ignore[misc]  # Wagtail ships no types
     """The store's choices for judging who has lapsed (docs/insight.md, "Churn")."""
 
     lapse_probability = models.DecimalField(

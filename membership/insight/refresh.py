@@ -27,10 +27,11 @@ from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection
@@ -44,6 +45,10 @@ from ..services.referrals import email_normalise
 from . import engagement, metrics
 from .models import CurrencyInsight, CustomerInsight, InsightRun, RetentionSettings
 from .types import PERIODS, PeriodReport, ReasonDetail, RunSettings
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 logger = logging.getLogger(__name__)
 
@@ -110,20 +115,23 @@ class _Integer(Func):
     output_field = BigIntegerField()
 
     @property
-    def convert_value(self):
-        return self._convert_value_noop
+    def convert_value(self) -> Callable[..., Any]:
+        # Django's own no-op, which get_db_converters recognises and skips (not in django-stubs).
+        return self._convert_value_noop  # type: ignore[attr-defined,no-any-return]
 
 
 class EpochSeconds(_Integer):
     """A datetime column as whole Unix seconds, computed by the database (converting a million
     datetimes in Python would be most of the read)."""
 
-    def as_sqlite(self, compiler, connection, **extra):
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any) -> _AsSqlType:
         # Django stores UTC text; julianday reads it, 2440587.5 is the Unix epoch's Julian day.
         template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400) AS INTEGER)"
         return self.as_sql(compiler, connection, template=template, **extra)
 
-    def as_postgresql(self, compiler, connection, **extra):
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> _AsSqlType:
         template = "CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS BIGINT)"
         return self.as_sql(compiler, connection, template=template, **extra)
 
@@ -211,7 +219,7 @@ class MemberFacts:
     tier_hold_ending: ReasonDetail | None
 
 
-def _read_members(as_of: datetime, tiers: dict[int, Tier], zone) -> dict[int, MemberFacts]:
+def _read_members(as_of: datetime, tiers: dict[int, Tier], zone: tzinfo) -> dict[int, MemberFacts]:
     """Members who have an order: email, tier, and the points and tier warning signs (two
     queries: members with their standing, and the status points of those whose hold ends)."""
     soon = as_of + timedelta(days=metrics.EXPIRY_WARNING_DAYS)
@@ -359,7 +367,7 @@ def _coupons_for(
 # --- computing one currency -------------------------------------------------------------------
 
 
-def _iso(moment: int, zone) -> str:
+def _iso(moment: int, zone: tzinfo) -> str:
     return datetime.fromtimestamp(moment, zone).isoformat()
 
 
@@ -542,7 +550,7 @@ def _currency(
     coupons: metrics.Coupons,
     points_liability: int,
     run_settings: RunSettings,
-    zone,
+    zone: tzinfo,
 ) -> tuple[CurrencyInsight, Callable[[CurrencyInsight], Iterator[CustomerInsight]]]:
     is_member = member_ids > 0
     model = metrics.customer_model(
@@ -601,7 +609,7 @@ def _currency(
         )
 
     tier_list = list(tiers.values())
-    tier_position = {tier.pk: index for index, tier in enumerate(tier_list)}
+    tier_position: dict[int | None, int] = {tier.pk: index for index, tier in enumerate(tier_list)}
     customer_tier = np.array(
         [
             tier_position.get(members[int(m)].tier_id, -1) if m and int(m) in members else -1

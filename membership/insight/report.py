@@ -5,6 +5,7 @@ Nothing here reads the database; ``selectors.retention_report`` has already."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from . import charts
 from .models import CurrencyInsight, InsightRun
 from .tables import DASH, Cell, Column, DataTable, display, percent
-from .types import PeriodReport
+from .types import PeriodReport, Segment
 
 
 def period_labels() -> dict[str, str]:
@@ -481,12 +482,24 @@ def comparison_section(period: PeriodReport, currency: str) -> Section:
     )
     labels = [names[key] for key in keys]
     drawn = []
-    for chart_key, title, kind, fmt in (
-        ("repeat_rate", _("Repeat purchase rate"), "pct", _pct_label),
-        ("frequency", _("Purchases per customer per year"), "float", lambda v: formats.number_format(v, 1)),
-        ("historic_clv", _("Historic CLV (%(currency)s)") % {"currency": currency}, "money", _money_label),
-    ):
-        values = [segments[key][chart_key] for key in keys]
+    # (chart, title, the figure of one segment, its label)
+    drawings: list[tuple[str, str, Callable[[Segment], float | None], Callable[[float], str]]] = [
+        ("repeat_rate", _("Repeat purchase rate"), lambda row: row["repeat_rate"], _pct_label),
+        (
+            "frequency",
+            _("Purchases per customer per year"),
+            lambda row: row["frequency"],
+            lambda v: formats.number_format(v, 1),
+        ),
+        (
+            "historic_clv",
+            _("Historic CLV (%(currency)s)") % {"currency": currency},
+            lambda row: _money(row["historic_clv"]),
+            _money_label,
+        ),
+    ]
+    for chart_key, title, figure, fmt in drawings:
+        values = [figure(segments[key]) for key in keys]
         drawn.append(
             _chart(
                 charts.bars,
@@ -495,7 +508,7 @@ def comparison_section(period: PeriodReport, currency: str) -> Section:
                 desc=_("%(figure)s for members, non-members, engaged members and members not engaged.")
                 % {"figure": title},
                 labels=labels,
-                values=[_money(v) if kind == "money" else v for v in values],
+                values=values,
                 fmt=fmt,
             )
         )

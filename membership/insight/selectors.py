@@ -163,7 +163,7 @@ def at_risk_page(
     filters: AtRiskFilters | None = None,
     page_number: int | str | None = 1,
     per_page: int = AT_RISK_PER_PAGE,
-) -> Page:
+) -> Page[CustomerInsight]:
     """One page of the at-risk list, member and tier loaded (two queries: count, rows)."""
     rows = at_risk_queryset(insight=insight, filters=filters or AtRiskFilters()).select_related(
         "member", "tier"
@@ -295,9 +295,10 @@ def mean_predicted_clv(tiers: list[TierValue]) -> Decimal | None:
     total = Decimal(0)
     customers = 0
     for tier in tiers:
-        if tier.get("predicted_clv") is None or not tier.get("customers"):
+        predicted_clv = tier.get("predicted_clv")
+        if predicted_clv is None or not tier.get("customers"):
             continue
-        total += Decimal(tier["predicted_clv"]) * tier["customers"]
+        total += Decimal(predicted_clv) * tier["customers"]
         customers += tier["customers"]
     if not customers:
         return None

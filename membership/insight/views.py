@@ -7,7 +7,7 @@ never computes a figure from orders; before the first refresh it says how to mak
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 from django import forms
@@ -36,6 +36,7 @@ from .tables import (
     reasons_in_words,
     show_date,
 )
+from .types import PERIODS
 
 
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> TemplateResponse:
@@ -65,7 +66,7 @@ def _say_unknown_choices(
 ) -> None:
     """A period or currency the run does not have falls back to the default; say so, so the
     reader never takes the default's figures for what they asked."""
-    if period and period not in selectors.PERIODS:
+    if period and period not in PERIODS:
         messages.error(
             request, _("There is no period “%(period)s”; showing the default.") % {"period": period}
         )
@@ -82,7 +83,9 @@ def _say_unknown_choices(
 def _query(request: HttpRequest, **changes: Any) -> str:
     """The page's query string with ``changes`` applied (None drops a key): links and exports
     keep the filters in force."""
-    params = {key: value for key, value in request.GET.items() if key not in {"export", "page"}}
+    params: dict[str, Any] = {
+        key: value for key, value in request.GET.items() if key not in {"export", "page"}
+    }
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)
@@ -237,8 +240,12 @@ class AtRiskFilterForm(forms.Form):
     def __init__(self, *args, tiers: list[tuple[int, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # The tiers the run saw (rows carry the tier they had then), read with the run.
-        self.fields["tier"].choices = [("", _("Any tier")), *tiers]
-        self.fields["reason"].choices = [("", _("Any reason")), *reason_labels().items()]
+        # Both are the choice fields declared above (``fields`` holds copies of them).
+        cast(forms.ChoiceField, self.fields["tier"]).choices = [("", _("Any tier")), *tiers]
+        cast(forms.ChoiceField, self.fields["reason"]).choices = [
+            ("", _("Any reason")),
+            *reason_labels().items(),
+        ]
 
     def filters(self) -> selectors.AtRiskFilters:
         """The valid filters; a field that does not validate filters nothing (and says why)."""

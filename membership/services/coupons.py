@@ -21,6 +21,7 @@ class CouponNotFound(Exception):
 class CouponAlreadyUsed(Exception):
     def __init__(self, redemption: Redemption) -> None:
         self.redemption = redemption
+        assert redemption.used_at is not None  # raised only for a used coupon
         super().__init__(
             _("Coupon %(code)s was already used on %(date)s.")
             % {"code": redemption.coupon_code, "date": redemption.used_at.isoformat()}

@@ -48,6 +48,7 @@ from .orders import (
     Status,
     _check,
     _lines_new,
+    _order_member,
     _order_new,
     _products,
     _purchase_grants,
@@ -90,7 +91,7 @@ class ImportResult:
 
     def add(self, other: ImportResult) -> None:
         for result in ("created", "updated", "unchanged", "stale"):
-            self.count(result, getattr(other, result))  # type: ignore[arg-type]
+            self.count(result, getattr(other, result))
         self.rejected.extend(other.rejected)
 
 
@@ -260,7 +261,7 @@ def _run_write(
     for order, order_lines in zip(orders, lines, strict=True):
         if order.member_id and order.earns_points:
             grants += _purchase_grants(order, order_lines, now=now)
-            paid.setdefault(order.member_id, order.member)
+            paid.setdefault(order.member_id, _order_member(order))
     points_grant_many(grants=grants)
     badges_evaluate_many(members=list(paid.values()), event="order.paid")
     result.created += len(orders)

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal, localcontext
-from typing import Literal
+from typing import Literal, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
@@ -56,9 +56,10 @@ from .points import PointsGrant, points_grant, points_reverse, source_key
 
 Status = Order.Status
 # Refunds only move forward: paid → partially refunded → refunded.
-STATUS_RANK = {Status.PAID: 0, Status.PARTIALLY_REFUNDED: 1, Status.REFUNDED: 2}
+STATUS_RANK: dict[str, int] = {Status.PAID: 0, Status.PARTIALLY_REFUNDED: 1, Status.REFUNDED: 2}
 CENT = Decimal("0.01")
-COUPON_CODE_LENGTH = Order._meta.get_field("coupon_code").max_length
+# A CharField: its max_length is always set.
+COUPON_CODE_LENGTH = cast(int, Order._meta.get_field("coupon_code").max_length)
 # Kanta's own codes (POLKU-ABCD-EFGH) and the usual shop codes; matched in any case.
 COUPON_CODE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -174,6 +175,13 @@ def _earned_entries(order: Order) -> list[PointEntry]:
     )
 
 
+def _order_member(order: Order) -> User:
+    """The member of an order its caller has seen linked (``member_id`` set)."""
+    member = order.member
+    assert member is not None
+    return member
+
+
 def _purchase_grants(order: Order, lines: Sequence[OrderLine], *, now: datetime) -> list[PointsGrant]:
     """What the paid order earns its member, as awards for the points service."""
     when = _award_time(order, now)
@@ -183,14 +191,19 @@ def _purchase_grants(order: Order, lines: Sequence[OrderLine], *, now: datetime)
     if units > 0:
         grants.append(
             PointsGrant(
-                member=order.member, rule_key="purchase", source=order, units=units, now=when, note=note
+                member=_order_member(order),
+                rule_key="purchase",
+                source=order,
+                units=units,
+                now=when,
+                note=note,
             )
         )
     bonus_units = math.floor(_sustainable_value(order, lines))
     if bonus_units > 0:
         grants.append(
             PointsGrant(
-                member=order.member,
+                member=_order_member(order),
                 rule_key="purchase-sustainable",
                 source=order,
                 units=bonus_units,
@@ -427,9 +440,9 @@ def order_receive(
         if order is not None:
             if order.member_id and order.earns_points:
                 _award(order, now=now)
-                badges_evaluate(member=order.member, event="order.paid")
+                badges_evaluate(member=_order_member(order), event="order.paid")
                 if notify:
-                    _notify_points(order.member, [order])
+                    _notify_points(_order_member(order), [order])
             return OrderReceipt(order=order, result="created")
         # Inserted by a concurrent call that has committed by now: carry on as an update.
         order = Order.objects.select_for_update().get(external_id=external_id)
@@ -508,9 +521,9 @@ def _update(
     share = _reverse_share(order, now=now)
     if share > 0:
         order_refunded.send(sender=Order, order=order, fraction=share, now=now)
-    badges_evaluate(member=order.member, event="order.paid")
+    badges_evaluate(member=_order_member(order), event="order.paid")
     if notify and (linked_now or newly_earning):
-        _notify_points(order.member, [order])
+        _notify_points(_order_member(order), [order])
     return OrderReceipt(order=order, result=result)
 
 
@@ -519,7 +532,7 @@ def orders_link_email(*, member: User, email: str, now: datetime | None = None) 
     """Link the orders waiting for ``email`` (case-insensitive) to ``member``, who has just
     verified it, and award their points. Safe to call again: linked orders are skipped."""
     now = now or timezone.now()
-    orders = list(
+    orders: list[Order] = list(
         Order.objects.select_for_update()
         .alias(email_ci=Lower("email"))
         .filter(email_ci=email.strip().lower(), member__isnull=True)

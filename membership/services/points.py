@@ -16,10 +16,11 @@ voided (services/coupons.py): the ledger never imports what spends it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
@@ -90,7 +91,7 @@ def _standing_for_update(member: User) -> MemberStanding:
         return MemberStanding.objects.select_for_update().get(member=member)
 
 
-def _create(**fields) -> PointEntry | None:
+def _create(**fields: Any) -> PointEntry | None:
     """Insert an entry, or return None when its idempotency key already exists."""
     try:
         with transaction.atomic():
@@ -118,7 +119,7 @@ def _timeless_sums() -> dict[str, Aggregate]:
     }
 
 
-def _balances(totals: dict) -> Balances:
+def _balances(totals: Mapping[str, Any]) -> Balances:
     return Balances(
         status=max(0, totals["status"] or 0),
         spendable=totals["spendable"] or 0,
@@ -195,7 +196,8 @@ def _tier_earned(by_threshold: list[Tier], status_points: int) -> Tier | None:
 
 def _refresh_many(standings: dict[int, MemberStanding], *, now: datetime) -> None:
     """``_refresh`` for each of the locked ``standings`` at the same ``now``, in a few queries."""
-    tiers = {tier.pk: tier for tier in Tier.objects.all()}
+    # Looked up by a standing's tier_id, which is None below the first tier.
+    tiers: dict[int | None, Tier] = {tier.pk: tier for tier in Tier.objects.all()}
     by_threshold = sorted(tiers.values(), key=lambda tier: tier.threshold, reverse=True)
     totals = {
         row["member_id"]: row
@@ -420,7 +422,8 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
         return [done[item[3]] if item else None for item in keyed]
 
     standings = _standings_for_update(members)
-    tiers = {tier.pk: tier for tier in Tier.objects.all()}
+    # Looked up by a standing's tier_id, which is None below the first tier.
+    tiers: dict[int | None, Tier] = {tier.pk: tier for tier in Tier.objects.all()}
     by_threshold = sorted(tiers.values(), key=lambda tier: tier.threshold, reverse=True)
     replays = {
         pk: _Replay(standing=standing, tier=tiers.get(standing.tier_id), reached_at=standing.tier_reached_at)

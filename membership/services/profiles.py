@@ -25,6 +25,7 @@ def profile_update(
     member.display_name = display_name
     member.bio = bio
     if avatar is not None:
+        assert avatar.file.name is not None  # content.uploads names every clean image
         member.avatar.save(avatar.file.name, avatar.file, save=False)
     elif remove_avatar:
         member.avatar = ""
