@@ -42,10 +42,11 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict, cast
 from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, WebSocketDisconnectEvent
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -58,6 +59,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
+    # The scope type the channels stubs give a consumer (typing only, not in channels itself).
+    from channels.consumer import _ChannelScope
+
     from .models import RealtimeRelay
 
 logger = logging.getLogger(__name__)
@@ -374,7 +378,7 @@ def _frame_for(message: dict[str, Any], audience: str) -> dict[str, Any] | None:
     return None if text is None else {"type": "websocket.send", "text": text}
 
 
-_control_tasks: set[asyncio.Task] = set()
+_control_tasks: set[asyncio.Task[None]] = set()
 
 
 def _spawn_control(subscriber: Subscriber, event: dict[str, Any]) -> None:
@@ -386,7 +390,7 @@ def _spawn_control(subscriber: Subscriber, event: dict[str, Any]) -> None:
     task.add_done_callback(_control_done)
 
 
-def _control_done(task: asyncio.Task) -> None:
+def _control_done(task: asyncio.Task[None]) -> None:
     _control_tasks.discard(task)
     if not task.cancelled() and task.exception() is not None:
         logger.error("control event handler failed", exc_info=task.exception())
@@ -401,7 +405,7 @@ class _Topic:
         # Insertion-ordered, so sockets are written in the order they joined.
         self.subscribers: dict[Subscriber, None] = {}
         self.joined: asyncio.Future[None] = loop.create_future()
-        self.reader: asyncio.Task | None = None
+        self.reader: asyncio.Task[None] | None = None
 
 
 class FanoutRegistry:
@@ -412,13 +416,13 @@ class FanoutRegistry:
         self.layer = layer
         self.loop = loop
         self.topics: dict[str, _Topic] = {}
-        self._refresher: asyncio.Task | None = None
-        self._background: set[asyncio.Task] = set()
+        self._refresher: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
         self._group_changes = asyncio.Semaphore(GROUP_CHANGES_AT_ONCE)
         # With a layer that stays in this process, events from the worker arrive through the
         # relay table: one reader per loop while this loop has sockets.
         self.relays = not layer_crosses_processes(layer)
-        self._relay: asyncio.Task | None = None
+        self._relay: asyncio.Task[None] | None = None
         self._relay_ready: asyncio.Future[None] | None = None
 
     async def subscribe(self, group: str, subscriber: Subscriber) -> None:
@@ -465,7 +469,7 @@ class FanoutRegistry:
         if leaving:
             await asyncio.wait(leaving)
 
-    def unsubscribe_soon(self, subscriber: Subscriber) -> list[asyncio.Task]:
+    def unsubscribe_soon(self, subscriber: Subscriber) -> list[asyncio.Task[None]]:
         """The same without waiting (for code that cannot await, or should not): readers
         are cancelled now; returns the tasks that leave the groups."""
         leaving = []
@@ -673,7 +677,9 @@ class KantaConsumer(AsyncWebsocketConsumer):
     # arrives before the close reaches the browser.
     session_ended: bool = False
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(
+        self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -691,7 +697,9 @@ class KantaConsumer(AsyncWebsocketConsumer):
         if registry is None:
             return
         if self._fanout is None:
-            self._fanout = Subscriber(self.base_send, audience=self.audience, control=self.control_event)
+            # The fan-out writes plain websocket.send dicts, not asgiref's TypedDict messages.
+            send = cast(SendCallable, self.base_send)
+            self._fanout = Subscriber(send, audience=self.audience, control=self.control_event)
         session_group = self.session_group()
         if session_group is not None and session_group not in self._fanout.topics:
             groups = (*groups, session_group)
@@ -752,10 +760,10 @@ class KantaConsumer(AsyncWebsocketConsumer):
     async def fanout_control(self, event: dict[str, Any]) -> None:
         """A control event (send_control_on_commit) for this socket. Default: ignore."""
 
-    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+    async def websocket_disconnect(self, message: WebSocketDisconnectEvent) -> None:
         # Stop this socket's deliveries first, then the subclass's disconnect, then wait for
         # the topics it emptied to leave their groups.
-        leaving: list[asyncio.Task] = []
+        leaving: list[asyncio.Task[None]] = []
         if self._fanout is not None and self._fanout.topics:
             registry = fanout_registry(self.channel_layer_alias)
             if registry is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from hub.realtime import CLOSE_UNAUTHENTICATED, KantaConsumer
 
 from . import selectors
+from .models import User
 from .realtime import member_group, notification_created_event
 from .services.notifications import notifications_mark_read
 
@@ -20,13 +21,15 @@ class MeConsumer(KantaConsumer):
         "notification.read": "handle_read",
         "notification.read_all": "handle_read_all",
     }
+    member: User
 
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.refuse(CLOSE_UNAUTHENTICATED)
             return
-        self.member = user
+        # The scope's user is a lazy proxy; signed in, it stands for the member's User.
+        self.member = cast(User, user)
         self.group = member_group(user.pk)
         # Join (through the process fan-out) before reading the backlog: a notification
         # committed in between is held, then sent once, after session.ready.

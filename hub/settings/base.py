@@ -9,6 +9,7 @@ and Redis without any other change.
 import os
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE as CSP_NONCE
@@ -135,7 +136,7 @@ TEMPLATES = [
 # transaction starts instead of failing with "database is locked" on upgrade, and readers
 # never block writers. The busy timeout lets concurrent writers queue instead of erroring.
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "kanta.sqlite3"))
-SQLITE_DATABASE = {
+SQLITE_DATABASE: dict[str, Any] = {
     "ENGINE": "django.db.backends.sqlite3",
     "NAME": SQLITE_PATH,
     # Keep each thread's connection for a minute: opening one (and its PRAGMAs) was 15% of
@@ -154,6 +155,7 @@ SQLITE_DATABASE = {
     },
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASES: dict[str, Any]
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == SQLITE_DATABASE["ENGINE"]:
@@ -355,7 +357,7 @@ KANTA_CSP_ERROR_PAGE_STYLE_HASH = "'sha256-CyOrFAx4mkSoGpofzm1AkpvdyoyKFtDZEq/1Q
 KANTA_CSP_EMBED_SOURCES = [f"https://{host}" for host in KANTA_EVENT_EMBED_HOSTS] + [
     f"https://*.{host}" for host in KANTA_EVENT_EMBED_HOSTS
 ]
-KANTA_CSP_DIRECTIVES = {
+KANTA_CSP_DIRECTIVES: dict[str, Any] = {
     "default-src": [CSP_SELF],
     # Scripts: our static modules, and a nonce for an inline one (there is none today).
     "script-src": [CSP_SELF, CSP_NONCE],
@@ -382,7 +384,7 @@ KANTA_CSP_DIRECTIVES = {
 # Wagtail's admin runs inline scripts and styles and frames its own previews: a looser policy
 # of its own for every path under these prefixes.
 KANTA_CSP_ADMIN_PATH_PREFIXES = ["/admin/"]
-KANTA_CSP_ADMIN_DIRECTIVES = {
+KANTA_CSP_ADMIN_DIRECTIVES: dict[str, Any] = {
     "default-src": [CSP_SELF],
     "script-src": [CSP_SELF, CSP_UNSAFE_INLINE],
     "style-src": [CSP_SELF, CSP_UNSAFE_INLINE],
@@ -397,8 +399,8 @@ KANTA_CSP_ADMIN_DIRECTIVES = {
     "form-action": [CSP_SELF],
     "frame-ancestors": [CSP_SELF],
 }
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": KANTA_CSP_DIRECTIVES}
-CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+CONTENT_SECURITY_POLICY: dict[str, Any] | None = {"DIRECTIVES": KANTA_CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY: dict[str, Any] | None = None
 # Features the hub never uses are denied to it and to every frame; fullscreen goes to the
 # site and the embedded players only.
 KANTA_PERMISSIONS_POLICY = {
