@@ -6,6 +6,8 @@ flushes the database and must put the groups back the same way).
 
 from __future__ import annotations
 
+from django.contrib.auth.management import create_permissions
+
 EDITORS = "Editors"
 MODERATORS = "Moderators"
 STAFF = "Staff"
@@ -59,8 +61,6 @@ GROUP_PAGE_PERMISSIONS = {
 
 def ensure_groups(apps) -> None:
     """Create the groups and grant their permissions; safe to run again."""
-    from django.contrib.auth.management import create_permissions
-
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     Page = apps.get_model("wagtailcore", "Page")
