@@ -1,4 +1,5 @@
-"""The demo world's shared plumbing. Each app contributes ``<app>/demo.py`` with
+"""The demo world's shared plumbing. Each app contributes a ``demo`` module (``<app>/demo/``,
+a package whose ``__init__.py`` is the plug-in) with
 
     def seed(ctx: DemoContext) -> None: ...            # idempotent: get-or-create only
     def logins() -> list[DemoLogin]: ...              # optional: printed by `make run`
@@ -7,9 +8,15 @@
     def refresh(ctx: DemoContext) -> None: ...        # optional: run on every `make run`
     def baseline(apps) -> None: ...                    # optional: restore rows that migrations
                                                        # made, after `seed_demo --reset` flushes
+    def check_pages() -> list[str]: ...                # optional: paths `check_demo` fetches as
+                                                       # a visitor; each must answer 200
+    def check() -> list[str]: ...                      # optional: `check_demo`'s checks of the
+                                                       # app's demo story, one line per failure
 
-and ``seed_demo`` calls them in INSTALLED_APPS order (content, membership, community), so
-each app may rely on what the apps below it created.
+and ``seed_demo`` and ``check_demo`` call them in INSTALLED_APPS order (hub, content,
+membership, community), so each app may rely on what the apps before it created. Neither
+command names an app: hub imports no domain app. Hub is an installed app too, and this module
+is its part: it has no seed, only the pages hub itself serves (``check_pages`` below).
 """
 
 from __future__ import annotations
@@ -57,3 +64,8 @@ def demo_logins() -> list[DemoLogin]:
                 login.username, role, known.password if known else login.password
             )
     return list(logins.values())
+
+
+def check_pages() -> list[str]:
+    """Hub's own part of ``check_demo``: the pages hub serves itself."""
+    return ["/healthz", "/robots.txt", "/sitemap.xml"]

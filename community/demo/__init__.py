@@ -1,11 +1,12 @@
-"""Community's part of the demo world (the plug-in hub/demo.py loads): product reviews, then
-the forum, then the live events. Runs after content (products) and membership (members,
+"""Community's part of the demo world (the plug-in hub/demo.py loads): product reviews
+(reviews.py), then the forum (forum.py), then the live events (events.py); what check_demo
+verifies of them is in checks.py. Runs after content (products) and membership (members,
 orders), through the same services members and moderators use; seeding again adds nothing.
 """
 
 from __future__ import annotations
 
-from community.demo import events, forum, reviews
+from community.demo import checks, events, forum, reviews
 from hub.demo import DemoContext, DemoLogin
 
 
@@ -28,3 +29,7 @@ def refresh(ctx: DemoContext) -> None:
 
 def logins() -> list[DemoLogin]:
     return events.logins()
+
+
+def check() -> list[str]:
+    return checks.check()

@@ -36,9 +36,9 @@ from community.models import (
     EventRsvp,
     RoomActivity,
 )
-from content.demo import _quiet_wagtail, demo_image, index_page
-from content.demo_catalogue import AuthorSpec, callout, h2, p, ul
-from content.demo_images import landscape, portrait, staff_portrait
+from content.demo.catalogue import AuthorSpec, callout, h2, p, ul
+from content.demo.images import landscape, portrait, staff_portrait
+from content.demo.site import demo_image, index_page, quiet_wagtail
 from content.events import (
     EventAccess,
     EventFormat,
@@ -461,7 +461,7 @@ def seed_events(ctx: DemoContext) -> None:
     if home is None:
         return
     now = timezone.now()
-    with _quiet_wagtail():
+    with quiet_wagtail():
         index = index_page(
             ctx,
             home,
@@ -639,12 +639,11 @@ def _room(spec: DemoEvent, event: EventPage, people: dict[str, User]) -> None:
         for offset, username in enumerate(question.votes, start=1):
             voter = people.get(username)
             if voter is not None and voter.pk != author.pk:
-                at(
-                    question.minute + offset,
-                    lambda when, number=number, voter=voter: question_vote(
-                        member=voter, question=asked[number], on=True, now=when
-                    ),
-                )
+
+                def vote(when, number=number, voter=voter):
+                    question_vote(member=voter, question=asked[number], on=True, now=when)
+
+                at(question.minute + offset, vote)
         if runner is None:
             continue
         moments = []
@@ -653,23 +652,21 @@ def _room(spec: DemoEvent, event: EventPage, people: dict[str, User]) -> None:
         elif question.highlighted is not None:
             moments = [(question.highlighted, "highlight")]
         for minute, action in moments:
-            at(
-                minute,
-                lambda when, number=number, action=action: question_moderate(
-                    moderator=runner, question=asked[number], action=action, now=when
-                ),
-            )
+
+            def moderate(when, number=number, action=action):
+                question_moderate(moderator=runner, question=asked[number], action=action, now=when)
+
+            at(minute, moderate)
     for message in spec.chat:
         author = people.get(message.author)
         if author is not None:
-            at(
-                message.minute,
-                lambda when, author=author, body=message.body: chat_send(
-                    member=author, event=event, body=body, now=when
-                ),
-            )
-    for minute, _order, action in sorted(steps, key=lambda step: (step[0], step[1])):
-        action(starts + timedelta(minutes=minute))
+
+            def chat(when, author=author, body=message.body):
+                chat_send(member=author, event=event, body=body, now=when)
+
+            at(message.minute, chat)
+    for minute, _order, happen in sorted(steps, key=lambda step: (step[0], step[1])):
+        happen(starts + timedelta(minutes=minute))
 
 
 def _attend(spec: DemoEvent, event: EventPage, people: dict[str, User]) -> None:
@@ -714,7 +711,7 @@ def _recap(ctx: DemoContext, spec: DemoEvent, event: EventPage, people: dict[str
 
 def refresh_events(ctx: DemoContext) -> None:
     now = timezone.now()
-    with _quiet_wagtail():
+    with quiet_wagtail():
         _keep_live(ctx, now=now)
         for spec in EVENTS:
             if not spec.live and spec.days > 0:

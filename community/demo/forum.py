@@ -27,7 +27,7 @@ from community.forum.services.posts import (
     reaction_toggle,
     thread_create,
 )
-from content.demo_images import product_shot
+from content.demo.images import product_shot
 from content.models import BuyingGuidePage, Product
 from content.uploads import sanitise_image
 from hub.demo import DemoContext
@@ -578,7 +578,7 @@ def seed_forum(ctx: DemoContext) -> None:
 def _edit(people: dict[str, User], *, now: datetime) -> None:
     title, position, body = EDITED
     thread = Thread.objects.filter(title=title).first()
-    post = thread and thread.posts.filter(number=position).select_related("author").first()
+    post = thread.posts.filter(number=position).select_related("author").first() if thread else None
     if post is not None and post.edit_count == 0:
         post_edit(post=post, editor=post.author, body=body, now=post.created_at + timedelta(minutes=20))
 

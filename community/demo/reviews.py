@@ -20,7 +20,7 @@ from community.models import HelpfulVote, Review
 from community.reviews.services.helpful import review_helpful_toggle
 from community.reviews.services.moderation import review_approve, review_reject
 from community.reviews.services.reviews import NewPhoto, review_create
-from content.demo_images import landscape, product_shot
+from content.demo.images import landscape, product_shot
 from content.models import Product
 from content.uploads import sanitise_image
 from hub.demo import DemoContext
@@ -244,7 +244,7 @@ def _photo(product: Product, *, seed: int, alt: str) -> NewPhoto:
     return NewPhoto(image=sanitise_image(upload, max_side=1600), alt=alt)
 
 
-# What to draw for a product, by a word in its tags or name (demo_images.PRODUCT_KINDS).
+# What to draw for a product, by a word in its tags or name (content/demo/images.py: PRODUCT_KINDS).
 KIND_WORDS = [
     ("tyre", "tyre"),
     ("headlamp", "headlamp"),

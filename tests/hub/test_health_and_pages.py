@@ -84,7 +84,7 @@ def test_groups_exist_with_their_permissions():
 
 
 def test_navigation_lists_only_sections_that_exist(client):
-    from content.demo import home_page, site_for
+    from content.demo.site import home_page, site_for
     from hub.demo import DemoContext
 
     home = home_page(DemoContext(log=lambda _m: None))

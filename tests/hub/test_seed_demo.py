@@ -15,7 +15,8 @@ from django.core.management import call_command
 from wagtail.models import Page
 
 import membership.demo
-import membership.demo_referrals
+import membership.demo.people
+import membership.demo.referrals
 from membership.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -46,7 +47,7 @@ def test_seed_is_idempotent_and_reset_rebuilds(client):
     call_command("seed_demo", stdout=StringIO())
     first = counts()
     # The named demo people, plus the friends the referral story brings along.
-    assert first["users"] == len(membership.demo.PEOPLE) + len(membership.demo_referrals.FRIENDS)
+    assert first["users"] == len(membership.demo.people.PEOPLE) + len(membership.demo.referrals.FRIENDS)
     admin = User.objects.get(username="admin")
     assert admin.is_superuser
     assert admin.groups.filter(name="Staff").exists()

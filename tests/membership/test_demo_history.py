@@ -1,4 +1,4 @@
-"""The demo's shop history (membership/demo_history.py): a seeded plan of believable orders,
+"""The demo's shop history (membership/demo/history.py): a seeded plan of believable orders,
 written through the real services, once. A reduced size keeps these tests quick; no test
 loads the whole demo."""
 
@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from content.demo_catalogue import PRODUCTS
+from content.demo.catalogue import PRODUCTS
 from content.models import Product
 from hub.demo import DemoContext
-from membership.demo_history import (
+from membership.demo.history import (
     MONTHS,
     PERSONAS,
     PREFIX,

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from content.demo_catalogue import PRODUCTS
+from content.demo.catalogue import PRODUCTS
 from content.models import Product
 from hub.demo import DemoContext
-from membership.demo_orders import ORDERS, seed_orders
+from membership.demo.orders import ORDERS, seed_orders
 from membership.models import BadgeAward, MemberStanding, Order, PointEntry
 from tests.factories import make_member
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.demo import DemoContext
-from membership.demo_referrals import seed_referrals
+from membership.demo.referrals import seed_referrals
 from membership.models import BadgeAward, Referral
 from tests.factories import make_member
 

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Revision
 
+from community.demo import checks as demo_checks
 from community.demo import events as demo_events
 from community.events.services.rsvps import rsvp_set
 from community.models import (
@@ -33,7 +34,6 @@ from content.events import EventAccess, EventIndexPage, EventPage, EventPhase, E
 from content.models import Author
 from content.navigation import navigation_clear, navigation_items
 from hub.demo import DemoContext
-from hub.management.commands.check_demo import Command as CheckDemo
 from membership.models import BadgeAward, PointEntry, User
 from membership.selectors import member_standing
 from tests.community.forum_factories import forum_member
@@ -264,7 +264,7 @@ def test_without_the_vips_and_hosts_it_still_seeds(site_tree):
 
 def test_check_demo_finds_the_events_complete(world):
     seed()
-    assert CheckDemo()._events() == []
+    assert demo_checks.events() == []
 
 
 def test_check_demo_notices_a_missing_piece(world):
@@ -275,7 +275,7 @@ def test_check_demo_notices_a_missing_piece(world):
     cycling = event(demo_events.WINTER_CYCLING_QA)
     for username in ("aino", "kalle"):
         rsvp_set(member=User.objects.get(username=username), event=cycling, going=False)
-    failures = CheckDemo()._events()
+    failures = demo_checks.events()
     assert "the events demo lacks a past event with its published recap of answered questions" in failures
     assert "the events demo lacks an upcoming VIP Q&A that is full, with a waitlist" in failures
     assert len(failures) == 2

@@ -13,10 +13,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from community.demo import checks as demo_checks
 from community.demo import forum as demo_forum
 from community.models import ForumCategory, ForumFlag, Post, PostImage, Reaction, Thread
 from hub.demo import DemoContext
-from hub.management.commands.check_demo import Command as CheckDemo
 from membership.models import Notification, PointEntry, User
 from membership.selectors import member_standing
 from tests.community.forum_factories import forum_member
@@ -175,13 +175,13 @@ def test_without_the_optional_people_and_pages_it_still_seeds(db):
 def test_check_demo_finds_the_forum_complete(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         seed()
-    assert CheckDemo()._forum() == []
+    assert demo_checks.forum() == []
 
 
 def test_check_demo_notices_a_missing_accepted_answer(world):
     seed()
     Thread.objects.update(accepted_post=None)
-    assert "the forum demo lacks an accepted answer" in CheckDemo()._forum()
+    assert "the forum demo lacks an accepted answer" in demo_checks.forum()
 
 
 def test_make_runs_refresh_sends_no_digest_flood_to_the_made_up_addresses(

@@ -26,7 +26,7 @@ def test_profile_lists_forum_posts_the_viewer_can_read(client):
 
 
 def test_home_page_shows_the_liveliest_threads_the_reader_may_read(client):
-    from content.demo import home_page, site_for
+    from content.demo.site import home_page, site_for
     from hub.demo import DemoContext
 
     site_for(home_page(DemoContext(log=lambda _m: None)))

@@ -1,5 +1,5 @@
 """The words of the demo world: staff authors, guide categories, products, buying guides and
-blog posts for Polku Outdoor. Plain data; ``content/demo.py`` turns it into rows and pages.
+blog posts for Polku Outdoor. Plain data; ``site.py`` beside it turns it into rows and pages.
 
 Every brand and product here is fictional. Bodies use StreamField's raw JSON shape; a product
 is named by its slug and swapped for its id when the page is created.
@@ -94,7 +94,7 @@ class AuthorSpec:
     name: str
     role: str
     bio: str
-    look: dict[str, Any]  # keyword arguments for demo_images.staff_portrait
+    look: dict[str, Any]  # keyword arguments for images.staff_portrait
 
 
 AUTHORS = [
@@ -161,7 +161,7 @@ class ProductSpec:
     price: str
     description: str
     tags: list[str]
-    kind: str  # demo_images.PRODUCT_KINDS
+    kind: str  # images.PRODUCT_KINDS
     palette: str
     variant: str = ""
     sustainable: str = ""  # the reason, when it is a sustainable choice
@@ -654,7 +654,7 @@ PRODUCTS = [
 class Hero:
     title: str  # the image's title in the library
     seed: int
-    palette: str  # demo_images.PALETTES
+    palette: str  # images.PALETTES
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,30 @@
-"""Membership's part of the demo world: staff, editors, moderators and members."""
+"""The demo world's people: staff, editors, moderators and members, with their avatars,
+welcome notifications, opening balances, join dates and badges, and the rewards catalogue
+with aino's first redemption. ``account_create`` also makes the shop history's members
+(history.py). Seeded by ``membership/demo/__init__.py``.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
-from content.demo_images import portrait
+from content.demo.images import portrait
+from content.models import Product
 from content.uploads import CleanImage, sanitise_image
 from hub.demo import DEMO_PASSWORD, DemoContext, DemoLogin
-
-from . import groups
-from .demo_orders import seed_orders
-from .demo_referrals import seed_referrals
-from .models import User
-from .services.notifications import notification_send
-from .services.profiles import profile_update
+from membership import groups
+from membership.models import MemberStanding, Redemption, Reward, Tier, User
+from membership.services.badges import badges_evaluate
+from membership.services.notifications import notification_send
+from membership.services.points import points_adjust
+from membership.services.profiles import profile_update
+from membership.services.rewards import reward_redeem
 
 # username, display name, role, groups, bio, drawn avatar?
 PEOPLE = [
@@ -62,17 +69,8 @@ PEOPLE = [
 ]
 
 
-def baseline(apps) -> None:
-    from .defaults import ensure_defaults
-
-    groups.ensure_groups(apps)
-    ensure_defaults(apps)
-
-
 def logins() -> list[DemoLogin]:
     # The members' tiers, so the printed logins say who can open Gold-only pages and threads.
-    from .models import MemberStanding
-
     tiers = dict(
         MemberStanding.objects.filter(
             member__username__in=[p[0] for p in PEOPLE], tier__isnull=False
@@ -149,9 +147,7 @@ def _member(ctx: DemoContext, index: int, spec: tuple) -> User:
 CARRIED_OVER = {"aino": 4200, "eero": 1650, "liisa": 620, "juha": 310, "mikko": 80}
 
 
-def _opening_balances(ctx: DemoContext, people: dict[str, User]) -> None:
-    from .services.points import points_adjust
-
+def opening_balances(ctx: DemoContext, people: dict[str, User]) -> None:
     for username, amount in CARRIED_OVER.items():
         points_adjust(
             member=people[username],
@@ -166,13 +162,7 @@ def _opening_balances(ctx: DemoContext, people: dict[str, User]) -> None:
 JOINED_DAYS_AGO = {"aino": 1900, "eero": 1150, "juha": 800, "liisa": 500, "mikko": 120, "admin": 2400}
 
 
-def _join_dates_and_badges(ctx: DemoContext, people: dict[str, User]) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from .services.badges import badges_evaluate
-
+def join_dates_and_badges(ctx: DemoContext, people: dict[str, User]) -> None:
     for username, days in JOINED_DAYS_AGO.items():
         member = people[username]
         joined = timezone.now() - timedelta(days=days)
@@ -183,17 +173,11 @@ def _join_dates_and_badges(ctx: DemoContext, people: dict[str, User]) -> None:
         badges_evaluate(member=member)
 
 
-def _rewards(ctx: DemoContext, people: dict[str, User]) -> None:
-    from decimal import Decimal
-
-    from content.models import Product
-
-    from .models import Redemption, Reward, Tier
-    from .services.rewards import reward_redeem
-
+def seed_rewards(ctx: DemoContext, people: dict[str, User]) -> None:
     gold = Tier.objects.filter(slug="gold").first()
     wax = Product.objects.filter(tags__name__iexact="wax").order_by("price").first()
-    catalogue = [
+    # name, kind, value, product, cost, minimum tier, limit per member
+    catalogue: list[tuple[str, str, Decimal, Product | None, int, Tier | None, int | None]] = [
         ("Free shipping on your next order", Reward.Kind.SHIPPING, Decimal(0), None, 300, None, None),
         ("10 € off your next order", Reward.Kind.FIXED, Decimal(10), None, 500, None, None),
         ("15 % off one order", Reward.Kind.PERCENT, Decimal(15), None, 1000, gold, 2),
@@ -218,26 +202,13 @@ def _rewards(ctx: DemoContext, people: dict[str, User]) -> None:
         reward_redeem(member=aino, reward_id=Reward.objects.get(name="Free shipping on your next order").pk)
 
 
-def seed(ctx: DemoContext) -> None:
-    ctx.shared["people"] = {spec[0]: _member(ctx, index, spec) for index, spec in enumerate(PEOPLE)}
-    _opening_balances(ctx, ctx.shared["people"])
-    # Orders before referrals: a referral qualifies on its friend's first order.
-    seed_orders(ctx, ctx.shared["people"])
-    seed_referrals(ctx, ctx.shared["people"])
-    _join_dates_and_badges(ctx, ctx.shared["people"])
-    _rewards(ctx, ctx.shared["people"])
-    ctx.shared["members"] = [ctx.shared["people"][spec[0]] for spec in PEOPLE if not spec[3]]
+def seed_people(ctx: DemoContext) -> dict[str, User]:
+    """Everyone in PEOPLE by username, with their opening balances."""
+    people = {spec[0]: _member(ctx, index, spec) for index, spec in enumerate(PEOPLE)}
+    opening_balances(ctx, people)
+    return people
 
 
-def seed_after(ctx: DemoContext) -> None:
-    """Once every app has seeded: the shop's order history (it needs community's VIPs), then
-    the retention figures, so the report has data at once. A second seed finds both and
-    changes nothing (the worker refreshes the figures nightly)."""
-    from .demo_history import seed_history
-    from .insight.models import InsightRun
-    from .insight.refresh import insight_refresh
-
-    written = seed_history(ctx)
-    if written or not InsightRun.objects.filter(state=InsightRun.State.DONE).exists():
-        run = insight_refresh()
-        ctx.log(f"retention figures as of {run.as_of:%Y-%m-%d %H:%M}")
+def members(people: dict[str, User]) -> list[User]:
+    """The members among the people: those in no staff group."""
+    return [people[spec[0]] for spec in PEOPLE if not spec[3]]

@@ -1,4 +1,6 @@
-"""Demo pictures drawn with Pillow, so the demo world needs no downloads.
+"""Demo pictures drawn with Pillow, so the demo world needs no downloads: landscapes for
+heroes, portraits for avatars and authors, studio shots of gear. Every app's demo draws with
+them (content's pages and products, membership's avatars, community's reviews, forum and events).
 
 Deterministic for a given seed: the same demo looks the same on every machine.
 """
@@ -212,18 +214,17 @@ def _smooth(
         for step in range(samples):
             t = step / samples
             t2, t3 = t * t, t * t * t
-            out.append(
-                tuple(
-                    0.5
-                    * (
-                        2 * p1[k]
-                        + (-p0[k] + p2[k]) * t
-                        + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2
-                        + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3
-                    )
-                    for k in (0, 1)
+            x, y = (
+                0.5
+                * (
+                    2 * p1[k]
+                    + (-p0[k] + p2[k]) * t
+                    + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2
+                    + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3
                 )
+                for k in (0, 1)
             )
+            out.append((x, y))
     if not closed:
         out.append(points[-1])
     return out

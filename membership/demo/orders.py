@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from content.models import Product
 from hub.demo import DemoContext
-
-from .models import User
-from .services.orders import LineData, order_receive
-from .services.points import points_approve_due
+from membership.models import User
+from membership.services.orders import LineData, order_receive
+from membership.services.points import points_approve_due
 
 
 @dataclass(frozen=True)

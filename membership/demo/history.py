@@ -43,15 +43,23 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from content.models import Product
 from hub.demo import DemoContext
-
-from .models import MemberStanding, Order, Redemption, Reward, User
-from .services.coupons import coupon_use
-from .services.order_import import OrderData, orders_import
-from .services.orders import LineData
-from .services.points import points_expire_due
-from .services.referrals import referrals_convert_due
-from .services.rewards import reward_redeem
+from membership.demo.people import account_create
+from membership.devices import ip_hash
+from membership.models import MemberStanding, Order, Redemption, ReferralLink, Reward, Tier, User
+from membership.services.coupons import coupon_use
+from membership.services.order_import import OrderData, orders_import
+from membership.services.orders import LineData
+from membership.services.points import YEAR, compute_balances, points_expire_due, tier_for
+from membership.services.referrals import (
+    member_fingerprint_record,
+    referral_attribute,
+    referral_link_get_or_create,
+    referral_visit_record,
+    referrals_convert_due,
+)
+from membership.services.rewards import RewardUnavailable, reward_redeem
 
 SEED = 2026
 CUSTOMERS = 1500  # about: customers with orders, named, generated members and non-members
@@ -584,10 +592,10 @@ def history_plan(
 
 def catalogue() -> list[Item]:
     """The shop's products in the history's currency, with the sports their tags name."""
-    from content.models import Product
-
     items = []
-    for product in Product.objects.filter(currency=CURRENCY).prefetch_related("tags").order_by("sku"):
+    products = Product.objects.filter(currency=CURRENCY).order_by("sku")
+    # django-stubs cannot see that taggit's manager prefetches.
+    for product in products.prefetch_related("tags"):  # type: ignore[misc]
         tags = frozenset(tag.name.lower() for tag in product.tags.all())
         sports = frozenset(sport for sport, names in SPORT_TAGS.items() if tags & names)
         items.append(Item(sku=product.sku, price=product.price, sports=sports, tags=tags))
@@ -598,8 +606,6 @@ def _accounts(plan: HistoryPlan) -> dict[str, User]:
     """The generated members' accounts, made the way the demo makes its people (a verified
     address, so the shop's orders link to them). They have no password: they never sign in
     to the demo; they are the store's members in its figures."""
-    from .demo import account_create
-
     wanted = sorted(
         (c for c in plan.customers if c.is_member and c.segment != "persona"), key=lambda c: (c.joined, c.key)
     )
@@ -622,14 +628,6 @@ def _accounts(plan: HistoryPlan) -> dict[str, User]:
 def _referred(friend: User, *, referrer: User, number: int) -> None:
     """The friend followed the referrer's link and signed up ten minutes later, from their own
     browser and address (one of the benchmarking range's, 198.18.0.0/15)."""
-    from .devices import ip_hash
-    from .services.referrals import (
-        member_fingerprint_record,
-        referral_attribute,
-        referral_link_get_or_create,
-        referral_visit_record,
-    )
-
     joined = friend.date_joined
     device = f"demo-history-{friend.username}".ljust(24, "0")[:64]
     address = ip_hash(f"198.18.{number // 250}.{number % 250 + 1}")
@@ -691,13 +689,11 @@ def _redeem(
     member: User, *, spendable: int, rng: random.Random, rewards: list[Reward], now: datetime
 ) -> Redemption | None:
     """Now and then a member with enough approved points takes a coupon for their next order."""
-    from .services.rewards import RewardUnavailable
-
     affordable = [reward for reward in rewards if reward.cost <= spendable]
     if not affordable or rng.random() >= 0.45:
         return None
     # Money off is the favourite; free shipping next; the Gold members' 15 % now and then.
-    weights = {Reward.Kind.FIXED: 6, Reward.Kind.SHIPPING: 3, Reward.Kind.PERCENT: 2}
+    weights: dict[str, int] = {Reward.Kind.FIXED: 6, Reward.Kind.SHIPPING: 3, Reward.Kind.PERCENT: 2}
     reward = rng.choices(affordable, [weights.get(reward.kind, 1) for reward in affordable])[0]
     try:
         return reward_redeem(member=member, reward_id=reward.pk, now=now)
@@ -779,9 +775,6 @@ def _replay(plan: HistoryPlan, *, accounts: dict[str, User], codes: dict[str, st
 def _within_tiers(orders: list[PlannedOrder], member: User, *, now: datetime) -> list[PlannedOrder]:
     """A named member's orders, leaving out the last year's beyond what keeps their tier: the
     demo's story rests on it (eero is Gold, and the VIP room turns him away)."""
-    from .models import Tier
-    from .services.points import YEAR, compute_balances, tier_for
-
     status = compute_balances(member, now=now).status
     tier = tier_for(status)
     above = Tier.objects.filter(threshold__gt=tier.threshold if tier else -1).order_by("threshold").first()
@@ -823,8 +816,6 @@ def _personas(plan: HistoryPlan, *, people: dict[str, User], now: datetime) -> i
 def seed_history(ctx: DemoContext, *, customers: int = CUSTOMERS, now: datetime | None = None) -> bool:
     """Write the shop's history once; True when it did. A second call finds it and changes
     nothing (the plan is dated from the day it runs, so it would not be the same orders)."""
-    from .models import ReferralLink
-
     if Order.objects.filter(external_id__startswith=PREFIX).exists():
         return False
     items = catalogue()

@@ -1,8 +1,9 @@
-"""Content's part of the demo world: the site and its home page, the demo image library,
-staff authors, the product catalogue, buying guides and the blog.
+"""Content's part of the demo world, as rows and pages: the site and its home page, the demo
+image library, staff authors, the product catalogue, buying guides and the blog.
 
 Idempotent: everything is found by its natural key (title, slug, SKU, name) before it is
-created, so a second ``seed_demo`` adds nothing. The words live in ``demo_catalogue.py``.
+created, so a second ``seed_demo`` adds nothing. The words live in ``catalogue.py``, the
+pictures are drawn by ``images.py``; ``content/demo/__init__.py`` calls ``seed`` and ``refresh``.
 """
 
 from __future__ import annotations
@@ -14,23 +15,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from io import BytesIO
+from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
 from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.images.models import Image
-from wagtail.models import Collection, Page, Site, WorkflowState
+from wagtail.models import Collection, Locale, Page, Site, WorkflowState
 from wagtail.search import index
 
-from hub.demo import DemoContext
-
-from . import demo_catalogue as catalogue
-from .demo_images import landscape, product_shot, staff_portrait
-from .models import (
+from content.demo import catalogue
+from content.demo.images import landscape, product_shot, staff_portrait
+from content.models import (
     Author,
     BlogIndexPage,
     BlogPostPage,
@@ -41,7 +43,8 @@ from .models import (
     HomePage,
     Product,
 )
-from .workflows import guide_review_assign, guide_review_workflow
+from content.workflows import ensure_guide_review, guide_review_assign, guide_review_workflow
+from hub.demo import DemoContext
 
 FEATURED_GUIDES = [
     "best-studded-winter-bike-tyres",
@@ -60,11 +63,6 @@ DEMO_COLLECTION = "Polku demo"
 
 def baseline(apps) -> None:
     """Wagtail's tree and collection roots, the default locale and Guide review."""
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Locale
-
-    from .workflows import ensure_guide_review
-
     Locale.objects.get_or_create(language_code="en")
     if not Page.objects.filter(depth=1).exists():
         Page.add_root(
@@ -87,8 +85,6 @@ def demo_image(title: str, data: bytes, *, extension: str = "jpg") -> Image:
     image = Image.objects.filter(title=title, collection__name=DEMO_COLLECTION).first()
     if image:
         return image
-    from io import BytesIO
-
     image = Image(title=title, collection=demo_collection())
     image.file = ImageFile(BytesIO(data), name=f"{slugify(title)}.{extension}")
     image._set_image_file_metadata()
@@ -131,8 +127,6 @@ def home_page(ctx: DemoContext) -> HomePage:
 
 
 def site_for(home: HomePage) -> Site:
-    from urllib.parse import urlsplit
-
     base = urlsplit(settings.WAGTAILADMIN_BASE_URL)
     site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
     site.hostname = base.hostname or "localhost"
@@ -144,7 +138,7 @@ def site_for(home: HomePage) -> Site:
 
 
 @contextmanager
-def _quiet_wagtail() -> Iterator[None]:
+def quiet_wagtail() -> Iterator[None]:
     """Wagtail logs a line per page created and published; the seed prints its own summary."""
     logger = logging.getLogger("wagtail")
     level = logger.level
@@ -340,7 +334,7 @@ def seed(ctx: DemoContext) -> None:
     home = home_page(ctx)
     site_for(home)
     ctx.shared["home"] = home
-    with _quiet_wagtail():
+    with quiet_wagtail():
         authors = seed_authors(ctx)
         categories = seed_categories(ctx)
         products = seed_products(ctx)
@@ -392,7 +386,7 @@ def keep_early_access(ctx: DemoContext) -> None:
     opens = timezone.localtime(now + timedelta(days=EARLY_ACCESS_DAYS))
     page.early_access_tier = tier
     page.early_access_until = opens.replace(hour=9, minute=0, second=0, microsecond=0)
-    with _quiet_wagtail():
+    with quiet_wagtail():
         page.save_revision().publish()
     ctx.log(f"early access for {tier.name} until {page.early_access_until:%Y-%m-%d}: {page.title}")
 
@@ -414,7 +408,7 @@ def refresh(ctx: DemoContext) -> None:
             continue
         # The reviewers' notification emails would only clutter the console in a seed.
         with (
-            _quiet_wagtail(),
+            quiet_wagtail(),
             override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
         ):
             page.save_revision(user=submitter)

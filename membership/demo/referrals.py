@@ -15,11 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from hub.demo import DEMO_PASSWORD, DemoContext
-
-from .devices import ip_hash
-from .models import User
-from .services.orders import LineData, order_receive
-from .services.referrals import (
+from membership.devices import ip_hash
+from membership.models import User
+from membership.services.orders import LineData, order_receive
+from membership.services.referrals import (
     member_fingerprint_record,
     referral_attribute,
     referral_link_get_or_create,
