@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -36,6 +36,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.api import APIField
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, RecapStreamBlock
@@ -533,7 +534,7 @@ EVENTS_UPCOMING_LIMIT = 24
 EVENTS_PAST_PER_PAGE = 12
 
 
-def events_live() -> QuerySet[EventPage]:
+def events_live() -> PageQuerySet:
     """Published, public events with their hero image renditions and the tier they need."""
     return with_renditions(EventPage.objects.live().public().select_related("min_tier"), "hero_image")
 

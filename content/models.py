@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -43,6 +43,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import AbstractGroupApprovalTask, Orderable, Page, Task, TaskState
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
@@ -863,13 +864,13 @@ class SecondEditorApprovalTask(AbstractGroupApprovalTask):
 # through content/selectors.py, which builds on these.
 
 
-def guides_live() -> QuerySet[BuyingGuidePage]:
+def guides_live() -> PageQuerySet:
     return with_renditions(
         BuyingGuidePage.objects.live().public().select_related("author", "category"), "hero_image"
     ).order_by("-last_reviewed", "-first_published_at")
 
 
-def posts_live() -> QuerySet[BlogPostPage]:
+def posts_live() -> PageQuerySet:
     return with_renditions(
         BlogPostPage.objects.live().public().select_related("author"), "hero_image"
     ).order_by("-date", "-first_published_at")
@@ -890,9 +891,7 @@ def latest_posts(*, limit: int = 3) -> list[BlogPostPage]:
     return list(posts_live()[:limit])
 
 
-def guides_for_index(
-    *, index: GuideIndexPage, category_slug: str = "", tag: str = ""
-) -> QuerySet[BuyingGuidePage]:
+def guides_for_index(*, index: GuideIndexPage, category_slug: str = "", tag: str = "") -> PageQuerySet:
     guides = guides_live().child_of(index).prefetch_related("tags")
     if category_slug:
         guides = guides.filter(category__slug=category_slug)
@@ -901,19 +900,19 @@ def guides_for_index(
     return guides
 
 
-def posts_for_index(*, index: BlogIndexPage, tag: str = "") -> QuerySet[BlogPostPage]:
+def posts_for_index(*, index: BlogIndexPage, tag: str = "") -> PageQuerySet:
     posts = posts_live().child_of(index).prefetch_related("tags")
     if tag:
         posts = posts.filter(Q(tags__slug=tag) | Q(tags__name=tag)).distinct()
     return posts
 
 
-def posts_for_feed(*, index: BlogIndexPage) -> QuerySet[BlogPostPage]:
+def posts_for_feed(*, index: BlogIndexPage) -> PageQuerySet:
     """Feed readers get whole items and keep them: only posts open to everyone."""
     return posts_for_index(index=index).filter(open_now_q())
 
 
-def guides_for_feed(*, index: GuideIndexPage) -> QuerySet[BuyingGuidePage]:
+def guides_for_feed(*, index: GuideIndexPage) -> PageQuerySet:
     return guides_for_index(index=index).filter(open_now_q())
 
 
@@ -924,7 +923,7 @@ RELATED_CACHE_SECONDS = 600
 
 def content_version() -> int:
     """A number that changes whenever published content changes; part of cache keys."""
-    return cache.get_or_set("content:version", 1, None)
+    return cast(int, cache.get_or_set("content:version", 1, None))
 
 
 def content_version_bump(**kwargs: object) -> None:

@@ -11,6 +11,7 @@ the body (feeds, which guides pick a product, the API), leave them out until the
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Prefetch, Q, QuerySet
@@ -50,7 +51,7 @@ def guides_featuring(*, product: Product, limit: int = 6) -> list[BuyingGuidePag
 # --- What anyone may see (the API) -----------------------------------------------------------
 
 
-def exclude_restricted(pages: QuerySet, *, now: datetime | None = None) -> QuerySet:
+def exclude_restricted(pages: QuerySet[Any], *, now: datetime | None = None) -> QuerySet[Any]:
     """Any page queryset without the pages that are restricted now, whatever their type."""
     now = now or timezone.now()
     for model in get_page_models():
@@ -59,7 +60,7 @@ def exclude_restricted(pages: QuerySet, *, now: datetime | None = None) -> Query
     return pages
 
 
-def images_seen_by_anyone(images: QuerySet) -> QuerySet:
+def images_seen_by_anyone(images: QuerySet[Any]) -> QuerySet[Any]:
     """``images`` without those no anonymous reader sees: kept are images that a live page
     without view restrictions or early access uses in its published content (Wagtail's
     reference index, which indexes the page row, not its drafts), and product photos
@@ -86,22 +87,24 @@ def images_seen_by_anyone(images: QuerySet) -> QuerySet:
 
 def event_get(*, slug: str) -> EventPage | None:
     """One published, public event by its slug (slugs are unique under the one event index)."""
-    return (
+    event: EventPage | None = (
         EventPage.objects.live()
         .public()
         .filter(slug=slug)
         .prefetch_related(Prefetch("hosts", queryset=EventHost.objects.select_related("author")))
         .first()
     )
+    return event
 
 
 def events_for_calendar(*, now: datetime | None = None) -> QuerySet[EventPage]:
     """The calendar feed: every event ahead and those of the last 90 days, soonest first."""
     since = (now or timezone.now()) - timedelta(days=EVENTS_FEED_PAST_DAYS)
-    return (
+    events: QuerySet[EventPage] = (
         EventPage.objects.live()
         .public()
         .filter(ends_at__gte=since)
         .prefetch_related(Prefetch("hosts", queryset=EventHost.objects.select_related("author")))
         .order_by("starts_at", "pk")[:EVENTS_FEED_LIMIT]
     )
+    return events
