@@ -129,6 +129,7 @@ def server_application():
 
     directory = os.environ.get("KANTA_BENCH_VOTES")
     if directory:
+        from community import presence as shared_presence
         from community.events import room as live_room
 
         log = open(Path(directory) / f"server-{os.getpid()}.log", "a", buffering=1)  # noqa: SIM115
@@ -171,7 +172,7 @@ def server_application():
 
         live_room._apply_votes = timed_apply
         # The minute's presence refresh and attendance credit run in the same process.
-        live_room.presence_heartbeat = timed_beat(live_room.presence_heartbeat, "beat")
+        shared_presence.presence_heartbeat = timed_beat(shared_presence.presence_heartbeat, "beat")
         live_room.attendance_credit = timed_beat(live_room.attendance_credit, "beat")
         live_room.RoomBoard._write = timed_write
         live_room.RoomBoard._send_counts = timed_counts

@@ -1,21 +1,48 @@
-"""``/ws/me/``: the signed-in member's own notifications, in every open tab."""
+"""``/ws/me/``: the signed-in member's own notifications, in every open tab, resumed with
+``?since=<notification id>`` (hub.resume's sequence)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
-from hub.realtime import CLOSE_UNAUTHENTICATED, KantaConsumer
+from hub.realtime import CLOSE_UNAUTHENTICATED, encode_event
+from hub.resume import ResumingConsumer, SocketOpening
 
 from . import selectors
 from .models import User
-from .realtime import member_group, notification_created_event
+from .realtime import NotificationCreated, member_group, notification_created_event
 from .services.notifications import notifications_mark_read
 
 
-class MeConsumer(KantaConsumer):
+def me_socket_open(*, member: User, since: int | None) -> SocketOpening:
+    """The notifications missed since ``since`` and ``session.ready``. Live
+    ``notification.created`` events up to the last one replayed (or ``since``) are dropped:
+    the page has them."""
+    missed: list[NotificationCreated] = []
+    if since is not None:
+        unread = selectors.notifications_unread_count(member=member)
+        missed = [
+            notification_created_event(n, unread=unread)
+            for n in selectors.notifications_since(member=member, since=since)
+        ]
+    ready = {
+        "type": "session.ready",
+        "unread": selectors.notifications_unread_count(member=member),
+        "last_id": selectors.notifications_latest_id(member=member),
+    }
+    return SocketOpening(
+        backlog=[encode_event(event) for event in missed],
+        ready=ready,
+        covered=(missed[-1]["id"] if missed else since) if since is not None else None,
+        covered_events={"notification.created"},
+    )
+
+
+class MeConsumer(ResumingConsumer):
     client_frames = {
         "ping": "handle_ping",
         "notification.read": "handle_read",
@@ -31,43 +58,8 @@ class MeConsumer(KantaConsumer):
         # The scope's user is a lazy proxy; signed in, it stands for the member's User.
         self.member = cast(User, user)
         self.group = member_group(user.pk)
-        # Join (through the process fan-out) before reading the backlog: a notification
-        # committed in between is held, then sent once, after session.ready.
-        await self.fanout_join(self.group)
-        await self.accept()
-        since = self.since_param()
-        ready = await self._ready_frame(since)
-        missed = ready.pop("missed")
-        for event in missed:
-            await self.send_frame(event)
-        await self.send_frame(ready)
-        skip = None
-        if since is not None:
-            last_sent = missed[-1]["id"] if missed else since
-
-            def skip(message: dict[str, Any]) -> bool:
-                # Already replayed (or older than what the client has): not twice.
-                notification_id = message.get("id")
-                created = message.get("event") == "notification.created"
-                return created and isinstance(notification_id, int) and notification_id <= last_sent
-
-        await self.fanout_live(skip=skip)
-
-    @database_sync_to_async
-    def _ready_frame(self, since: int | None) -> dict[str, Any]:
-        missed = []
-        if since is not None:
-            unread = selectors.notifications_unread_count(member=self.member)
-            missed = [
-                notification_created_event(n, unread=unread)
-                for n in selectors.notifications_since(member=self.member, since=since)
-            ]
-        return {
-            "type": "session.ready",
-            "missed": missed,
-            "unread": selectors.notifications_unread_count(member=self.member),
-            "last_id": selectors.notifications_latest_id(member=self.member),
-        }
+        read = partial(me_socket_open, member=self.member, since=self.since_param())
+        await self.open_resumed([self.group], read)
 
     async def handle_ping(self, frame: dict[str, Any]) -> None:
         await self.send_frame({"type": "pong"})

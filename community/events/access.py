@@ -19,10 +19,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from community.events.models import EventMute, EventRsvp
-from community.forum.access import member_level
 from content.events import EventAccess, EventPage, EventPhase
 from membership.models import Tier, User
-from membership.selectors import member_standing
+from membership.selectors import member_level, member_standing
 
 MODERATE_PERMISSION = "community.moderate_events"
 

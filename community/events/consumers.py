@@ -1,34 +1,38 @@
 """The live room's socket, ``/ws/events/<slug>/`` (docs/realtime.md, "Live rooms").
 
-Thin on purpose: access, backlog and presence are in community.events.room, every write is a
-service in community.events.services.live, called with a fresh user so access is checked again on
-each frame that writes. Broadcasts reach the socket through the process's fan-out
-(hub.realtime), in the attendee's or the runner's version.
+Thin on purpose: access, backlog and presence are in community.events.room (presence rows and
+the board: community.presence), lookups in community.events.selectors, the connect is
+hub.resume's sequence, and every write is a service in community.events.services.live, called
+with a fresh user so access is checked again on each frame that writes. Broadcasts reach the
+socket through the process's fan-out (hub.realtime), in the attendee's or the runner's
+version.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
-from community.events.models import EventChatMessage, EventQuestion
-from community.events.realtime import ATTENDEE, MODERATOR, room_group, room_member_group
-from community.events.room import (
-    presence_leave,
-    room_board,
+from community.events.models import RoomPresence
+from community.events.realtime import room_group, room_member_group
+from community.events.room import room_board, room_socket_open, room_socket_recheck, room_user_by_id
+from community.events.selectors import (
+    room_chat_message,
+    room_event,
     room_event_by_id,
-    room_event_id,
-    room_socket_open,
-    room_socket_recheck,
-    room_user_by_id,
+    room_mute_target,
+    room_question,
 )
 from community.events.services import live as live_services
-from community.forum.presence import CLOSE_NOT_FOUND
-from community.rate_limits import RateLimited
-from hub.realtime import CLOSE_FORBIDDEN, KantaConsumer
+from community.presence import presence_leave
+from community.sockets import CLOSE_NOT_FOUND
+from hub.rate_limits import RateLimited
+from hub.realtime import CLOSE_FORBIDDEN
+from hub.resume import ResumingConsumer
 
 MODERATOR_ACTIONS = {
     "question.approve": "approve",
@@ -46,7 +50,13 @@ def _validation_message(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-# Run in asgiref's sync thread: one frame's service call with a fresh user and event.
+# Run in asgiref's sync thread: the room's id on connect, and each frame's service call with a
+# fresh user and event.
+
+
+def _room_event_id(slug: str) -> int | None:
+    event = room_event(slug=slug)
+    return event.pk if event is not None else None
 
 
 def _ask(member_id: int, event_id: int, body: str, anonymous: bool) -> dict[str, Any]:
@@ -59,7 +69,7 @@ def _ask(member_id: int, event_id: int, body: str, anonymous: bool) -> dict[str,
 
 def _moderate(member_id: int, question_id: int, event_id: int, action: str) -> dict[str, Any]:
     user = room_user_by_id(member_id)
-    question = EventQuestion.objects.filter(pk=question_id, event_id=event_id).first()
+    question = room_question(event_id=event_id, question_id=question_id)
     if user is None:
         raise PermissionDenied(_("Log in to take part."))
     if question is None:
@@ -78,7 +88,7 @@ def _chat(member_id: int, event_id: int, body: str) -> dict[str, Any]:
 
 def _chat_delete(member_id: int, event_id: int, message_id: int) -> dict[str, Any]:
     user = room_user_by_id(member_id)
-    message = EventChatMessage.objects.filter(pk=message_id, event_id=event_id).first()
+    message = room_chat_message(event_id=event_id, message_id=message_id)
     if user is None:
         raise PermissionDenied(_("Log in to take part."))
     if message is None:
@@ -88,10 +98,8 @@ def _chat_delete(member_id: int, event_id: int, message_id: int) -> dict[str, An
 
 
 def _mute(member_id: int, event_id: int, username: str, minutes: int, reason: str) -> dict[str, Any]:
-    from membership.models import User
-
     user, event = room_user_by_id(member_id), room_event_by_id(event_id)
-    target = User.objects.filter(username=username, is_active=True).first()
+    target = room_mute_target(username=username)
     if user is None or event is None:
         raise PermissionDenied(_("Log in to take part."))
     if target is None:
@@ -102,7 +110,7 @@ def _mute(member_id: int, event_id: int, username: str, minutes: int, reason: st
     return {"username": target.username, "until": mute.until.isoformat()}
 
 
-class RoomConsumer(KantaConsumer):
+class RoomConsumer(ResumingConsumer):
     client_frames = {
         "ping": "handle_ping",
         "question.ask": "handle_ask",
@@ -120,44 +128,30 @@ class RoomConsumer(KantaConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         self.member_id = user.pk if user is not None and user.is_authenticated else None
-        since = self.since_param()
-        event_id = await database_sync_to_async(room_event_id)(self.scope["url_route"]["kwargs"]["slug"])
+        event_id = await database_sync_to_async(_room_event_id)(self.scope["url_route"]["kwargs"]["slug"])
         if event_id is None:
             await self.refuse(CLOSE_NOT_FOUND)
             return
         self.event_id = event_id
-        # Join before checking access and reading the backlog: whatever is committed from
-        # here on reaches this socket (held until it is live) instead of slipping between.
         groups = [room_group(event_id)]
         if self.member_id is not None:
             groups.append(room_member_group(event_id, self.member_id))
-        await self.fanout_join(*groups)
-        opened = await database_sync_to_async(room_socket_open)(
-            user, event_id=event_id, since=since, channel_name=self.channel_name
+        read = partial(
+            room_socket_open,
+            user,
+            event_id=event_id,
+            since=self.since_param(),
+            channel_name=self.channel_name,
         )
-        if opened.refusal:
-            await self.refuse(opened.refusal)
+        if await self.open_resumed(groups, read) is None:
             return
-        self.audience = MODERATOR if opened.moderator else ATTENDEE
         self.present = True
-        await self.accept()
-        for text in opened.backlog:
-            await self.send(text_data=text)
-        await self.send_frame(opened.ready)
-        covered = opened.skip_through
-
-        def skip(message: dict[str, Any]) -> bool:
-            # A row the backlog already brought may arrive live as well: once is enough.
-            row = message.get("id")
-            return isinstance(row, int) and row <= covered
-
-        await self.fanout_live(skip=skip)
         room_board().joined(self.channel_name, self.event_id, self.member_id)
 
     async def disconnect(self, code: int) -> None:
         if self.present:
             self.present = False
-            await database_sync_to_async(presence_leave)(channel_name=self.channel_name)
+            await database_sync_to_async(presence_leave)(RoomPresence, channel_name=self.channel_name)
             room_board().left(self.channel_name)
 
     # --- frames ------------------------------------------------------------------------------

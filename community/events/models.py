@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from community.presence import PresenceRow
+
 
 class EventRsvp(models.Model):
     """A member's answer to one event. Going members hold a place; when the event is full
@@ -219,22 +221,23 @@ class EventAttendance(models.Model):
         return f"{self.member_id} in {self.event_id}: {self.seconds}s"
 
 
-class RoomPresence(models.Model):
-    """One open socket in a live room, shared by every server process (forum threads have
-    ForumPresence). Refreshed by a heartbeat and forgotten when stale."""
+class RoomPresence(PresenceRow):
+    """One open socket in a live room (community/presence.py). Stale after 150 seconds
+    without a heartbeat (the room's beats every minute)."""
+
+    topic = "event"
 
     event = models.ForeignKey("content.EventPage", on_delete=models.CASCADE, related_name="+")
-    channel_name = models.CharField(max_length=120, unique=True)
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
-    )
-    seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["event", "seen_at"], name="room_presence_seen")]
 
     def __str__(self) -> str:
         return f"{self.channel_name} in {self.event_id}"
+
+    @classmethod
+    def stale_seconds(cls) -> float:
+        return 150.0
 
 
 class RoomActivity(models.Model):

@@ -1,9 +1,11 @@
 """What the live room's sockets read and write, and the per-process machinery behind them.
 
-Synchronous functions (access on connect, the backlog, presence rows, attendance) are called
-by community/forum/consumers.py through ``database_sync_to_async``; the consumer holds no queries.
+Synchronous functions (access on connect, the backlog, attendance) are called by
+community/events/consumers.py through ``database_sync_to_async``; the consumer holds no
+queries. Presence is community/presence.py's, with ``RoomPresence`` rows.
 
-Per process and event loop, a :class:`RoomBoard` does what must not happen per socket:
+Per process and event loop, a :class:`RoomBoard` (community.presence's board for rooms, plus
+votes) does what must not happen per socket:
 
 - **Votes in batches.** Sockets hand votes to the board; every ``KANTA_EVENT_VOTE_BATCH_MS``
   (or at ``KANTA_EVENT_VOTE_BATCH_SIZE`` votes) it applies them in one transaction
@@ -11,10 +13,10 @@ Per process and event loop, a :class:`RoomBoard` does what must not happen per s
 - **Vote counts coalesced.** Questions whose votes changed are broadcast at most every
   ``KANTA_EVENT_VOTE_BROADCAST_INTERVAL`` seconds, counts read from the database (so every
   process's votes are in them), in one ``question.updated`` frame per room.
-- **Attendees counted** from the shared presence rows, one broadcast per room per second at
-  most, however many sockets come and go.
-- **Attendance**: every minute, the members with a socket here are credited a minute
-  (community.events.services.rsvps.attendance_tick), and presence rows are refreshed.
+- **Attendees counted** from the presence rows every process shares, one ``room.attendees``
+  broadcast per room per second at most, however many sockets come and go.
+- **Attendance**: every minute the presence rows are refreshed, then the members with a
+  socket here are credited a minute (community.events.services.rsvps.attendance_tick).
 """
 
 from __future__ import annotations
@@ -22,16 +24,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q
 
 from community.events.access import room_access
 from community.events.models import (
@@ -52,44 +51,27 @@ from community.events.realtime import (
     room_group,
     votes_event,
 )
+from community.events.selectors import attendee_count, room_event_by_id
 from community.events.services.live import VoteChange, VoteResult, question_votes_apply, vote_counts
 from community.events.services.rsvps import attendance_tick
-from community.forum.presence import CLOSE_NOT_FOUND, fresh_user
+from community.presence import PresenceBoard, presence_board, presence_enter
+from community.sockets import CLOSE_NOT_FOUND, fresh_user
 from content.events import EventPage
 from hub.realtime import encode_event, group_send_event
+from hub.resume import SocketOpening
 from membership.models import User
 
 logger = logging.getLogger(__name__)
 
 BACKLOG_LIMIT = 200
 CHAT_HISTORY = 50
+# Presence rows are refreshed, and attendance credited, this often (RoomPresence rows last
+# 150 seconds without a refresh).
 ATTENDANCE_TICK_SECONDS = 60
-PRESENCE_STALE_SECONDS = 150
 ATTENDEES_INTERVAL = 1.0
 
 
 # --- on connect ----------------------------------------------------------------------------
-
-
-def room_event(slug: str) -> EventPage | None:
-    return (
-        EventPage.objects.live()
-        .select_related("min_tier")
-        .filter(slug=slug)
-        .order_by("-first_published_at")
-        .first()
-    )
-
-
-@dataclass
-class RoomOpening:
-    refusal: int = 0
-    event_id: int = 0
-    moderator: bool = False
-    backlog: list[str] = field(default_factory=list)
-    ready: dict[str, Any] = field(default_factory=dict)
-    # Live copies of activities up to this id are in the backlog already.
-    skip_through: int = 0
 
 
 def room_state(*, event: EventPage, user, audience: str) -> dict[str, Any]:
@@ -184,23 +166,18 @@ def _asked_after(since: int) -> Q:
     return ~Q(Exists(older))
 
 
-def room_event_id(slug: str) -> int | None:
-    event = room_event(slug)
-    return event.pk if event is not None else None
-
-
-def room_socket_open(user, *, event_id: int, since: int | None, channel_name: str) -> RoomOpening:
+def room_socket_open(user, *, event_id: int, since: int | None, channel_name: str) -> SocketOpening:
     """Check access, note the socket's presence, read the backlog; the consumer has joined
-    the room's group already."""
+    the room's group already (hub/resume.py)."""
     event = room_event_by_id(event_id)
     if event is None:
-        return RoomOpening(refusal=CLOSE_NOT_FOUND)
+        return SocketOpening(refusal=CLOSE_NOT_FOUND)
     access = room_access(user, event)
     if access.refusal:
-        return RoomOpening(refusal=access.refusal, event_id=event.pk)
+        return SocketOpening(refusal=access.refusal)
     audience = MODERATOR if access.moderator else ATTENDEE
     member_id = user.pk if user is not None and user.is_authenticated else None
-    presence_enter(event_id=event.pk, channel_name=channel_name, member_id=member_id)
+    presence_enter(RoomPresence, topic_id=event.pk, channel_name=channel_name, member_id=member_id)
     backlog: list[str] = []
     truncated = False
     skip_through = 0
@@ -212,62 +189,19 @@ def room_socket_open(user, *, event_id: int, since: int | None, channel_name: st
         backlog, truncated, skip_through = room_backlog(event=event, since=since, audience=audience)
         ready["last_id"] = skip_through
     ready["truncated"] = truncated
-    return RoomOpening(
-        event_id=event.pk, moderator=access.moderator, backlog=backlog, ready=ready, skip_through=skip_through
-    )
+    # Live copies of activities up to skip_through (0: none) came in the backlog.
+    return SocketOpening(audience=audience, backlog=backlog, ready=ready, covered=skip_through)
 
 
 def room_socket_recheck(*, member_id: int | None, event_id: int) -> int:
     """0 if the socket may stay, else its close code (after a mute or a change of access)."""
-    event = EventPage.objects.live().filter(pk=event_id).select_related("min_tier").first()
+    event = room_event_by_id(event_id)
     if event is None:
         return CLOSE_NOT_FOUND
     return room_access(fresh_user(member_id), event).refusal
 
 
-def room_user(member_id: int | None):
-    """The member as the database has them now: every write re-checks a fresh user."""
-    return fresh_user(member_id)
-
-
-def room_event_by_id(event_id: int) -> EventPage | None:
-    return EventPage.objects.live().filter(pk=event_id).select_related("min_tier").first()
-
-
-# --- presence rows and attendee counts ---------------------------------------------------------
-
-
-def presence_enter(*, event_id: int, channel_name: str, member_id: int | None) -> None:
-    RoomPresence.objects.update_or_create(
-        channel_name=channel_name,
-        defaults={"event_id": event_id, "member_id": member_id, "seen_at": timezone.now()},
-    )
-
-
-def presence_leave(*, channel_name: str) -> None:
-    RoomPresence.objects.filter(channel_name=channel_name).delete()
-
-
-def attendee_count(*, event_id: int, now: datetime | None = None) -> int:
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=PRESENCE_STALE_SECONDS)
-    counts = RoomPresence.objects.filter(event_id=event_id, seen_at__gte=cutoff).aggregate(
-        anonymous=Count("id", filter=Q(member__isnull=True)),
-        members=Count("member", distinct=True),
-    )
-    return counts["anonymous"] + counts["members"]
-
-
-def presence_heartbeat(*, channel_names: list[str], now: datetime | None = None) -> list[int]:
-    """Refresh this process's rows, forget stale ones; returns the rooms that lost some."""
-    now = now or timezone.now()
-    for start in range(0, len(channel_names), 500):
-        RoomPresence.objects.filter(channel_name__in=channel_names[start : start + 500]).update(seen_at=now)
-    stale = RoomPresence.objects.filter(seen_at__lt=now - timedelta(seconds=PRESENCE_STALE_SECONDS))
-    rooms = sorted(set(stale.values_list("event_id", flat=True)))
-    if rooms:
-        stale.delete()
-    return rooms
+# --- attendance ---------------------------------------------------------------------------------
 
 
 def attendance_credit(*, members_by_event: dict[int, list[int]], seconds: int) -> int:
@@ -293,41 +227,39 @@ class _PendingVote:
     future: asyncio.Future[VoteResult]
 
 
-class RoomBoard:
-    """This process's live-room sockets: vote batches, coalesced counts, attendees and
-    attendance. One per event loop (:func:`room_board`)."""
+class RoomBoard(PresenceBoard):
+    """This process's live-room sockets: attendees and attendance (community.presence's
+    board), vote batches and coalesced counts. One per event loop (:func:`room_board`)."""
+
+    model = RoomPresence
+    name = "room"
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
-        self.loop = loop
-        self.sockets: dict[str, tuple[int, int | None]] = {}  # channel → (event id, member id)
+        super().__init__(loop)
         self.pending_votes: dict[int, list[_PendingVote]] = defaultdict(list)
         self.vote_flush: dict[int, asyncio.TimerHandle | asyncio.Task] = {}
         self.dirty: dict[int, set[int]] = defaultdict(set)  # event → question ids
         self.count_timers: dict[int, asyncio.TimerHandle] = {}
-        self.attendee_timers: dict[int, asyncio.TimerHandle] = {}
-        self.tasks: set[asyncio.Task] = set()
-        self.beat: asyncio.Task | None = None
         # Figures for bench/ and the logs: batches written and broadcasts made.
         self.stats = {"vote_batches": 0, "votes": 0, "count_broadcasts": 0}
 
-    # --- sockets --------------------------------------------------------------------------
+    # --- presence: attendees and attendance -------------------------------------------------
 
-    def joined(self, channel_name: str, event_id: int, member_id: int | None) -> None:
-        self.sockets[channel_name] = (event_id, member_id)
-        self.attendees_changed(event_id)
-        if self.beat is None or self.beat.done():
-            self.beat = self.loop.create_task(self._beat(), name="kanta-room-heartbeat")
+    def interval(self) -> float:
+        return ATTENDEES_INTERVAL
 
-    def left(self, channel_name: str) -> None:
-        entry = self.sockets.pop(channel_name, None)
-        if entry is not None:
-            self.attendees_changed(entry[0])
+    def heartbeat_seconds(self) -> float:
+        return ATTENDANCE_TICK_SECONDS
 
-    def _spawn(self, coroutine) -> asyncio.Task:
-        task = self.loop.create_task(coroutine)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
+    async def broadcast(self, topic_id: int) -> None:
+        count = await database_sync_to_async(attendee_count)(event_id=topic_id)
+        event: AttendeesUpdated = {"type": "room.attendees", "count": count}
+        await group_send_event(room_group(topic_id), event)
+
+    async def beaten(self, members: dict[int, list[int]]) -> None:
+        await database_sync_to_async(attendance_credit)(
+            members_by_event=members, seconds=ATTENDANCE_TICK_SECONDS
+        )
 
     # --- votes ----------------------------------------------------------------------------
 
@@ -353,7 +285,7 @@ class RoomBoard:
         if not batch:
             self.vote_flush.pop(event_id, None)
             return
-        self.vote_flush[event_id] = self._spawn(self._write(event_id, batch))
+        self.vote_flush[event_id] = self.spawn(self._write(event_id, batch))
 
     async def _write(self, event_id: int, batch: list[_PendingVote]) -> None:
         try:
@@ -384,7 +316,7 @@ class RoomBoard:
         if event_id in self.count_timers:
             return
         self.count_timers[event_id] = self.loop.call_later(
-            settings.KANTA_EVENT_VOTE_BROADCAST_INTERVAL, lambda: self._spawn(self._send_counts(event_id))
+            settings.KANTA_EVENT_VOTE_BROADCAST_INTERVAL, lambda: self.spawn(self._send_counts(event_id))
         )
 
     async def _send_counts(self, event_id: int) -> None:
@@ -400,45 +332,6 @@ class RoomBoard:
         except Exception:
             logger.warning("vote count broadcast failed for room %s", event_id, exc_info=True)
 
-    # --- attendees ------------------------------------------------------------------------
-
-    def attendees_changed(self, event_id: int) -> None:
-        if event_id in self.attendee_timers:
-            return
-        self.attendee_timers[event_id] = self.loop.call_later(
-            ATTENDEES_INTERVAL, lambda: self._spawn(self._send_attendees(event_id))
-        )
-
-    async def _send_attendees(self, event_id: int) -> None:
-        self.attendee_timers.pop(event_id, None)
-        try:
-            count = await database_sync_to_async(attendee_count)(event_id=event_id)
-            event: AttendeesUpdated = {"type": "room.attendees", "count": count}
-            await group_send_event(room_group(event_id), event)
-        except Exception:
-            logger.warning("attendee count failed for room %s", event_id, exc_info=True)
-
-    # --- heartbeat and attendance -------------------------------------------------------------
-
-    async def _beat(self) -> None:
-        while self.sockets:
-            await asyncio.sleep(ATTENDANCE_TICK_SECONDS)
-            members: dict[int, set[int]] = defaultdict(set)
-            for event_id, member_id in self.sockets.values():
-                if member_id is not None:
-                    members[event_id].add(member_id)
-            try:
-                emptied = await database_sync_to_async(presence_heartbeat)(channel_names=list(self.sockets))
-                await database_sync_to_async(attendance_credit)(
-                    members_by_event={event: sorted(ids) for event, ids in members.items()},
-                    seconds=ATTENDANCE_TICK_SECONDS,
-                )
-            except Exception:
-                logger.warning("room heartbeat failed", exc_info=True)
-                continue
-            for event_id in emptied:
-                self.attendees_changed(event_id)
-
 
 def _apply_votes(event_id: int, changes: list[VoteChange]) -> list[VoteResult]:
     event = room_event_by_id(event_id)
@@ -447,17 +340,12 @@ def _apply_votes(event_id: int, changes: list[VoteChange]) -> list[VoteResult]:
     return question_votes_apply(event=event, changes=changes)
 
 
-_boards: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RoomBoard] = weakref.WeakKeyDictionary()
-
-
 def room_board() -> RoomBoard:
-    loop = asyncio.get_running_loop()
-    board = _boards.get(loop)
-    if board is None:
-        board = _boards[loop] = RoomBoard(loop)
-    return board
+    """This event loop's room board."""
+    return presence_board(RoomBoard)
 
 
 def room_user_by_id(member_id: int | None) -> User | None:
+    """The member as the database has them now (every write re-checks a fresh user), or None."""
     user = fresh_user(member_id)
     return user if user.is_authenticated else None

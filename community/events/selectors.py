@@ -20,10 +20,55 @@ from community.events.models import (
     EventRsvp,
     LiveRoom,
     RoomActivity,
+    RoomPresence,
 )
+from community.presence import presence_counts
 from content.events import EventAccess, EventPage, EventPhase
+from membership.models import User
 
 CHAT_ON_PAGE = 50
+
+
+# --- the room's lookups (its views and its socket alike) ----------------------------------------
+
+
+def room_event(*, slug: str) -> EventPage | None:
+    """The live event page with this slug (the newest, should two share it), or None."""
+    event: EventPage | None = (
+        EventPage.objects.live()
+        .select_related("min_tier")
+        .filter(slug=slug)
+        .order_by("-first_published_at")
+        .first()
+    )
+    return event
+
+
+def room_event_by_id(event_id: int) -> EventPage | None:
+    """The live event page with this id, or None (a socket's event, read again per write)."""
+    event: EventPage | None = EventPage.objects.live().filter(pk=event_id).select_related("min_tier").first()
+    return event
+
+
+def room_question(*, event_id: int, question_id: int) -> EventQuestion | None:
+    """A question of this room, or None."""
+    return EventQuestion.objects.filter(pk=question_id, event_id=event_id).select_related("author").first()
+
+
+def room_chat_message(*, event_id: int, message_id: int) -> EventChatMessage | None:
+    """A chat message of this room, or None."""
+    return EventChatMessage.objects.filter(pk=message_id, event_id=event_id).first()
+
+
+def room_mute_target(*, username: str) -> User | None:
+    """The active member a runner names to mute, or None."""
+    return User.objects.filter(username=username, is_active=True).first()
+
+
+def attendee_count(*, event_id: int, now: datetime | None = None) -> int:
+    """Who is in the room now (community/presence.py counts: members once, each anonymous
+    socket)."""
+    return presence_counts(RoomPresence, topic_id=event_id, now=now)["present"]
 
 
 @dataclass(frozen=True)
@@ -131,8 +176,6 @@ def room_page(*, event: EventPage, user, runner: bool) -> dict[str, Any]:
         .order_by("-id")[:CHAT_ON_PAGE]
     )[::-1]
     highlighted = room.highlighted if room and room.highlighted_id else None
-    from community.events.room import attendee_count
-
     return {
         "open_questions": [q for q in questions if q.state == EventQuestion.State.OPEN],
         # The latest answer first: what was just said is what people look for.

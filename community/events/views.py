@@ -19,18 +19,17 @@ from django.views.decorators.http import require_POST
 
 from community.events import selectors
 from community.events.access import can_moderate_event, room_access
-from community.events.models import EventChatMessage, EventQuestion, EventRsvp
-from community.events.room import room_event
+from community.events.models import EventQuestion, EventRsvp
 from community.events.services import live as live_services
 from community.events.services import rsvps as event_services
-from community.rate_limits import RateLimited
 from content.events import EventPage
+from hub.rate_limits import RateLimited
 
 ROOM_TEMPLATE = "community/events/live_room.html"
 
 
 def _event(slug: str) -> EventPage:
-    event = room_event(slug)
+    event = selectors.room_event(slug=slug)
     if event is None:
         raise Http404(_("No event with that address."))
     return event
@@ -165,7 +164,7 @@ def room_ask(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _question(event: EventPage, pk: int) -> EventQuestion:
-    question = EventQuestion.objects.filter(pk=pk, event=event).select_related("author").first()
+    question = selectors.room_question(event_id=event.pk, question_id=pk)
     if question is None:
         raise Http404(_("No such question in this room."))
     return question
@@ -220,7 +219,7 @@ def room_chat(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_chat_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     event = _event(slug)
-    message = EventChatMessage.objects.filter(pk=pk, event=event).first()
+    message = selectors.room_chat_message(event_id=event.pk, message_id=pk)
     if message is None:
         raise Http404(_("No such message in this room."))
     back = _room_url(event, "#chat")
@@ -233,11 +232,9 @@ def room_chat_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 def room_mute(request: HttpRequest, slug: str) -> HttpResponse:
-    from membership.models import User
-
     event = _event(slug)
     back = _room_url(event, "#chat")
-    member = User.objects.filter(username=request.POST.get("username", ""), is_active=True).first()
+    member = selectors.room_mute_target(username=request.POST.get("username", ""))
     if member is None:
         return _failed(request, back, ValidationError({"username": _("No member has that username.")}))
     try:

@@ -12,7 +12,7 @@ from wagtail.admin.viewsets.base import ViewSet
 from community.events import admin as event_admin
 from community.events.access import can_moderate_events
 from community.events.services import live
-from community.forum.wagtail_hooks import _reasoned
+from community.log_actions import reasoned_formatter
 
 
 class EventRunnersMenuItem(MenuItem):
@@ -54,7 +54,7 @@ def event_log_actions(actions):
         (live.CHAT_DELETE, _("Delete chat message"), _("Chat message by @%(author)s deleted")),
         (live.MEMBER_MUTE, _("Mute member in a live room"), _("@%(member)s muted for %(minutes)s minutes")),
     ):
-        actions.register_action(action)(_reasoned(label, message))
+        actions.register_action(action)(reasoned_formatter(label, message))
 
 
 # --- open rooms follow their page -------------------------------------------------------------

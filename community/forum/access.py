@@ -2,8 +2,9 @@
 
 Reading a category needs its ``read_tier`` (none: everyone, signed in or not); posting needs
 its ``post_tier`` and a signed-in member who is neither silenced nor banned. A member's level
-is their tier's status-points threshold, so "Gold or higher" is one comparison. Moderators
-read and post everywhere. Each ``check_*`` raises PermissionDenied with a message for the user.
+(membership.selectors.member_level) is their tier's status-points threshold, so "Gold or
+higher" is one comparison. Moderators read and post everywhere. Each ``check_*`` raises
+PermissionDenied with a message for the user.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.forum.models import ForumCategory, ForumSanction, Post, Thread
-from membership.selectors import member_standing
+from membership.selectors import member_level
 
 MODERATE_PERMISSION = "community.moderate_forum"
 
@@ -23,19 +24,6 @@ def can_moderate_forum(user) -> bool:
     return bool(
         user is not None and user.is_authenticated and user.is_active and user.has_perm(MODERATE_PERMISSION)
     )
-
-
-def member_level(user) -> int | None:
-    """The member's tier threshold; None for anonymous visitors. Cached on the user object
-    so a page asks the database once, however many categories it shows."""
-    if user is None or not user.is_authenticated:
-        return None
-    cached = getattr(user, "_forum_level", None)
-    if cached is None:
-        standing = member_standing(member=user)
-        cached = standing.tier.threshold if standing.tier_id else 0
-        user._forum_level = cached
-    return cached
 
 
 def active_sanction(user, *, kinds: tuple[str, ...] = ("silence", "ban")) -> ForumSanction | None:

@@ -5,34 +5,39 @@
 - ``/ws/forum/`` (every category the visitor may read) and ``/ws/forum/c/<slug>/`` (one):
   new threads and activity, so lists update live.
 
-Thin on purpose: access, backlog and presence rows are in community.forum.presence; broadcasts reach
-the sockets through the process's fan-out (hub.realtime), one channel per thread per process.
+Thin on purpose: access, backlog and presence are in community.forum.sockets (presence rows and
+the board: community.presence), the thread socket's connect is hub.resume's sequence;
+broadcasts reach the sockets through the process's fan-out (hub.realtime), one channel per
+thread per process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
-from community.forum.presence import (
-    CLOSE_RECONNECT,
+from community.forum.models import ForumPresence
+from community.forum.realtime import category_group, member_forum_group, thread_group
+from community.forum.sockets import (
+    ThreadPresenceBoard,
     forum_socket_categories,
     forum_socket_recheck,
-    presence_board,
-    presence_leave,
     presence_replying,
     presence_setting,
     thread_socket_open,
     thread_socket_recheck,
 )
-from community.forum.realtime import category_group, member_forum_group, thread_group
-from hub.realtime import CLOSE_FORBIDDEN, KantaConsumer
+from community.presence import presence_board, presence_leave
+from community.sockets import CLOSE_RECONNECT
+from hub.realtime import CLOSE_FORBIDDEN
+from hub.resume import ResumingConsumer
 
 
-class ForumSocket(KantaConsumer):
+class ForumSocket(ResumingConsumer):
     """What both forum sockets share: who is connected, joining groups, and closing with
     4403 when a moderator's action takes access away."""
 
@@ -87,37 +92,17 @@ class ThreadConsumer(ForumSocket):
     async def connect(self) -> None:
         user = self.identify()
         self.thread_id = int(self.scope["url_route"]["kwargs"]["thread_id"])
-        since = self.since_param()
-        # Join before checking access and reading the backlog: a post or a ban committed from
-        # here on reaches this socket (held until it is live) instead of slipping between.
-        await self.join([thread_group(self.thread_id)])
-        opened = await database_sync_to_async(thread_socket_open)(
-            user, thread_id=self.thread_id, since=since, channel_name=self.channel_name
+        read = partial(
+            thread_socket_open,
+            user,
+            thread_id=self.thread_id,
+            since=self.since_param(),
+            channel_name=self.channel_name,
         )
-        if opened.refusal:
-            await self.refuse(opened.refusal)
+        if await self.open_resumed([thread_group(self.thread_id)], read) is None:
             return
         self.present = True
-        self.audience = "moderator" if opened.moderator else "reader"
-        await self.accept()
-        for text in opened.backlog:
-            await self.send(text_data=text)
-        await self.send_frame(opened.ready)
-        skip = None
-        if since is not None:
-            last_sent = opened.last_sent
-
-            def skip(message: dict[str, Any]) -> bool:
-                # A post committed while the backlog was read arrives live as well: once is enough.
-                post_id = message.get("id")
-                return (
-                    message.get("event") == "post.created"
-                    and isinstance(post_id, int)
-                    and post_id <= last_sent
-                )
-
-        await self.go_live(skip)
-        presence_board().joined(self.channel_name, self.thread_id)
+        presence_board(ThreadPresenceBoard).joined(self.channel_name, self.thread_id, self.member_id)
 
     async def disconnect(self, code: int) -> None:
         await self.leave_presence()
@@ -126,8 +111,8 @@ class ThreadConsumer(ForumSocket):
         if not self.present:
             return
         self.present = False
-        await database_sync_to_async(presence_leave)(channel_name=self.channel_name)
-        presence_board().left(self.channel_name)
+        await database_sync_to_async(presence_leave)(ForumPresence, channel_name=self.channel_name)
+        presence_board(ThreadPresenceBoard).left(self.channel_name)
 
     async def handle_replying(self, frame: dict[str, Any]) -> None:
         replying = frame.get("replying")
@@ -138,7 +123,7 @@ class ThreadConsumer(ForumSocket):
             await self.send_error("forbidden", _("Sign in to reply."))
             return
         await database_sync_to_async(presence_replying)(channel_name=self.channel_name, replying=replying)
-        board = presence_board()
+        board = presence_board(ThreadPresenceBoard)
         board.changed(self.thread_id)
         if replying:
             # "Replying" lapses by itself; count again just after it does.

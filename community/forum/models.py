@@ -17,6 +17,7 @@ from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from community.presence import PresenceRow
 from content.protected_media import protected_storage
 
 COLOUR_VALIDATOR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour like #2f6f4e."))
@@ -436,20 +437,21 @@ class ForumSanction(models.Model):
         return f"{self.member_id} {self.kind} until {self.until:%Y-%m-%d %H:%M}"
 
 
-class ForumPresence(models.Model):
-    """One open socket on a thread, shared by every server process (the database is the one
-    place they all see). Rows are refreshed by a heartbeat and forgotten when stale."""
+class ForumPresence(PresenceRow):
+    """One open socket on a thread (community/presence.py), and until when its member is
+    replying. Stale after ``KANTA_FORUM_PRESENCE_STALE`` seconds (90) without a heartbeat."""
+
+    topic = "thread"
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
-    channel_name = models.CharField(max_length=120, unique=True)
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
-    )
     replying_until = models.DateTimeField(null=True, blank=True)
-    seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["thread", "seen_at"], name="presence_thread_seen")]
 
     def __str__(self) -> str:
         return f"{self.channel_name} on {self.thread_id}"
+
+    @classmethod
+    def stale_seconds(cls) -> float:
+        return float(getattr(settings, "KANTA_FORUM_PRESENCE_STALE", 90.0))

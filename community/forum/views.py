@@ -44,9 +44,9 @@ from community.forum.forms import (
 from community.forum.models import ForumCategory, Post, Reaction, Thread
 from community.forum.rendering import post_html
 from community.forum.services import posts as forum_services
-from community.rate_limits import RateLimited
 from content.models import BuyingGuidePage
 from content.selectors import product_get
+from hub.rate_limits import RateLimited
 
 THREAD_TEMPLATE = "community/forum/thread.html"
 

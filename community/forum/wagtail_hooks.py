@@ -5,11 +5,8 @@ community/wagtail_hooks.py (Wagtail loads only that module name)."""
 
 from __future__ import annotations
 
-import contextlib
-
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.log_actions import LogFormatter
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
@@ -17,6 +14,7 @@ from community.forum import admin as forum_admin
 from community.forum.access import can_moderate_forum
 from community.forum.models import ForumCategory, ForumSanction
 from community.forum.services import moderation
+from community.log_actions import reasoned_formatter
 
 register_permission_policy(ForumSanction, forum_admin.ViewOnlyPolicy(ForumSanction))
 register_snippet(forum_admin.ForumGroup)
@@ -37,22 +35,6 @@ def forum_review_panel(request, panels):
 def forum_category_access_changed(request, instance):
     if isinstance(instance, ForumCategory):
         moderation.category_access_changed(category=instance)
-
-
-def _reasoned(label: str, message: str):
-    """A log formatter whose message says what happened and, when given, why."""
-
-    class Formatter(LogFormatter):
-        def format_message(self, log_entry):
-            data = log_entry.data or {}
-            text = str(message)
-            with contextlib.suppress(KeyError, TypeError, ValueError):
-                text = text % data if "%(" in text else text
-            reason = data.get("reason")
-            return f"{text}: {reason}" if reason else text
-
-    Formatter.label = label
-    return Formatter
 
 
 @hooks.register("register_log_actions")
@@ -103,4 +85,4 @@ def forum_log_actions(actions):
             _("Sanction of @%(member)s lifted"),
         ),
     ):
-        actions.register_action(action)(_reasoned(label, message))
+        actions.register_action(action)(reasoned_formatter(label, message))

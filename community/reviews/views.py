@@ -11,14 +11,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from community.rate_limits import RateLimited, helpful_rate_limit, review_rate_limit
 from community.reviews import selectors
 from community.reviews.access import check_review_edit_permission, check_review_write_permission
 from community.reviews.forms import ReviewForm
+from community.reviews.limits import helpful_rate_limit, review_rate_limit
 from community.reviews.models import Review
 from community.reviews.services.helpful import review_helpful_toggle
 from community.reviews.services.reviews import ReviewExists, review_create, review_update
 from content.selectors import product_get
+from hub.rate_limits import RateLimited
 
 
 def _saved_message(request: HttpRequest, review: Review) -> None:

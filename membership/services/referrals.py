@@ -29,6 +29,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hub.rate_limits import rate_limit_free_at
+
 from ..models import (
     EarningRule,
     MemberFingerprint,
@@ -162,15 +164,16 @@ def _visit_rate_check(*, ip_hash: str, now: datetime) -> None:
     if not ip_hash:
         return
     limit, seconds = settings.KANTA_REFERRAL_VISIT_RATE
-    window = timedelta(seconds=seconds)
-    recent = list(
-        ReferralVisit.objects.filter(ip_hash=ip_hash, visited_at__gt=now - window, visited_at__lte=now)
-        .order_by("-visited_at")
-        .values_list("visited_at", flat=True)[:limit]
+    # The limit-th newest visit leaving the window frees a slot.
+    free_at = rate_limit_free_at(
+        ReferralVisit.objects.filter(ip_hash=ip_hash, visited_at__lte=now),
+        limit=limit,
+        period=seconds,
+        now=now,
+        field="visited_at",
     )
-    if len(recent) >= limit:
-        # The limit-th newest visit leaving the window frees a slot.
-        raise ReferralVisitLimited(retry_at=recent[-1] + window)
+    if free_at is not None:
+        raise ReferralVisitLimited(retry_at=free_at)
 
 
 def member_fingerprint_record(

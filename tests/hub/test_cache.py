@@ -167,15 +167,15 @@ def test_the_log_names_host_and_port_never_a_password(clock, caplog):
 
 
 def test_review_and_helpful_limits_fail_open(down_cache, clock):
-    from community.rate_limits import rate_limit_consume
+    from hub.rate_limits import rate_limit_consume
 
     for _ in range(5):
-        rate_limit_consume(scope="helpful", member_id=1, limit=2, period=60)
+        rate_limit_consume(key="helpful:1", limit=2, period=60, refusal="Too many.")
 
 
 def test_content_version_and_navigation_work_uncached(down_cache, clock, db):
-    from content.navigation import navigation_clear, navigation_items
     from content.models import content_version, content_version_bump
+    from content.navigation import navigation_clear, navigation_items
 
     assert content_version() == 1
     content_version_bump()

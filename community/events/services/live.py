@@ -41,11 +41,12 @@ from community.events.models import (
     LiveRoom,
     RoomActivity,
 )
-from community.forum.services.posts import is_new_member
-from community.rate_limits import RateLimited
+from community.members import is_new_member
 from content.events import EventPage
+from hub.rate_limits import rate_limit_check
 from hub.realtime import send_event_on_commit
 from membership.models import MemberStanding, OrderLine, User
+from membership.selectors import member_levels_preload
 
 QUESTION_MAX = 300
 CHAT_MAX = 500
@@ -94,24 +95,13 @@ def _activity(event: EventPage, kind: str, *, question=None, message=None, now: 
     )
 
 
-def _wait(seconds: float) -> str:
-    seconds = max(1, int(seconds + 0.999))
+def _wait(seconds: int) -> str:
+    """A refusal of hub.rate_limits: asking or chatting too fast (RateLimited)."""
     return ngettext(
         "Slow down a little: try again in %(seconds)s second.",
         "Slow down a little: try again in %(seconds)s seconds.",
         seconds,
     ) % {"seconds": seconds}
-
-
-def _rate_check(queryset, *, limit: int, window: int, now: datetime) -> None:
-    since = now - timedelta(seconds=window)
-    recent = list(
-        queryset.filter(created_at__gt=since)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
-    )
-    if len(recent) >= limit:
-        raise RateLimited(_wait((recent[-1] + timedelta(seconds=window) - now).total_seconds()))
 
 
 # --- questions -------------------------------------------------------------------------------
@@ -141,7 +131,7 @@ def question_ask(
     mine = EventQuestion.objects.filter(event=event, author=member)
     if not runner:
         limit, window = settings.KANTA_EVENT_QUESTION_RATE
-        _rate_check(mine, limit=limit, window=window, now=now)
+        rate_limit_check(mine, limit=limit, period=window, now=now, refusal=_wait)
     normalised = body.casefold()
     if any(
         text.casefold() == normalised
@@ -291,8 +281,7 @@ def _voters(event: EventPage, member_ids: Iterable[int], *, now: datetime) -> di
     RSVPs."""
     users = User.objects.filter(pk__in=set(member_ids), is_active=True).in_bulk()
     _permissions_preload(users.values())
-    standings = MemberStanding.objects.filter(member_id__in=users).select_related("tier")
-    levels = {s.member_id: (s.tier.threshold if s.tier_id else 0) for s in standings}
+    member_levels_preload(members=users.values())
     going: set[int] = set()
     if event.capacity:
         going = set(
@@ -307,7 +296,6 @@ def _voters(event: EventPage, member_ids: Iterable[int], *, now: datetime) -> di
         if user is None:
             reasons[member_id] = _("Log in to take part.")
             continue
-        user._forum_level = levels.get(member_id, 0)
         allowed = event_access_allows(user, event) and (not event.capacity or member_id in going)
         runner = None
         if not allowed or not room_open:
@@ -454,8 +442,12 @@ def chat_send(*, member: User, event: EventPage, body: str, now: datetime | None
             if is_new_member(member, now=now)
             else settings.KANTA_EVENT_CHAT_RATE
         )
-        _rate_check(
-            EventChatMessage.objects.filter(event=event, author=member), limit=limit, window=window, now=now
+        rate_limit_check(
+            EventChatMessage.objects.filter(event=event, author=member),
+            limit=limit,
+            period=window,
+            now=now,
+            refusal=_wait,
         )
     message = EventChatMessage.objects.create(event=event, author=member, body=body, created_at=now)
     activity = _activity(event, RoomActivity.Kind.CHAT, message=message, now=now)

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from community.events.access import check_rsvp_permission
 from community.events.models import EventAttendance, EventQuestion, EventRsvp, LiveRoom
-from community.forum.access import member_level
 from content.events import EventPage
 from membership.models import User
+from membership.selectors import member_level
 from membership.services.badges import badges_evaluate
 from membership.services.notifications import notification_send
 from membership.services.points import points_grant

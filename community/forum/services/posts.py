@@ -4,8 +4,8 @@ notifications and live events.
 Checks come first and raise before anything is written: PermissionDenied (who may),
 RateLimited (how often, Discourse's defaults in KANTA_FORUM_*) and ValidationError (what).
 Then one transaction writes the rows; broadcasts and notifications leave only after commit.
-Rate limits are counted from the posts themselves, so they hold across every server process
-and in tests with frozen time; the demo and imports pass ``enforce_limits=False``.
+Rate limits are counted from the posts themselves (hub.rate_limits), so they hold across every
+server process and in tests with frozen time; the demo and imports pass ``enforce_limits=False``.
 """
 
 from __future__ import annotations
@@ -47,10 +47,11 @@ from community.forum.models import (
     ThreadReadState,
 )
 from community.markup import LINK_REL, render_markdown, sanitise_html
-from community.rate_limits import RateLimited
-from community.reviews.services.reviews import _new_files_cleaned_on_error
+from community.members import is_new_member
+from community.uploads import new_files_cleaned_on_error
 from content.models import BuyingGuidePage, Product
 from content.uploads import CleanImage
+from hub.rate_limits import rate_limit_check
 from membership.models import PointEntry, User
 from membership.services.badges import badges_evaluate
 from membership.services.points import points_grant, points_reverse, points_reverse_source
@@ -135,10 +136,6 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
 # --- rate limits ------------------------------------------------------------------------
 
 
-def is_new_member(member: User, *, now: datetime) -> bool:
-    return member.date_joined > now - timedelta(hours=settings.KANTA_FORUM_NEW_MEMBER_HOURS)
-
-
 def _wait_message(seconds: int) -> str:
     return ngettext(
         "You are posting too quickly. Please wait %(seconds)s second.",
@@ -158,36 +155,35 @@ def forum_rate_check(*, member: User, body: str, new_thread: bool, now: datetime
     new = is_new_member(member, now=now)
     interval = settings.KANTA_FORUM_NEW_MEMBER_POST_INTERVAL if new else settings.KANTA_FORUM_POST_INTERVAL
     mine = Post.objects.filter(author=member)
-    # Every post counts, even one stamped a moment after ``now``: a second post sent at the
-    # same time took its ``now`` before waiting for the lock above, so the first one, which
-    # committed meanwhile, can be a few milliseconds "later" than it.
-    last = mine.aggregate(last=Max("created_at"))["last"]
-    if last is not None and (elapsed := max(0.0, (now - last).total_seconds())) < interval:
-        raise RateLimited(_wait_message(max(1, int(interval - elapsed + 0.999))))
+    # One post per interval. Every post counts, even one stamped a moment after ``now``: a
+    # second post sent at the same time took its ``now`` before waiting for the lock above,
+    # so the first one, which committed meanwhile, can be a few milliseconds "later" than it.
+    rate_limit_check(mine, limit=1, period=interval, now=now, refusal=_wait_message)
     if new:
-        first_day = mine.filter(created_at__gte=member.date_joined).aggregate(
-            threads=Count("pk", filter=Q(number=1)), replies=Count("pk", filter=Q(number__gt=1))
-        )
-        if new_thread and first_day["threads"] >= settings.KANTA_FORUM_FIRST_DAY_THREADS:
+        # A new member's first day: so many threads, so many replies since joining.
+        if new_thread:
             limit = settings.KANTA_FORUM_FIRST_DAY_THREADS
-            raise RateLimited(
-                ngettext(
-                    "New members can start %(limit)s thread on their first day. Please come back tomorrow.",
-                    "New members can start %(limit)s threads on their first day. Please come back tomorrow.",
-                    limit,
-                )
-                % {"limit": limit}
-            )
-        if not new_thread and first_day["replies"] >= settings.KANTA_FORUM_FIRST_DAY_REPLIES:
+            refusal = ngettext(
+                "New members can start %(limit)s thread on their first day. Please come back tomorrow.",
+                "New members can start %(limit)s threads on their first day. Please come back tomorrow.",
+                limit,
+            ) % {"limit": limit}
+            first_day = mine.filter(created_at__gte=member.date_joined, number=1)
+        else:
             limit = settings.KANTA_FORUM_FIRST_DAY_REPLIES
-            raise RateLimited(
-                ngettext(
-                    "New members can post %(limit)s reply on their first day. Please come back tomorrow.",
-                    "New members can post %(limit)s replies on their first day. Please come back tomorrow.",
-                    limit,
-                )
-                % {"limit": limit}
-            )
+            refusal = ngettext(
+                "New members can post %(limit)s reply on their first day. Please come back tomorrow.",
+                "New members can post %(limit)s replies on their first day. Please come back tomorrow.",
+                limit,
+            ) % {"limit": limit}
+            first_day = mine.filter(created_at__gte=member.date_joined, number__gt=1)
+        rate_limit_check(
+            first_day,
+            limit=limit,
+            period=settings.KANTA_FORUM_NEW_MEMBER_HOURS * 3600,
+            now=now,
+            refusal=lambda _seconds: refusal,
+        )
     window = now - timedelta(seconds=settings.KANTA_FORUM_DUPLICATE_WINDOW)
     normalised = " ".join(body.split())
     recent = (
@@ -477,7 +473,7 @@ def thread_create(
         state=Post.State.PENDING if pending else Post.State.VISIBLE,
         created_at=now,
     )
-    with _new_files_cleaned_on_error() as saved:
+    with new_files_cleaned_on_error() as saved:
         _add_images(post, images, now=now, saved=saved)
     _watch(author, thread, read_to=1, now=now)
     if not pending:
@@ -529,7 +525,7 @@ def post_create(
             created_at=now,
         )
     post.thread = thread
-    with _new_files_cleaned_on_error() as saved:
+    with new_files_cleaned_on_error() as saved:
         _add_images(post, images, now=now, saved=saved)
     _watch(author, thread, read_to=post.number, now=now)
     if not pending:
@@ -591,7 +587,7 @@ def post_edit(
         names = [image.image.name for image in removed]
         PostImage.objects.filter(pk__in=[image.pk for image in removed]).delete()
         transaction.on_commit(lambda: [storage.delete(name) for name in names], robust=True)
-    with _new_files_cleaned_on_error() as saved:
+    with new_files_cleaned_on_error() as saved:
         _add_images(post, new_images, now=now, saved=saved)
     if title_changed:
         thread.title = title

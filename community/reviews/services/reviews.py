@@ -15,8 +15,7 @@ a full refund of the only order that made its author a verified buyer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +29,7 @@ from django.utils.translation import ngettext
 from community.markup import render_markdown
 from community.reviews.models import Review, ReviewPhoto
 from community.reviews.selectors import is_verified_buyer
+from community.uploads import new_files_cleaned_on_error
 from content.models import Product
 from content.protected_media import protected_storage
 from content.uploads import CleanImage
@@ -79,19 +79,6 @@ def _check_photo_count(count: int) -> None:
             code="too_many_photos",
             params={"limit": limit},
         )
-
-
-@contextmanager
-def _new_files_cleaned_on_error() -> Iterator[list[str]]:
-    """Collects the names of files saved inside the block and deletes them if the block
-    fails: the rows roll back with the transaction, files on disk would not."""
-    saved: list[str] = []
-    try:
-        yield saved
-    except BaseException:
-        for name in saved:
-            protected_storage().delete(name)
-        raise
 
 
 def _add_photos(review: Review, photos: Sequence[NewPhoto], *, now: datetime, saved: list[str]) -> None:
@@ -178,7 +165,7 @@ def review_create(
         if existing is None:
             raise
         raise ReviewExists(existing) from None
-    with _new_files_cleaned_on_error() as saved:
+    with new_files_cleaned_on_error() as saved:
         _add_photos(review, photos, now=now, saved=saved)
         if not review_needs_moderation(member=author, now=now):
             review_publish(review=review, now=now)
@@ -237,7 +224,7 @@ def review_update(
         review.state = Review.State.PENDING
         review.moderation_reason = ""
         fields += ["state", "moderation_reason"]
-    with _new_files_cleaned_on_error() as saved:
+    with new_files_cleaned_on_error() as saved:
         _add_photos(review, new_photos, now=now, saved=saved)
         review.save(update_fields=fields)
         if review.state == Review.State.PUBLISHED and new_photos:

@@ -1,18 +1,19 @@
 // One WebSocket to a Kanta endpoint (docs/realtime.md), resumed after any drop: capped,
 // jittered exponential backoff, at once when the browser is back online or the tab visible
 // again, and never again after a refusal (4401 not signed in, 4403 not allowed, 4404 gone).
+// Every Kanta page's socket is one of these: the forum's, the live room's and /ws/me/.
 //
 //   const socket = liveSocket("/ws/forum/threads/42/", {
-//     since: () => lastId,           // the resume point, asked at each (re)connect
+//     since: () => lastId,           // the resume point, asked at each (re)connect; null: none
 //     alwaysSince: false,            // true: send ?since=0 too (the page holds up to it)
-//     onFrame(frame) {}, onOpen() {}, onClose(willRetry) {}, onStop(code) {},
+//     onConnect() {}, onFrame(frame) {}, onOpen() {}, onClose(willRetry) {}, onStop(code) {},
 //   });
 //   socket.send({ type: "ping" });  // false when not open
 
 const MAX_DELAY_MS = 30000;
 export const STOP_CODES = new Set([4401, 4403, 4404]);
 
-export function liveSocket(path, { since, alwaysSince = false, onFrame, onOpen, onClose, onStop }) {
+export function liveSocket(path, { since, alwaysSince = false, onConnect, onFrame, onOpen, onClose, onStop }) {
   let socket = null;
   let attempt = 0;
   let timer = null;
@@ -21,7 +22,7 @@ export function liveSocket(path, { since, alwaysSince = false, onFrame, onOpen, 
   function url() {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
     const last = since ? since() : 0;
-    const query = alwaysSince || last ? `?since=${last || 0}` : "";
+    const query = last !== null && (alwaysSince || last) ? `?since=${last || 0}` : "";
     return `${scheme}://${window.location.host}${path}${query}`;
   }
 
@@ -29,6 +30,7 @@ export function liveSocket(path, { since, alwaysSince = false, onFrame, onOpen, 
     clearTimeout(timer);
     if (stopped || (socket && socket.readyState <= WebSocket.OPEN)) return;
     if (socket) onClose?.(true); // replacing one that is still closing: its answers will not come
+    onConnect?.();
     const ws = new WebSocket(url());
     socket = ws;
     ws.addEventListener("open", () => {

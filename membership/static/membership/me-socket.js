@@ -1,14 +1,14 @@
-// The signed-in member's socket, /ws/me/: one per tab, resumed after any drop.
+// The signed-in member's socket, /ws/me/: one per tab, resumed after any drop
+// (hub/static/hub/live_socket.js reconnects it).
 //
 // Protocol (docs/realtime.md): the server sends `session.ready` {unread, last_id} after
 // any missed `notification.created` frames; each notification frame carries its id, and
 // we reconnect with ?since=<last id seen> so nothing is missed or shown twice.
 
+import { liveSocket } from "../hub/live_socket.js";
+
 const gettext = window.gettext || ((text) => text);
 const STORAGE_KEY = "kanta.me.lastId";
-const MAX_DELAY_MS = 30000;
-const CLOSE_UNAUTHENTICATED = 4401;
-const CLOSE_FORBIDDEN = 4403;
 
 const countEl = document.querySelector("[data-bell-count]");
 const statusEl = document.querySelector("[data-socket-status]");
@@ -20,10 +20,6 @@ const STATUS_TEXT = {
   closed: gettext("Live updates off, reconnecting"),
 };
 
-let socket = null;
-let attempt = 0;
-let retryTimer = null;
-let stopped = false;
 let lastId = readLastId();
 
 function readLastId() {
@@ -113,68 +109,23 @@ function handle(frame) {
   document.dispatchEvent(new CustomEvent("kanta:me", { detail: frame }));
 }
 
-function socketUrl() {
-  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  const since = lastId === null ? "" : `?since=${lastId}`;
-  return `${scheme}://${window.location.host}/ws/me/${since}`;
-}
-
-function connect() {
-  clearTimeout(retryTimer);
-  if (stopped || (socket && socket.readyState <= WebSocket.OPEN)) return;
-  setStatus("connecting");
-  socket = new WebSocket(socketUrl());
-  socket.addEventListener("open", () => {
-    attempt = 0;
-    setStatus("open");
-  });
-  socket.addEventListener("message", (event) => {
-    let frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (frame && typeof frame.type === "string") handle(frame);
-  });
-  socket.addEventListener("close", (event) => {
-    socket = null;
-    setStatus("closed");
-    if (event.code === CLOSE_UNAUTHENTICATED || event.code === CLOSE_FORBIDDEN) {
-      // Signed out in another tab, or not allowed: retrying would only be refused again.
-      stopped = true;
-      if (statusTextEl) statusTextEl.textContent = gettext("Live updates are off. Reload the page to sign in again.");
-      return;
-    }
-    scheduleReconnect();
-  });
-}
-
-function scheduleReconnect() {
-  // Capped exponential backoff with full jitter, so a server restart is not met by every
-  // tab reconnecting in the same instant.
-  const ceiling = Math.min(MAX_DELAY_MS, 1000 * 2 ** attempt);
-  const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-  attempt = Math.min(attempt + 1, 10);
-  retryTimer = setTimeout(connect, delay);
-}
-
-// Come back at once when the network or the tab does, instead of waiting out the backoff.
-window.addEventListener("online", () => {
-  attempt = 0;
-  connect();
-});
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible" && !socket) {
-    attempt = 0;
-    connect();
-  }
+const socket = liveSocket("/ws/me/", {
+  // A tab that has seen an id (0 included: "none yet") resumes from it; a new tab (null)
+  // connects without ?since= and starts from now.
+  since: () => lastId,
+  alwaysSince: true,
+  onConnect: () => setStatus("connecting"),
+  onOpen: () => setStatus("open"),
+  onClose: () => setStatus("closed"),
+  onStop: () => {
+    // Signed out in another tab, or not allowed: retrying would only be refused again.
+    if (statusTextEl) statusTextEl.textContent = gettext("Live updates are off. Reload the page to sign in again.");
+  },
+  onFrame: handle,
 });
 
 window.kantaMe = {
   markRead(ids) {
-    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "notification.read", ids }));
+    socket.send({ type: "notification.read", ids });
   },
 };
-
-connect();

@@ -15,8 +15,8 @@ from wagtail.models import ModelLogEntry
 from community.events.services import live
 from community.events.services.live import VoteChange, question_votes_apply
 from community.models import EventChatMessage, EventQuestion, EventQuestionVote, LiveRoom, RoomActivity
-from community.rate_limits import RateLimited
 from content.events import EventAccess
+from hub.rate_limits import RateLimited
 from membership.models import Order, OrderLine
 from tests.community.event_factories import make_event, make_host
 from tests.community.forum_factories import forum_member

@@ -45,7 +45,7 @@ def test_reactions_at_once_are_all_counted():
 
 
 def test_one_member_posting_twice_at_once_gets_one_post_and_one_refusal():
-    from community.rate_limits import RateLimited
+    from hub.rate_limits import RateLimited
 
     category = make_category()
     thread = start_thread(forum_member("opener"), category)

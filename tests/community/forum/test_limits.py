@@ -22,7 +22,7 @@ from django.test import override_settings
 from community.forum.realtime import thread_group
 from community.forum.services.posts import post_create, reaction_toggle, thread_create
 from community.models import Post, Thread
-from community.rate_limits import RateLimited
+from hub.rate_limits import RateLimited
 from membership.models import EarningRule, PointEntry
 from tests.community.forum_factories import forum_member, make_category, start_thread
 

@@ -14,10 +14,12 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import timezone
 
-from community.forum import consumers, presence
+from community.forum import consumers
 from community.forum.realtime import send_access_revoked, thread_group
 from community.forum.services.moderation import member_sanction, thread_move
+from community.forum.sockets import thread_presence
 from community.models import ForumPresence, ForumSanction, Post, Thread
+from community.presence import presence_enter, presence_heartbeat
 from hub.asgi import application
 from hub.realtime import send_variants_on_commit
 from membership.models import Tier, User
@@ -359,10 +361,10 @@ def test_stale_presence_rows_are_dropped_by_the_heartbeat():
     aino = forum_member("aino")
     thread = start_thread(aino, category)
     old = timezone.now() - timedelta(minutes=10)
-    presence.presence_enter(thread_id=thread.pk, channel_name="gone", member_id=aino.pk, now=old)
-    presence.presence_enter(thread_id=thread.pk, channel_name="here", member_id=None)
-    assert presence.presence_counts(thread_id=thread.pk) == {"reading": 1, "replying": 0}
-    assert presence.presence_heartbeat(channel_names=["here"]) == [thread.pk]
+    presence_enter(ForumPresence, topic_id=thread.pk, channel_name="gone", member_id=aino.pk, now=old)
+    presence_enter(ForumPresence, topic_id=thread.pk, channel_name="here", member_id=None)
+    assert thread_presence(thread_id=thread.pk) == {"reading": 1, "replying": 0}
+    assert presence_heartbeat(ForumPresence, channel_names=["here"]) == [thread.pk]
     assert list(ForumPresence.objects.values_list("channel_name", flat=True)) == ["here"]
 
 
