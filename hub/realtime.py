@@ -42,11 +42,11 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypedDict, Unpack, cast
 from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
-from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, WebSocketDisconnectEvent
+from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, ASGISendEvent, WebSocketDisconnectEvent
 from channels import DEFAULT_CHANNEL_LAYER
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -57,6 +57,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+
+from . import event_types
 
 if TYPE_CHECKING:
     # The scope type the channels stubs give a consumer (typing only, not in channels itself).
@@ -73,7 +75,7 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 
 # The consumer method that receives every broadcast (channels maps "kanta.event" to it).
-EVENT_MESSAGE_TYPE = "kanta.event"
+EVENT_MESSAGE_TYPE: Final = "kanta.event"
 
 
 def group_name(*parts: object) -> str:
@@ -90,9 +92,50 @@ def encode_event(event: Mapping[str, Any]) -> str:
     return json.dumps(event, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 
-def _layer_message(text: str, event: Mapping[str, Any]) -> dict[str, Any]:
-    # "event" and "id" ride beside the encoded text so a socket that is still sending its
-    # backlog can drop a live copy of a row it has just replayed, without decoding anything.
+def _encoded(event: Mapping[str, Any], check: Callable[[object], None]) -> str:
+    """``event`` as JSON, first checked against its definition when checks are on (tests:
+    hub.event_types)."""
+    text = encode_event(event)
+    if event_types.checking():
+        check(json.loads(text))
+    return text
+
+
+# The channel-layer messages that carry events (one type, three shapes). "event" and "id"
+# ride beside the encoded text so a socket that is still sending its backlog can drop a live
+# copy of a row it has just replayed, without decoding anything.
+
+
+class LayerEvent(TypedDict):
+    """One version of an event for every socket of the group."""
+
+    type: Literal["kanta.event"]
+    text: str
+    event: str
+    id: int | None
+
+
+class LayerVariants(TypedDict):
+    """One version per audience (:func:`send_variants_on_commit`)."""
+
+    type: Literal["kanta.event"]
+    variants: dict[str, str]
+    event: str
+    id: int | None
+
+
+class LayerControl(TypedDict):
+    """A control event for the sockets themselves (:func:`send_control_on_commit`)."""
+
+    type: Literal["kanta.event"]
+    control: dict[str, object]
+
+
+LayerMessage = LayerEvent | LayerVariants | LayerControl
+event_types.register_layer(LayerMessage)
+
+
+def _layer_message(text: str, event: Mapping[str, Any]) -> LayerEvent:
     return {"type": EVENT_MESSAGE_TYPE, "text": text, "event": event["type"], "id": event.get("id")}
 
 
@@ -192,14 +235,14 @@ class RelayCursor:
         return fresh
 
 
-def _publish(group: str, message: dict[str, Any]) -> None:
+def _publish(group: str, message: LayerMessage) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     if _relay_writes and not layer_crosses_processes(layer):
         relay_write(group=group, message=message)
     else:
-        async_to_sync(layer.group_send)(group, message)
+        async_to_sync(layer.group_send)(group, cast(dict[str, Any], message))
 
 
 async def group_send_event(group: str, event: Mapping[str, Any]) -> None:
@@ -207,16 +250,20 @@ async def group_send_event(group: str, event: Mapping[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = _layer_message(encode_event(event), event)
+    message = _layer_message(_encoded(event, event_types.check_broadcast), event)
+    if event_types.checking():
+        event_types.check_layer(message)
     if _relay_writes and not layer_crosses_processes(layer):
         await database_sync_to_async(relay_write)(group=group, message=message)
     else:
-        await layer.group_send(group, message)
+        await layer.group_send(group, cast(dict[str, Any], message))
 
 
-def _send_on_commit(group: str, message: dict[str, Any]) -> None:
+def _send_on_commit(group: str, message: LayerMessage) -> None:
     if not GROUP_NAME_RE.match(group):
         raise ValueError(f"invalid group name: {group!r}")
+    if event_types.checking():
+        event_types.check_layer(message)
 
     # robust: a channel layer outage is logged, never turned into a failed request after
     # the data is already committed.
@@ -229,7 +276,7 @@ def send_event_on_commit(group: str, event: Mapping[str, Any]) -> None:
     Encoding happens now so a payload that cannot be serialised fails inside the
     transaction (and rolls it back) instead of after the commit.
     """
-    _send_on_commit(group, _layer_message(encode_event(event), event))
+    _send_on_commit(group, _layer_message(_encoded(event, event_types.check_broadcast), event))
 
 
 def send_variants_on_commit(group: str, variants: Mapping[str, Mapping[str, Any] | None]) -> None:
@@ -244,9 +291,14 @@ def send_variants_on_commit(group: str, variants: Mapping[str, Mapping[str, Any]
     if not present:
         return
     first = next(iter(present.values()))
-    message = _layer_message("", first)
-    del message["text"]
-    message["variants"] = {audience: encode_event(event) for audience, event in present.items()}
+    message: LayerVariants = {
+        "type": EVENT_MESSAGE_TYPE,
+        "variants": {
+            audience: _encoded(event, event_types.check_broadcast) for audience, event in present.items()
+        },
+        "event": first["type"],
+        "id": first.get("id"),
+    }
     _send_on_commit(group, message)
 
 
@@ -254,7 +306,11 @@ def send_control_on_commit(group: str, event: Mapping[str, Any]) -> None:
     """After commit, hand ``event`` to every socket in ``group`` (its consumer's
     :meth:`KantaConsumer.fanout_control`) instead of to the browsers: "re-check access",
     for instance. Events go through the channel layer, so they must be plain JSON."""
-    _send_on_commit(group, {"type": EVENT_MESSAGE_TYPE, "control": json.loads(encode_event(event))})
+    message: LayerControl = {
+        "type": EVENT_MESSAGE_TYPE,
+        "control": json.loads(_encoded(event, event_types.check_control)),
+    }
+    _send_on_commit(group, message)
 
 
 # --- A member's sessions: logout, password change, tier change ------------------------------
@@ -288,6 +344,9 @@ class AccessChanged(TypedDict):
 
     type: Literal["access.changed"]
     member: int | None
+
+
+event_types.register_control(SessionEnded, AccessChanged)
 
 
 def send_session_ended(
@@ -656,6 +715,41 @@ def fanout_registry(alias: str = DEFAULT_CHANNEL_LAYER) -> FanoutRegistry | None
     return registry
 
 
+# --- Frames every socket may send (each socket lists the ones it uses: hub.event_types) ------
+
+
+class Pong(TypedDict):
+    """The answer to a client's ``ping``."""
+
+    type: Literal["pong"]
+
+
+class ErrorDetails(TypedDict, total=False):
+    # The live room: the client frame's ``request`` tag, echoed as it came.
+    request: object
+    # ``unknown_type``: the type that was refused (its first 64 characters).
+    frame_type: str
+    # A vote that could not be counted.
+    question_id: int
+
+
+class ErrorBasics(TypedDict):
+    type: Literal["error"]
+    code: str
+    message: str
+
+
+class ErrorFrame(ErrorBasics, ErrorDetails):
+    """A client frame refused; the socket stays open. ``code`` is stable, ``message``
+    translated (docs/realtime.md, "Frames")."""
+
+
+class AccessRevoked(TypedDict):
+    """This socket may no longer read what it is on: the server closes it with 4403 next."""
+
+    type: Literal["access.revoked"]
+
+
 class KantaConsumer(AsyncWebsocketConsumer):
     """Base for every Kanta socket: JSON frames with a ``type``, an allow-list of client
     frames, error frames for anything else, and refusals that carry a close code.
@@ -667,6 +761,8 @@ class KantaConsumer(AsyncWebsocketConsumer):
     """
 
     client_frames: ClassVar[dict[str, str]] = {}
+    # Every frame this socket sends (hub.event_types.register_socket); checked in tests.
+    server_frames: ClassVar[event_types.SocketFrames | None] = None
     max_frame_bytes: ClassVar[int] = 16 * 1024
     # Which version of a multi-audience event this socket gets (send_variants_on_commit).
     audience: str = "*"
@@ -680,6 +776,8 @@ class KantaConsumer(AsyncWebsocketConsumer):
     async def __call__(
         self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
+        if event_types.checking():
+            send = self._checked_send(send)
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -689,6 +787,23 @@ class KantaConsumer(AsyncWebsocketConsumer):
                 registry = _registries.get(asyncio.get_running_loop(), {}).get(self.channel_layer_alias)
                 if registry is not None:
                     registry.unsubscribe_soon(self._fanout)
+
+    def _checked_send(self, send: ASGISendCallable) -> ASGISendCallable:
+        """``send``, checking each text frame against the socket's ``server_frames`` first:
+        whatever path it took (send_frame, a backlog, the fan-out), a browser gets no frame
+        its socket does not declare."""
+        frames = self.server_frames
+        consumer = type(self).__name__
+
+        async def checked(message: ASGISendEvent) -> None:
+            text = cast(Mapping[str, Any], message).get("text")
+            if message["type"] == "websocket.send" and text is not None:
+                if frames is None:
+                    raise event_types.EventMismatch(f"{consumer} declares no server_frames")
+                frames.check(json.loads(text))
+            await send(message)
+
+        return checked
 
     async def fanout_join(self, *groups: str) -> None:
         """Subscribe this socket to ``groups`` through the process's fan-out. Call before
@@ -799,8 +914,9 @@ class KantaConsumer(AsyncWebsocketConsumer):
     async def send_frame(self, frame: Mapping[str, Any]) -> None:
         await self.send(text_data=encode_event(frame))
 
-    async def send_error(self, code: str, message: str, **extra: Any) -> None:
-        await self.send_frame({"type": "error", "code": code, "message": message, **extra})
+    async def send_error(self, code: str, message: str, **details: Unpack[ErrorDetails]) -> None:
+        frame: ErrorFrame = {"type": "error", "code": code, "message": message, **details}
+        await self.send_frame(frame)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session_ended:

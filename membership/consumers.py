@@ -9,12 +9,12 @@ from typing import Any, cast
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
-from hub.realtime import CLOSE_UNAUTHENTICATED, encode_event
+from hub.realtime import CLOSE_UNAUTHENTICATED, Pong, encode_event
 from hub.resume import ResumingConsumer, SocketOpening
 
 from . import selectors
 from .models import User
-from .realtime import NotificationCreated, member_group, notification_created_event
+from .realtime import ME_SOCKET, MeSessionReady, NotificationCreated, member_group, notification_created_event
 from .services.notifications import notifications_mark_read
 
 
@@ -29,7 +29,7 @@ def me_socket_open(*, member: User, since: int | None) -> SocketOpening:
             notification_created_event(n, unread=unread)
             for n in selectors.notifications_since(member=member, since=since)
         ]
-    ready = {
+    ready: MeSessionReady = {
         "type": "session.ready",
         "unread": selectors.notifications_unread_count(member=member),
         "last_id": selectors.notifications_latest_id(member=member),
@@ -43,6 +43,7 @@ def me_socket_open(*, member: User, since: int | None) -> SocketOpening:
 
 
 class MeConsumer(ResumingConsumer):
+    server_frames = ME_SOCKET
     client_frames = {
         "ping": "handle_ping",
         "notification.read": "handle_read",
@@ -62,7 +63,8 @@ class MeConsumer(ResumingConsumer):
         await self.open_resumed([self.group], read)
 
     async def handle_ping(self, frame: dict[str, Any]) -> None:
-        await self.send_frame({"type": "pong"})
+        pong: Pong = {"type": "pong"}
+        await self.send_frame(pong)
 
     async def handle_read(self, frame: dict[str, Any]) -> None:
         ids = frame.get("ids")

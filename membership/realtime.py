@@ -1,10 +1,12 @@
-"""Group names and event payloads for a member's own socket, ``/ws/me/``."""
+"""Group names and typed event payloads for a member's own socket, ``/ws/me/``: every frame
+it sends is declared in ``ME_SOCKET`` (hub.event_types, docs/realtime.md)."""
 
 from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from hub.realtime import group_name, send_event_on_commit
+from hub.event_types import register_socket
+from hub.realtime import ErrorFrame, Pong, group_name, send_event_on_commit
 
 from .models import Notification
 
@@ -34,6 +36,20 @@ class NotificationsRead(TypedDict):
     type: Literal["notification.read"]
     ids: list[int]
     unread: int
+
+
+class MeSessionReady(TypedDict):
+    """The end of the connect, after any replayed notifications."""
+
+    type: Literal["session.ready"]
+    unread: int
+    # The member's newest notification id (0 for none): resume from it.
+    last_id: int
+
+
+ME_SOCKET = register_socket(
+    "me", MeSessionReady, NotificationCreated, NotificationsRead, Pong, ErrorFrame, path="/ws/me/"
+)
 
 
 def notification_payload(notification: Notification) -> NotificationPayload:

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from community.events.models import RoomPresence
-from community.events.realtime import room_group, room_member_group
+from community.events.realtime import ROOM_SOCKET, VoteOk, room_group, room_member_group
 from community.events.room import room_board, room_socket_open, room_socket_recheck, room_user_by_id
 from community.events.selectors import (
     room_chat_message,
@@ -31,7 +31,7 @@ from community.events.services import live as live_services
 from community.presence import presence_leave
 from community.sockets import CLOSE_NOT_FOUND
 from hub.rate_limits import RateLimited
-from hub.realtime import CLOSE_FORBIDDEN
+from hub.realtime import CLOSE_FORBIDDEN, AccessRevoked, Pong
 from hub.resume import ResumingConsumer
 
 MODERATOR_ACTIONS = {
@@ -111,6 +111,7 @@ def _mute(member_id: int, event_id: int, username: str, minutes: int, reason: st
 
 
 class RoomConsumer(ResumingConsumer):
+    server_frames = ROOM_SOCKET
     client_frames = {
         "ping": "handle_ping",
         "question.ask": "handle_ask",
@@ -157,7 +158,8 @@ class RoomConsumer(ResumingConsumer):
     # --- frames ------------------------------------------------------------------------------
 
     async def handle_ping(self, frame: dict[str, Any]) -> None:
-        await self.send_frame({"type": "pong"})
+        pong: Pong = {"type": "pong"}
+        await self.send_frame(pong)
 
     def _int(self, frame: dict[str, Any], name: str) -> int | None:
         value = frame.get(name)
@@ -232,16 +234,15 @@ class RoomConsumer(ResumingConsumer):
                 result.code, result.message, request=frame.get("request"), question_id=question_id
             )
             return
-        await self.send_frame(
-            {
-                "type": f"{frame['type']}.ok",
-                "request": frame.get("request"),
-                "question_id": question_id,
-                "voted": result.voted,
-                "votes": result.votes,
-                "at": result.at,
-            }
-        )
+        ok: VoteOk = {
+            "type": "question.vote.ok" if on else "question.unvote.ok",
+            "request": frame.get("request"),
+            "question_id": question_id,
+            "voted": result.voted,
+            "votes": result.votes,
+            "at": result.at,
+        }
+        await self.send_frame(ok)
 
     async def handle_moderate(self, frame: dict[str, Any]) -> None:
         question_id = await self._question_id(frame)
@@ -290,16 +291,13 @@ class RoomConsumer(ResumingConsumer):
 
     # --- control events: access changed ----------------------------------------------------------
 
-    async def fanout_control(self, event: dict[str, Any]) -> None:
-        if event.get("type") == "access.revoked":
-            await self.recheck_access()
-
     async def recheck_access(self) -> None:
         """A tier change (``access.changed``) or a restriction: may this socket stay?"""
         refusal = await database_sync_to_async(room_socket_recheck)(
             member_id=self.member_id, event_id=self.event_id
         )
         if refusal:
-            await self.send_frame({"type": "access.revoked"})
+            revoked: AccessRevoked = {"type": "access.revoked"}
+            await self.send_frame(revoked)
             await self.close(code=refusal or CLOSE_FORBIDDEN)
             await self.fanout_leave()

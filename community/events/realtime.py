@@ -5,14 +5,24 @@ Two audiences: attendees and the room's runners (moderators and hosts). An anony
 question names its asker to runners only, and a question waiting for approval reaches
 runners only; every version is encoded once (hub.realtime.send_variants_on_commit). Events
 about rows carry the room activity id (``id``) that a reconnecting client resumes from.
+
+Every frame a room socket sends is declared here, in ``ROOM_SOCKET`` (hub.event_types).
 """
 
 from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from community.events.models import EventChatMessage, EventQuestion, RoomActivity
-from hub.realtime import group_name, send_event_on_commit, send_variants_on_commit
+from community.events.models import EventChatMessage, EventMute, EventQuestion, RoomActivity
+from hub.event_types import register_socket
+from hub.realtime import (
+    AccessRevoked,
+    ErrorFrame,
+    Pong,
+    group_name,
+    send_event_on_commit,
+    send_variants_on_commit,
+)
 
 ATTENDEE = "reader"
 MODERATOR = "moderator"
@@ -54,7 +64,14 @@ class QuestionCreated(TypedDict):
     question: QuestionPayload
 
 
-class QuestionUpdated(TypedDict):
+# ``question.updated`` has two shapes, told apart by their keys (docs/realtime.md): one
+# question changed, or the room's vote counts. One definition, QuestionUpdated, holds both.
+
+
+class QuestionChanged(TypedDict):
+    """A question was approved, dismissed, answered, reopened, highlighted or no longer
+    highlighted; ``highlighted`` is the room's highlighted question after the change."""
+
     type: Literal["question.updated"]
     id: int
     question: QuestionPayload
@@ -71,6 +88,9 @@ class QuestionVotes(TypedDict):
     # When the counts were read (seconds since the epoch): with several server processes
     # sending counts, a client keeps the newest it has seen per question.
     at: float
+
+
+QuestionUpdated = QuestionChanged | QuestionVotes
 
 
 class ChatAuthor(TypedDict):
@@ -100,6 +120,82 @@ class ChatDeleted(TypedDict):
 class AttendeesUpdated(TypedDict):
     type: Literal["room.attendees"]
     count: int
+
+
+class RoomMuted(TypedDict):
+    """To the muted member's sockets in the room only."""
+
+    type: Literal["room.muted"]
+    until: str
+    reason: str
+
+
+class RoomEventInfo(TypedDict):
+    id: int
+    slug: str
+    phase: str
+    ends_at: str
+
+
+class RoomSessionReady(TypedDict):
+    """The end of a room socket's connect, after any replayed activity."""
+
+    type: Literal["session.ready"]
+    event: RoomEventInfo
+    moderator: bool
+    # The newest room activity id the socket has (resume from it).
+    last_id: int
+    highlighted: int | None
+    # When ``votes`` was read (seconds since the epoch), as the counts frames' ``at``.
+    votes_at: float
+    # Every visible question's vote count, by question id.
+    votes: dict[str, int]
+    my_votes: list[int]
+    attendees: int
+    # More changed than a socket replays: reload the page.
+    truncated: bool
+
+
+# The answers to client frames: ``<the frame's type>.ok`` with its ``request`` tag (any JSON
+# value the client chose, echoed) and what the frame did.
+
+
+class QuestionOk(TypedDict):
+    type: Literal[
+        "question.ask.ok",
+        "question.approve.ok",
+        "question.dismiss.ok",
+        "question.answered.ok",
+        "question.highlight.ok",
+        "question.unhighlight.ok",
+        "question.reopen.ok",
+    ]
+    request: object
+    id: int
+    state: str
+
+
+class VoteOk(TypedDict):
+    type: Literal["question.vote.ok", "question.unvote.ok"]
+    request: object
+    question_id: int
+    voted: bool
+    votes: int
+    at: float
+
+
+class ChatOk(TypedDict):
+    type: Literal["chat.message.ok", "chat.delete.ok"]
+    request: object
+    # The message sent or deleted.
+    id: int
+
+
+class MuteOk(TypedDict):
+    type: Literal["member.mute.ok"]
+    request: object
+    username: str
+    until: str
 
 
 def question_payload(question: EventQuestion, *, audience: str) -> QuestionPayload:
@@ -140,7 +236,7 @@ def question_created_event(
 
 def question_updated_event(
     question: EventQuestion, *, activity_id: int, audience: str, highlighted: int | None
-) -> QuestionUpdated | None:
+) -> QuestionChanged | None:
     if audience != MODERATOR and not question_visible_to_attendees(question):
         return None
     return {
@@ -172,6 +268,7 @@ def chat_event(message: EventChatMessage, *, activity_id: int) -> ChatCreated | 
 def send_question(
     question: EventQuestion, activity: RoomActivity, *, created: bool, highlighted: int | None
 ) -> None:
+    variants: dict[str, QuestionCreated | QuestionChanged | None]
     if created:
         variants = {
             audience: question_created_event(question, activity_id=activity.pk, audience=audience)
@@ -191,5 +288,30 @@ def send_chat(message: EventChatMessage, activity: RoomActivity) -> None:
     send_event_on_commit(room_group(message.event_id), chat_event(message, activity_id=activity.pk))
 
 
+def send_room_muted(mute: EventMute) -> None:
+    event: RoomMuted = {"type": "room.muted", "until": mute.until.isoformat(), "reason": mute.reason}
+    send_event_on_commit(room_member_group(mute.event_id, mute.member_id), event)
+
+
 def votes_event(counts: dict[int, int], *, at: float) -> QuestionVotes:
     return {"type": "question.updated", "votes": {str(pk): count for pk, count in counts.items()}, "at": at}
+
+
+ROOM_SOCKET = register_socket(
+    "events.room",
+    RoomSessionReady,
+    QuestionCreated,
+    QuestionUpdated,
+    ChatCreated,
+    ChatDeleted,
+    AttendeesUpdated,
+    RoomMuted,
+    QuestionOk,
+    VoteOk,
+    ChatOk,
+    MuteOk,
+    AccessRevoked,
+    Pong,
+    ErrorFrame,
+    path="/ws/events/<slug>/",
+)

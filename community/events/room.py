@@ -26,7 +26,6 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -45,6 +44,11 @@ from community.events.realtime import (
     ATTENDEE,
     MODERATOR,
     AttendeesUpdated,
+    ChatCreated,
+    ChatDeleted,
+    QuestionChanged,
+    QuestionCreated,
+    RoomSessionReady,
     chat_event,
     question_created_event,
     question_updated_event,
@@ -74,7 +78,7 @@ ATTENDEES_INTERVAL = 1.0
 # --- on connect ----------------------------------------------------------------------------
 
 
-def room_state(*, event: EventPage, user, audience: str) -> dict[str, Any]:
+def room_state(*, event: EventPage, user, audience: str) -> RoomSessionReady:
     """What ``session.ready`` tells a socket: the room's counters and this member's votes."""
     room = LiveRoom.objects.filter(pk=event.pk).first()
     mine: list[int] = []
@@ -100,6 +104,7 @@ def room_state(*, event: EventPage, user, audience: str) -> dict[str, Any]:
         "votes": {str(pk): count for pk, count in vote_counts(event=event).items()},
         "my_votes": mine,
         "attendees": attendee_count(event_id=event.pk),
+        "truncated": False,
     }
 
 
@@ -139,6 +144,7 @@ def room_backlog(*, event: EventPage, since: int, audience: str) -> tuple[list[s
     )
     frames: list[str] = []
     for kind, pk, activity in ordered[-BACKLOG_LIMIT:]:
+        frame: QuestionCreated | QuestionChanged | ChatCreated | ChatDeleted | None
         if kind == "q":
             question = questions.get(pk)
             if question is None:

@@ -21,7 +21,14 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 
 from community.forum.models import ForumPresence
-from community.forum.realtime import category_group, member_forum_group, thread_group
+from community.forum.realtime import (
+    FORUM_SOCKET,
+    THREAD_SOCKET,
+    ForumSessionReady,
+    category_group,
+    member_forum_group,
+    thread_group,
+)
 from community.forum.sockets import (
     ThreadPresenceBoard,
     forum_socket_categories,
@@ -33,7 +40,7 @@ from community.forum.sockets import (
 )
 from community.presence import presence_board, presence_leave
 from community.sockets import CLOSE_RECONNECT
-from hub.realtime import CLOSE_FORBIDDEN
+from hub.realtime import CLOSE_FORBIDDEN, AccessRevoked, Pong
 from hub.resume import ResumingConsumer
 
 
@@ -70,21 +77,24 @@ class ForumSocket(ResumingConsumer):
             await self.fanout_live(skip=skip)
 
     async def handle_ping(self, frame: dict[str, Any]) -> None:
-        await self.send_frame({"type": "pong"})
+        pong: Pong = {"type": "pong"}
+        await self.send_frame(pong)
 
     def revocation_applies(self, event: dict[str, Any]) -> bool:
-        if event.get("type") != "access.revoked":
+        if event.get("type") != "forum.access.restricted":
             return False
         target = event.get("member")
         return target == "all" or (self.member_id is not None and target == self.member_id)
 
     async def revoke(self) -> None:
-        await self.send_frame({"type": "access.revoked"})
+        revoked: AccessRevoked = {"type": "access.revoked"}
+        await self.send_frame(revoked)
         await self.close(code=CLOSE_FORBIDDEN)
         await self.fanout_leave()
 
 
 class ThreadConsumer(ForumSocket):
+    server_frames = THREAD_SOCKET
     client_frames = {"ping": "handle_ping", "presence.replying": "handle_replying"}
     thread_id: int = 0
     present: bool = False
@@ -144,6 +154,7 @@ class ThreadConsumer(ForumSocket):
 
 
 class ForumConsumer(ForumSocket):
+    server_frames = FORUM_SOCKET
     slug: str | None = None
     category_ids: tuple[int, ...] = ()
 
@@ -157,7 +168,8 @@ class ForumConsumer(ForumSocket):
         self.category_ids = tuple(category_ids)
         await self.join([category_group(category_id) for category_id in category_ids])
         await self.accept()
-        await self.send_frame({"type": "session.ready", "categories": category_ids})
+        ready: ForumSessionReady = {"type": "session.ready", "categories": category_ids}
+        await self.send_frame(ready)
         await self.go_live()
 
     async def fanout_control(self, event: dict[str, Any]) -> None:

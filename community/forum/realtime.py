@@ -4,6 +4,9 @@ Every ``send_*`` is called inside the transaction that wrote the rows and broadc
 commits (hub.realtime.send_event_on_commit). Posts travel with their HTML rendered once by the
 server; per-viewer controls (your own post, your reactions) are switched on by the page's
 script from data attributes, so one rendering serves every reader.
+
+Every frame a forum socket sends is declared here (``THREAD_SOCKET``, ``FORUM_SOCKET``:
+hub.event_types), and so is the forum's control event, ``forum.access.restricted``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,15 @@ from typing import Literal, TypedDict
 
 from community.forum.models import Post, Thread
 from community.forum.rendering import post_html
-from hub.realtime import group_name, send_control_on_commit, send_event_on_commit
+from hub.event_types import register_control, register_socket
+from hub.realtime import (
+    AccessRevoked,
+    ErrorFrame,
+    Pong,
+    group_name,
+    send_control_on_commit,
+    send_event_on_commit,
+)
 
 FORUM_GROUP = "forum"
 
@@ -104,6 +115,39 @@ class ThreadActivity(TypedDict):
     last_poster: str
 
 
+class PresenceCounts(TypedDict):
+    reading: int
+    replying: int
+
+
+class PresenceUpdated(TypedDict):
+    """Who is on the thread (community.forum.sockets counts them)."""
+
+    type: Literal["presence"]
+    thread_id: int
+    reading: int
+    replying: int
+
+
+class ThreadSessionReady(TypedDict):
+    """The end of a thread socket's connect, after any replayed posts."""
+
+    type: Literal["session.ready"]
+    thread: ThreadState
+    # The newest visible post's id: resume from it.
+    last_id: int
+    # More was missed than a socket replays: reload the page.
+    truncated: bool
+    presence: PresenceCounts
+
+
+class ForumSessionReady(TypedDict):
+    """The end of a category list socket's connect: the categories it listens to."""
+
+    type: Literal["session.ready"]
+    categories: list[int]
+
+
 def reaction_counts(post: Post) -> ReactionCounts:
     return {"like": post.like_count, "helpful": post.helpful_count, "thanks": post.thanks_count}
 
@@ -186,10 +230,11 @@ def send_thread_created(thread: Thread) -> None:
 def send_thread_activity(thread: Thread) -> None:
     if thread.state != Thread.State.VISIBLE:
         return
+    poster = thread.last_poster if thread.last_poster_id else None
     event: ThreadActivity = {
         "type": "thread.activity",
         "thread": thread_state(thread),
-        "last_poster": thread.last_poster.username if thread.last_poster_id else "",
+        "last_poster": poster.username if poster is not None else "",
     }
     send_event_on_commit(category_group(thread.category_id), event)
     send_event_on_commit(forum_group(), event)
@@ -203,8 +248,13 @@ def member_forum_group(member_id: int) -> str:
     return group_name("forum", "member", member_id)
 
 
-class AccessRevoked(TypedDict):
-    type: Literal["access.revoked"]
+class ForumAccessRestricted(TypedDict):
+    """A control event: forum sockets check their access again. Those that may no longer read
+    send the browser ``access.revoked`` and close with 4403."""
+
+    type: Literal["forum.access.restricted"]
+    # The member shut out (every socket of theirs checks), or "all" (every socket the event
+    # is sent to checks).
     member: int | Literal["all"]
     thread_id: int | None
 
@@ -218,14 +268,19 @@ def send_access_revoked(*, member_id: int | None = None, thread_id: int | None =
     - ``thread_id``: the thread moved to a restricted category, or was hidden or deleted:
       every socket on it re-checks (moderators and still-allowed members stay).
 
-    It is a control event (hub.realtime.send_control_on_commit): consumers act on it and no
-    browser receives it as such.
+    It sends the control event ``forum.access.restricted`` (hub.realtime.send_control_on_commit):
+    consumers act on it and no browser receives it; a socket that closes sends its browser
+    ``access.revoked`` first.
     """
     if member_id is not None:
-        event: AccessRevoked = {"type": "access.revoked", "member": member_id, "thread_id": thread_id}
+        event: ForumAccessRestricted = {
+            "type": "forum.access.restricted",
+            "member": member_id,
+            "thread_id": thread_id,
+        }
         send_control_on_commit(member_forum_group(member_id), event)
     if thread_id is not None:
-        event = {"type": "access.revoked", "member": "all", "thread_id": thread_id}
+        event = {"type": "forum.access.restricted", "member": "all", "thread_id": thread_id}
         send_control_on_commit(thread_group(thread_id), event)
 
 
@@ -234,7 +289,7 @@ def send_category_access_changed(*, category_id: int) -> None:
     the category check which categories it may still read (staff restricted this one): a
     socket that lost one closes, so a restricted category's new threads reach nobody below
     its tier."""
-    event: AccessRevoked = {"type": "access.revoked", "member": "all", "thread_id": None}
+    event: ForumAccessRestricted = {"type": "forum.access.restricted", "member": "all", "thread_id": None}
     send_control_on_commit(category_group(category_id), event)
 
 
@@ -246,3 +301,33 @@ def send_thread_left_category(thread: Thread, *, category_id: int) -> None:
     (the event carries the new category_id)."""
     event: ThreadUpdated = {"type": "thread.updated", "thread": thread_state(thread)}
     send_event_on_commit(category_group(category_id), event)
+
+
+# --- What each socket sends (hub.event_types) ------------------------------------------------
+
+THREAD_SOCKET = register_socket(
+    "forum.thread",
+    ThreadSessionReady,
+    PostCreated,
+    PostUpdated,
+    PostHidden,
+    ReactionUpdated,
+    ThreadUpdated,
+    PresenceUpdated,
+    AccessRevoked,
+    Pong,
+    ErrorFrame,
+    path="/ws/forum/threads/<id>/",
+)
+FORUM_SOCKET = register_socket(
+    "forum.list",
+    ForumSessionReady,
+    ThreadCreated,
+    ThreadActivity,
+    ThreadUpdated,
+    AccessRevoked,
+    Pong,
+    ErrorFrame,
+    path="/ws/forum/ and /ws/forum/c/<slug>/",
+)
+register_control(ForumAccessRestricted)

@@ -14,7 +14,6 @@ mark lapses on its own).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal, TypedDict
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -29,7 +28,14 @@ from community.forum.access import (
     thread_readable,
 )
 from community.forum.models import ForumCategory, ForumPresence, Post, Thread
-from community.forum.realtime import post_created_event, thread_group, thread_state
+from community.forum.realtime import (
+    PresenceCounts,
+    PresenceUpdated,
+    ThreadSessionReady,
+    post_created_event,
+    thread_group,
+    thread_state,
+)
 from community.presence import PresenceBoard, presence_counts, presence_enter
 from community.sockets import CLOSE_NOT_FOUND, CLOSE_RECONNECT, fresh_user, socket_refusal
 from hub.realtime import CLOSE_FORBIDDEN, encode_event, group_send_event
@@ -49,18 +55,6 @@ PRESENCE_DEFAULTS = {
 
 def presence_setting(name: str) -> float:
     return float(getattr(settings, name, PRESENCE_DEFAULTS[name]))
-
-
-class PresenceCounts(TypedDict):
-    reading: int
-    replying: int
-
-
-class PresenceUpdated(TypedDict):
-    type: Literal["presence"]
-    thread_id: int
-    reading: int
-    replying: int
 
 
 # A reconnecting client gets at most this many missed posts; past that it reloads the page.
@@ -124,7 +118,7 @@ def thread_socket_open(user, *, thread_id: int, since: int | None, channel_name:
     backlog = thread_backlog(thread=thread, since=since) if since is not None else []
     latest = thread_latest_post_id(thread=thread)
     last_sent = backlog[-1].pk if backlog else (since or 0)
-    ready = {
+    ready: ThreadSessionReady = {
         "type": "session.ready",
         "thread": thread_state(thread),
         "last_id": latest,

@@ -221,6 +221,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kanta"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Check every realtime payload against its event type's definition where it is sent
+# (hub.event_types): on in tests, off (no cost) everywhere else.
+KANTA_REALTIME_CHECK_EVENTS = False
 # Sessions live in the database only, never in the cache: with "cached_db" a logout during
 # a Redis outage deletes the row but not Redis's copy, and the session would sign the member
 # in again once Redis returns with its data. One primary-key read per request is the price.

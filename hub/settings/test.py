@@ -21,6 +21,8 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # database queue itself.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Every payload a socket or the channel layer carries is checked against its definition.
+KANTA_REALTIME_CHECK_EVENTS = True
 if not DATABASE_URL:  # noqa: F405
     # A file (not :memory:) so threads and the async consumers under test share it; one per
     # process so two test runs on the same checkout never trample each other's database.

@@ -511,10 +511,7 @@ def member_mute(
         moderator=moderator,
         created_at=now,
     )
-    send_event_on_commit(
-        live_realtime.room_member_group(event.pk, member.pk),
-        {"type": "room.muted", "until": mute.until.isoformat(), "reason": mute.reason},
-    )
+    live_realtime.send_room_muted(mute)
     log(
         instance=mute,
         action=MEMBER_MUTE,

@@ -132,8 +132,8 @@ def test_flags_on_the_opening_post_hide_the_thread_and_close_sockets(sent):
     category.refresh_from_db()
     assert thread.state == Thread.State.HIDDEN
     assert category.thread_count == 0 and category.post_count == 0
-    controls = [e for g, t, e in sent if t == "access.revoked"]
-    assert controls == [{"type": "access.revoked", "member": "all", "thread_id": thread.pk}]
+    controls = [e for g, t, e in sent if t == "forum.access.restricted"]
+    assert controls == [{"type": "forum.access.restricted", "member": "all", "thread_id": thread.pk}]
 
 
 def test_unhiding_settles_flags_against_them_and_they_cannot_flag_again(moderator):
@@ -252,7 +252,9 @@ def test_deleting_the_opening_post_deletes_the_thread(moderator, sent):
     category.refresh_from_db()
     assert thread.state == Thread.State.DELETED and balance(aino) == 0
     assert category.thread_count == 0 and category.post_count == 0
-    assert {"type": "access.revoked", "member": "all", "thread_id": thread.pk} in [e for _g, _t, e in sent]
+    assert {"type": "forum.access.restricted", "member": "all", "thread_id": thread.pk} in [
+        e for _g, _t, e in sent
+    ]
 
 
 # --- premoderation --------------------------------------------------------------------------
@@ -375,13 +377,13 @@ def test_move_recounts_both_categories_and_rechecks_sockets_when_restricted(mode
     running.refresh_from_db()
     assert (cycling.thread_count, cycling.post_count) == (0, 0)
     assert (running.thread_count, running.post_count, running.last_thread_id) == (1, 2, thread.pk)
-    assert not [e for _g, t, e in sent if t == "access.revoked"]
+    assert not [e for _g, t, e in sent if t == "forum.access.restricted"]
     assert (forum_realtime.category_group(cycling.pk), "thread.updated") in [(g, t) for g, t, _ in sent]
     with pytest.raises(ValidationError):
         thread_move(thread=thread, category=running, moderator=moderator, reason="again")
     thread_move(thread=thread, category=members_only, moderator=moderator, reason="Club matters")
-    assert [e for _g, t, e in sent if t == "access.revoked"] == [
-        {"type": "access.revoked", "member": "all", "thread_id": thread.pk}
+    assert [e for _g, t, e in sent if t == "forum.access.restricted"] == [
+        {"type": "forum.access.restricted", "member": "all", "thread_id": thread.pk}
     ]
     entry = ModelLogEntry.objects.filter(action="community.forum.thread.move").order_by("id").last()
     assert entry.data["from_category"] == "Running" and entry.data["reason"] == "Club matters"
@@ -472,7 +474,9 @@ def test_ban_closes_the_members_sockets_and_lifting_restores_access(moderator, s
     sanction = member_sanction(
         member=eero, kind="ban", until=timezone.now() + timedelta(days=7), reason="Spam", moderator=moderator
     )
-    assert {"type": "access.revoked", "member": eero.pk, "thread_id": None} in [e for _g, _t, e in sent]
+    assert {"type": "forum.access.restricted", "member": eero.pk, "thread_id": None} in [
+        e for _g, _t, e in sent
+    ]
     with pytest.raises(PermissionDenied, match="banned"):
         reply(fresh(eero), thread)
     sanction_lift(sanction=sanction, moderator=moderator, reason="Appealed")
