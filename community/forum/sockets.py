@@ -136,7 +136,7 @@ def thread_socket_open(user, *, thread_id: int, since: int | None, channel_name:
 
 
 def thread_socket_recheck(*, member_id: int | None, thread_id: int) -> int:
-    """After ``access.revoked``: 0 if the socket may stay, else its close code."""
+    """After ``forum.access.restricted``: 0 if the socket may stay, else its close code."""
     _thread, refusal = thread_socket_access(fresh_user(member_id), thread_id=thread_id)
     return refusal
 
@@ -144,7 +144,7 @@ def thread_socket_recheck(*, member_id: int | None, thread_id: int) -> int:
 def forum_socket_recheck(
     *, member_id: int | None, slug: str | None, category_ids: tuple[int, ...] | list[int]
 ) -> int:
-    """After ``access.revoked`` on a category list socket: 0 if it may go on as it is, else
+    """After ``forum.access.restricted`` on a category list socket: 0 if it may go on as it is, else
     its close code: 4403 (or 4401) when the member is banned or may no longer read the one
     category it names, ``CLOSE_RECONNECT`` when it listens to a category it may no longer
     read (reconnecting subscribes it to the ones it still may)."""
