@@ -21,7 +21,7 @@ each socket's first frame carries what that socket needs.
 
 With ``KANTA_REALTIME_CHECK_EVENTS`` on (hub/settings/test.py) hub.realtime checks every
 payload where it is sent (the send helpers, and every frame written to a socket) and records
-the types it saw (:func:`seen`); a payload with a key missing or extra, a value of the wrong
+the types it saw (``registry.seen``); a payload with a key missing or extra, a value of the wrong
 type, or a type its channel does not know raises :class:`EventMismatch`. Off (the default),
 nothing is checked, at no cost.
 """
