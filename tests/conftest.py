@@ -85,9 +85,10 @@ def _realtime_payloads_match_their_types():
 @pytest.fixture
 def migrated_rows(transactional_db):
     """For transactional tests that start threads: put back what migrations create (content
-    types, default earning rules and tiers), which an earlier test's flush may have removed,
-    in this thread, before any worker thread races to recreate them."""
+    types, permissions, default earning rules and tiers), which an earlier test's flush may
+    have removed, in this thread, before any worker thread races to recreate them."""
     from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.contenttypes.management import create_contenttypes
     from django.contrib.contenttypes.models import ContentType
 
@@ -96,6 +97,7 @@ def migrated_rows(transactional_db):
     ContentType.objects.clear_cache()
     for app_config in apps.get_app_configs():
         create_contenttypes(app_config, verbosity=0)
+        create_permissions(app_config, verbosity=0)
     ensure_defaults(apps)
 
 
