@@ -25,8 +25,8 @@ REPLY = "Nokian Hakkapeliitta W240, no question."
 
 
 def make_forum() -> dict[str, int]:
-    from community.models import ForumCategory
     from community.forum.services.posts import thread_create
+    from community.models import ForumCategory
 
     make_home_page()
     members = {}
@@ -107,8 +107,8 @@ def test_a_reply_and_a_reaction_reach_the_other_member_live(live_asgi, chromium,
 
 
 def lock_unlock_delete_forum() -> dict[str, int]:
-    from community.models import Thread
     from community.forum.services.posts import post_create
+    from community.models import Thread
 
     ids = make_forum()
     thread = Thread.objects.get(pk=ids["thread"])
@@ -122,8 +122,8 @@ def lock_unlock_delete_forum() -> dict[str, int]:
 
 
 def moderate(action: str, thread_id: int, post_id: int) -> None:
-    from community.models import Post, Thread
     from community.forum.services import moderation
+    from community.models import Post, Thread
 
     moderator = User.objects.get(username="ville")
     thread = Thread.objects.get(pk=thread_id)

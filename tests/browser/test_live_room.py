@@ -216,8 +216,8 @@ ROOM_SOCKET_URL = f"{ROOM_SOCKET}.url"
 
 def ask(body: str) -> int:
     """Aino asks; returns the room's newest activity id (ids do not restart between tests)."""
-    from community.models import RoomActivity
     from community.events.services.live import question_ask
+    from community.models import RoomActivity
     from content.events import EventPage
     from membership.models import User
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from community.events.services import live
 from community.events.services.rsvps import attendance_tick
-from community.forum.services.posts import reaction_toggle
 from community.forum.services.moderation import post_hide
+from community.forum.services.posts import reaction_toggle
 from community.reviews.services.helpful import review_helpful_toggle
 from community.reviews.services.moderation import review_approve, review_reject
 from community.reviews.services.reviews import review_create
