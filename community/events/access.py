@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from community.events.models import EventMute, EventRsvp
 from content.events import EventAccess, EventPage, EventPhase
+from hub.realtime import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 from membership.models import Tier, User
 from membership.selectors import member_level, member_standing
 
@@ -36,13 +38,13 @@ class TierShortfall:
     progress_url: str
 
 
-def can_moderate_events(user) -> bool:
+def can_moderate_events(user: User | AnonymousUser | None) -> bool:
     return bool(
         user is not None and user.is_authenticated and user.is_active and user.has_perm(MODERATE_PERMISSION)
     )
 
 
-def is_event_host(user, event: EventPage) -> bool:
+def is_event_host(user: User | AnonymousUser | None, event: EventPage) -> bool:
     if user is None or not user.is_authenticated:
         return False
     cache = getattr(event, "_host_member_ids", None)
@@ -54,18 +56,18 @@ def is_event_host(user, event: EventPage) -> bool:
     return user.pk in cache
 
 
-def can_moderate_event(user, event: EventPage) -> bool:
+def can_moderate_event(user: User | AnonymousUser | None, event: EventPage) -> bool:
     """Moderators run every room; hosts run their own."""
     return can_moderate_events(user) or is_event_host(user, event)
 
 
 def _tier_threshold(event: EventPage) -> int | None:
-    if event.access != EventAccess.TIER or not event.min_tier_id:
+    if event.access != EventAccess.TIER or event.min_tier is None:
         return None
     return event.min_tier.threshold
 
 
-def event_access_allows(user, event: EventPage) -> bool:
+def event_access_allows(user: User | AnonymousUser | None, event: EventPage) -> bool:
     """Whether the user is someone this event is for (tier and sign-in; not RSVP)."""
     if can_moderate_event(user, event):
         return True
@@ -79,23 +81,26 @@ def event_access_allows(user, event: EventPage) -> bool:
     return threshold is None or (member_level(user) or 0) >= threshold
 
 
-def tier_shortfall(user, event: EventPage) -> TierShortfall | None:
+def tier_shortfall(user: User | AnonymousUser | None, event: EventPage) -> TierShortfall | None:
     """For a signed-in member below the event's tier: their tier and the points to go."""
     if user is None or not user.is_authenticated or event.access != EventAccess.TIER or not event.min_tier_id:
         return None
     if event_access_allows(user, event):
         return None
+    needed = event.min_tier
+    if needed is None:  # not reached: min_tier_id is set (checked above)
+        return None
     standing = member_standing(member=user)
     current = standing.tier or Tier.objects.order_by("threshold").first()
     return TierShortfall(
         current_tier=current.name if current else "",
-        needed_tier=event.min_tier.name,
-        points_needed=max(0, event.min_tier.threshold - standing.status_points),
+        needed_tier=needed.name,
+        points_needed=max(0, needed.threshold - standing.status_points),
         progress_url=reverse("membership:profile", kwargs={"username": user.username}),
     )
 
 
-def rsvp_opens_for(user, event: EventPage) -> datetime | None:
+def rsvp_opens_for(user: User | AnonymousUser | None, event: EventPage) -> datetime | None:
     """When this member may RSVP: the earliest opening of a tier they have reached, else
     the page's general opening (None: open now)."""
     general = event.rsvp_opens_at
@@ -114,7 +119,9 @@ def _date(value: datetime) -> str:
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
-def check_rsvp_permission(user, event: EventPage, *, now: datetime | None = None) -> None:
+def check_rsvp_permission(
+    user: User | AnonymousUser | None, event: EventPage, *, now: datetime | None = None
+) -> None:
     now = now or timezone.now()
     if user is None or not user.is_authenticated:
         raise PermissionDenied(_("Log in to RSVP."))
@@ -133,7 +140,9 @@ def check_rsvp_permission(user, event: EventPage, *, now: datetime | None = None
         raise PermissionDenied(_("RSVP opens for you on %(date)s.") % {"date": _date(opens)})
 
 
-def member_muted(user, event: EventPage, *, now: datetime | None = None) -> EventMute | None:
+def member_muted(
+    user: User | AnonymousUser | None, event: EventPage, *, now: datetime | None = None
+) -> EventMute | None:
     if user is None or not user.is_authenticated:
         return None
     now = now or timezone.now()
@@ -149,30 +158,30 @@ class RoomAccess:
     message: str = ""
 
 
-CLOSE_UNAUTHENTICATED = 4401
-CLOSE_FORBIDDEN = 4403
-
-
-def room_access(user, event: EventPage, *, now: datetime | None = None) -> RoomAccess:
+def room_access(
+    user: User | AnonymousUser | None, event: EventPage, *, now: datetime | None = None
+) -> RoomAccess:
     """May the user be in the live room now? Anonymous visitors watch public events only."""
     now = now or timezone.now()
-    signed_in = user is not None and user.is_authenticated and user.is_active
+    member = user if user is not None and user.is_authenticated and user.is_active else None
     if can_moderate_event(user, event):
         return RoomAccess(moderator=True)
     if not event_access_allows(user, event):
-        if not signed_in:
+        if member is None:
             return RoomAccess(CLOSE_UNAUTHENTICATED, message=_("Log in to join the live room."))
         return RoomAccess(CLOSE_FORBIDDEN, message=_("This live room is not open to you."))
     if event.capacity and event.access != EventAccess.PUBLIC:
-        if not signed_in:
+        if member is None:
             return RoomAccess(CLOSE_UNAUTHENTICATED, message=_("Log in to join the live room."))
-        going = EventRsvp.objects.filter(event=event, member=user, state=EventRsvp.State.GOING).exists()
+        going = EventRsvp.objects.filter(event=event, member=member, state=EventRsvp.State.GOING).exists()
         if not going:
             return RoomAccess(CLOSE_FORBIDDEN, message=_("The live room is for those who RSVPed."))
     return RoomAccess()
 
 
-def check_room_write(user, event: EventPage, *, now: datetime | None = None, chat: bool = False) -> bool:
+def check_room_write(
+    user: User | AnonymousUser | None, event: EventPage, *, now: datetime | None = None, chat: bool = False
+) -> bool:
     """Before every write in the room (asking, voting, chatting): signed in, still allowed,
     the room open, not muted. Returns whether the user runs the room."""
     now = now or timezone.now()

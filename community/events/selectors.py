@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from community.events.access import can_moderate_event, event_access_allows, rsvp_opens_for, tier_shortfall
+from community.events.access import (
+    TierShortfall,
+    can_moderate_event,
+    event_access_allows,
+    rsvp_opens_for,
+    tier_shortfall,
+)
 from community.events.models import (
     EventAttendance,
     EventChatMessage,
@@ -84,7 +91,7 @@ class RsvpBox:
     waitlist_position: int | None
     allowed: bool
     opens_at: datetime | None
-    shortfall: Any
+    shortfall: TierShortfall | None
     can_run: bool
 
     @property
@@ -96,7 +103,7 @@ class RsvpBox:
         return self.capacity is not None and self.going >= self.capacity
 
 
-def rsvp_box(*, event: EventPage, user, now: datetime | None = None) -> RsvpBox:
+def rsvp_box(*, event: EventPage, user: User | AnonymousUser | None, now: datetime | None = None) -> RsvpBox:
     now = now or timezone.now()
     counts = EventRsvp.objects.filter(event=event).aggregate(
         going=Count("pk", filter=Q(state=EventRsvp.State.GOING)),
@@ -104,9 +111,10 @@ def rsvp_box(*, event: EventPage, user, now: datetime | None = None) -> RsvpBox:
     )
     rsvp = None
     position = None
-    signed_in = user is not None and user.is_authenticated
-    if signed_in:
-        rsvp = EventRsvp.objects.filter(event=event, member=user).first()
+    member = user if user is not None and user.is_authenticated else None
+    signed_in = member is not None
+    if member is not None:
+        rsvp = EventRsvp.objects.filter(event=event, member=member).first()
         if rsvp is not None and rsvp.state == EventRsvp.State.WAITLISTED:
             ahead = EventRsvp.objects.filter(event=event, state=EventRsvp.State.WAITLISTED).filter(
                 Q(tier_rank__gt=rsvp.tier_rank)
@@ -146,7 +154,7 @@ def room_questions(*, event: EventPage, runner: bool) -> QuerySet[EventQuestion]
     )
 
 
-def room_page(*, event: EventPage, user, runner: bool) -> dict[str, Any]:
+def room_page(*, event: EventPage, user: User | AnonymousUser | None, runner: bool) -> dict[str, Any]:
     """The live room rendered by the server: the queue, the highlighted question, the latest
     chat, this member's votes and own waiting questions, and the activity id the page's
     socket resumes from. A fixed number of queries, whatever the number of questions."""
@@ -156,18 +164,18 @@ def room_page(*, event: EventPage, user, runner: bool) -> dict[str, Any]:
         RoomActivity.objects.filter(event=event).order_by("-id").values_list("id", flat=True).first() or 0
     )
     room = LiveRoom.objects.filter(pk=event.pk).select_related("highlighted__author").first()
-    questions = room_questions(event=event, runner=runner)
-    signed_in = user is not None and user.is_authenticated
-    if signed_in:
-        questions = questions.annotate(
-            voted=Exists(EventQuestionVote.objects.filter(question=OuterRef("pk"), member=user))
+    queue = room_questions(event=event, runner=runner)
+    member = user if user is not None and user.is_authenticated else None
+    if member is not None:
+        queue = queue.annotate(
+            voted=Exists(EventQuestionVote.objects.filter(question=OuterRef("pk"), member=member))
         )
-    questions = list(questions)
-    own_waiting = []
-    if signed_in and not runner:
+    questions = list(queue)
+    own_waiting: list[EventQuestion] = []
+    if member is not None and not runner:
         own_waiting = list(
             EventQuestion.objects.filter(
-                event=event, author=user, state=EventQuestion.State.PENDING
+                event=event, author=member, state=EventQuestion.State.PENDING
             ).order_by("created_at")
         )
     chat = list(
@@ -215,7 +223,7 @@ def event_stats(*, events: QuerySet[EventPage] | list[EventPage]) -> dict[int, d
         }
         for pk in ids
     }
-    for row in (
+    for rsvps in (
         EventRsvp.objects.filter(event_id__in=ids)
         .values("event_id")
         .annotate(
@@ -223,8 +231,8 @@ def event_stats(*, events: QuerySet[EventPage] | list[EventPage]) -> dict[int, d
             waitlisted=Count("pk", filter=Q(state=EventRsvp.State.WAITLISTED)),
         )
     ):
-        stats[row["event_id"]].update(going=row["going"], waitlisted=row["waitlisted"])
-    for row in (
+        stats[rsvps["event_id"]].update(going=rsvps["going"], waitlisted=rsvps["waitlisted"])
+    for attendance in (
         EventAttendance.objects.filter(event_id__in=ids)
         .values("event_id")
         .annotate(
@@ -233,25 +241,28 @@ def event_stats(*, events: QuerySet[EventPage] | list[EventPage]) -> dict[int, d
             seconds=Sum("seconds"),
         )
     ):
-        stats[row["event_id"]].update(
-            attendees=row["attendees"], qualified=row["qualified"], minutes=(row["seconds"] or 0) // 60
+        stats[attendance["event_id"]].update(
+            attendees=attendance["attendees"],
+            qualified=attendance["qualified"],
+            minutes=(attendance["seconds"] or 0) // 60,
         )
-    for row in (
+    for asked in (
         EventQuestion.objects.filter(event_id__in=ids)
         .values("event_id")
         .annotate(
             questions=Count("pk"),
             answered=Count("pk", filter=Q(state=EventQuestion.State.ANSWERED)),
-            votes=Sum("vote_count"),
+            # Not "votes": the plugin takes it for the questions' reverse relation of that name.
+            vote_total=Sum("vote_count"),
         )
     ):
-        stats[row["event_id"]].update(
-            questions=row["questions"], answered=row["answered"], votes=row["votes"] or 0
+        stats[asked["event_id"]].update(
+            questions=asked["questions"], answered=asked["answered"], votes=asked["vote_total"] or 0
         )
-    for row in (
+    for chat in (
         EventChatMessage.objects.filter(event_id__in=ids).values("event_id").annotate(chat=Count("pk"))
     ):
-        stats[row["event_id"]]["chat"] = row["chat"]
+        stats[chat["event_id"]]["chat"] = chat["chat"]
     return stats
 
 

@@ -9,6 +9,8 @@ gets JSON (errors too: 401/403, 400 with field errors, 429 when too quick).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +26,7 @@ from community.events.services import live as live_services
 from community.events.services import rsvps as event_services
 from content.events import EventPage
 from hub.rate_limits import RateLimited
+from membership.models import User
 
 ROOM_TEMPLATE = "community/events/live_room.html"
 
@@ -33,6 +36,14 @@ def _event(slug: str) -> EventPage:
     if event is None:
         raise Http404(_("No event with that address."))
     return event
+
+
+def _member(request: HttpRequest, refusal: str) -> User:
+    """The signed-in member; anyone else gets the refusal the service's own check would
+    give them (community.events.access), before the service is called."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied(refusal)
+    return request.user
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -45,7 +56,9 @@ def _messages_of(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
-def _done(request: HttpRequest, back: str, *, message: str = "", data: dict | None = None) -> HttpResponse:
+def _done(
+    request: HttpRequest, back: str, *, message: str = "", data: dict[str, object] | None = None
+) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"ok": True, "message": message, **(data or {})})
     if message:
@@ -53,7 +66,9 @@ def _done(request: HttpRequest, back: str, *, message: str = "", data: dict | No
     return redirect(back)
 
 
-def _failed(request: HttpRequest, back: str, exc: Exception) -> HttpResponse:
+def _failed(
+    request: HttpRequest, back: str, exc: PermissionDenied | ValidationError | RateLimited
+) -> HttpResponse:
     """Refusals and bad input: a message on the page the member came from (what they wrote
     is kept in the form by the room's template from ``?draft``), or JSON with a status."""
     if isinstance(exc, PermissionDenied):
@@ -62,9 +77,9 @@ def _failed(request: HttpRequest, back: str, exc: Exception) -> HttpResponse:
     elif isinstance(exc, RateLimited):
         status, text = 429, str(exc)
     else:
-        status, text = 400, _messages_of(exc)  # type: ignore[arg-type]
+        status, text = 400, _messages_of(exc)
     if _wants_json(request):
-        body = {"error": text}
+        body: dict[str, object] = {"error": text}
         if isinstance(exc, ValidationError) and hasattr(exc, "message_dict"):
             body["errors"] = exc.message_dict
         return JsonResponse(body, status=status)
@@ -90,15 +105,15 @@ def event_rsvp(request: HttpRequest, slug: str) -> HttpResponse:
         result = event_services.rsvp_set(member=request.user, event=event, going=answer == "going")
     except (PermissionDenied, ValidationError) as exc:
         return _failed(request, back, exc)
-    text = {
+    texts: dict[str, str] = {
         EventRsvp.State.GOING: _("You are going. We will remind you the day before and 15 minutes before."),
         EventRsvp.State.WAITLISTED: _(
             "The event is full, so you are on the waitlist. "
             "If a place comes free it is yours and we will tell you."
         ),
         EventRsvp.State.NOT_GOING: _("Thanks for letting us know: your place goes to someone else."),
-    }[result.state]
-    return _done(request, back, message=text, data={"state": result.state})
+    }
+    return _done(request, back, message=texts[result.state], data={"state": result.state})
 
 
 # --- the room ---------------------------------------------------------------------------------
@@ -141,7 +156,7 @@ def room_ask(request: HttpRequest, slug: str) -> HttpResponse:
     back = _room_url(event, "#ask")
     try:
         question = live_services.question_ask(
-            member=request.user,
+            member=_member(request, _("Log in to take part.")),
             event=event,
             body=body,
             anonymous=request.POST.get("anonymous") in ("1", "on"),
@@ -149,8 +164,6 @@ def room_ask(request: HttpRequest, slug: str) -> HttpResponse:
     except (PermissionDenied, ValidationError, RateLimited) as exc:
         if not _wants_json(request) and body:
             # Nothing a member wrote is lost: the room's form shows it again.
-            from urllib.parse import urlencode
-
             back = f"{event.live_url}?{urlencode({'question': body})}#ask"
         return _failed(request, back, exc)
     text = (
@@ -194,7 +207,11 @@ def room_moderate(request: HttpRequest, slug: str, pk: int, action: str) -> Http
     if not can_moderate_event(request.user, event):
         return _failed(request, back, PermissionDenied(_("Only the hosts and moderators run the room.")))
     try:
-        question = live_services.question_moderate(moderator=request.user, question=question, action=action)
+        question = live_services.question_moderate(
+            moderator=_member(request, _("Only the hosts and moderators run the room.")),
+            question=question,
+            action=action,
+        )
     except (PermissionDenied, ValidationError) as exc:
         return _failed(request, back, exc)
     return _done(request, back, data={"state": question.state})
@@ -205,12 +222,12 @@ def room_chat(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event(slug)
     body = request.POST.get("body", "")
     try:
-        message = live_services.chat_send(member=request.user, event=event, body=body)
+        message = live_services.chat_send(
+            member=_member(request, _("Log in to take part.")), event=event, body=body
+        )
     except (PermissionDenied, ValidationError, RateLimited) as exc:
         back = _room_url(event, "#chat")
         if not _wants_json(request) and body:
-            from urllib.parse import urlencode
-
             back = f"{event.live_url}?{urlencode({'chat': body})}#chat"
         return _failed(request, back, exc)
     return _done(request, _room_url(event, "#chat"), data={"id": message.pk})
@@ -224,7 +241,9 @@ def room_chat_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         raise Http404(_("No such message in this room."))
     back = _room_url(event, "#chat")
     try:
-        live_services.chat_delete(moderator=request.user, message=message)
+        live_services.chat_delete(
+            moderator=_member(request, _("Only the hosts and moderators run the room.")), message=message
+        )
     except PermissionDenied as exc:
         return _failed(request, back, exc)
     return _done(request, back, message=_("Message deleted."))
@@ -243,7 +262,7 @@ def room_mute(request: HttpRequest, slug: str) -> HttpResponse:
         return _failed(request, back, ValidationError({"minutes": _("Mute for 1 minute to 24 hours.")}))
     try:
         mute = live_services.member_mute(
-            moderator=request.user,
+            moderator=_member(request, _("Only the hosts and moderators run the room.")),
             event=event,
             member=member,
             minutes=minutes,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from community.events.access import check_rsvp_permission
 from community.events.models import EventAttendance, EventQuestion, EventRsvp, LiveRoom
-from content.events import EventPage
+from content.events import EventPage, EventRecapPage
 from membership.models import User
 from membership.selectors import member_level
 from membership.services.badges import badges_evaluate
@@ -81,7 +81,7 @@ def rsvp_set(*, member: User, event: EventPage, going: bool, now: datetime | Non
     rsvp = EventRsvp.objects.filter(event=event, member=member).first()
     previous = rsvp.state if rsvp else None
     if going:
-        if previous in (EventRsvp.State.GOING, EventRsvp.State.WAITLISTED):
+        if rsvp is not None and previous in (EventRsvp.State.GOING, EventRsvp.State.WAITLISTED):
             return RsvpResult(rsvp, [])
         has_place = event.capacity is None or going_count(event) < event.capacity
         state = EventRsvp.State.GOING if has_place else EventRsvp.State.WAITLISTED
@@ -161,7 +161,7 @@ DAY = timedelta(hours=24)
 SOON = timedelta(minutes=15)
 
 
-def _email(rsvp: EventRsvp, *, subject: str, template: str, context: dict) -> None:
+def _email(rsvp: EventRsvp, *, subject: str, template: str, context: dict[str, object]) -> None:
     member = rsvp.member
     if not member.email:
         return
@@ -310,7 +310,7 @@ def attendance_tick(
 # --- After the event ------------------------------------------------------------------------------
 
 
-def _recap_body(event: EventPage) -> list[tuple[str, dict]]:
+def _recap_body(event: EventPage) -> list[tuple[str, dict[str, object]]]:
     answered = (
         EventQuestion.objects.filter(event=event, state=EventQuestion.State.ANSWERED)
         .select_related("author")
@@ -330,12 +330,10 @@ def _recap_body(event: EventPage) -> list[tuple[str, dict]]:
     ]
 
 
-def event_recap_create(*, event: EventPage, now: datetime | None = None):
+def event_recap_create(*, event: EventPage, now: datetime | None = None) -> EventRecapPage | None:
     """Create the recap draft under the event, once: the answered questions in the order
     they were answered, askers credited unless they asked anonymously, answers left for an
     editor. Returns the new page, or None if the recap was made before."""
-    from content.events import EventRecapPage
-
     now = now or timezone.now()
     with transaction.atomic():
         room = live_room_for(event)
