@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from community.reviews.access import can_moderate_reviews
 from community.reviews.forms import ModerationReasonForm
 from community.reviews.models import Review
 from community.reviews.services.moderation import review_approve, review_reject, review_remove
+from membership.http import AuthenticatedHttpRequest
 
 URL_NAMESPACE = "review_moderation"
 PER_PAGE = 20
@@ -67,7 +68,9 @@ class ModerationQueueView(WagtailAdminTemplateMixin, TemplateView):
 
 
 @require_POST
-def moderate(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def moderate(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """Approve, reject or remove a review. Wagtail wraps every admin URL in
+    ``require_admin_access``, so the user here is signed in."""
     if not can_moderate_reviews(request.user):
         return permission_denied(request)
     review = get_object_or_404(Review, pk=pk)

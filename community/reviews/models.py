@@ -122,7 +122,7 @@ class ReviewPhoto(models.Model):
         verbose_name_plural = _("review photos")
 
     def __str__(self) -> str:
-        return self.alt or self.image.name
+        return self.alt or str(self.image)
 
 
 class HelpfulVote(models.Model):

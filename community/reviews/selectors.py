@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.fields import BooleanField
 
 from community.reviews.models import HelpfulVote, Review, ReviewPhoto
-from membership.models import Order, OrderLine
+from content.models import Product
+from membership.models import Order, OrderLine, User
 
 SORTS = {
     "helpful": ["-helpful_count", "-created_at", "-id"],
@@ -19,7 +21,7 @@ SORTS = {
 DEFAULT_SORT = "helpful"
 
 
-def _bought(*, member: Any, product: Any) -> QuerySet[OrderLine]:
+def _bought(*, member: int | OuterRef, product: int | OuterRef) -> QuerySet[OrderLine]:
     """Order lines that make ``member`` a verified buyer of ``product``: the one rule behind
     the "Verified buyer" label and whether a review earns points."""
     return OrderLine.objects.filter(order__member=member, product=product).exclude(
@@ -38,11 +40,13 @@ def is_verified_buyer(*, member_id: int, product_id: int) -> bool:
     return _bought(member=member_id, product=product_id).exists()
 
 
-def _photos() -> Prefetch:
+def _photos() -> Prefetch[str, QuerySet[ReviewPhoto], str]:
     return Prefetch("photos", queryset=ReviewPhoto.objects.order_by("id"))
 
 
-def _with_display(queryset: QuerySet[Review], *, viewer=None) -> QuerySet[Review]:
+def _with_display(
+    queryset: QuerySet[Review], *, viewer: User | AnonymousUser | None = None
+) -> QuerySet[Review]:
     """What a review card shows: author, photos, verified buyer and the viewer's vote."""
     queryset = (
         queryset.select_related("author")
@@ -57,7 +61,11 @@ def _with_display(queryset: QuerySet[Review], *, viewer=None) -> QuerySet[Review
 
 
 def reviews_for_product(
-    *, product, viewer=None, sort: str = DEFAULT_SORT, stars: int | None = None
+    *,
+    product: Product,
+    viewer: User | AnonymousUser | None = None,
+    sort: str = DEFAULT_SORT,
+    stars: int | None = None,
 ) -> QuerySet[Review]:
     """Published reviews of the product, sorted, optionally only those with ``stars``."""
     reviews = Review.objects.filter(product=product, state=Review.State.PUBLISHED)
@@ -66,7 +74,7 @@ def reviews_for_product(
     return _with_display(reviews, viewer=viewer).order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 
-def rating_summary(*, product) -> dict[str, Any]:
+def rating_summary(*, product: Product) -> dict[str, Any]:
     """Average, count and a histogram of the product's published reviews, in one query."""
     totals = Review.objects.filter(product=product, state=Review.State.PUBLISHED).aggregate(
         average=Avg("rating"),
@@ -106,7 +114,7 @@ def product_ratings(product_ids: list[int]) -> dict[int, dict[str, Any]]:
     }
 
 
-def review_of(*, member, product) -> Review | None:
+def review_of(*, member: User | AnonymousUser | None, product: Product) -> Review | None:
     """The member's own review of the product, whatever its state."""
     if member is None or not member.is_authenticated:
         return None
@@ -123,7 +131,7 @@ def review_published(*, pk: int) -> Review | None:
     return Review.objects.select_related("product").filter(pk=pk, state=Review.State.PUBLISHED).first()
 
 
-def reviews_for_profile(*, member, is_self: bool, limit: int = 20) -> list[Review]:
+def reviews_for_profile(*, member: User, is_self: bool, limit: int = 20) -> list[Review]:
     """The member's reviews: every state for themselves, published ones for anybody else."""
     reviews = Review.objects.filter(author=member)
     if not is_self:

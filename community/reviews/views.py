@@ -20,6 +20,7 @@ from community.reviews.services.helpful import review_helpful_toggle
 from community.reviews.services.reviews import ReviewExists, review_create, review_update
 from content.selectors import product_get
 from hub.rate_limits import RateLimited
+from membership.http import AuthenticatedHttpRequest
 
 
 def _saved_message(request: HttpRequest, review: Review) -> None:
@@ -48,7 +49,7 @@ def _render_edit(request: HttpRequest, review: Review, form: ReviewForm, status:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_new(request: HttpRequest, slug: str) -> HttpResponse:
+def review_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Write a review of the product. A member who already reviewed it edits that review; if
     they posted a second one anyway (two tabs), what they wrote lands in the edit form."""
     product = product_get(slug=slug)
@@ -104,7 +105,7 @@ def review_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def review_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_for_edit(pk=pk)
     if review is None:
         raise Http404(_("No review with that address."))

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -84,7 +85,10 @@ def _check_photo_count(count: int) -> None:
 def _add_photos(review: Review, photos: Sequence[NewPhoto], *, now: datetime, saved: list[str]) -> None:
     for photo in photos:
         row = ReviewPhoto(review=review, alt=photo.alt.strip()[:200], created_at=now)
-        row.image.save(photo.image.file.name, photo.image.file, save=False)
+        name = photo.image.file.name
+        assert name is not None  # content.uploads names every clean image
+        row.image.save(name, photo.image.file, save=False)
+        assert row.image.name is not None  # FieldFile.save sets the name the storage chose
         saved.append(row.image.name)
         row.save()
 
@@ -94,16 +98,17 @@ def _grant_points(review: Review, *, now: datetime) -> None:
     so calling it again grants nothing twice."""
     if not is_verified_buyer(member_id=review.author_id, product_id=review.product_id):
         return
-    grant = {
-        "member": review.author,
-        "source": review,
-        "now": now,
-        "note": review.product.name,
-        "hold_days": settings.KANTA_REVIEW_POINTS_HOLD_DAYS,
-    }
-    granted = points_grant(rule_key="review", **grant)
+    grant = partial(
+        points_grant,
+        member=review.author,
+        source=review,
+        now=now,
+        note=review.product.name,
+        hold_days=settings.KANTA_REVIEW_POINTS_HOLD_DAYS,
+    )
+    granted = grant(rule_key="review")
     if review.photos.exists():
-        bonus = points_grant(rule_key="review-photo", **grant)
+        bonus = grant(rule_key="review-photo")
         granted = granted or bonus
     if granted is not None and not review.incentivised:
         review.incentivised = True
@@ -209,11 +214,16 @@ def review_update(
             photo.save(update_fields=["alt"])
             changed = True
     if removed:
-        names = [photo.image.name for photo in removed]
+        names = [photo.image.name for photo in removed if photo.image.name]
         ReviewPhoto.objects.filter(pk__in=[photo.pk for photo in removed]).delete()
-        # Only once the removal is committed: a rollback must not leave rows without files.
         storage = protected_storage()
-        transaction.on_commit(lambda: [storage.delete(name) for name in names], robust=True)
+
+        def delete_files() -> None:
+            for name in names:
+                storage.delete(name)
+
+        # Only once the removal is committed: a rollback must not leave rows without files.
+        transaction.on_commit(delete_files, robust=True)
     changed = changed or bool(removed) or bool(new_photos)
 
     fields = ["rating", "title", "body", "body_html"]
