@@ -212,12 +212,13 @@ class RoomConsumer(ResumingConsumer):
 
     async def handle_vote(self, frame: dict[str, Any]) -> None:
         question_id = await self._question_id(frame)
-        if question_id is None:
+        member_id = self.member_id
+        if question_id is None or member_id is None:  # _question_id answered with an error
             return
         on = frame["type"] == "question.vote"
         try:
             result = await room_board().vote(
-                event_id=self.event_id, member_id=self.member_id, question_id=question_id, on=on
+                event_id=self.event_id, member_id=member_id, question_id=question_id, on=on
             )
         except Exception:
             # The batch could not be written (the database is away): this vote is not

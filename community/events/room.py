@@ -68,7 +68,6 @@ from membership.models import User
 logger = logging.getLogger(__name__)
 
 BACKLOG_LIMIT = 200
-CHAT_HISTORY = 50
 # Presence rows are refreshed, and attendance credited, this often (RoomPresence rows last
 # 150 seconds without a refresh).
 ATTENDANCE_TICK_SECONDS = 60

@@ -89,7 +89,14 @@ def _room(event: EventPage, *, lock: bool = False) -> LiveRoom:
     return room
 
 
-def _activity(event: EventPage, kind: str, *, question=None, message=None, now: datetime) -> RoomActivity:
+def _activity(
+    event: EventPage,
+    kind: str,
+    *,
+    question: EventQuestion | None = None,
+    message: EventChatMessage | None = None,
+    now: datetime,
+) -> RoomActivity:
     return RoomActivity.objects.create(
         event=event, kind=kind, question=question, message=message, created_at=now
     )
@@ -109,7 +116,7 @@ def _wait(seconds: int) -> str:
 
 def _asker_labels(member: User, event: EventPage) -> tuple[bool, bool]:
     standing = MemberStanding.objects.select_related("tier").filter(member=member).first()
-    is_vip = bool(standing and standing.tier_id and standing.tier.vip_events)
+    is_vip = bool(standing and standing.tier and standing.tier.vip_events)
     product_ids = list(event.products.values_list("pk", flat=True))
     is_owner = bool(product_ids) and (
         OrderLine.objects.filter(order__member=member, product_id__in=product_ids)
@@ -272,7 +279,9 @@ def _permissions_preload(users: Iterable[User]) -> None:
     ):
         grouped[member_id].add(f"{app}.{codename}")
     for pk, user in plain.items():
-        user._user_perm_cache, user._group_perm_cache = own[pk], grouped[pk]
+        # ModelBackend's private caches: django-stubs does not declare them.
+        user._user_perm_cache = own[pk]  # type: ignore[attr-defined]
+        user._group_perm_cache = grouped[pk]  # type: ignore[attr-defined]
 
 
 def _voters(event: EventPage, member_ids: Iterable[int], *, now: datetime) -> dict[int, str]:
