@@ -26,9 +26,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from community.events.access import event_access_allows
-from community.events.services.live import chat_send, question_ask, question_moderate, question_vote
-from community.events.services.rsvps import attendance_tick, event_recap_create, rsvp_set
-from community.models import (
+from community.events.models import (
     EventAttendance,
     EventChatMessage,
     EventQuestion,
@@ -36,6 +34,8 @@ from community.models import (
     EventRsvp,
     RoomActivity,
 )
+from community.events.services.live import chat_send, question_ask, question_moderate, question_vote
+from community.events.services.rsvps import attendance_tick, event_recap_create, rsvp_set
 from content.demo.catalogue import AuthorSpec, callout, h2, p, ul
 from content.demo.images import landscape, portrait, staff_portrait
 from content.demo.site import demo_image, index_page, quiet_wagtail

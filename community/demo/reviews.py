@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps
 
 from community.groups import ensure_review_permissions
-from community.models import HelpfulVote, Review
+from community.reviews.models import HelpfulVote, Review
 from community.reviews.services.helpful import review_helpful_toggle
 from community.reviews.services.moderation import review_approve, review_reject
 from community.reviews.services.reviews import NewPhoto, review_create

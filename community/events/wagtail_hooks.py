@@ -1,5 +1,6 @@
 """Wagtail admin hooks for live events: the Events report and the audit log actions of
-community/events/services/live.py. Imported at the bottom of community/wagtail_hooks.py."""
+community/events/services/live.py. Imported by community/wagtail_hooks.py, where Wagtail
+looks for hooks."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ class Review(models.Model):
     body = models.TextField(_("review"), max_length=5000, help_text=_("Markdown."))
     body_html = models.TextField(_("review (HTML)"), editable=False)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
-    # Denormalised from HelpfulVote for sorting; community.reviews.services.reviews.reviews_helpful_recount
+    # Denormalised from HelpfulVote for sorting; community.reviews.services.helpful.reviews_helpful_recount
     # recomputes it from the votes.
     helpful_count = models.PositiveIntegerField(_("found helpful"), default=0)
     # Set when publication earned the author points: the review then carries a disclosure.

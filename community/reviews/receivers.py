@@ -1,4 +1,5 @@
-"""Community's reactions to membership's domain signals (membership/signals.py)."""
+"""The reviews' reactions to membership's domain signals (membership/signals.py); connected
+by community/apps.py."""
 
 from typing import Any
 

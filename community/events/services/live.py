@@ -51,7 +51,7 @@ from membership.selectors import member_levels_preload
 QUESTION_MAX = 300
 CHAT_MAX = 500
 
-# Audit log actions (registered in community/wagtail_hooks.py).
+# Audit log actions (registered in community/events/wagtail_hooks.py).
 QUESTION_APPROVE = "kanta.event.question.approve"
 QUESTION_DISMISS = "kanta.event.question.dismiss"
 QUESTION_ANSWERED = "kanta.event.question.answered"

@@ -1,5 +1,5 @@
 """Moderators approve, reject or remove reviews. Each decision is recorded in Wagtail's audit
-log (actions registered in community/wagtail_hooks.py) with the moderator and the reason, and
+log (actions registered in community/reviews/wagtail_hooks.py) with the moderator and the reason, and
 the author is told by a notification."""
 
 from __future__ import annotations
