@@ -8,7 +8,9 @@ from .navigation import navigation_items
 
 def site_navigation(request: HttpRequest) -> dict:
     path = request.path
-    items = navigation_items()
-    for item in items:
-        item["active"] = path.startswith(item["url"]) and item["url"] != "/"
-    return {"nav_items": items}
+    return {
+        "nav_items": [
+            {**item, "active": path.startswith(item["url"]) and item["url"] != "/"}
+            for item in navigation_items()
+        ]
+    }

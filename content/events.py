@@ -277,7 +277,8 @@ class EventPage(Page):
             [
                 FieldPanel("event_format"),
                 FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
-                FieldPanel("time_zone", widget=forms.Select(choices=time_zone_choices)),
+                # Django 5 takes a callable for choices; django-stubs still expects the list.
+                FieldPanel("time_zone", widget=forms.Select(choices=time_zone_choices)),  # type: ignore[arg-type]
             ],
             heading=_("When"),
         ),

@@ -7,7 +7,7 @@ import posixpath
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -16,7 +16,7 @@ from .protected_media import protected_media_access, protected_storage
 
 
 @require_safe
-def protected_media(request: HttpRequest, path: str) -> HttpResponse:
+def protected_media(request: HttpRequest, path: str) -> HttpResponseBase:
     # Stored names are "<folder>/<random>.webp"; anything else (.., absolute, nested) is no
     # file of ours, and is refused before the storage or the database is asked.
     if posixpath.normpath(path) != path or path.startswith("/") or path.count("/") != 1:
@@ -29,6 +29,7 @@ def protected_media(request: HttpRequest, path: str) -> HttpResponse:
 
     content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
     accel_prefix = settings.KANTA_PROTECTED_MEDIA_ACCEL_REDIRECT
+    response: HttpResponseBase
     if accel_prefix:
         # nginx sends the file from an `internal` location; the process only decided.
         response = HttpResponse(content_type=content_type)

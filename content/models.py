@@ -107,7 +107,7 @@ class Author(index.Indexed, models.Model):
         return self.name
 
 
-class GuideCategory(models.Model):
+class GuideCategory(models.Model):  # type: ignore[django-manager-missing]  # the plugin cannot follow untyped Wagtail/taggit relations
     name = models.CharField(
         _("name"), max_length=60, help_text=_("e.g. “Cycling” or “Cross-country skiing”.")
     )
@@ -136,7 +136,7 @@ class ProductQuerySet(SearchableQuerySetMixin, models.QuerySet):
     pass
 
 
-class Product(index.Indexed, models.Model):
+class Product(index.Indexed, models.Model):  # type: ignore[django-manager-missing]  # the plugin cannot follow untyped Wagtail/taggit relations
     name = models.CharField(_("name"), max_length=150, help_text=_("The product name as the store sells it."))
     slug = models.SlugField(
         _("slug"), max_length=160, unique=True, help_text=_("The product page's address: /products/<slug>/")
@@ -444,7 +444,8 @@ class ArticleMixin(models.Model):
         """What a reader without access gets: title, intro and hero only. Built apart from
         ``get_context`` so that nothing derived from the body (contents, FAQ, product
         picks, word count) is ever computed for them."""
-        context = super().get_context(request)
+        # The mixin sits before Wagtail's Page in the pages' bases, so super() is the Page.
+        context = super().get_context(request)  # type: ignore[misc]
         crumbs = breadcrumbs(self)
         context.update(
             early_access=access,
@@ -643,7 +644,7 @@ class GuidePageTag(TaggedItemBase):
     )
 
 
-class BuyingGuidePage(ArticleMixin, Page):
+class BuyingGuidePage(ArticleMixin, Page):  # type: ignore[django-manager-missing]  # the plugin cannot follow untyped Wagtail/taggit relations
     last_reviewed = models.DateField(
         _("last reviewed"),
         default=timezone.localdate,
@@ -745,7 +746,7 @@ class BlogPostTag(TaggedItemBase):
     )
 
 
-class BlogPostPage(ArticleMixin, Page):
+class BlogPostPage(ArticleMixin, Page):  # type: ignore[django-manager-missing]  # the plugin cannot follow untyped Wagtail/taggit relations
     date = models.DateField(
         _("date"), default=timezone.localdate, help_text=_("The publication date readers see.")
     )

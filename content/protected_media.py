@@ -34,11 +34,14 @@ class ProtectedMediaStorage(FileSystemStorage):
 
     @cached_property
     def base_location(self) -> str:
-        return str(self._value_or_setting(self._location, settings.KANTA_PROTECTED_MEDIA_ROOT))
+        # FileSystemStorage keeps the constructor's arguments in _location and _base_url;
+        # django-stubs does not declare them.
+        location = self._location  # type: ignore[attr-defined]
+        return str(self._value_or_setting(location, settings.KANTA_PROTECTED_MEDIA_ROOT))
 
     @cached_property
     def base_url(self) -> str:
-        url = self._value_or_setting(self._base_url, settings.KANTA_PROTECTED_MEDIA_URL)
+        url = self._value_or_setting(self._base_url, settings.KANTA_PROTECTED_MEDIA_URL)  # type: ignore[attr-defined]
         return url if url.endswith("/") else f"{url}/"
 
 

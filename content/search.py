@@ -88,7 +88,7 @@ def highlight(text: str, terms: Sequence[str], *, length: int = SNIPPET_LENGTH) 
     snippet = plain[start : start + length]
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + length < len(plain) else ""
-    parts = []
+    parts: list[str] = []
     last = 0
     for found in pattern.finditer(snippet):
         parts.append(escape(snippet[last : found.start()]))

@@ -160,11 +160,13 @@ def sanitise_image(
         )
 
     with decode_slot():
-        image = _decode_reduced(image, width=width, height=height, square=square, max_side=max_side)
+        decoded = _decode_reduced(image, width=width, height=height, square=square, max_side=max_side)
         buffer = io.BytesIO()
-        image.save(buffer, format="WEBP", quality=85, method=4)
+        decoded.save(buffer, format="WEBP", quality=85, method=4)
     name = f"{secrets.token_hex(12)}.webp"
-    return CleanImage(file=ContentFile(buffer.getvalue(), name=name), width=image.width, height=image.height)
+    return CleanImage(
+        file=ContentFile(buffer.getvalue(), name=name), width=decoded.width, height=decoded.height
+    )
 
 
 def _decode_reduced(

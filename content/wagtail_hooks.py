@@ -20,7 +20,8 @@ class ProductFilterSet(WagtailFilterSet):
     tag = django_filters.ModelChoiceFilter(
         field_name="tags",
         label=_("Tag"),
-        queryset=lambda request: Tag.objects.filter(product__isnull=False).distinct().order_by("name"),
+        # django-filter takes a callable of the request; its stubs expect the queryset itself.
+        queryset=lambda request: Tag.objects.filter(product__isnull=False).distinct().order_by("name"),  # type: ignore[arg-type]
     )
 
     class Meta:

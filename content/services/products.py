@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ TRUE_WORDS = {"1", "true", "yes", "y", "kyllä", "x"}
 FALSE_WORDS = {"", "0", "false", "no", "n", "ei"}
 
 
-class ProductImportForm(forms.ModelForm):
+class ProductImportForm(forms.ModelForm[Product]):
     store_url = forms.URLField(required=False, assume_scheme="https", max_length=200)
 
     class Meta:
@@ -60,10 +61,9 @@ def column_aliases() -> dict[str, str]:
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             for name in CSV_COLUMNS:
-                if name == "tags":
-                    aliases[str(Product._meta.get_field("tags").verbose_name).lower()] = name
-                else:
-                    aliases[str(Product._meta.get_field(name).verbose_name).lower()] = name
+                model_field = Product._meta.get_field(name)
+                assert isinstance(model_field, Field)  # the CSV columns are the model's own fields
+                aliases[str(model_field.verbose_name).lower()] = name
     return aliases
 
 
