@@ -1,19 +1,25 @@
-"""Wagtail admin hooks for live events: the Events report and the audit log actions of
-community/events/services/live.py. Imported by community/wagtail_hooks.py, where Wagtail
-looks for hooks."""
+"""Wagtail admin hooks for live events: the Events report, the audit log actions of
+community/events/services/live.py, and open rooms following their page (publishing or
+unpublishing an event page re-checks who may stay in its room). Imported by
+community/wagtail_hooks.py, where Wagtail looks for hooks."""
 
 from __future__ import annotations
 
+from django.dispatch import receiver
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
+from wagtail.signals import page_published, page_unpublished
 
 from community.events import admin as event_admin
 from community.events.access import can_moderate_events
+from community.events.realtime import room_group
 from community.events.services import live
 from community.log_actions import reasoned_formatter
+from content.events import EventPage
+from hub.realtime import send_access_changed
 
 
 class EventRunnersMenuItem(MenuItem):
@@ -59,14 +65,6 @@ def event_log_actions(actions):
 
 
 # --- open rooms follow their page -------------------------------------------------------------
-from django.dispatch import receiver  # noqa: E402
-from wagtail.signals import page_published, page_unpublished  # noqa: E402
-
-from community.events.realtime import room_group  # noqa: E402
-from content.events import EventPage  # noqa: E402
-from hub.realtime import send_access_changed  # noqa: E402
-
-
 @receiver(page_published, sender=EventPage, dispatch_uid="community.event_room_access_published")
 @receiver(page_unpublished, sender=EventPage, dispatch_uid="community.event_room_access_unpublished")
 def event_room_access_changed(sender, instance, **kwargs):
