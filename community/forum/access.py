@@ -9,24 +9,28 @@ PermissionDenied with a message for the user.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.forum.models import ForumCategory, ForumSanction, Post, Thread
+from membership.models import User
 from membership.selectors import member_level
 
 MODERATE_PERMISSION = "community.moderate_forum"
 
 
-def can_moderate_forum(user) -> bool:
+def can_moderate_forum(user: User | AnonymousUser | None) -> bool:
     return bool(
         user is not None and user.is_authenticated and user.is_active and user.has_perm(MODERATE_PERMISSION)
     )
 
 
-def active_sanction(user, *, kinds: tuple[str, ...] = ("silence", "ban")) -> ForumSanction | None:
+def active_sanction(
+    user: User | AnonymousUser | None, *, kinds: tuple[str, ...] = ("silence", "ban")
+) -> ForumSanction | None:
     if user is None or not user.is_authenticated:
         return None
     cache_name = "_forum_sanctions"
@@ -41,42 +45,42 @@ def active_sanction(user, *, kinds: tuple[str, ...] = ("silence", "ban")) -> For
     return next((s for s in sanctions if s.kind in kinds), None)
 
 
-def member_banned(user) -> bool:
+def member_banned(user: User | AnonymousUser | None) -> bool:
     return active_sanction(user, kinds=(ForumSanction.Kind.BAN,)) is not None
 
 
-def member_silenced(user) -> bool:
+def member_silenced(user: User | AnonymousUser | None) -> bool:
     return active_sanction(user) is not None
 
 
-def _tier_allows(user, tier_id: int | None, tier_threshold: int | None) -> bool:
+def _tier_allows(user: User | AnonymousUser | None, tier_id: int | None, tier_threshold: int | None) -> bool:
     if tier_id is None:
         return True
     level = member_level(user)
     return level is not None and tier_threshold is not None and level >= tier_threshold
 
 
-def forum_can_read(user, category: ForumCategory) -> bool:
+def forum_can_read(user: User | AnonymousUser | None, category: ForumCategory) -> bool:
     if can_moderate_forum(user):
         return True
     if member_banned(user):
         return False
-    threshold = category.read_tier.threshold if category.read_tier_id else None
+    threshold = category.read_tier.threshold if category.read_tier is not None else None
     return _tier_allows(user, category.read_tier_id, threshold)
 
 
-def forum_can_post(user, category: ForumCategory) -> bool:
+def forum_can_post(user: User | AnonymousUser | None, category: ForumCategory) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if can_moderate_forum(user):
         return True
     if member_silenced(user) or not forum_can_read(user, category):
         return False
-    threshold = category.post_tier.threshold if category.post_tier_id else None
+    threshold = category.post_tier.threshold if category.post_tier is not None else None
     return _tier_allows(user, category.post_tier_id, threshold)
 
 
-def readable_categories(user) -> QuerySet[ForumCategory]:
+def readable_categories(user: User | AnonymousUser | None) -> QuerySet[ForumCategory]:
     categories = ForumCategory.objects.select_related("read_tier", "post_tier")
     if can_moderate_forum(user):
         return categories
@@ -88,14 +92,14 @@ def readable_categories(user) -> QuerySet[ForumCategory]:
     return categories.filter(Q(read_tier__isnull=True) | Q(read_tier__threshold__lte=level))
 
 
-def visible_states(user) -> list[str]:
+def visible_states(user: User | AnonymousUser | None) -> list[str]:
     """Which content states the user sees listed: moderators also see what waits or is hidden."""
     if can_moderate_forum(user):
         return [Thread.State.VISIBLE, Thread.State.PENDING, Thread.State.HIDDEN]
     return [Thread.State.VISIBLE]
 
 
-def thread_readable(user, thread: Thread) -> bool:
+def thread_readable(user: User | AnonymousUser, thread: Thread) -> bool:
     if not forum_can_read(user, thread.category):
         return False
     if can_moderate_forum(user) or thread.state == Thread.State.VISIBLE:
@@ -104,13 +108,13 @@ def thread_readable(user, thread: Thread) -> bool:
     return thread.state == Thread.State.PENDING and user.is_authenticated and thread.author_id == user.pk
 
 
-def post_readable(user, post: Post) -> bool:
+def post_readable(user: User | AnonymousUser, post: Post) -> bool:
     if post.state == Post.State.VISIBLE or can_moderate_forum(user):
         return True
     return post.state == Post.State.PENDING and user.is_authenticated and post.author_id == user.pk
 
 
-def _posting_refusal(user, category: ForumCategory) -> str:
+def _posting_refusal(user: User | AnonymousUser | None, category: ForumCategory) -> str:
     if user is None or not user.is_authenticated:
         return _("Sign in to post in the forum.")
     sanction = active_sanction(user)
@@ -123,7 +127,7 @@ def _posting_refusal(user, category: ForumCategory) -> str:
         }
     if not forum_can_read(user, category):
         return _("This category is for members of a higher tier.")
-    if category.post_tier_id:
+    if category.post_tier is not None:
         return _("Posting in %(category)s needs the %(tier)s tier or higher.") % {
             "category": category.name,
             "tier": category.post_tier.name,
@@ -131,7 +135,7 @@ def _posting_refusal(user, category: ForumCategory) -> str:
     return _("You cannot post here.")
 
 
-def check_category_read_permission(user, category: ForumCategory) -> None:
+def check_category_read_permission(user: User | AnonymousUser | None, category: ForumCategory) -> None:
     if not forum_can_read(user, category):
         if member_banned(user):
             raise PermissionDenied(_("You are banned from the forum."))
@@ -139,22 +143,25 @@ def check_category_read_permission(user, category: ForumCategory) -> None:
             raise PermissionDenied(_("Sign in to read this category."))
         raise PermissionDenied(
             _("%(category)s is open to the %(tier)s tier and higher.")
-            % {"category": category.name, "tier": category.read_tier.name if category.read_tier_id else ""}
+            % {
+                "category": category.name,
+                "tier": category.read_tier.name if category.read_tier is not None else "",
+            }
         )
 
 
-def check_thread_read_permission(user, thread: Thread) -> None:
+def check_thread_read_permission(user: User | AnonymousUser, thread: Thread) -> None:
     check_category_read_permission(user, thread.category)
     if not thread_readable(user, thread):
         raise PermissionDenied(_("This thread is not available."))
 
 
-def check_thread_create_permission(user, category: ForumCategory) -> None:
+def check_thread_create_permission(user: User | AnonymousUser | None, category: ForumCategory) -> None:
     if not forum_can_post(user, category):
         raise PermissionDenied(_posting_refusal(user, category))
 
 
-def check_reply_permission(user, thread: Thread) -> None:
+def check_reply_permission(user: User | AnonymousUser, thread: Thread) -> None:
     check_thread_read_permission(user, thread)
     if not forum_can_post(user, thread.category):
         raise PermissionDenied(_posting_refusal(user, thread.category))
@@ -162,7 +169,7 @@ def check_reply_permission(user, thread: Thread) -> None:
         raise PermissionDenied(_("This thread is locked: no new replies."))
 
 
-def check_post_edit_permission(user, post: Post) -> None:
+def check_post_edit_permission(user: User | AnonymousUser, post: Post) -> None:
     if not (user.is_authenticated and user.is_active):
         raise PermissionDenied(_("Sign in to edit posts."))
     if can_moderate_forum(user):
@@ -177,7 +184,7 @@ def check_post_edit_permission(user, post: Post) -> None:
         raise PermissionDenied(_("This thread is locked: posts can no longer be edited."))
 
 
-def check_react_permission(user, post: Post) -> None:
+def check_react_permission(user: User | AnonymousUser, post: Post) -> None:
     if not (user.is_authenticated and user.is_active):
         raise PermissionDenied(_("Sign in to react to posts."))
     check_thread_read_permission(user, post.thread)
@@ -189,7 +196,7 @@ def check_react_permission(user, post: Post) -> None:
         raise PermissionDenied(_("You cannot react to your own post."))
 
 
-def check_accept_permission(user, post: Post) -> None:
+def check_accept_permission(user: User | AnonymousUser, post: Post) -> None:
     thread = post.thread
     if not thread.category.is_qa:
         raise PermissionDenied(_("Only threads in question-and-answer categories have accepted answers."))
@@ -201,7 +208,7 @@ def check_accept_permission(user, post: Post) -> None:
         raise PermissionDenied(_("Only a visible reply can be the accepted answer."))
 
 
-def check_flag_permission(user, post: Post) -> None:
+def check_flag_permission(user: User | AnonymousUser, post: Post) -> None:
     if not (user.is_authenticated and user.is_active):
         raise PermissionDenied(_("Sign in to flag posts."))
     check_thread_read_permission(user, post.thread)
@@ -209,6 +216,6 @@ def check_flag_permission(user, post: Post) -> None:
         raise PermissionDenied(_("You cannot flag your own post."))
 
 
-def check_moderate_permission(user) -> None:
+def check_moderate_permission(user: User | AnonymousUser | None) -> None:
     if not can_moderate_forum(user):
         raise PermissionDenied(_("You do not have permission to moderate the forum."))

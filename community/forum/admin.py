@@ -6,14 +6,15 @@ at sanctions. Thin views over community/forum/services/moderation.py; only membe
 
 from __future__ import annotations
 
+from typing import Literal, get_args
 from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -32,6 +33,7 @@ from community.forum.access import can_moderate_forum
 from community.forum.models import ForumCategory, ForumFlag, ForumSanction, Post, Thread
 from community.forum.moderation_forms import SanctionForm, ThreadModerationForm
 from community.forum.services import moderation
+from membership.http import AuthenticatedHttpRequest
 from membership.models import User
 
 URL_NAMESPACE = "forum_review"
@@ -91,12 +93,6 @@ def review_counts() -> dict[str, int]:
     return counts
 
 
-def waiting_count() -> int:
-    """What the dashboard shows: posts waiting for approval plus posts with open flags."""
-    counts = review_counts()
-    return counts[PENDING] + counts[FLAGGED]
-
-
 # --- views ----------------------------------------------------------------------------------
 
 
@@ -131,11 +127,14 @@ class ForumReviewQueueView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-ACTIONS = ("approve", "reject", "hide", "unhide", "delete", "agree", "disagree")
+ReviewAction = Literal["approve", "reject", "hide", "unhide", "delete", "agree", "disagree"]
+ACTIONS: tuple[ReviewAction, ...] = get_args(ReviewAction)
 
 
 @require_POST
-def forum_review_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def forum_review_action(request: AuthenticatedHttpRequest, pk: int, action: ReviewAction) -> HttpResponse:
+    """One action on a queued post; ``action`` comes from the URL (one path per action). Wagtail
+    wraps every admin URL in ``require_admin_access``, so the user here is signed in."""
     if not can_moderate_forum(request.user):
         return permission_denied(request)
     post = get_object_or_404(Post.objects.select_related("thread__category", "author"), pk=pk)
@@ -170,8 +169,9 @@ def forum_review_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
 
 
 @require_POST
-def forum_review_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    """Lock, unlock, pin, unpin, move or merge a queued post's thread, as on the thread page."""
+def forum_review_thread(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Lock, unlock, pin, unpin, move or merge a queued post's thread, as on the thread page
+    (a signed-in user, as in forum_review_action)."""
     if not can_moderate_forum(request.user):
         return permission_denied(request)
     thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
@@ -211,8 +211,8 @@ def forum_review_thread(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def forum_review_silence(request: HttpRequest, member_id: int) -> HttpResponse:
-    """Silence or ban a post's author from the queue."""
+def forum_review_silence(request: AuthenticatedHttpRequest, member_id: int) -> HttpResponse:
+    """Silence or ban a post's author from the queue (a signed-in user, as in forum_review_action)."""
     if not can_moderate_forum(request.user):
         return permission_denied(request)
     member = get_object_or_404(User, pk=member_id)
@@ -272,8 +272,6 @@ class ForumReviewViewSet(ViewSet):
     menu_item_class = ForumModeratorsMenuItem
 
     def get_urlpatterns(self):
-        from django.urls import path
-
         return [
             path("", ForumReviewQueueView.as_view(), name="queue"),
             *(

@@ -3,6 +3,8 @@ posted lives in community.forum.services.posts, whose ValidationErrors the views
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,11 +24,12 @@ BODY_HELP = _(
 )
 
 
-class ImageSlotsMixin:
-    """Numbered upload slots (file and description) up to the forum's image limit, minus the
-    images a post already keeps. Uploads are re-encoded (EXIF dropped) while cleaning."""
+class ImageSlotsForm(forms.Form):
+    """A form with numbered upload slots (file and description) up to the forum's image limit,
+    minus the images a post already keeps. Uploads are re-encoded (EXIF dropped) while cleaning."""
 
     existing: list[PostImage]
+    slots: list[int]
 
     def add_image_slots(self) -> None:
         limit = settings.KANTA_FORUM_MAX_IMAGES
@@ -48,10 +51,10 @@ class ImageSlotsMixin:
                 help_text=_("Optional: what the image shows, for people who can't see it."),
             )
 
-    def image_slot_fields(self) -> list[dict]:
+    def image_slot_fields(self) -> list[dict[str, forms.BoundField]]:
         return [{"file": self[f"image_{slot}"], "alt": self[f"alt_{slot}"]} for slot in self.slots]
 
-    def clean_images(self, cleaned: dict) -> None:
+    def clean_images(self, cleaned: dict[str, Any]) -> None:
         for slot in self.slots:
             upload = cleaned.get(f"image_{slot}")
             if not upload:
@@ -95,7 +98,7 @@ def _body_field(label) -> forms.CharField:
     )
 
 
-class ReplyForm(ImageSlotsMixin, forms.Form):
+class ReplyForm(ImageSlotsForm):
     body = _body_field(_("Your reply"))
 
     def __init__(self, *args, **kwargs):
@@ -113,7 +116,9 @@ class ReplyForm(ImageSlotsMixin, forms.Form):
 class TagsField(forms.CharField):
     """Tags typed as a comma-separated list."""
 
-    def to_python(self, value) -> list[str]:
+    # The tags as a list of str; typed Any, as django-stubs types forms.JSONField, the other
+    # CharField that parses its text into something else.
+    def to_python(self, value: Any) -> Any:
         text = super().to_python(value) or ""
         return [tag.strip() for tag in text.split(",") if tag.strip()]
 
@@ -123,7 +128,7 @@ class TagsField(forms.CharField):
         return value
 
 
-class ThreadForm(ImageSlotsMixin, forms.Form):
+class ThreadForm(ImageSlotsForm):
     """Starting a thread: the category, title and opening post, tags, linked products and guide."""
 
     category = forms.ModelChoiceField(label=_("Category"), queryset=ForumCategory.objects.none())
@@ -139,13 +144,13 @@ class ThreadForm(ImageSlotsMixin, forms.Form):
         max_length=300,
         help_text=_("Up to 5, separated by commas: for example winter, tyres."),
     )
-    products = forms.ModelMultipleChoiceField(
+    products: forms.ModelMultipleChoiceField[Product] = forms.ModelMultipleChoiceField(
         label=_("Products it is about"),
         queryset=Product.objects.none(),
         required=False,
         help_text=_("Optional. The thread then shows on those products' pages."),
     )
-    guide = forms.ModelChoiceField(
+    guide: forms.ModelChoiceField[BuyingGuidePage] = forms.ModelChoiceField(
         label=_("Buying guide it is about"),
         queryset=BuyingGuidePage.objects.none(),
         required=False,
@@ -155,11 +160,15 @@ class ThreadForm(ImageSlotsMixin, forms.Form):
     def __init__(self, *args, categories: list[ForumCategory], **kwargs):
         self.existing = []
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = ForumCategory.objects.filter(
-            pk__in=[c.pk for c in categories]
-        ).order_by("sort_order", "name")
-        self.fields["products"].queryset = Product.objects.order_by("name")
-        self.fields["guide"].queryset = BuyingGuidePage.objects.live().public().order_by("title")
+        # Form.fields holds copies of the fields declared above; the stubs type them as plain Fields.
+        category = cast(forms.ModelChoiceField[ForumCategory], self.fields["category"])
+        products = cast(forms.ModelMultipleChoiceField[Product], self.fields["products"])
+        guide = cast(forms.ModelChoiceField[BuyingGuidePage], self.fields["guide"])
+        category.queryset = ForumCategory.objects.filter(pk__in=[c.pk for c in categories]).order_by(
+            "sort_order", "name"
+        )
+        products.queryset = Product.objects.order_by("name")
+        guide.queryset = BuyingGuidePage.objects.live().public().order_by("title")
         self.add_image_slots()
 
     def clean(self):
@@ -168,7 +177,7 @@ class ThreadForm(ImageSlotsMixin, forms.Form):
         return cleaned
 
 
-class PostEditForm(ImageSlotsMixin, forms.Form):
+class PostEditForm(ImageSlotsForm):
     """Editing a post: its text (and the thread's title for the first post), removing images
     and adding new ones."""
 
@@ -190,7 +199,7 @@ class PostEditForm(ImageSlotsMixin, forms.Form):
             )
         self.add_image_slots()
 
-    def existing_image_fields(self) -> list[dict]:
+    def existing_image_fields(self) -> list[dict[str, PostImage | forms.BoundField]]:
         return [{"image": image, "remove": self[f"remove_{image.pk}"]} for image in self.existing]
 
     def removed_image_ids(self) -> list[int]:

@@ -73,10 +73,6 @@ class ForumCategory(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("community:forum_category", kwargs={"slug": self.slug})
 
-    @property
-    def is_public(self) -> bool:
-        return self.read_tier_id is None
-
 
 class TaggedThread(TaggedItemBase):
     content_object = models.ForeignKey("Thread", on_delete=models.CASCADE, related_name="tagged_items")
@@ -89,7 +85,8 @@ class Visibility(models.TextChoices):
     DELETED = "deleted", pgettext_lazy("forum content state", "deleted")
 
 
-class Thread(models.Model):
+# taggit ships no types: django-stubs cannot build TaggedThread's reverse manager (tagged_items).
+class Thread(models.Model):  # type: ignore[django-manager-missing]
     """A conversation in a category. Its first post (number 1) holds the opening text."""
 
     State = Visibility
@@ -212,6 +209,9 @@ class Post(models.Model):
     )
     moderated_at = models.DateTimeField(null=True, blank=True)
 
+    # Set on the thread page only (community/forum/views.py), for _post.html: the reader's reactions.
+    viewer_kinds: list[str]
+
     class Meta:
         ordering = ["thread", "number"]
         verbose_name = _("post")
@@ -269,7 +269,7 @@ class PostImage(models.Model):
         verbose_name_plural = _("post images")
 
     def __str__(self) -> str:
-        return self.alt or self.image.name
+        return self.alt or self.image.name or ""
 
 
 class PostRevision(models.Model):
@@ -426,6 +426,9 @@ class ForumSanction(models.Model):
     )
     lifted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    # Set on the member's sanction page only (community/forum/moderation_views.py), for its template.
+    in_force: bool
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import cast
 
 from django import forms
 from django.utils import timezone
@@ -91,7 +92,9 @@ class ThreadModerationForm(forms.Form):
     def __init__(self, *args, thread: Thread, **kwargs):
         super().__init__(*args, **kwargs)
         self.thread = thread
-        self.fields["category"].queryset = ForumCategory.objects.exclude(pk=thread.category_id)
+        # Form.fields holds a copy of the field declared above; the stubs type it as a plain Field.
+        category = cast(forms.ModelChoiceField[ForumCategory], self.fields["category"])
+        category.queryset = ForumCategory.objects.exclude(pk=thread.category_id)
 
     def clean(self):
         cleaned = super().clean()

@@ -367,7 +367,7 @@ def member_sanction(request: HttpRequest, username: str) -> HttpResponse:
     }
     template = "community/forum/sanction_form.html"
     if request.method == "POST" and request.POST.get("action") == "lift":
-        form = SanctionLiftForm(request.POST)
+        lift_form = SanctionLiftForm(request.POST)
 
         def lift(data):
             sanction = ForumSanction.objects.filter(pk=data["sanction"], member=member).first()
@@ -376,7 +376,9 @@ def member_sanction(request: HttpRequest, username: str) -> HttpResponse:
             moderation.sanction_lift(sanction=sanction, moderator=request.user, reason=data["reason"])
             return _("The sanction is lifted."), back, {"sanction": {"id": sanction.pk, "lifted": True}}
 
-        return _handle(request, form, lift, {**context, "lift_form": form, "form": SanctionForm()}, template)
+        return _handle(
+            request, lift_form, lift, {**context, "lift_form": lift_form, "form": SanctionForm()}, template
+        )
 
     form = SanctionForm(_data(request))
 

@@ -8,10 +8,11 @@ images or reactions on it: related rows come in one query per kind (``select_rel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
     Exists,
@@ -25,11 +26,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from taggit.models import Tag
 
 from community.forum.access import (
     can_moderate_forum,
     forum_can_post,
-    forum_can_read,
     readable_categories,
     visible_states,
 )
@@ -43,15 +44,20 @@ from community.forum.models import (
     Thread,
     ThreadReadState,
 )
+from content.models import BuyingGuidePage, Product
+from membership.models import User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 THREAD_FILTERS = ("unanswered", "solved")
 
 
-def _new_since():
+def _new_since() -> datetime:
     return timezone.now() - timedelta(days=settings.KANTA_FORUM_NEW_THREAD_DAYS)
 
 
-def _with_read_state(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
+def _with_read_state(threads: QuerySet[Thread], user: User | AnonymousUser) -> QuerySet[Thread]:
     """Annotate ``read_to`` (the member's last read post number, None if never opened)."""
     if not user.is_authenticated:
         return threads
@@ -80,7 +86,7 @@ class CategoryRow:
     can_post: bool = False
 
 
-def forum_index(*, user) -> list[CategoryRow]:
+def forum_index(*, user: User | AnonymousUser) -> list[CategoryRow]:
     """The categories the user may read, in order, with their latest thread and, for a
     member, how many threads have unread replies and how many are new to them. Three queries
     (plus the viewer's tier and sanctions, once) however many categories and threads."""
@@ -120,11 +126,13 @@ def forum_index(*, user) -> list[CategoryRow]:
 
 
 def category_for_reading(*, slug: str) -> ForumCategory | None:
-    """The category (the caller checks access with forum_access.check_category_read_permission)."""
+    """The category (the caller checks access with community.forum.access.check_category_read_permission)."""
     return ForumCategory.objects.select_related("read_tier", "post_tier").filter(slug=slug).first()
 
 
-def category_threads(*, category: ForumCategory, user, filter: str = "", tag: str = "") -> QuerySet[Thread]:
+def category_threads(
+    *, category: ForumCategory, user: User | AnonymousUser, filter: str = "", tag: str = ""
+) -> QuerySet[Thread]:
     """The category's threads, pinned first, then by latest activity, with the member's read
     position. Moderators also see threads waiting for review or hidden; an author sees their
     own waiting thread."""
@@ -134,7 +142,8 @@ def category_threads(*, category: ForumCategory, user, filter: str = "", tag: st
     threads = (
         Thread.objects.filter(states, category=category, merged_into__isnull=True)
         .select_related("author", "last_poster")
-        .prefetch_related("tags")
+        # django-stubs cannot see that taggit's manager prefetches.
+        .prefetch_related("tags")  # type: ignore[misc]
         .order_by("-is_pinned", "-last_post_at", "-pk")
     )
     if filter == "unanswered":
@@ -159,7 +168,7 @@ def thread_unread(thread: Thread) -> int:
     return getattr(thread, "unread_posts", 0) or 0
 
 
-def thread_has_unread(*, thread: Thread, user, read_to: int | None) -> bool:
+def thread_has_unread(*, thread: Thread, user: User | AnonymousUser, read_to: int | None) -> bool:
     """Whether the reader has posts they can see after ``read_to`` (for "Jump to first
     unread"). No query when the thread's numbers already say there is nothing new."""
     if read_to is None or read_to >= thread.last_number:
@@ -167,7 +176,7 @@ def thread_has_unread(*, thread: Thread, user, read_to: int | None) -> bool:
     return thread_posts(thread=thread, user=user).filter(number__gt=read_to).exists()
 
 
-def thread_is_new(thread: Thread, *, user) -> bool:
+def thread_is_new(thread: Thread, *, user: User | AnonymousUser) -> bool:
     return (
         user.is_authenticated
         and getattr(thread, "read_to", 0) is None
@@ -178,8 +187,6 @@ def thread_is_new(thread: Thread, *, user) -> bool:
 
 def category_tags(*, category: ForumCategory, limit: int = 12) -> list[dict[str, Any]]:
     """The category's most used tags among visible threads, for the filter chips."""
-    from taggit.models import Tag
-
     return list(
         Tag.objects.filter(
             community_taggedthread_items__content_object__category=category,
@@ -191,7 +198,7 @@ def category_tags(*, category: ForumCategory, limit: int = 12) -> list[dict[str,
     )
 
 
-def category_watched(*, category: ForumCategory, user) -> bool:
+def category_watched(*, category: ForumCategory, user: User | AnonymousUser) -> bool:
     if not user.is_authenticated:
         return False
     return ForumCategoryWatch.objects.filter(category=category, member=user).exists()
@@ -210,7 +217,7 @@ def thread_for_reading(*, pk: int) -> Thread | None:
     )
 
 
-def thread_posts(*, thread: Thread, user) -> QuerySet[Post]:
+def thread_posts(*, thread: Thread, user: User | AnonymousUser) -> QuerySet[Post]:
     """The posts a reader sees, in order: visible ones; moderators also hidden and waiting
     ones (marked); an author also their own waiting post. Deleted posts are shown to nobody
     but moderators. Authors and images come with them (one query each per page)."""
@@ -239,7 +246,7 @@ def thread_page_extras(*, thread: Thread) -> dict[str, Any]:
     }
 
 
-def viewer_reactions(*, user, post_ids: list[int]) -> dict[int, list[str]]:
+def viewer_reactions(*, user: User | AnonymousUser, post_ids: list[int]) -> dict[int, list[str]]:
     """{post id: [kinds]} of the viewer's own reactions on these posts, in one query."""
     if not user.is_authenticated or not post_ids:
         return {}
@@ -251,18 +258,18 @@ def viewer_reactions(*, user, post_ids: list[int]) -> dict[int, list[str]]:
     return reacted
 
 
-def read_state(*, user, thread: Thread) -> ThreadReadState | None:
+def read_state(*, user: User | AnonymousUser, thread: Thread) -> ThreadReadState | None:
     if not user.is_authenticated:
         return None
     return ThreadReadState.objects.filter(member=user, thread=thread).first()
 
 
-def post_position(*, post: Post, user) -> int:
+def post_position(*, post: Post, user: User | AnonymousUser) -> int:
     """How many posts the user sees before this one in its thread (its index on the pages)."""
     return thread_posts(thread=post.thread, user=user).filter(number__lt=post.number).count()
 
 
-def first_unread_post(*, thread: Thread, user, read_to: int) -> Post | None:
+def first_unread_post(*, thread: Thread, user: User | AnonymousUser, read_to: int) -> Post | None:
     return thread_posts(thread=thread, user=user).filter(number__gt=read_to).first()
 
 
@@ -284,19 +291,19 @@ def post_for_edit(*, pk: int) -> Post | None:
     )
 
 
-def forum_preferences(*, member) -> ForumPreferences:
+def forum_preferences(*, member: User) -> ForumPreferences:
     """The member's row, or unsaved defaults."""
     return ForumPreferences.objects.filter(member=member).first() or ForumPreferences(member=member)
 
 
-def thread_categories_for_move(*, user) -> list[ForumCategory]:
+def thread_categories_for_move(*, user: User | AnonymousUser) -> list[ForumCategory]:
     """Categories offered by the moderators' move control (moderators only)."""
     if not can_moderate_forum(user):
         return []
     return list(ForumCategory.objects.order_by("sort_order", "name"))
 
 
-def postable_categories(*, user) -> list[ForumCategory]:
+def postable_categories(*, user: User | AnonymousUser) -> list[ForumCategory]:
     """Categories the user may start a thread in, for the new-thread form."""
     return [
         category
@@ -308,7 +315,7 @@ def postable_categories(*, user) -> list[ForumCategory]:
 # --- discussions on product and guide pages ------------------------------------------------
 
 
-def _discussion_threads(user) -> QuerySet[Thread]:
+def _discussion_threads(user: User | AnonymousUser) -> QuerySet[Thread]:
     return Thread.objects.filter(
         state=Thread.State.VISIBLE,
         merged_into__isnull=True,
@@ -316,7 +323,13 @@ def _discussion_threads(user) -> QuerySet[Thread]:
     )
 
 
-def discussion_for(*, user, product=None, guide=None, limit: int = 3) -> dict[str, Any]:
+def discussion_for(
+    *,
+    user: User | AnonymousUser,
+    product: Product | None = None,
+    guide: BuyingGuidePage | None = None,
+    limit: int = 3,
+) -> dict[str, Any]:
     """Threads linked to the product (or guide) the user may read, and their latest visible
     replies, for the discussion box on its page: two queries."""
     threads = _discussion_threads(user)
@@ -332,7 +345,9 @@ def discussion_for(*, user, product=None, guide=None, limit: int = 3) -> dict[st
     return {"threads": thread_list, "posts": posts}
 
 
-def discussion_thread(*, user, product=None, guide=None) -> Thread | None:
+def discussion_thread(
+    *, user: User | AnonymousUser, product: Product | None = None, guide: BuyingGuidePage | None = None
+) -> Thread | None:
     """The thread "Discuss" opens: the linked thread in the discussion category, else the
     most active linked thread the user may read."""
     threads = _discussion_threads(user)
@@ -345,19 +360,21 @@ def discussion_thread(*, user, product=None, guide=None) -> Thread | None:
     )
 
 
-def discussion_category(*, user) -> ForumCategory | None:
-    category = ForumCategory.objects.filter(slug=settings.KANTA_FORUM_DISCUSSION_CATEGORY).first()
-    return category if category is not None and forum_can_read(user, category) else None
-
-
 # --- search --------------------------------------------------------------------------------
 
 
-def threads_matching(*, terms: list[str], user=None) -> QuerySet[Thread]:
-    """Visible threads in the categories the user may read whose title or a visible post
-    has every term (anonymous or None: public categories only)."""
-    from community.forum.access import readable_categories
+class OpeningBody(TypedDict):
+    opening_body: str | None
 
+
+if TYPE_CHECKING:  # WithAnnotations takes its second argument only when type checking
+    ThreadFound = WithAnnotations[Thread, OpeningBody]
+
+
+def threads_matching(*, terms: list[str], user: User | AnonymousUser | None = None) -> QuerySet[ThreadFound]:
+    """Visible threads in the categories the user may read whose title or a visible post
+    has every term (anonymous or None: public categories only), each with its opening
+    post's text as ``opening_body``."""
     threads = Thread.objects.filter(
         state=Thread.State.VISIBLE, merged_into__isnull=True, category__in=readable_categories(user)
     )
@@ -372,10 +389,8 @@ def threads_matching(*, terms: list[str], user=None) -> QuerySet[Thread]:
     )
 
 
-def home_highlights(*, user, limit: int = 5) -> list[Thread]:
+def home_highlights(*, user: User | AnonymousUser, limit: int = 5) -> list[Thread]:
     """The liveliest threads the reader may read, for the home page: one query."""
-    from community.forum.access import readable_categories
-
     return list(
         Thread.objects.filter(state=Thread.State.VISIBLE, category__in=readable_categories(user))
         .select_related("category", "last_poster")

@@ -1,5 +1,6 @@
-"""The forum's pages. Each view fetches (forum_selectors), checks (forum_access.check_*),
-calls one service (community.forum.services.posts) and renders or redirects.
+"""The forum's pages. Each view fetches (community.forum.selectors), checks
+(community.forum.access.check_*), calls one service (community.forum.services.posts) and
+renders or redirects.
 
 Every action is a plain form POST that works without JavaScript and redirects back; forum.js
 sends the same forms with ``Accept: application/json`` and gets JSON instead (errors too:
@@ -15,10 +16,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -96,12 +99,14 @@ def _checked_post(pk: int) -> Post:
     return post
 
 
-def _bound(request: HttpRequest, *, files: bool = True) -> tuple:
-    """A form's data (and files) on POST, nothing on GET: ``request.POST or None`` would leave
-    a form posted with no fields (every checkbox off) unbound."""
-    if request.method != "POST":
-        return (None, None) if files else (None,)
-    return (request.POST, request.FILES) if files else (request.POST,)
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """A form's data on POST, nothing on GET: ``request.POST or None`` would leave a form
+    posted with no fields (every checkbox off) unbound."""
+    return request.POST if request.method == "POST" else None
+
+
+def _posted_files(request: HttpRequest) -> MultiValueDict[str, UploadedFile] | None:
+    return request.FILES if request.method == "POST" else None
 
 
 def _flag(value: str | None) -> bool | None:
@@ -331,6 +336,9 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(thread, HttpResponse):
         return thread
     try:
+        # The check's own refusal of visitors, said first: below, the user is a member.
+        if not request.user.is_authenticated:
+            raise PermissionDenied(_("Sign in to post in the forum."))
         check_reply_permission(request.user, thread)
     except PermissionDenied as exc:
         return _refused(request, exc, back=thread.get_absolute_url())
@@ -353,7 +361,8 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(
             {
-                "error": " ".join(form.non_field_errors()) or _("Please correct the errors."),
+                "error": " ".join(str(error) for error in form.non_field_errors())
+                or _("Please correct the errors."),
                 "errors": form.errors,
             },
             status=error_status,
@@ -446,10 +455,13 @@ def post_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No post with that address."))
     try:
         check_thread_read_permission(request.user, post.thread)
+        # The edit check's own refusal of visitors, said first: below, the user is a member.
+        if not request.user.is_authenticated:
+            raise PermissionDenied(_("Sign in to edit posts."))
         check_post_edit_permission(request.user, post)
     except PermissionDenied as exc:
         return _refused(request, exc)
-    form = PostEditForm(*_bound(request), post=post)
+    form = PostEditForm(_posted(request), _posted_files(request), post=post)
     status = 200
     if request.method == "POST":
         status = 400
@@ -557,7 +569,9 @@ def thread_new(request: HttpRequest) -> HttpResponse:
     categories = selectors.postable_categories(user=request.user)
     if not categories:
         return _refused(request, PermissionDenied(_("You cannot start threads in any category right now.")))
-    form = ThreadForm(*_bound(request), categories=categories, initial=_thread_initial(request))
+    form = ThreadForm(
+        _posted(request), _posted_files(request), categories=categories, initial=_thread_initial(request)
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -599,9 +613,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    form = ForumPreferencesForm(
-        *_bound(request, files=False), instance=selectors.forum_preferences(member=request.user)
-    )
+    form = ForumPreferencesForm(_posted(request), instance=selectors.forum_preferences(member=request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your forum email choices are saved."))

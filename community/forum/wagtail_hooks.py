@@ -1,6 +1,6 @@
 """Wagtail admin hooks for the forum: the review queue, its dashboard panel, categories and
 sanctions, the audit log actions of community/forum/services/moderation.py, and re-checking
-open sockets when staff restrict who may read a category. Imported at the bottom of
+open sockets when staff restrict who may read a category. Imported by
 community/wagtail_hooks.py (Wagtail loads only that module name)."""
 
 from __future__ import annotations

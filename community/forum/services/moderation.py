@@ -100,7 +100,7 @@ def _excerpt(post: Post) -> str:
     return text[:140] + ("…" if len(text) > 140 else "")
 
 
-def _log_post(post: Post, action: str, *, user: User | None, reason: str = "", **data) -> None:
+def _log_post(post: Post, action: str, *, user: User | None, reason: str = "", **data: object) -> None:
     log(
         instance=post,
         action=action,
@@ -117,7 +117,7 @@ def _log_post(post: Post, action: str, *, user: User | None, reason: str = "", *
     )
 
 
-def _log_thread(thread: Thread, action: str, *, user: User, reason: str = "", **data) -> None:
+def _log_thread(thread: Thread, action: str, *, user: User, reason: str = "", **data: object) -> None:
     log(
         instance=thread,
         action=action,
@@ -173,7 +173,7 @@ def _restore_points(post: Post, *, now: datetime) -> None:
         _grant_again(post, "helpful-reaction", source=reaction, now=now)
 
 
-def _grant_again(post: Post, rule_key: str, *, source, now: datetime) -> None:
+def _grant_again(post: Post, rule_key: str, *, source: Post | Reaction, now: datetime) -> None:
     source_type, source_id = source_key(source)
     earlier = PointEntry.objects.filter(
         source_type=source_type, source_id=source_id, rule__key=rule_key, kind=PointEntry.Kind.EARN
@@ -509,7 +509,10 @@ def _narrower(new: ForumCategory, old: ForumCategory) -> bool:
     """Whether some reader of ``old`` may not read ``new``."""
     if new.read_tier_id is None or new.read_tier_id == old.read_tier_id:
         return False
-    return old.read_tier_id is None or new.read_tier.threshold > old.read_tier.threshold
+    if old.read_tier_id is None:
+        return True
+    new_tier, old_tier = new.read_tier, old.read_tier  # both set: their ids are
+    return new_tier is not None and old_tier is not None and new_tier.threshold > old_tier.threshold
 
 
 @transaction.atomic
@@ -638,7 +641,7 @@ def member_sanction(
     sanction = ForumSanction.objects.create(
         member=member, kind=kind, until=until, reason=reason, moderator=moderator, created_at=now
     )
-    member.__dict__.pop("_forum_sanctions", None)  # forum_access caches them on the user
+    member.__dict__.pop("_forum_sanctions", None)  # community.forum.access caches them on the user
     if kind == ForumSanction.Kind.BAN:
         forum_realtime.send_access_revoked(member_id=member.pk)
     until_text = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")

@@ -8,6 +8,7 @@ watch). Nobody is told about their own post or about a category they can no long
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.forum.access import forum_can_read
+from community.forum.mentions import mentioned_usernames, quoted_post_ids
 from community.forum.models import ForumCategoryWatch, ForumPreferences, Post, ThreadReadState
-from community.forum.services.posts import mentioned_usernames, quoted_post_ids
 from membership.models import Notification, User
 from membership.services.notifications import notification_send
 
@@ -175,10 +176,8 @@ def digest_send_due(*, now: datetime | None = None) -> int:
             body = render_to_string("community/forum/email/digest.txt", context)
             prefs.digest_sent_at = now
             prefs.save(update_fields=["digest_sent_at"])
-            email = member.email
             transaction.on_commit(
-                lambda s=subject, b=body, to=email: send_mail(s, b, None, [to], fail_silently=False),
-                robust=True,
+                partial(send_mail, subject, body, None, [member.email], fail_silently=False), robust=True
             )
             sent += 1
     return sent

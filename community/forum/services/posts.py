@@ -5,15 +5,17 @@ Checks come first and raise before anything is written: PermissionDenied (who ma
 RateLimited (how often, Discourse's defaults in KANTA_FORUM_*) and ValidationError (what).
 Then one transaction writes the rows; broadcasts and notifications leave only after commit.
 Rate limits are counted from the posts themselves (hub.rate_limits), so they hold across every
-server process and in tests with frozen time; the demo and imports pass ``enforce_limits=False``.
+server process and in tests with frozen time; the demo and the fan-out bench (bench/fanout.py)
+pass ``enforce_limits=False``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.forum import realtime as forum_realtime
+from community.forum import tasks as forum_tasks
 from community.forum.access import (
     can_moderate_forum,
     check_accept_permission,
@@ -36,6 +39,7 @@ from community.forum.access import (
     check_thread_create_permission,
     forum_can_read,
 )
+from community.forum.mentions import MENTION, mentioned_usernames
 from community.forum.models import (
     ForumCategory,
     ForumCategoryWatch,
@@ -54,7 +58,7 @@ from content.uploads import CleanImage
 from hub.rate_limits import rate_limit_check
 from membership.models import PointEntry, User
 from membership.services.badges import badges_evaluate
-from membership.services.points import points_grant, points_reverse, points_reverse_source
+from membership.services.points import points_grant, points_reverse, points_reverse_source, source_key
 
 THREAD_EVENT = "forum.thread"
 ACCEPTED_EVENT = "forum.accepted"
@@ -63,9 +67,6 @@ REACTION_EVENT = "forum.reaction"
 MAX_BODY = 20_000
 MAX_TITLE = 150
 MAX_TAGS = 5
-MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_.+-]{1,150})")
-# A quote carries a link to the quoted post's permalink: ``> [@aino wrote](/forum/p/12/):``.
-QUOTE_LINK = re.compile(r"^\s*>.*?\(/forum/p/(\d+)/\)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -225,30 +226,6 @@ def needs_premoderation(*, member: User, html: str, body: str = "", now: datetim
 # --- rendering --------------------------------------------------------------------------
 
 
-def mentioned_usernames(body: str) -> list[str]:
-    seen: list[str] = []
-    for name in MENTION.findall(_without_code(body)):
-        name = name.rstrip(".")
-        if name and name.lower() not in (n.lower() for n in seen):
-            seen.append(name)
-    return seen[:20]
-
-
-def _without_code(body: str) -> str:
-    body = re.sub(r"```.*?```", " ", body, flags=re.DOTALL)
-    body = re.sub(r"`[^`\n]*`", " ", body)
-    # Quoted lines are someone else's words: their mentions were notified when first written.
-    return "\n".join(
-        line
-        for line in body.splitlines()
-        if not line.startswith("    ") and not line.lstrip().startswith(">")
-    )
-
-
-def quoted_post_ids(body: str) -> list[int]:
-    return list(dict.fromkeys(int(pk) for pk in QUOTE_LINK.findall(body)))[:10]
-
-
 _TAG_OR_TEXT = re.compile(r"(<[^>]+>)")
 
 
@@ -270,7 +247,7 @@ def _link_mentions(html: str, members: dict[str, User]) -> str:
             out.append(part)
             continue
 
-        def link(match: re.Match) -> str:
+        def link(match: re.Match[str]) -> str:
             member = members.get(match.group(1).rstrip(".").lower())
             if member is None:
                 return match.group(0)
@@ -345,7 +322,10 @@ def category_recount(category: ForumCategory) -> ForumCategory:
 def _add_images(post: Post, images: Sequence[NewImage], *, now: datetime, saved: list[str]) -> None:
     for new in images:
         row = PostImage(post=post, alt=new.alt.strip()[:200], created_at=now)
-        row.image.save(new.image.file.name, new.image.file, save=False)
+        name = new.image.file.name
+        assert name is not None  # content.uploads names every clean image
+        row.image.save(name, new.image.file, save=False)
+        assert row.image.name is not None  # FieldFile.save sets the name the storage chose
         saved.append(row.image.name)
         row.save()
 
@@ -408,9 +388,7 @@ def _after_post_visible(post: Post, *, now: datetime) -> None:
 
 
 def _enqueue_notifications(post_id: int) -> None:
-    from community.forum.tasks import forum_notify_post
-
-    forum_notify_post.enqueue(post_id)
+    forum_tasks.forum_notify_post.enqueue(post_id)
 
 
 @transaction.atomic
@@ -432,9 +410,14 @@ def thread_create(
     now = now or timezone.now()
     check_thread_create_permission(author, category)
     errors: dict[str, list[str]] = {}
-    for clean, value in ((_clean_title, title), (_clean_body, body), (_clean_tags, tags)):
+    checks: list[Callable[[], object]] = [
+        partial(_clean_title, title),
+        partial(_clean_body, body),
+        partial(_clean_tags, tags),
+    ]
+    for check in checks:
         try:
-            clean(value)
+            check()
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors.setdefault(field, []).extend(messages)
@@ -568,11 +551,12 @@ def post_edit(
     removed = [images.pop(pk) for pk in set(remove_image_ids) if pk in images]
     _check_images(len(images) + len(new_images))
     thread = post.thread
-    title_changed = False
+    new_title: str | None = None
     if title is not None and post.is_first:
-        title = _clean_title(title)
-        title_changed = title != thread.title
-    if body == post.body and not title_changed and not removed and not new_images:
+        cleaned_title = _clean_title(title)
+        if cleaned_title != thread.title:
+            new_title = cleaned_title
+    if body == post.body and new_title is None and not removed and not new_images:
         return post
     before = {u.lower() for u in mentioned_usernames(post.body)}
     if body != post.body:
@@ -584,27 +568,30 @@ def post_edit(
     post.save(update_fields=["body", "body_html", "edit_count", "edited_at"])
     if removed:
         storage = PostImage._meta.get_field("image").storage
-        names = [image.image.name for image in removed]
+        file_names = [image.image.name for image in removed if image.image.name]
         PostImage.objects.filter(pk__in=[image.pk for image in removed]).delete()
-        transaction.on_commit(lambda: [storage.delete(name) for name in names], robust=True)
+
+        def delete_files() -> None:
+            for name in file_names:
+                storage.delete(name)
+
+        # Only once the removal is committed: a rollback must not leave rows without files.
+        transaction.on_commit(delete_files, robust=True)
     with new_files_cleaned_on_error() as saved:
         _add_images(post, new_images, now=now, saved=saved)
-    if title_changed:
-        thread.title = title
+    if new_title is not None:
+        thread.title = new_title
         thread.save(update_fields=["title"])
         forum_realtime.send_thread_updated(thread)
     forum_realtime.send_post_updated(post)
     added = [u for u in mentioned_usernames(body) if u.lower() not in before]
     if added and post.state == Post.State.VISIBLE:
-        post_id, names = post.pk, added
-        transaction.on_commit(lambda: _enqueue_mentions(post_id, names), robust=True)
+        transaction.on_commit(partial(_enqueue_mentions, post.pk, added), robust=True)
     return post
 
 
 def _enqueue_mentions(post_id: int, names: list[str]) -> None:
-    from community.forum.tasks import forum_notify_mentions
-
-    forum_notify_mentions.enqueue(post_id, names)
+    forum_tasks.forum_notify_mentions.enqueue(post_id, names)
 
 
 # --- reactions and answers ----------------------------------------------------------------
@@ -670,9 +657,7 @@ def reaction_toggle(
     return want, counts
 
 
-def _reverse_rule(source, rule_key: str, *, reason: str, actor: User | None = None) -> None:
-    from membership.services.points import source_key
-
+def _reverse_rule(source: Post, rule_key: str, *, reason: str, actor: User | None = None) -> None:
     source_type, source_id = source_key(source)
     entries = PointEntry.objects.filter(
         source_type=source_type,
@@ -686,8 +671,6 @@ def _reverse_rule(source, rule_key: str, *, reason: str, actor: User | None = No
 
 
 def _grant_accepted(post: Post, *, now: datetime) -> None:
-    from membership.services.points import source_key
-
     if post.author_id == post.thread.author_id:
         return  # marking your own reply as the fix solves the thread but earns nothing
 
@@ -731,9 +714,7 @@ def answer_accept(*, post: Post, actor: User, now: datetime | None = None) -> Th
 
 
 def _enqueue_accepted(post_id: int, actor_id: int) -> None:
-    from community.forum.tasks import forum_notify_accepted
-
-    forum_notify_accepted.enqueue(post_id, actor_id)
+    forum_tasks.forum_notify_accepted.enqueue(post_id, actor_id)
 
 
 @transaction.atomic
@@ -766,9 +747,7 @@ def content_points_reverse(*, post: Post, reason: str, actor: User | None = None
 def content_points_restore(*, post: Post, now: datetime | None = None) -> None:
     """A moderator restored a post: it earns again (a fresh entry beside the reversed one)."""
     now = now or timezone.now()
-    from membership.services.points import source_key
-
-    source = post.thread if post.is_first else post
+    source: Post | Thread = post.thread if post.is_first else post
     rule = "forum-thread" if post.is_first else "forum-reply"
     source_type, source_id = source_key(source)
     count = PointEntry.objects.filter(source_type=source_type, source_id=source_id, rule__key=rule).count()

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from community.forum.services.posts import (
+    NewImage,
     answer_accept,
     answer_unaccept,
     category_watch,
+    post_edit,
     reaction_toggle,
     thread_mark_read,
     thread_watch,
 )
-from community.models import ForumCategoryWatch, Post, Reaction, Thread, ThreadReadState
+from community.models import ForumCategoryWatch, Post, PostImage, Reaction, Thread, ThreadReadState
+from content.uploads import sanitise_image
 from membership.models import BadgeAward, Notification, PointEntry
 from membership.selectors import member_standing
 from tests.community.forum_factories import forum_member, make_category, reply, start_thread
+from tests.factories import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +116,25 @@ def test_markdown_is_sanitised_and_mentions_link_to_profiles():
     assert '<a class="mention" href="/members/eero/" rel="nofollow ugc noopener">@eero</a>' in html
     assert "<code>@eero</code>" in html
     assert 'rel="nofollow ugc noopener"' in html
+
+
+def test_an_edit_that_removes_an_image_and_mentions_someone_does_both(django_capture_on_commit_callbacks):
+    upload = SimpleUploadedFile("bike.png", image_bytes("PNG", (40, 30)), content_type="image/png")
+    aino, _eero = forum_member("aino"), forum_member("eero")
+    thread = start_thread(aino, make_category(), images=[NewImage(image=sanitise_image(upload))])
+    image = PostImage.objects.get(post__thread=thread)
+    name = image.image.name
+    assert storages["protected"].exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_edit(
+            post=thread.posts.get(),
+            editor=aino,
+            body="No picture after all, @eero.",
+            remove_image_ids=[image.pk],
+        )
+    # The file goes once the removal commits, and the newly mentioned member hears of it.
+    assert not storages["protected"].exists(name)
+    assert Notification.objects.filter(recipient__username="eero", kind="forum-mention").exists()
 
 
 def test_reactions_count_once_per_kind_and_helpful_earns_the_author():
