@@ -522,6 +522,14 @@ KANTA_FORUM_THREADS_PER_PAGE = 30
 KANTA_FORUM_NEW_THREAD_DAYS = 2
 # "Discuss" on a product or guide page without a thread opens a new thread here.
 KANTA_FORUM_DISCUSSION_CATEGORY = "gear-talk"
+# Presence on a thread: changes within this many seconds make one broadcast.
+KANTA_FORUM_PRESENCE_INTERVAL = 1.0
+# Each process refreshes its sockets' presence rows this often (seconds).
+KANTA_FORUM_PRESENCE_HEARTBEAT = 30.0
+# A presence row not refreshed for this many seconds is gone (ForumPresence.stale_seconds).
+KANTA_FORUM_PRESENCE_STALE = 90.0
+# "Replying" lasts this many seconds after a member's last presence.replying frame.
+KANTA_FORUM_REPLYING_SECONDS = 20.0
 
 # --- Live events --------------------------------------------------------------------------
 # The live room opens this many minutes before the start (the "it's live" push goes out then)
