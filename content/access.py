@@ -74,10 +74,6 @@ def register_early_access_policy(policy: EarlyAccessPolicy | None) -> None:
     _policy = policy
 
 
-def early_access_policy() -> EarlyAccessPolicy | None:
-    return _policy
-
-
 def early_access_tier_choices() -> dict[str, Any] | Q:
     """``limit_choices_to`` for a page's early-access tier: the policy's choice, else any tier."""
     return _policy.tier_choices() if _policy is not None else {}

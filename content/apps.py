@@ -2,6 +2,7 @@
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from wagtail.signals import page_published, page_unpublished
 
 
 class ContentConfig(AppConfig):
@@ -9,12 +10,10 @@ class ContentConfig(AppConfig):
     verbose_name = _("Content")
 
     def ready(self) -> None:
-        # Imported here, not at the top: this module loads before any app's models, and these
-        # modules need them loaded.
-        from wagtail.signals import page_published, page_unpublished
-
+        # Imported here, not at the top: this module loads before any app's models, and both
+        # modules need them loaded (navigation through wagtail.models).
         from .models import content_version_bump
-        from .navigation import navigation_clear
+        from .navigation import navigation_clear  # (as above: needs the models loaded)
 
         # Navigation lists live top-level pages, and cached related-guide rankings depend on
         # what is live: a publish or unpublish invalidates both.
