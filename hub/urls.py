@@ -39,6 +39,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     # Ahead of the admin: these answer a signed-in non-staff person 403 (membership/insight/urls.py).
     path("admin/retention/", include("membership.insight.urls")),
+    path("admin/campaigns/", include("membership.campaigns.admin_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     # allauth's sign-in, answering 429 when a limit refuses (membership/account_urls.py).
@@ -48,6 +49,8 @@ urlpatterns = [
     path("api/v2/", include("content.api")),
     # The shop's signed API (orders webhook, coupons); JSON errors and 404s throughout.
     path("api/v1/", include("membership.api")),
+    # Member-facing email pages: one-click unsubscribe and preferences (membership/campaigns/public_urls.py).
+    path("email/", include("membership.campaigns.public_urls")),
     path("", include("content.urls")),
     path("", include("membership.urls")),
     path("", include("community.urls")),

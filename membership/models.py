@@ -7,9 +7,10 @@ module, the retention insight's stored results (membership/insight/models.py).""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -19,8 +20,18 @@ from django.utils.translation import pgettext_lazy
 
 from .badge_registry import badge_definitions
 
-# The retention insight's stored results live in their own module; importing them here is
-# what registers them with Django, which looks for an app's models in its models.py only.
+# The retention insight's stored results and the campaigns' models live in their own modules;
+# importing them here is what registers them with Django, which looks in models.py only.
+from .campaigns.models import (  # noqa: F401
+    Campaign,
+    CampaignRecipient,
+    CampaignSettings,
+    EmailSuppression,
+    Gift,
+    MessageTemplate,
+    MessageText,
+    Segment,
+)
 from .insight.models import CurrencyInsight, CustomerInsight, InsightRun, RetentionSettings  # noqa: F401
 
 
@@ -53,6 +64,34 @@ class User(AbstractUser):
         _("show me on the leaderboard"),
         default=True,
         help_text=_("Untick to keep your points off the public leaderboard."),
+    )
+    # Messages and notifications go out in this language; blank follows the site's.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of your emails and notifications."),
+    )
+    # Consent to marketing email, separate from everything else and off until ticked; the time
+    # it was last given or withdrawn is the record a regulator asks for.
+    marketing_consent = models.BooleanField(
+        _("email me offers and news"),
+        default=False,
+        help_text=_("Offers, rewards and news from the store, at most once a week. Unsubscribe any time."),
+    )
+    marketing_consent_at = models.DateTimeField(_("consent changed"), null=True, blank=True)
+    service_email = models.BooleanField(
+        _("email me account reminders"),
+        default=True,
+        help_text=_("Points about to expire, a tier about to end, an event you missed."),
+    )
+    # Day and month only: a birthday gift needs no more, and a year of birth is not ours to keep.
+    birth_day = models.PositiveSmallIntegerField(
+        _("birthday (day)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    birth_month = models.PositiveSmallIntegerField(
+        _("birthday (month)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
     )
     # The member's level, cached on the instance by membership.selectors.member_level.
     _member_level: int
@@ -243,6 +282,9 @@ class PointEntry(models.Model):
         # Points given back for an unused coupon voided because the points that paid for it
         # were reversed; it undoes a redemption, so it never counts as earned.
         VOID = "void", _("coupon voided")
+        # Points staff or a campaign gave (membership/campaigns/gifts.py): spendable, never
+        # status or leaderboard points; a gifted coupon is a zero-point gift row.
+        GIFT = "gift", _("gift")
 
     member = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="point_entries", verbose_name=_("member")
@@ -452,6 +494,8 @@ class Redemption(models.Model):
     # refuses it, and the ledger gives its cost back (a "void" entry) toward the reversal.
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
     void_reason = models.CharField(_("why it was voided"), max_length=300, blank=True)
+    # Gifted coupons expire; coupons bought with points do not.
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -503,6 +547,8 @@ class Order(models.Model):
     coupon_code = models.CharField(_("coupon code"), max_length=32, blank=True)
     # False when the first we heard of the order was a refund: we never saw it paid, so it
     # never earns points, even if it is linked to a member later.
+    # The shop reported a refund requested and not yet settled: no marketing meanwhile.
+    refund_pending = models.BooleanField(_("refund pending"), default=False)
     earns_points = models.BooleanField(
         _("earns points"),
         default=True,

@@ -22,6 +22,14 @@ from .admin_views import (
     LoyaltyPanel,
     ReviewReferralView,
 )
+from .campaigns import (  # noqa: F401  (Wagtail finds hooks in the app's wagtail_hooks only)
+    admin_campaigns,
+    admin_gifts,
+    admin_menu,
+    admin_messages,
+    admin_reports,
+    admin_segments,
+)
 from .insight.selectors import can_view_retention
 from .models import BadgeAward, EarningRule, Order, PointEntry, Redemption, Referral, Reward, Tier
 

@@ -1,0 +1,1 @@
+"""Wagtail admin hooks of the campaigns' reports area (imported by membership/wagtail_hooks.py)."""

@@ -1,0 +1,3 @@
+"""The campaign pages' addresses (see admin_urls.py)."""
+
+urlpatterns: list = []

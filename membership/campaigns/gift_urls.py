@@ -1,0 +1,3 @@
+"""The gift pages' addresses (see admin_urls.py)."""
+
+urlpatterns: list = []

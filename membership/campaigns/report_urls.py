@@ -1,0 +1,3 @@
+"""The report pages' addresses (see admin_urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The segment pages' addresses (see admin_urls.py)."""
+
+urlpatterns: list = []
