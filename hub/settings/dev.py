@@ -1,5 +1,7 @@
 """Local development: the default when no DJANGO_SETTINGS_MODULE is given."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env_bool
 
@@ -14,3 +16,7 @@ CSRF_TRUSTED_ORIGINS = CSRF_TRUSTED_ORIGINS or [  # noqa: F405
 # new script or style that the policy would block shows up without breaking the page.
 CONTENT_SECURITY_POLICY = None
 CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {**KANTA_CSP_DIRECTIVES, "report-uri": ["/csp-report/"]}}  # noqa: F405
+
+# One line per email on the console and the whole message under var/mail/ (hub/mail.py), so
+# the demo logins `make run` prints stay readable while the worker sends.
+EMAIL_BACKEND = os.environ.get("KANTA_EMAIL_BACKEND", "hub.mail.SummaryConsoleBackend")

@@ -22,7 +22,7 @@ from wagtail.models import Orderable, PreviewableMixin
 
 
 @register_setting(icon="mail")
-class CampaignSettings(BaseGenericSetting):  # type: ignore[misc]  # Wagtail ships no types
+class CampaignSettings(BaseGenericSetting):
     """The store's rules for marketing email (docs/campaigns.md, "Consent and deliverability")."""
 
     cap_days = models.PositiveSmallIntegerField(
@@ -67,7 +67,7 @@ class Segment(models.Model):
         return self.name
 
 
-class MessageTemplate(PreviewableMixin, ClusterableModel):  # type: ignore[misc]  # no Wagtail types
+class MessageTemplate(PreviewableMixin, ClusterableModel):
     """A message staff edit in the admin, with one text per language (``MessageText``).
 
     Placeholders in the subject and body are filled per member: {name}, {points},
