@@ -45,6 +45,12 @@ if EMAIL_URL:
     EMAIL_HOST_PASSWORD = unquote(_email.password or "")
     EMAIL_USE_TLS = _email.scheme in {"smtp+tls", "submission"}
     EMAIL_USE_SSL = _email.scheme == "smtps"
+# Or an email provider through django-anymail, which also reports bounces, complaints and opens
+# back (docs/campaigns.md, "Your email provider"): KANTA_EMAIL_BACKEND such as
+# anymail.backends.postmark.EmailBackend, with the provider's key in ANYMAIL_<PROVIDER>_… settings
+# read from the environment by anymail itself.
+if os.environ.get("KANTA_EMAIL_BACKEND"):
+    EMAIL_BACKEND = os.environ["KANTA_EMAIL_BACKEND"]
 
 if DATABASE_URL:  # noqa: F405
     DATABASES = {
