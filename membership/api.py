@@ -30,6 +30,7 @@ from ninja.security import APIKeyHeader
 from .schemas import CouponCode, CouponOut, ErrorOut, OrderIn, OrderOut, field_errors
 from .services.coupons import (
     CouponAlreadyUsed,
+    CouponExpired,
     CouponInvalid,
     CouponNotFound,
     coupon_get,
@@ -187,6 +188,7 @@ def _coupon_body(redemption) -> dict:
         "value": reward.value,
         "product_sku": reward.product.sku if reward.product_id else None,
         "created_at": redemption.created_at,
+        "expires_at": redemption.expires_at,
     }
 
 
@@ -213,13 +215,16 @@ def coupons_detail(request: HttpRequest, code: CouponCode):
 )
 def coupons_use(request: HttpRequest, code: CouponCode):
     """Call when the order with the coupon is placed. A second call answers 409 with
-    `error: already_used` and `used_at`."""
+    `error: already_used` and `used_at`; an expired coupon 409 with `error: expired` and
+    `expires_at`."""
     try:
         return Status(200, _coupon_body(coupon_use(code=code)))
     except CouponNotFound as exc:
         return Status(404, {"error": "not_found", "message": str(exc)})
     except CouponAlreadyUsed as exc:
         return Status(409, {"error": "already_used", "message": str(exc), "used_at": exc.redemption.used_at})
+    except CouponExpired as exc:
+        return Status(409, {"error": "expired", "message": str(exc), "expires_at": exc.redemption.expires_at})
     except CouponInvalid as exc:
         return Status(409, {"error": "invalid_coupon", "message": str(exc)})
 

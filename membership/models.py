@@ -323,7 +323,10 @@ class PointEntry(models.Model):
         verbose_name = _("point entry")
         verbose_name_plural = _("point entries")
         constraints = [
-            models.CheckConstraint(condition=~models.Q(amount=0), name="point_entry_amount_not_zero"),
+            # A gifted coupon's row is the one zero: the ledger records the gift, it costs nothing.
+            models.CheckConstraint(
+                condition=~models.Q(amount=0) | models.Q(kind="gift"), name="point_entry_amount_not_zero"
+            ),
         ]
         indexes = [
             models.Index(fields=["member", "state", "created_at"], name="point_entry_member_state"),

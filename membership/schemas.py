@@ -152,7 +152,7 @@ class OrderOut(Schema):
 
 class CouponOut(Schema):
     code: str
-    valid: bool = Field(description="Unused and its member still active.")
+    valid: bool = Field(description="Unused, not voided, not expired, and its member still active.")
     used: bool
     used_at: datetime | None
     reward: str
@@ -160,11 +160,14 @@ class CouponOut(Schema):
     value: Decimal = Field(description="Currency units off (fixed) or percent off (percent); else 0.")
     product_sku: str | None = Field(description="For a free product: its SKU.")
     created_at: datetime
+    expires_at: datetime | None = Field(
+        description="When the coupon stops being valid (gifted coupons); null: it never expires."
+    )
 
 
 class ErrorOut(Schema):
     error: str = Field(
-        description="A stable code: invalid, unauthorized, not_found, already_used, too_large, …"
+        description="A stable code: invalid, unauthorized, not_found, already_used, expired, too_large, …"
     )
     reason: str | None = Field(
         default=None,
@@ -175,6 +178,7 @@ class ErrorOut(Schema):
         default=None, description="For error=invalid: messages by field path, e.g. lines.0.quantity."
     )
     used_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, description="For error=expired: when it expired.")
 
 
 # Messages for pydantic's error types, so the shop reads the same words in every language

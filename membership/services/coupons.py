@@ -1,5 +1,6 @@
-"""The shop's side of coupons: look one up at checkout, mark it used once, and void unused
-ones whose points were taken back."""
+"""The shop's side of coupons: look one up at checkout, mark it used once, refuse expired
+ones (gifted coupons expire; bought ones do not), and void unused ones whose points were taken
+back (never a gifted one: no points paid for it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Redemption, User
+from ..models import PointEntry, Redemption, User
 from .notifications import notification_send
 from .points import compute_balances, points_void_redemption
 
@@ -29,8 +30,22 @@ class CouponAlreadyUsed(Exception):
 
 
 class CouponInvalid(Exception):
-    """The coupon exists but cannot be used (its member's account is closed, or it was
-    voided)."""
+    """The coupon exists but cannot be used (its member's account is closed, it was voided,
+    or it expired)."""
+
+
+class CouponExpired(CouponInvalid):
+    def __init__(self, redemption: Redemption) -> None:
+        self.redemption = redemption
+        assert redemption.expires_at is not None  # raised only for a coupon with an expiry
+        super().__init__(
+            _("This coupon expired on %(date)s.")
+            % {"date": timezone.localdate(redemption.expires_at).isoformat()}
+        )
+
+
+def coupon_expired(redemption: Redemption, *, now: datetime | None = None) -> bool:
+    return redemption.expires_at is not None and redemption.expires_at <= (now or timezone.now())
 
 
 def coupon_normalise(code: str) -> str:
@@ -50,8 +65,13 @@ def coupon_get(*, code: str) -> Redemption:
     return redemption
 
 
-def coupon_is_valid(redemption: Redemption) -> bool:
-    return redemption.used_at is None and redemption.voided_at is None and redemption.member.is_active
+def coupon_is_valid(redemption: Redemption, *, now: datetime | None = None) -> bool:
+    return (
+        redemption.used_at is None
+        and redemption.voided_at is None
+        and not coupon_expired(redemption, now=now)
+        and redemption.member.is_active
+    )
 
 
 @transaction.atomic
@@ -71,6 +91,8 @@ def coupon_use(*, code: str, now: datetime | None = None) -> Redemption:
         raise CouponAlreadyUsed(redemption)
     if redemption.voided_at is not None:
         raise CouponInvalid(_("This coupon was voided: the points that paid for it were taken back."))
+    if coupon_expired(redemption, now=now):
+        raise CouponExpired(redemption)
     if not redemption.member.is_active:
         raise CouponInvalid(_("This coupon's member account is closed."))
     redemption.used_at = now
@@ -93,7 +115,9 @@ def coupons_void_to_cover(*, member: User, since: datetime, reason: str, now: da
 
     Only coupons redeemed after the reversed points became spendable can have been paid for
     with them. A coupon the shop is applying at this moment is either used first (its row
-    lock) and kept, or voided first and refused at checkout."""
+    lock) and kept, or voided first and refused at checkout. A gifted coupon (its entry a
+    zero-point ``gift`` row) is never voided: no points paid for it, so voiding it would
+    cover nothing and take a gift away."""
     balance = compute_balances(member, now=now).spendable
     if balance >= 0:
         return []
@@ -101,6 +125,7 @@ def coupons_void_to_cover(*, member: User, since: datetime, reason: str, now: da
         Redemption.objects.select_for_update(of=("self",))
         .select_related("reward", "entry")
         .filter(member=member, used_at__isnull=True, voided_at__isnull=True, created_at__gte=since)
+        .exclude(entry__kind=PointEntry.Kind.GIFT)
         .order_by("-created_at", "-pk")
     )
     voided = []
@@ -125,8 +150,10 @@ def coupons_void_to_cover(*, member: User, since: datetime, reason: str, now: da
 
 __all__ = [
     "CouponAlreadyUsed",
+    "CouponExpired",
     "CouponInvalid",
     "CouponNotFound",
+    "coupon_expired",
     "coupon_get",
     "coupon_is_valid",
     "coupon_use",

@@ -6,8 +6,9 @@ writers anyway). Idempotency has two layers: the unique ``idempotency_key`` and,
 concurrent duplicate that slipped past the check, the IntegrityError it raises.
 A test (tests/membership/services/test_points_single_writer.py) proves no other module writes here.
 
-Besides grants, reversals, redemptions and adjustments it approves pending points and expires
-unused ones (periodic jobs), warns of points about to expire, rebuilds the cached balances
+Besides grants, reversals, redemptions, adjustments and gifts (``points_gift``,
+``points_gift_coupon_entry``) it approves pending points and expires unused ones (periodic
+jobs), warns of points about to expire, rebuilds the cached balances
 (``points_rebuild``), and moves members between tiers (``tier_changed``). An approved
 reversal sends ``approved_points_reversed``, on which the coupons the points paid for are
 voided (services/coupons.py): the ledger never imports what spends it.
@@ -688,6 +689,93 @@ def points_adjust(
     )
     _refresh(standing, now=now)
     return entry
+
+
+# The most points one gift may give: a typo of a few zeros is refused, not paid out.
+GIFT_MAX_POINTS = 100_000
+
+
+def _gift_existing(idempotency_key: str, member: User) -> PointEntry | None:
+    existing = PointEntry.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and (existing.kind != Kind.GIFT or existing.member_id != member.pk):
+        raise ValueError(f"idempotency key {idempotency_key!r} belongs to another entry")
+    return existing
+
+
+@transaction.atomic
+def points_gift(
+    *,
+    member: User,
+    amount: int,
+    reason: str,
+    actor: User | None,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> PointEntry:
+    """Points staff or a campaign gave (membership/campaigns/gifts.py): approved and
+    spendable at once, never status or leaderboard points (``GIFT`` is in neither
+    ``STATUS_KINDS`` nor ``LEADERBOARD_KINDS``), and not earning activity (the expiry clock
+    reads earned rows only). ``actor`` is the staff member; None for a campaign's automatic
+    gift. A replayed key returns the first entry and writes nothing."""
+    now = now or timezone.now()
+    if not 0 < amount <= GIFT_MAX_POINTS or not reason.strip():
+        raise ValueError(f"a gift needs 1–{GIFT_MAX_POINTS} points and a reason")
+    if existing := _gift_existing(idempotency_key, member):
+        return existing
+    standing = _standing_for_update(member)
+    if existing := _gift_existing(idempotency_key, member):
+        return existing  # given by a concurrent call while we waited for the lock
+    entry = _create(
+        member=member,
+        amount=amount,
+        kind=Kind.GIFT,
+        idempotency_key=idempotency_key,
+        state=State.APPROVED,
+        available_at=now,
+        note=reason.strip()[:300],
+        actor=actor,
+        created_at=now,
+    )
+    if entry is None:
+        return PointEntry.objects.get(idempotency_key=idempotency_key)
+    _refresh(standing, now=now)
+    return entry
+
+
+@transaction.atomic
+def points_gift_coupon_entry(
+    *,
+    member: User,
+    reason: str,
+    actor: User | None,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> PointEntry:
+    """The ledger's record of a gifted coupon: a zero-point ``GIFT`` row the coupon's
+    ``Redemption`` points to, so every gift is in the ledger with its author while the coupon
+    costs nothing. Zero points means no balance moves and ``coupons_void_to_cover`` never
+    voids the coupon (it gives nothing back). A replayed key returns the first entry."""
+    now = now or timezone.now()
+    if not reason.strip():
+        raise ValueError("a gift needs a reason")
+    if existing := _gift_existing(idempotency_key, member):
+        return existing
+    _standing_for_update(member)
+    if existing := _gift_existing(idempotency_key, member):
+        return existing
+    entry = _create(
+        member=member,
+        amount=0,
+        kind=Kind.GIFT,
+        idempotency_key=idempotency_key,
+        state=State.APPROVED,
+        available_at=now,
+        note=reason.strip()[:300],
+        actor=actor,
+        created_at=now,
+    )
+    # No refresh: a zero row changes no balance.
+    return entry or PointEntry.objects.get(idempotency_key=idempotency_key)
 
 
 # Members whose due points are approved in one transaction (one lock of their standings).

@@ -1,9 +1,10 @@
-"""Redeeming rewards: a coupon and its ledger entry, made together or not at all."""
+"""Redeeming rewards: a coupon and its ledger entry, made together or not at all; and gifted
+coupons (``reward_gift``), which cost no points and expire."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +12,10 @@ from django.utils.translation import gettext as _
 
 from ..models import Redemption, Reward, User
 from .notifications import notification_send
-from .points import InsufficientPoints, _standing_for_update, points_redeem
+from .points import InsufficientPoints, _standing_for_update, points_gift_coupon_entry, points_redeem
+
+# How long a gifted coupon may be valid, in days (two years).
+GIFT_MAX_VALID_DAYS = 730
 
 # No 0/O, 1/I/L: codes are read aloud at the till and typed at checkout.
 COUPON_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -50,9 +54,7 @@ def reward_redeem(*, member: User, reward_id: int, now: datetime | None = None) 
                 _("You have redeemed this reward the most times allowed (%(limit)s).")
                 % {"limit": reward.per_member_limit}
             )
-    code = coupon_code_new()
-    while Redemption.objects.filter(coupon_code=code).exists():
-        code = coupon_code_new()
+    code = _coupon_code_unused()
     entry = points_redeem(
         member=member,
         amount=reward.cost,
@@ -76,4 +78,55 @@ def reward_redeem(*, member: User, reward_id: int, now: datetime | None = None) 
     return redemption
 
 
-__all__ = ["InsufficientPoints", "RewardUnavailable", "coupon_code_new", "reward_redeem"]
+def _coupon_code_unused() -> str:
+    code = coupon_code_new()
+    while Redemption.objects.filter(coupon_code=code).exists():
+        code = coupon_code_new()
+    return code
+
+
+@transaction.atomic
+def reward_gift(
+    *,
+    member: User,
+    reward: Reward,
+    reason: str,
+    actor: User | None,
+    idempotency_key: str,
+    valid_days: int,
+    now: datetime | None = None,
+) -> Redemption:
+    """Give ``reward`` as a coupon that costs no points and expires ``valid_days`` after
+    ``now``: a zero-point ``gift`` ledger row (the author in ``actor``) and its redemption.
+
+    A gift is staff's (or a campaign's) decision, not a purchase: the reward may be inactive
+    (a gift-only reward kept out of the catalogue), and its cost, minimum tier, stock and
+    per-member limit do not apply; the stock is not drawn down. No notification: the caller
+    tells the member. A replayed key returns the first coupon and writes nothing."""
+    now = now or timezone.now()
+    if not 1 <= valid_days <= GIFT_MAX_VALID_DAYS:
+        raise ValueError(f"a gifted coupon is valid 1–{GIFT_MAX_VALID_DAYS} days")
+    entry = points_gift_coupon_entry(
+        member=member, reason=reason, actor=actor, idempotency_key=idempotency_key, now=now
+    )
+    existing = Redemption.objects.filter(entry=entry).first()
+    if existing is not None:
+        return existing
+    return Redemption.objects.create(
+        member=member,
+        reward=reward,
+        coupon_code=_coupon_code_unused(),
+        entry=entry,
+        created_at=now,
+        expires_at=now + timedelta(days=valid_days),
+    )
+
+
+__all__ = [
+    "GIFT_MAX_VALID_DAYS",
+    "InsufficientPoints",
+    "RewardUnavailable",
+    "coupon_code_new",
+    "reward_gift",
+    "reward_redeem",
+]

@@ -161,7 +161,9 @@ def test_coupon_lookup_says_what_it_gives_and_nothing_about_the_member(client, c
         "value",
         "product_sku",
         "created_at",
+        "expires_at",
     }
+    assert body["expires_at"] is None  # bought with points: never expires
     assert "aino" not in response.content.decode()
 
 
