@@ -25,3 +25,9 @@ order_refunded = Signal()
 # are voided while the balance is negative (services/coupons.py): the ledger never imports
 # the coupons that spend it.
 approved_points_reversed = Signal()
+
+# A retention refresh finished (kwargs: run, the InsightRun now "done"). Sent after the run is
+# marked done and before the older runs are deleted, so a receiver can still compare the two
+# (the win-back campaign: who entered the at-risk list). Not inside a transaction: a receiver
+# that fails must not undo the run (send_robust).
+insight_refreshed = Signal()

@@ -42,6 +42,7 @@ from django.utils import timezone
 from ..models import MemberStanding, Order, PointEntry, Redemption, Referral, Reward, Tier, User
 from ..services.points import STATUS_KINDS, YEAR
 from ..services.referrals import email_normalise
+from ..signals import insight_refreshed
 from . import engagement, metrics
 from .models import CurrencyInsight, CustomerInsight, InsightRun, RetentionSettings
 from .types import PERIODS, PeriodReport, ReasonDetail, RunSettings
@@ -428,6 +429,9 @@ def insight_refresh(*, now: datetime | None = None, progress: Progress | None = 
             raise
         run.state, run.finished_at = InsightRun.State.DONE, timezone.now()
         run.save(update_fields=["state", "finished_at"])
+        # Listeners (the win-back campaign) compare with the previous run before it goes;
+        # send_robust logs a failing listener and never undoes the run.
+        insight_refreshed.send_robust(sender=InsightRun, run=run)
         # Only now that the new run is done: the older ones (done or failed) go.
         InsightRun.objects.exclude(pk=run.pk).delete()
         return run

@@ -29,7 +29,7 @@ from django.db.models import Aggregate, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import EarningRule, MemberStanding, PointEntry, Redemption, Tier, User
+from ..models import Campaign, EarningRule, MemberStanding, PointEntry, Redemption, Tier, User
 from ..signals import approved_points_reversed, tier_changed
 from .notifications import notification_send
 from .tiers import tier_reached_notify
@@ -853,6 +853,11 @@ def points_rebuild(*, now: datetime | None = None) -> list[tuple[int, dict[str, 
 def points_warn_expiring(*, now: datetime | None = None) -> int:
     """Warn, once per quiet spell, members whose points expire within 30 days."""
     now = now or timezone.now()
+    if Campaign.objects.filter(
+        kind=Campaign.Kind.LIFECYCLE, trigger=Campaign.Trigger.POINTS_EXPIRING, state=Campaign.State.LIVE
+    ).exists():
+        # The "points expiring" lifecycle campaign warns them (by email too); one notice is enough.
+        return 0
     warned = 0
     due = MemberStanding.objects.filter(
         last_earned_at__lte=now - YEAR + EXPIRY_WARNING, last_earned_at__gt=now - YEAR, spendable_points__gt=0
