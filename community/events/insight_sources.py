@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.db.models import QuerySet
+
 from community.events.models import EventAttendance, EventChatMessage, EventQuestion, EventQuestionVote
 from membership.insight.engagement import ActivitySource, Window, counts_by_member, register_activity_source
 
@@ -22,18 +24,55 @@ def _question_votes(*, windows: Sequence[Window]) -> dict[int, list[int]]:
     )
 
 
+def _kept_chat() -> QuerySet[EventChatMessage]:
+    return EventChatMessage.objects.filter(deleted_at__isnull=True)
+
+
 def _chat(*, windows: Sequence[Window]) -> dict[int, list[int]]:
-    kept = EventChatMessage.objects.filter(deleted_at__isnull=True)
-    return counts_by_member(kept, member="author_id", date="created_at", windows=windows)
+    return counts_by_member(_kept_chat(), member="author_id", date="created_at", windows=windows)
+
+
+def _qualified_attendance() -> QuerySet[EventAttendance]:
+    # Attended: stayed in the live room long enough to earn the attendance points.
+    return EventAttendance.objects.filter(qualified_at__isnull=False)
 
 
 def _attendance(*, windows: Sequence[Window]) -> dict[int, list[int]]:
-    # Attended: stayed in the live room long enough to earn the attendance points.
-    qualified = EventAttendance.objects.filter(qualified_at__isnull=False)
-    return counts_by_member(qualified, member="member_id", date="qualified_at", windows=windows)
+    return counts_by_member(_qualified_attendance(), member="member_id", date="qualified_at", windows=windows)
 
 
-register_activity_source(ActivitySource(key="event-questions", kind="posted", counts=_questions))
-register_activity_source(ActivitySource(key="event-question-votes", kind="reacted", counts=_question_votes))
-register_activity_source(ActivitySource(key="event-chat", kind="posted", counts=_chat))
-register_activity_source(ActivitySource(key="event-attendance", kind="attended", counts=_attendance))
+register_activity_source(
+    ActivitySource(
+        key="event-questions",
+        kind="posted",
+        counts=_questions,
+        rows=EventQuestion.objects.all,
+        member="author_id",
+        date="created_at",
+    )
+)
+register_activity_source(
+    ActivitySource(
+        key="event-question-votes",
+        kind="reacted",
+        counts=_question_votes,
+        rows=EventQuestionVote.objects.all,
+        member="member_id",
+        date="created_at",
+    )
+)
+register_activity_source(
+    ActivitySource(
+        key="event-chat", kind="posted", counts=_chat, rows=_kept_chat, member="author_id", date="created_at"
+    )
+)
+register_activity_source(
+    ActivitySource(
+        key="event-attendance",
+        kind="attended",
+        counts=_attendance,
+        rows=_qualified_attendance,
+        member="member_id",
+        date="qualified_at",
+    )
+)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from community.reviews.models import HelpfulVote, Review
 from membership.insight.engagement import (
     ActivitySource,
@@ -26,9 +28,16 @@ from membership.insight.engagement import (
 NEGATIVE_RATING = 2  # 1–2 stars are negative feedback
 
 
+def _written() -> QuerySet[Review]:
+    return Review.objects.filter(state__in=[Review.State.PUBLISHED, Review.State.PENDING])
+
+
 def _reviews(*, windows: Sequence[Window]) -> dict[int, list[int]]:
-    written = Review.objects.filter(state__in=[Review.State.PUBLISHED, Review.State.PENDING])
-    return counts_by_member(written, member="author_id", date="created_at", windows=windows)
+    return counts_by_member(_written(), member="author_id", date="created_at", windows=windows)
+
+
+def _negative() -> QuerySet[Review]:
+    return Review.objects.filter(rating__lte=NEGATIVE_RATING)
 
 
 def _helpful_votes(*, windows: Sequence[Window]) -> dict[int, list[int]]:
@@ -37,7 +46,8 @@ def _helpful_votes(*, windows: Sequence[Window]) -> dict[int, list[int]]:
 
 def _negative_reviews(*, since: datetime, until: datetime) -> list[Feedback]:
     rows = (
-        Review.objects.filter(rating__lte=NEGATIVE_RATING, created_at__gte=since, created_at__lt=until)
+        _negative()
+        .filter(created_at__gte=since, created_at__lt=until)
         .order_by()
         .values_list("author_id", "rating", "created_at", "product__name")
     )
@@ -47,6 +57,23 @@ def _negative_reviews(*, since: datetime, until: datetime) -> list[Feedback]:
     ]
 
 
-register_activity_source(ActivitySource(key="reviews", kind="reviewed", counts=_reviews))
-register_activity_source(ActivitySource(key="review-helpful-votes", kind="reacted", counts=_helpful_votes))
-register_feedback_source(FeedbackSource(key="reviews", negative=_negative_reviews))
+register_activity_source(
+    ActivitySource(
+        key="reviews", kind="reviewed", counts=_reviews, rows=_written, member="author_id", date="created_at"
+    )
+)
+register_activity_source(
+    ActivitySource(
+        key="review-helpful-votes",
+        kind="reacted",
+        counts=_helpful_votes,
+        rows=HelpfulVote.objects.all,
+        member="member_id",
+        date="created_at",
+    )
+)
+register_feedback_source(
+    FeedbackSource(
+        key="reviews", negative=_negative_reviews, rows=_negative, member="author_id", date="created_at"
+    )
+)

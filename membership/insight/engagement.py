@@ -47,6 +47,11 @@ class ActivitySource:
     # counts(windows=...) -> {member id: [count in each window, in the windows' order]};
     # members with nothing in any window may be left out.
     counts: Callable[..., Mapping[int, Sequence[int]]]
+    # Optional: the same activity as rows (a queryset factory, its member and date fields), so
+    # a segment can test it inside one SQL query (membership/campaigns/conditions.py).
+    rows: Callable[[], QuerySet] | None = None
+    member: str = ""
+    date: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,10 @@ class FeedbackSource:
     key: str
     # negative(since=..., until=...) -> the negative feedback given in [since, until).
     negative: Callable[..., Iterable[Feedback]]
+    # Optional, as ActivitySource.rows: the negative feedback as rows, for segments.
+    rows: Callable[[], QuerySet] | None = None
+    member: str = ""
+    date: str = ""
 
 
 _ACTIVITY: dict[str, ActivitySource] = {}
