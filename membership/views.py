@@ -15,12 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from . import selectors
 from .account_limits import REFUSED, refusal_message, try_again_message
+from .campaigns.consent import email_preferences_set
 from .devices import attribution_set, client_ip_hash, device_id_ensure
 from .forms import ProfileForm
 from .http import AuthenticatedHttpRequest
+from .languages import in_member_language
 from .profile_registry import profile_sections
 from .services.notifications import notifications_mark_read
-from .services.profiles import profile_update
+from .services.profiles import profile_birthday_set, profile_update
 from .services.referrals import ReferralVisitLimited, referral_visit_record
 from .services.rewards import InsufficientPoints, RewardUnavailable, reward_redeem
 
@@ -72,7 +74,18 @@ def profile_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             remove_avatar=form.cleaned_data.get("remove_avatar", False),
             show_on_leaderboard=form.cleaned_data["show_on_leaderboard"],
         )
-        messages.success(request, _("Your profile is saved."))
+        profile_birthday_set(
+            member=request.user, day=form.cleaned_data["birth_day"], month=form.cleaned_data["birth_month"]
+        )
+        email_preferences_set(
+            member=request.user,
+            marketing_consent=form.cleaned_data["marketing_consent"],
+            service_email=form.cleaned_data["service_email"],
+            language=form.cleaned_data["language"],
+        )
+        # The page after this one is in the language just chosen.
+        with in_member_language(request.user):
+            messages.success(request, _("Your profile is saved."))
         return redirect("membership:profile", username=request.user.username)
     if request.method == "POST":
         # The ModelForm wrote the rejected values onto request.user; show the stored ones.

@@ -107,6 +107,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in member's saved language wins over the browser's; /i18n/setlang/ saves it.
+    "membership.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -262,6 +264,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # Sign-in limits (membership/account_limits.py): none of them lets one address lock anybody
 # out from anywhere else, and every refusal answers 429 naming when to try again.
 ACCOUNT_ADAPTER = "membership.account_limits.AccountAdapter"
+# The sign-up form adds the separate, unticked marketing consent (membership/account_forms.py).
+ACCOUNT_FORMS = {"signup": "membership.account_forms.SignupForm"}
 # allauth's own limits, stated so they are visible and tunable in one place ("ip" is
 # REMOTE_ADDR, the client hub/proxy.py found; "key" is what the adapter passes).
 ACCOUNT_RATE_LIMITS = {
@@ -334,6 +338,16 @@ KANTA_AVATAR_SIZE = 256
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Polku Outdoor <community@polku.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# django-anymail, for a store that sends through a provider (production: KANTA_EMAIL_BACKEND).
+# Every ANYMAIL_<NAME> environment variable becomes ANYMAIL["<NAME>"] (e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN). The provider's tracking webhooks (bounces and complaints
+# suppress the address, opens feed campaign reports) are mounted under /email/anymail/ only
+# when KANTA_ANYMAIL_WEBHOOK_SECRET ("user:password", the HTTP basic auth the provider is given)
+# is set: an unauthenticated webhook would let anyone suppress any address.
+ANYMAIL: dict[str, Any] = {
+    **{key.removeprefix("ANYMAIL_"): val for key, val in os.environ.items() if key.startswith("ANYMAIL_")},
+    "WEBHOOK_SECRET": os.environ.get("KANTA_ANYMAIL_WEBHOOK_SECRET", ""),
+}
 
 # --- Client addresses behind reverse proxies --------------------------------------------
 # How many proxies we run in front of daphne, each appending the address it saw to

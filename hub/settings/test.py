@@ -21,6 +21,8 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # database queue itself.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 WAGTAILADMIN_BASE_URL = "http://testserver"
+# Mounts the email provider's webhooks (membership/campaigns/public_urls.py) for their tests.
+ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": "kanta-test:webhook-secret"}  # noqa: F405
 # Every payload a socket or the channel layer carries is checked against its definition.
 KANTA_REALTIME_CHECK_EVENTS = True
 if not DATABASE_URL:  # noqa: F405

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
+
 from django.core.files.storage import default_storage
 from django.db import transaction
 
@@ -37,4 +39,22 @@ def profile_update(
     if previous and previous != (member.avatar.name if member.avatar else ""):
         # Only once the new state is committed; a rollback must not leave a dangling avatar.
         transaction.on_commit(lambda: default_storage.delete(previous), robust=True)
+    return member
+
+
+@transaction.atomic
+def profile_birthday_set(*, member: User, day: int | None, month: int | None) -> User:
+    """Day and month of the member's birthday (both or neither; never a year)."""
+    if (day is None) != (month is None):
+        raise ValueError("A birthday needs both the day and the month, or neither.")
+    # 2000 was a leap year: 29 February is a birthday.
+    if (
+        day is not None
+        and month is not None
+        and not (1 <= month <= 12 and 1 <= day <= monthrange(2000, month)[1])
+    ):
+        raise ValueError(f"No such birthday: {day}.{month}.")
+    member.birth_day, member.birth_month = day, month
+    member.full_clean(exclude=["password", "username", "email"])
+    member.save(update_fields=["birth_day", "birth_month"])
     return member
