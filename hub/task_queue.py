@@ -20,8 +20,10 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import TracebackType
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.management import call_command
@@ -46,8 +48,20 @@ WORKER_ID = get_random_id()
 MAX_CLAIMS = 3
 
 
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
 class WorkerLost(Exception):
     """Recorded as the error of a task whose workers kept dying under it."""
+
+
+def commits_as_it_goes(func: _F) -> _F:
+    """Mark a task function that must not run inside the one transaction a task gets: it
+    commits step by step (each step idempotent, so a rerun after a crash finishes the work),
+    because what it hands out (an email) cannot be taken back by a rollback. Apply it under
+    ``@task()``."""
+    func.commits_as_it_goes = True  # type: ignore[attr-defined]
+    return func
 
 
 class _DrainingWorker(Worker):
@@ -58,6 +72,10 @@ class _DrainingWorker(Worker):
     def run_task(self, db_task_result: DBTaskResult) -> None:
         # The task's writes and its SUCCESSFUL (or FAILED) mark commit together: a worker
         # killed before the commit leaves no effect behind, after it the row is finished.
+        if getattr(getattr(db_task_result.task, "func", None), "commits_as_it_goes", False):
+            super().run_task(db_task_result)
+            self.ran += 1
+            return
         try:
             with transaction.atomic():
                 super().run_task(db_task_result)

@@ -1,11 +1,16 @@
 """Membership's periodic work, run by `manage.py run_worker` (started by `make run`): the
 ledger's (approve, expire, warn, daily badges), referrals' (convert, forget old devices), the
-shop API's (forget expired signatures) and the retention insight's nightly refresh."""
+shop API's (forget expired signatures), the retention insight's nightly refresh, and campaigns'
+(send what is due, take back the messages of a worker that died while sending them)."""
 
 from datetime import timedelta
 
+from django.conf import settings
+
 from hub.jobs import PeriodicJob
 
+from .campaigns.sending import campaigns_send_all_due, claims_recover
+from .campaigns.tasks import campaign_send_task
 from .insight.refresh import insight_refresh_due
 from .services.badges import badges_evaluate_all
 from .services.points import points_approve_due, points_expire_due, points_warn_expiring
@@ -26,4 +31,25 @@ PERIODIC_JOBS = [
     # Retention insight: the figures the admin's retention pages read, recomputed nightly (a
     # restarted worker does not redo a run younger than 20 hours).
     PeriodicJob("retention insight", timedelta(hours=24), lambda: insight_refresh_due()),
+]
+
+
+def _campaign_claims_recover() -> str:
+    recovered = claims_recover()
+    if recovered:
+        # Sent again at once, not at the next minute's run.
+        campaign_send_task.enqueue(campaign_id=None)
+    return f"{recovered} campaign message(s) of lost workers queued again" if recovered else ""
+
+
+PERIODIC_JOBS += [
+    # Campaigns: scheduled one-off campaigns queued when their time comes, lifecycle messages
+    # and anything a task left behind sent (for at most about 50 s a run).
+    PeriodicJob("send due campaign messages", timedelta(minutes=1), lambda: campaigns_send_all_due()),
+    # As often as workers beat, like the task queue's own requeue (hub/jobs.py).
+    PeriodicJob(
+        "recover campaign messages of lost workers",
+        timedelta(seconds=settings.KANTA_WORKER_HEARTBEAT_SECONDS),
+        _campaign_claims_recover,
+    ),
 ]
