@@ -97,6 +97,17 @@ class MessageTemplate(PreviewableMixin, ClusterableModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def preview_modes(self):
+        # Imported here: messages.py imports this module.
+        from .messages import preview_modes
+
+        return preview_modes()
+
+    @property
+    def default_preview_mode(self):
+        return f"email-{settings.LANGUAGE_CODE}"
+
     def get_preview_template(self, request, mode_name):
         return "membership/campaigns/message_preview.html"
 
@@ -104,7 +115,8 @@ class MessageTemplate(PreviewableMixin, ClusterableModel):
         # Imported here: messages.py imports this module.
         from .messages import preview_context
 
-        return {**super().get_preview_context(request, mode_name), **preview_context(self, request)}
+        context = super().get_preview_context(request, mode_name)
+        return {**context, **preview_context(self, request, mode_name)}
 
 
 class MessageText(Orderable):
