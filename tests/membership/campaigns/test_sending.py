@@ -46,7 +46,9 @@ State = CampaignRecipient.State
 
 @pytest.fixture
 def message():
-    message = MessageTemplate.objects.create(name="Win-back", key="win-back-test", button_url="/rewards/")
+    message = MessageTemplate.objects.create(
+        name="Sending test message", key="sending-test", button_url="/rewards/"
+    )
     MessageText.objects.create(
         message=message,
         language="en",
@@ -83,14 +85,26 @@ def one_off(message, members, *, holdout=0, **kwargs) -> Campaign:
 
 
 def lifecycle(message, **kwargs) -> Campaign:
-    return Campaign.objects.create(
-        name="Welcome",
+    # The shipped lifecycle campaign of the trigger (one per trigger), switched on.
+    campaign, _ = Campaign.objects.update_or_create(
         kind=Campaign.Kind.LIFECYCLE,
         trigger=Campaign.Trigger.WELCOME,
-        message=message,
-        state=Campaign.State.LIVE,
-        **{"holdout_percent": 0, **kwargs},
+        defaults={
+            "name": "Welcome",
+            "message": message,
+            "state": Campaign.State.LIVE,
+            "purpose": Campaign.Purpose.MARKETING,
+            "segment": None,
+            "delay_days": 0,
+            "gift_reward": None,
+            "gift_points": 0,
+            "send_email": True,
+            "send_in_app": True,
+            "holdout_percent": 0,
+            **kwargs,
+        },
     )
+    return campaign
 
 
 # --- the holdout draw ----------------------------------------------------------------------------
