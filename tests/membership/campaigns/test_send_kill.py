@@ -146,7 +146,7 @@ def test_a_worker_killed_while_sending_resends_nobody_and_skips_nobody(tmp_path,
     report = (
         f"{raw} files for {len(expected)} recipients ({sent_before_kill} before the kill); twice: {twice}"
     )
-    print(report)  # noqa: T201  (shown with -s: how the kill landed)
+    print(report)  # shown with -s: how the kill landed
     assert set(ids) == expected, report
     # At most the one message in flight at the kill can have gone twice, with one Message-ID.
     assert raw - len(expected) <= 1, report
