@@ -1,6 +1,6 @@
 """The Wagtail admin's member list: Wagtail's own user views, plus tier and balances, a tier
 filter, a link to adjust a member's points, and an inspect view with the member's retention
-card (for those who may see retention figures)."""
+card (for those who may see retention figures) and a "Give a gift" button (for staff)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import InspectView
+from wagtail.admin.widgets import Button
 from wagtail.users.views.users import IndexView, UserFilterSet, UserViewSet
 
+from .campaigns.access import can_send_campaigns
+from .campaigns.admin_gifts import gift_new_url
 from .insight.selectors import can_view_retention
 from .insight.views import member_card
 from .models import Tier
@@ -92,6 +95,14 @@ class MemberIndexView(IndexView):
 
 class MemberInspectView(InspectView):
     template_name = "membership/admin/member_inspect.html"
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if can_send_campaigns(self.request.user):
+            gift = Button(_("Give a gift"), url=gift_new_url(self.object), icon_name="tag", priority=30)
+            buttons.append(gift)
+        return buttons
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
