@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ..badge_registry import BadgeDefinition, badges_for_event
+from ..languages import in_member_language
 from ..models import BadgeAward, User
 from .notifications import notification_send
 
@@ -19,18 +20,19 @@ def _award(member: User, badge: BadgeDefinition, level: int) -> BadgeAward | Non
             award = BadgeAward.objects.create(member=member, badge=badge.key, level=level)
     except IntegrityError:
         return None
-    level_name = badge.level_name(level)
-    notification_send(
-        recipient=member,
-        kind="badge-awarded",
-        title=(
-            _("You earned the %(badge)s badge (%(level)s)") % {"badge": badge.name, "level": level_name}
-            if level_name
-            else _("You earned the %(badge)s badge") % {"badge": badge.name}
-        ),
-        body=str(badge.description),
-        url="/badges/",
-    )
+    with in_member_language(member):
+        level_name = badge.level_name(level)
+        notification_send(
+            recipient=member,
+            kind="badge-awarded",
+            title=(
+                _("You earned the %(badge)s badge (%(level)s)") % {"badge": badge.name, "level": level_name}
+                if level_name
+                else _("You earned the %(badge)s badge") % {"badge": badge.name}
+            ),
+            body=str(badge.description),
+            url="/badges/",
+        )
     return award
 
 

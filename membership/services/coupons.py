@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..languages import in_member_language
 from ..models import PointEntry, Redemption, User
 from .notifications import notification_send
 from .points import compute_balances, points_void_redemption
@@ -97,13 +98,14 @@ def coupon_use(*, code: str, now: datetime | None = None) -> Redemption:
         raise CouponInvalid(_("This coupon's member account is closed."))
     redemption.used_at = now
     redemption.save(update_fields=["used_at"])
-    notification_send(
-        recipient=redemption.member,
-        kind="coupon-used",
-        title=_("Your coupon %(code)s was used") % {"code": redemption.coupon_code},
-        body=redemption.reward.name,
-        url="/rewards/",
-    )
+    with in_member_language(redemption.member):
+        notification_send(
+            recipient=redemption.member,
+            kind="coupon-used",
+            title=_("Your coupon %(code)s was used") % {"code": redemption.coupon_code},
+            body=redemption.reward.name,
+            url="/rewards/",
+        )
     return redemption
 
 
@@ -138,13 +140,14 @@ def coupons_void_to_cover(*, member: User, since: datetime, reason: str, now: da
         points_void_redemption(redemption=redemption, now=now)
         balance -= redemption.entry.amount  # a redemption's entry is negative: its cost back
         voided.append(redemption)
-        notification_send(
-            recipient=member,
-            kind="coupon-voided",
-            title=_("Your coupon %(code)s was voided") % {"code": redemption.coupon_code},
-            body=_("The points that paid for it were taken back, so the shop no longer accepts it."),
-            url="/rewards/",
-        )
+        with in_member_language(member):
+            notification_send(
+                recipient=member,
+                kind="coupon-voided",
+                title=_("Your coupon %(code)s was voided") % {"code": redemption.coupon_code},
+                body=_("The points that paid for it were taken back, so the shop no longer accepts it."),
+                url="/rewards/",
+            )
     return voided
 
 

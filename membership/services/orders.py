@@ -47,6 +47,7 @@ from django.utils.translation import ngettext
 
 from content.models import Product
 
+from ..languages import in_member_language
 from ..models import Order, OrderLine, PointEntry, User
 from ..signals import order_paid, order_refunded
 from .badges import badges_evaluate
@@ -280,24 +281,25 @@ def _notify_points(member: User, orders: list[Order]) -> None:
     )
     if points <= 0:
         return
-    if len(orders) == 1:
-        title = _("%(points)s points for your order %(order)s") % {
-            "points": points,
-            "order": orders[0].external_id,
-        }
-    else:
-        title = ngettext(
-            "%(points)s points for %(count)s earlier order",
-            "%(points)s points for %(count)s earlier orders",
-            len(orders),
-        ) % {"points": points, "count": len(orders)}
-    notification_send(
-        recipient=member,
-        kind="order-points",
-        title=title,
-        body=_("Purchase points become spendable once the return window has passed."),
-        url=member.get_absolute_url(),
-    )
+    with in_member_language(member):
+        if len(orders) == 1:
+            title = _("%(points)s points for your order %(order)s") % {
+                "points": points,
+                "order": orders[0].external_id,
+            }
+        else:
+            title = ngettext(
+                "%(points)s points for %(count)s earlier order",
+                "%(points)s points for %(count)s earlier orders",
+                len(orders),
+            ) % {"points": points, "count": len(orders)}
+        notification_send(
+            recipient=member,
+            kind="order-points",
+            title=title,
+            body=_("Purchase points become spendable once the return window has passed."),
+            url=member.get_absolute_url(),
+        )
 
 
 def _products(skus: set[str]) -> dict[str, Product]:

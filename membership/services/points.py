@@ -29,6 +29,7 @@ from django.db.models import Aggregate, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..languages import in_member_language
 from ..models import Campaign, EarningRule, MemberStanding, PointEntry, Redemption, Tier, User
 from ..signals import approved_points_reversed, tier_changed
 from .notifications import notification_send
@@ -868,12 +869,17 @@ def points_warn_expiring(*, now: datetime | None = None) -> int:
             if locked.expiry_warned_for == locked.last_earned_at or locked.last_earned_at is None:
                 continue
             expires = timezone.localdate(locked.last_earned_at + YEAR)
+            with in_member_language(locked.member):
+                title = _("%(points)s points expire on %(date)s") % {
+                    "points": locked.spendable_points,
+                    "date": expires.isoformat(),
+                }
+                body = _("Earn points before then (a review, a forum answer, a purchase) and they all stay.")
             notification_send(
                 recipient=locked.member,
                 kind="points-expiring",
-                title=_("%(points)s points expire on %(date)s")
-                % {"points": locked.spendable_points, "date": expires.isoformat()},
-                body=_("Earn points before then (a review, a forum answer, a purchase) and they all stay."),
+                title=title,
+                body=body,
                 url=locked.member.get_absolute_url(),
             )
             locked.expiry_warned_for = locked.last_earned_at

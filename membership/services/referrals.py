@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from hub.rate_limits import rate_limit_free_at
 
+from ..languages import in_member_language
 from ..models import (
     EarningRule,
     MemberFingerprint,
@@ -442,26 +443,29 @@ def _points_for(referral: Referral, member: User) -> int:
 
 def _converted_notify(referral: Referral) -> None:
     friend, referrer = referral.friend, referral.referrer
+    with in_member_language(referrer):
+        title = _("Referral complete: +%(points)s points for inviting %(friend)s") % {
+            "friend": friend.name,
+            "points": _points_for(referral, referrer),
+        }
+        body = _(
+            "%(friend)s's first order is past the return window. Thank you for bringing a friend along!"
+        ) % {"friend": friend.name}
     notification_send(
-        recipient=referrer,
-        kind="referral-converted",
-        title=_("Referral complete: +%(points)s points for inviting %(friend)s")
-        % {"friend": friend.name, "points": _points_for(referral, referrer)},
-        body=_("%(friend)s's first order is past the return window. Thank you for bringing a friend along!")
-        % {"friend": friend.name},
-        url=referrer.get_absolute_url(),
+        recipient=referrer, kind="referral-converted", title=title, body=body, url=referrer.get_absolute_url()
     )
-    notification_send(
-        recipient=friend,
-        kind="referral-converted",
-        title=_("Welcome bonus: +%(points)s points") % {"points": _points_for(referral, friend)},
-        body=_(
-            "Your first order is past the return window, so the points for joining through "
-            "%(referrer)s's invitation are yours to spend."
+    with in_member_language(friend):
+        notification_send(
+            recipient=friend,
+            kind="referral-converted",
+            title=_("Welcome bonus: +%(points)s points") % {"points": _points_for(referral, friend)},
+            body=_(
+                "Your first order is past the return window, so the points for joining through "
+                "%(referrer)s's invitation are yours to spend."
+            )
+            % {"referrer": referrer.name},
+            url=friend.get_absolute_url(),
         )
-        % {"referrer": referrer.name},
-        url=friend.get_absolute_url(),
-    )
 
 
 def referrals_convert_due(*, now: datetime | None = None) -> int:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..languages import in_member_language
 from ..models import Redemption, Reward, User
 from .notifications import notification_send
 from .points import InsufficientPoints, _standing_for_update, points_gift_coupon_entry, points_redeem
@@ -68,13 +69,14 @@ def reward_redeem(*, member: User, reward_id: int, now: datetime | None = None) 
     if reward.stock is not None:
         reward.stock -= 1
         reward.save(update_fields=["stock"])
-    notification_send(
-        recipient=member,
-        kind="reward-redeemed",
-        title=_("Your coupon: %(code)s") % {"code": code},
-        body=reward.name,
-        url="/rewards/",
-    )
+    with in_member_language(member):
+        notification_send(
+            recipient=member,
+            kind="reward-redeemed",
+            title=_("Your coupon: %(code)s") % {"code": code},
+            body=reward.name,
+            url="/rewards/",
+        )
     return redemption
 
 

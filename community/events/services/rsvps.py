@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from community.events.access import check_rsvp_permission
 from community.events.models import EventAttendance, EventQuestion, EventRsvp, LiveRoom
 from content.events import EventPage, EventRecapPage
+from membership.languages import in_member_language
 from membership.models import User
 from membership.selectors import member_level
 from membership.services.badges import badges_evaluate
@@ -129,13 +130,14 @@ def waitlist_promote(*, event: EventPage, now: datetime | None = None) -> list[E
     )
     for rsvp in promoted:
         rsvp.state, rsvp.promoted_at = EventRsvp.State.GOING, now
-        notification_send(
-            recipient=rsvp.member,
-            kind=KIND_PROMOTED,
-            title=_("You have a place at “%(event)s”") % {"event": event.title},
-            body=_("A place came free and it is yours. %(when)s.") % {"when": _when(event)},
-            url=event.url or "",
-        )
+        with in_member_language(rsvp.member):
+            notification_send(
+                recipient=rsvp.member,
+                kind=KIND_PROMOTED,
+                title=_("You have a place at “%(event)s”") % {"event": event.title},
+                body=_("A place came free and it is yours. %(when)s.") % {"when": _when(event)},
+                url=event.url or "",
+            )
     return promoted
 
 
@@ -177,26 +179,35 @@ def _claim(rsvp_id: int, field: str, now: datetime) -> bool:
     return bool(EventRsvp.objects.filter(pk=rsvp_id, **{f"{field}__isnull": True}).update(**{field: now}))
 
 
-def _remind(event: EventPage, rsvp: EventRsvp, *, field: str, title: str, now: datetime) -> bool:
+def _reminder_title(event: EventPage, *, soon: bool) -> str:
+    return (_("“%(event)s” starts in 15 minutes") if soon else _("“%(event)s” is tomorrow")) % {
+        "event": event.title
+    }
+
+
+def _remind(event: EventPage, rsvp: EventRsvp, *, field: str, soon: bool, now: datetime) -> bool:
     with transaction.atomic():
         if not _claim(rsvp.pk, field, now):
             return False
         base = settings.WAGTAILADMIN_BASE_URL
-        notification_send(
-            recipient=rsvp.member, kind=KIND_REMINDER, title=title, body=_when(event), url=event.url or ""
-        )
-        _email(
-            rsvp,
-            subject=title,
-            template="community/events/email/reminder.txt",
-            context={
-                "event": event,
-                "when": _when(event),
-                "url": event.get_full_url() or f"{base}{event.url or ''}",
-                "live_url": f"{base}{event.live_url}",
-                "calendar_url": f"{base}{reverse('content:event_ics', kwargs={'slug': event.slug})}",
-            },
-        )
+        # The notification and the email (subject, body, date format) in the member's language.
+        with in_member_language(rsvp.member):
+            title = _reminder_title(event, soon=soon)
+            notification_send(
+                recipient=rsvp.member, kind=KIND_REMINDER, title=title, body=_when(event), url=event.url or ""
+            )
+            _email(
+                rsvp,
+                subject=title,
+                template="community/events/email/reminder.txt",
+                context={
+                    "event": event,
+                    "when": _when(event),
+                    "url": event.get_full_url() or f"{base}{event.url or ''}",
+                    "live_url": f"{base}{event.live_url}",
+                    "calendar_url": f"{base}{reverse('content:event_ics', kwargs={'slug': event.slug})}",
+                },
+            )
     return True
 
 
@@ -216,11 +227,8 @@ def event_reminders_send(*, now: datetime | None = None) -> int:
             requested_at__lt=moment,
             **{f"{field}__isnull": True},
         ).select_related("member")
-        title = (_("“%(event)s” starts in 15 minutes") if soon else _("“%(event)s” is tomorrow")) % {
-            "event": event.title
-        }
         for rsvp in rsvps:
-            sent += _remind(event, rsvp, field=field, title=title, now=now)
+            sent += _remind(event, rsvp, field=field, soon=soon, now=now)
     return sent
 
 
@@ -241,13 +249,14 @@ def event_live_announce(*, now: datetime | None = None) -> int:
             with transaction.atomic():
                 if not _claim(rsvp.pk, "live_notified_at", now):
                     continue
-                notification_send(
-                    recipient=rsvp.member,
-                    kind=KIND_LIVE,
-                    title=_("“%(event)s” is live: join the room") % {"event": event.title},
-                    body=event.intro[:200],
-                    url=event.live_url,
-                )
+                with in_member_language(rsvp.member):
+                    notification_send(
+                        recipient=rsvp.member,
+                        kind=KIND_LIVE,
+                        title=_("“%(event)s” is live: join the room") % {"event": event.title},
+                        body=event.intro[:200],
+                        url=event.live_url,
+                    )
                 sent += 1
     return sent
 
@@ -353,13 +362,14 @@ def event_recap_create(*, event: EventPage, now: datetime | None = None) -> Even
         recap.save_revision(log_action=True)
         edit_url = reverse("wagtailadmin_pages:edit", args=[recap.pk])
         for host in event.hosts.filter(author__member__isnull=False).select_related("author__member"):
-            notification_send(
-                recipient=host.author.member,
-                kind=KIND_RECAP,
-                title=_("The recap of “%(event)s” is ready for its answers") % {"event": event.title},
-                body=_("The answered questions are in the draft; add what you said and publish it."),
-                url=edit_url,
-            )
+            with in_member_language(host.author.member):
+                notification_send(
+                    recipient=host.author.member,
+                    kind=KIND_RECAP,
+                    title=_("The recap of “%(event)s” is ready for its answers") % {"event": event.title},
+                    body=_("The answered questions are in the draft; add what you said and publish it."),
+                    url=edit_url,
+                )
     return recap
 
 

@@ -18,7 +18,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from community.forum import realtime as forum_realtime
@@ -40,6 +42,7 @@ from community.forum.services.posts import (
     post_publish,
     thread_recount,
 )
+from membership.languages import in_member_language
 from membership.models import PointEntry, User
 from membership.services.notifications import notification_send
 from membership.services.points import points_grant, source_key
@@ -127,11 +130,16 @@ def _log_thread(thread: Thread, action: str, *, user: User, reason: str = "", **
     )
 
 
-def _tell_author(post: Post, *, kind: str, title: str, reason: str, moderator: User | None) -> None:
+def _tell_author(post: Post, *, kind: str, title: Promise, reason: str, moderator: User | None) -> None:
+    """``title`` is lazy, with a %(thread)s placeholder: it is translated for the author."""
     if moderator is not None and moderator.pk == post.author_id:
         return
-    body = _("Reason: %(reason)s") % {"reason": reason} if reason else _excerpt(post)
-    notification_send(recipient=post.author, kind=kind, title=title, body=body, url=post.get_absolute_url())
+    with in_member_language(post.author):
+        text = str(title) % {"thread": post.thread.title}
+        body = _("Reason: %(reason)s") % {"reason": reason} if reason else _excerpt(post)
+        notification_send(
+            recipient=post.author, kind=kind, title=text, body=body, url=post.get_absolute_url()
+        )
 
 
 def _recount(thread: Thread) -> None:
@@ -238,7 +246,7 @@ def post_flag(
         _tell_author(
             post,
             kind=KIND_HIDDEN,
-            title=_("Your post in “%(thread)s” is hidden for review") % {"thread": post.thread.title},
+            title=gettext_lazy("Your post in “%(thread)s” is hidden for review"),
             reason=why,
             moderator=None,
         )
@@ -260,7 +268,7 @@ def post_hide(*, post: Post, moderator: User, reason: str, now: datetime | None 
     _tell_author(
         post,
         kind=KIND_HIDDEN,
-        title=_("A moderator hid your post in “%(thread)s”") % {"thread": post.thread.title},
+        title=gettext_lazy("A moderator hid your post in “%(thread)s”"),
         reason=reason,
         moderator=moderator,
     )
@@ -293,7 +301,7 @@ def post_unhide(*, post: Post, moderator: User, reason: str = "", now: datetime 
     _tell_author(
         post,
         kind=KIND_RESTORED,
-        title=_("Your post in “%(thread)s” is visible again") % {"thread": thread.title},
+        title=gettext_lazy("Your post in “%(thread)s” is visible again"),
         reason="",
         moderator=moderator,
     )
@@ -334,7 +342,7 @@ def post_reject(*, post: Post, moderator: User, reason: str, now: datetime | Non
     _tell_author(
         post,
         kind=KIND_REMOVED,
-        title=_("Your post in “%(thread)s” was not published") % {"thread": post.thread.title},
+        title=gettext_lazy("Your post in “%(thread)s” was not published"),
         reason=reason,
         moderator=moderator,
     )
@@ -395,7 +403,7 @@ def post_delete(*, post: Post, actor: User, reason: str = "", now: datetime | No
         _tell_author(
             post,
             kind=KIND_REMOVED,
-            title=_("A moderator deleted your post in “%(thread)s”") % {"thread": thread.title},
+            title=gettext_lazy("A moderator deleted your post in “%(thread)s”"),
             reason=reason,
             moderator=actor,
         )
@@ -652,14 +660,18 @@ def member_sanction(
         title=str(member),
         data={"reason": reason, "kind": kind, "member": member.username, "until": until_text},
     )
-    title = (
-        _("You are banned from the forum until %(until)s")
-        if kind == ForumSanction.Kind.BAN
-        else _("A moderator has silenced you in the forum until %(until)s")
-    ) % {"until": until_text}
-    notification_send(
-        recipient=member, kind=KIND_SANCTION, title=title, body=_("Reason: %(reason)s") % {"reason": reason}
-    )
+    with in_member_language(member):
+        title = (
+            _("You are banned from the forum until %(until)s")
+            if kind == ForumSanction.Kind.BAN
+            else _("A moderator has silenced you in the forum until %(until)s")
+        ) % {"until": until_text}
+        notification_send(
+            recipient=member,
+            kind=KIND_SANCTION,
+            title=title,
+            body=_("Reason: %(reason)s") % {"reason": reason},
+        )
     return sanction
 
 
@@ -685,12 +697,13 @@ def sanction_lift(
         title=str(sanction.member),
         data={"reason": reason, "kind": sanction.kind, "member": sanction.member.username},
     )
-    notification_send(
-        recipient=sanction.member,
-        kind=KIND_SANCTION,
-        title=_("You can take part in the forum again"),
-        body=_("Reason: %(reason)s") % {"reason": reason} if reason else "",
-    )
+    with in_member_language(sanction.member):
+        notification_send(
+            recipient=sanction.member,
+            kind=KIND_SANCTION,
+            title=_("You can take part in the forum again"),
+            body=_("Reason: %(reason)s") % {"reason": reason} if reason else "",
+        )
     return sanction
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from community.forum.access import forum_can_read
 from community.forum.mentions import mentioned_usernames, quoted_post_ids
 from community.forum.models import ForumCategoryWatch, ForumPreferences, Post, ThreadReadState
+from membership.languages import in_member_language
 from membership.models import Notification, User
 from membership.services.notifications import notification_send
 
@@ -90,17 +91,18 @@ def notify_post(*, post_id: int) -> int:
             add(state.member, KIND_REPLY)
 
     for kind, member in reasons.values():
-        titles = {
-            KIND_MENTION: _("%(author)s mentioned you in “%(thread)s”"),
-            KIND_QUOTE: _("%(author)s quoted you in “%(thread)s”"),
-            KIND_REPLY: _("%(author)s replied in “%(thread)s”"),
-            KIND_THREAD: _("%(author)s started “%(thread)s” in %(category)s"),
-        }
-        title = titles[kind] % {
-            "author": author.username,
-            "thread": thread.title,
-            "category": thread.category.name,
-        }
+        with in_member_language(member):
+            titles = {
+                KIND_MENTION: _("%(author)s mentioned you in “%(thread)s”"),
+                KIND_QUOTE: _("%(author)s quoted you in “%(thread)s”"),
+                KIND_REPLY: _("%(author)s replied in “%(thread)s”"),
+                KIND_THREAD: _("%(author)s started “%(thread)s” in %(category)s"),
+            }
+            title = titles[kind] % {
+                "author": author.username,
+                "thread": thread.title,
+                "category": thread.category.name,
+            }
         _send(member, kind, post, title)
     return len(reasons)
 
@@ -115,10 +117,11 @@ def notify_mentions(*, post_id: int, names: list[str]) -> int:
     for member in _members_by_name(names):
         if member.pk == post.author_id or not forum_can_read(member, post.thread.category):
             continue
-        title = _("%(author)s mentioned you in “%(thread)s”") % {
-            "author": post.author.username,
-            "thread": post.thread.title,
-        }
+        with in_member_language(member):
+            title = _("%(author)s mentioned you in “%(thread)s”") % {
+                "author": post.author.username,
+                "thread": post.thread.title,
+            }
         _send(member, KIND_MENTION, post, title)
         sent += 1
     return sent
@@ -129,7 +132,8 @@ def notify_accepted(*, post_id: int, actor_id: int) -> int:
     post = _post(post_id)
     if post is None or post.author_id == actor_id:
         return 0
-    title = _("Your answer in “%(thread)s” was accepted") % {"thread": post.thread.title}
+    with in_member_language(post.author):
+        title = _("Your answer in “%(thread)s” was accepted") % {"thread": post.thread.title}
     _send(post.author, KIND_ACCEPTED, post, title)
     return 1
 
@@ -172,8 +176,9 @@ def digest_send_due(*, now: datetime | None = None) -> int:
                 "base_url": base,
                 "preferences_url": base + reverse("community:forum_preferences"),
             }
-            subject = _("What you missed in the forum")
-            body = render_to_string("community/forum/email/digest.txt", context)
+            with in_member_language(member):
+                subject = _("What you missed in the forum")
+                body = render_to_string("community/forum/email/digest.txt", context)
             prefs.digest_sent_at = now
             prefs.save(update_fields=["digest_sent_at"])
             transaction.on_commit(

@@ -15,6 +15,7 @@ from wagtail.log_actions import log
 
 from community.reviews.models import Review
 from community.reviews.services.reviews import review_publish
+from membership.languages import in_member_language
 from membership.models import User
 from membership.services.notifications import notification_send
 from membership.services.points import points_reverse_source
@@ -59,13 +60,14 @@ def review_approve(*, review: Review, moderator: User, now: datetime | None = No
     review.save(update_fields=["moderated_by", "moderated_at", "moderation_reason"])
     review_publish(review=review, now=now)
     log(instance=review, action=APPROVE, user=moderator, data={"product": review.product.name})
-    notification_send(
-        recipient=review.author,
-        kind="review-approved",
-        title=_("Your review of %(product)s is published") % {"product": review.product.name},
-        body=_("Thank you for sharing your experience."),
-        url=review.get_absolute_url(),
-    )
+    with in_member_language(review.author):
+        notification_send(
+            recipient=review.author,
+            kind="review-approved",
+            title=_("Your review of %(product)s is published") % {"product": review.product.name},
+            body=_("Thank you for sharing your experience."),
+            url=review.get_absolute_url(),
+        )
     return review
 
 
@@ -86,13 +88,14 @@ def review_reject(*, review: Review, moderator: User, reason: str, now: datetime
         user=moderator,
         data={"reason": reason, "product": review.product.name},
     )
-    notification_send(
-        recipient=review.author,
-        kind="review-rejected",
-        title=_("Your review of %(product)s was not published") % {"product": review.product.name},
-        body=_("Reason: %(reason)s. You can edit the review and send it again.") % {"reason": reason},
-        url=reverse("community:review_edit", kwargs={"pk": review.pk}),
-    )
+    with in_member_language(review.author):
+        notification_send(
+            recipient=review.author,
+            kind="review-rejected",
+            title=_("Your review of %(product)s was not published") % {"product": review.product.name},
+            body=_("Reason: %(reason)s. You can edit the review and send it again.") % {"reason": reason},
+            url=reverse("community:review_edit", kwargs={"pk": review.pk}),
+        )
     return review
 
 
@@ -123,16 +126,17 @@ def review_remove(*, review: Review, moderator: User, reason: str, now: datetime
             "points_reversed": sum(abs(entry.amount) for entry in reversed_entries),
         },
     )
-    notification_send(
-        recipient=review.author,
-        kind="review-removed",
-        title=_("A moderator removed your review of %(product)s") % {"product": review.product.name},
-        body=(
-            _("Reason: %(reason)s. The points it earned have been taken back.")
-            if reversed_entries
-            else _("Reason: %(reason)s.")
+    with in_member_language(review.author):
+        notification_send(
+            recipient=review.author,
+            kind="review-removed",
+            title=_("A moderator removed your review of %(product)s") % {"product": review.product.name},
+            body=(
+                _("Reason: %(reason)s. The points it earned have been taken back.")
+                if reversed_entries
+                else _("Reason: %(reason)s.")
+            )
+            % {"reason": reason},
+            url=review.product.get_absolute_url(),
         )
-        % {"reason": reason},
-        url=review.product.get_absolute_url(),
-    )
     return review
