@@ -11,8 +11,18 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Cast, Now
 from django.utils import timezone
 
 from .badge_registry import badge_definitions
@@ -268,7 +278,17 @@ def rewards_for(*, member: User | None) -> list[dict[str, Any]]:
 
 
 def redemptions_for(*, member: User) -> QuerySet[Redemption]:
-    return Redemption.objects.filter(member=member).select_related("reward").order_by("-created_at")
+    """The member's coupons, newest first, each with ``gifted`` (staff or a campaign gave it:
+    its ledger row is a gift) and ``expired`` (a gifted coupon past its expiry)."""
+    return (
+        Redemption.objects.filter(member=member)
+        .select_related("reward")
+        .annotate(
+            gifted=ExpressionWrapper(Q(entry__kind=PointEntry.Kind.GIFT), output_field=BooleanField()),
+            expired=ExpressionWrapper(Q(expires_at__lte=Now()), output_field=BooleanField()),
+        )
+        .order_by("-created_at")
+    )
 
 
 def loyalty_overview(*, now: datetime, days: int = 30, top_rules: int = 5) -> dict[str, Any]:

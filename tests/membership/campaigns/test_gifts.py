@@ -317,3 +317,36 @@ def test_gifts_give_queries_do_not_grow_per_chunk_check(staff, django_assert_max
             batch_key="q",
             valid_days=30,
         )
+
+
+def test_the_rewards_page_shows_the_expiry_and_marks_gifts(client, member, staff, reward):
+    now = timezone.now()
+    points_grant(member=member, rule_key="review", idempotency_key="earn", now=now)
+    reward.cost = 1
+    reward.save(update_fields=["cost"])
+    points_approve_due(now=now + timedelta(days=400))
+    bought = reward_redeem(member=member, reward_id=reward.pk)
+    fresh = gift_reward(
+        member=member, reward=reward, reason="x", author=staff, idempotency_key="fresh"
+    ).redemption
+    stale = gift_reward(
+        member=member,
+        reward=reward,
+        reason="x",
+        author=staff,
+        idempotency_key="stale",
+        now=now - timedelta(days=40),
+    ).redemption
+    client.force_login(member)
+    page = client.get("/rewards/").text
+    for coupon in (bought, fresh, stale):
+        assert coupon.coupon_code in page
+    rows = {
+        code: row
+        for row in page.split("<tr>")
+        for code in (bought.coupon_code, fresh.coupon_code, stale.coupon_code)
+        if code in row
+    }
+    assert "gift" not in rows[bought.coupon_code] and "No expiry" in rows[bought.coupon_code]
+    assert ">gift<" in rows[fresh.coupon_code] and "Not yet" in rows[fresh.coupon_code]
+    assert ">gift<" in rows[stale.coupon_code] and "Expired" in rows[stale.coupon_code]
