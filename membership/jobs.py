@@ -9,6 +9,7 @@ from django.conf import settings
 
 from hub.jobs import PeriodicJob
 
+from .campaigns.lifecycle import lifecycle_scan_due
 from .campaigns.sending import campaigns_send_all_due, claims_recover
 from .campaigns.tasks import campaign_send_task
 from .insight.refresh import insight_refresh_due
@@ -52,4 +53,7 @@ PERIODIC_JOBS += [
         timedelta(seconds=settings.KANTA_WORKER_HEARTBEAT_SECONDS),
         _campaign_claims_recover,
     ),
+    # Lifecycle campaigns' scans (review requests, expiring points, tier holds, birthdays, event
+    # follow-ups): bounded and idempotent, so a run missed or repeated changes nothing.
+    PeriodicJob("lifecycle campaigns", timedelta(minutes=15), lambda: lifecycle_scan_due()),
 ]

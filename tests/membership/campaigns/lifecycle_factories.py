@@ -29,7 +29,9 @@ def message(key: str = "lifecycle-test") -> MessageTemplate:
     return template
 
 
-def lifecycle(trigger: str, *, state: str = Campaign.State.LIVE, segment: Segment | None = None, **fields) -> Campaign:
+def lifecycle(
+    trigger: str, *, state: str = Campaign.State.LIVE, segment: Segment | None = None, **fields
+) -> Campaign:
     """The trigger's one lifecycle campaign (the shipped default's row if a migration made it),
     with no holdout unless asked, so the tests see every member it enters."""
     values = {
