@@ -1,8 +1,8 @@
 """Property test of the ledger: whatever sequence of grants, reversals, redemptions (plain and
-for coupons), coupon use, approvals and expiries happens, the cached balances equal the
-ledger, no key repeats, no entry is reversed beyond its amount, a negative balance comes only
-from reversals (spending never goes below zero), and every voided coupon is unused and gave
-its cost back exactly once."""
+for coupons), gifts (points and coupons), coupon use, approvals and expiries happens, the
+cached balances equal the ledger, no key repeats, no entry is reversed beyond its amount, a
+negative balance comes only from reversals (spending never goes below zero), every voided
+coupon is unused and gave its cost back exactly once, and no gifted coupon is ever voided."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from membership.campaigns.gifts import gift_points, gift_reward
 from membership.models import MemberStanding, PointEntry, Redemption, Reward
 from membership.services.coupons import coupon_use
 from membership.services.points import (
@@ -82,6 +83,30 @@ class LedgerMachine(RuleBasedStateMachine):
         with contextlib.suppress(InsufficientPoints):
             reward_redeem(member=self.members[member], reward_id=self.reward.pk)
 
+    @rule(member=st.integers(0, 1), points=st.integers(1, 80), n=st.integers(0, 1000))
+    def gift_some_points(self, member, points, n):
+        gift_points(
+            member=self.members[member],
+            points=points,
+            reason="property test",
+            author=None,
+            idempotency_key=f"gift-points:{self.members[member].pk}:{n}",
+            notify=False,
+            now=self.now,
+        )
+
+    @rule(member=st.integers(0, 1), n=st.integers(0, 1000))
+    def gift_a_coupon(self, member, n):
+        gift_reward(
+            member=self.members[member],
+            reward=self.reward,
+            reason="property test",
+            author=None,
+            idempotency_key=f"gift-coupon:{self.members[member].pk}:{n}",
+            notify=False,
+            now=self.now,
+        )
+
     @rule(index=st.integers(0, 50))
     def use_coupon(self, index):
         unused = list(
@@ -134,6 +159,12 @@ class LedgerMachine(RuleBasedStateMachine):
         for redemption in voided.select_related("entry"):
             assert redemption.used_at is None
             assert voids.get(source_id=str(redemption.pk)).amount == -redemption.entry.amount
+
+    @invariant()
+    def gifted_coupons_are_never_voided(self):
+        assert not Redemption.objects.filter(
+            member__in=self.members, entry__kind=PointEntry.Kind.GIFT, voided_at__isnull=False
+        ).exists()
 
     @invariant()
     def keys_unique_and_reversals_bounded(self):
