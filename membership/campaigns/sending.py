@@ -39,6 +39,8 @@ from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from hub import task_queue
 from hub.models import WorkerHeartbeat
@@ -46,6 +48,7 @@ from hub.models import WorkerHeartbeat
 from ..languages import in_member_language
 from ..models import User
 from ..services.notifications import notification_send
+from . import consent
 from .conditions import conditions_queryset, segment_members
 from .consent import block_reasons
 from .delivery import email_build, recipient_message_id
@@ -65,6 +68,19 @@ NOTIFICATION_KIND = "campaign"
 SKIP_CAPPED = "capped"
 SKIP_CANCELLED = "cancelled"
 SKIP_NOTHING_TO_SEND = "no_channel"
+# Every reason a row is SKIPPED, in words for the admin (the consent module's and this one's).
+SKIP_REASON_LABELS: dict[str, StrOrPromise] = {
+    consent.NO_EMAIL: gettext_lazy("no email address"),
+    consent.INACTIVE: gettext_lazy("account closed"),
+    consent.UNVERIFIED: gettext_lazy("address not verified"),
+    consent.NO_CONSENT: gettext_lazy("no marketing consent"),
+    consent.SUPPRESSED: gettext_lazy("address bounced or suppressed"),
+    consent.REFUND_PENDING: gettext_lazy("refund pending"),
+    consent.SERVICE_EMAIL_OFF: gettext_lazy("service email turned off"),
+    SKIP_CAPPED: gettext_lazy("frequency cap"),
+    SKIP_CANCELLED: gettext_lazy("campaign cancelled"),
+    SKIP_NOTHING_TO_SEND: gettext_lazy("nothing to send"),
+}
 
 Recipient = CampaignRecipient
 Group = CampaignRecipient.Group
@@ -241,6 +257,56 @@ def campaign_cancel(*, campaign: Campaign, now: datetime | None = None) -> int:
         Campaign.objects.filter(pk=locked.pk).update(state=CState.CANCELLED, finished_at=now)
     campaign.state, campaign.finished_at = CState.CANCELLED, now
     return skipped
+
+
+def campaign_save(*, campaign: Campaign, author: User | None) -> Campaign:
+    """Save a campaign staff built or edited (a one-off draft or scheduled campaign, or a
+    lifecycle campaign's settings); its draw seed is fixed when it is first saved."""
+    if campaign.kind == Campaign.Kind.ONE_OFF and campaign.pk is not None:
+        state = Campaign.objects.values_list("state", flat=True).get(pk=campaign.pk)
+        if state not in (CState.DRAFT, CState.SCHEDULED):
+            raise ValidationError(_("Only a draft or a scheduled campaign can be changed."))
+    if campaign.pk is None and author is not None:
+        campaign.created_by = author
+    if not campaign.holdout_seed:
+        campaign.holdout_seed = secrets.token_hex(8)
+    campaign.save()
+    return campaign
+
+
+def campaign_send_now(*, campaign: Campaign) -> None:
+    """Send a draft or scheduled one-off campaign now: it is QUEUING at once (the page says
+    so); the caller queues tasks.campaign_queue_task, which chooses its recipients in the
+    worker and then sends."""
+    changed = Campaign.objects.filter(
+        pk=campaign.pk, kind=Campaign.Kind.ONE_OFF, state__in=(CState.DRAFT, CState.SCHEDULED)
+    ).update(state=CState.QUEUING, send_at=None)
+    if not changed:
+        raise ValidationError(_("This campaign is already being sent."))
+    campaign.state, campaign.send_at = CState.QUEUING, None
+
+
+def campaign_schedule(*, campaign: Campaign) -> None:
+    """A draft one-off campaign waits for its send time; the every-minute job queues it then."""
+    if campaign.send_at is None:
+        raise ValidationError(_("Choose when to send it."))
+    changed = Campaign.objects.filter(
+        pk=campaign.pk, kind=Campaign.Kind.ONE_OFF, state__in=(CState.DRAFT, CState.SCHEDULED)
+    ).update(state=CState.SCHEDULED, send_at=campaign.send_at)
+    if not changed:
+        raise ValidationError(_("This campaign is already being sent."))
+    campaign.state = CState.SCHEDULED
+
+
+def lifecycle_switch(*, campaign: Campaign, on: bool) -> Campaign:
+    """Switch a lifecycle campaign on (members enter as its trigger fires) or off (nobody
+    enters, and its queued messages wait)."""
+    if campaign.kind != Campaign.Kind.LIFECYCLE:
+        raise ValidationError(_("Only a lifecycle campaign is switched on or off."))
+    holdout_seed_ensure(campaign)
+    campaign.state = CState.LIVE if on else CState.PAUSED
+    Campaign.objects.filter(pk=campaign.pk).update(state=campaign.state)
+    return campaign
 
 
 def campaigns_queue_scheduled(*, now: datetime | None = None) -> list[int]:
