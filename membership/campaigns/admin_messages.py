@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -163,7 +163,6 @@ class MessageTemplateViewSet(SnippetViewSet):
     add_to_admin_menu = False
     url_prefix = "campaigns/messages"
     admin_url_namespace = "campaign_messages"
-    base_form_class = MessageTemplateForm
     delete_view_class = MessageDeleteView
     list_display = [
         "name",
@@ -172,26 +171,29 @@ class MessageTemplateViewSet(SnippetViewSet):
     ]
     search_fields = ["name", "key"]
     ordering = ["name"]
-    panels = [
-        MultiFieldPanel(
-            [FieldPanel("name"), FieldPanel("key"), FieldPanel("button_url"), FieldPanel("button_label")],
-            heading=gettext_lazy("Message"),
-        ),
-        HelpPanel(content=placeholders_help(), heading=gettext_lazy("Placeholders")),
-        TextsPanel(
-            "texts",
-            panels=[
-                FieldPanel("language"),
-                FieldPanel("subject"),
-                FieldPanel("preheader"),
-                FieldPanel("body"),
-                FieldPanel("button_label"),
-            ],
-            heading=gettext_lazy("Texts"),
-            label=gettext_lazy("Text"),
-            min_num=1,
-        ),
-    ]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [FieldPanel("name"), FieldPanel("key"), FieldPanel("button_url"), FieldPanel("button_label")],
+                heading=gettext_lazy("Message"),
+            ),
+            HelpPanel(content=placeholders_help(), heading=gettext_lazy("Placeholders")),
+            TextsPanel(
+                "texts",
+                panels=[
+                    FieldPanel("language"),
+                    FieldPanel("subject"),
+                    FieldPanel("preheader"),
+                    FieldPanel("body"),
+                    FieldPanel("button_label"),
+                ],
+                heading=gettext_lazy("Texts"),
+                label=gettext_lazy("Text"),
+                min_num=1,
+            ),
+        ],
+        base_form_class=MessageTemplateForm,
+    )
 
     def get_queryset(self, request):
         return MessageTemplate.objects.prefetch_related("texts")
@@ -234,8 +236,7 @@ class EmailSuppressionViewSet(SnippetViewSet):
     add_to_admin_menu = False
     url_prefix = "campaigns/suppressed"
     admin_url_namespace = "campaign_suppressions"
-    form_fields = ["email", "detail"]
-    base_form_class = SuppressionForm
+    edit_handler = ObjectList([FieldPanel("email"), FieldPanel("detail")], base_form_class=SuppressionForm)
     add_view_class = SuppressionCreateView
     list_display = ["email", "reason", "detail", "created_at"]
     list_filter = ["reason"]
