@@ -282,7 +282,9 @@ def test_the_member_pages_link_to_the_gift_form(staff_client):
     member = make_member("aino")
     link = f"{NEW}?member={member.pk}"
     assert link in staff_client.get(f"/admin/users/inspect/{member.pk}/").text
-    assert link in staff_client.get("/admin/users/").text
+    listing = staff_client.get("/admin/users/").text
+    assert link in listing
+    assert "/admin/bulk/membership/user/give_gift/" in listing  # the selection's bulk action
     # The Campaigns menu (Wagtail's sidebar is built from JSON in the page).
     assert '"/admin/campaigns/gifts/"' in staff_client.get("/admin/").text
 
@@ -292,3 +294,18 @@ def test_others_see_no_gift_link(client):
     boss = make_member("editor", groups=["Editors"])
     client.force_login(boss)
     assert f"{NEW}?member={member.pk}" not in client.get("/admin/users/").text
+
+
+def test_the_member_list_bulk_action_takes_the_selection_to_the_gift_form(staff_client):
+    members = [make_member(f"m{n}") for n in range(2)]
+    bulk = "/admin/bulk/membership/user/give_gift/?" + "&".join(f"id={m.pk}" for m in members)
+    response = staff_client.get(bulk)
+    assert response.status_code == 302
+    assert response["Location"] == NEW + "?" + "&".join(f"member={m.pk}" for m in members)
+    assert "2 members." in staff_client.get(response["Location"]).text
+
+
+def test_the_bulk_action_refuses_others(client):
+    member = make_member("aino")
+    client.force_login(make_member("editor", groups=["Editors"]))
+    assert client.get(f"/admin/bulk/membership/user/give_gift/?id={member.pk}").status_code == 403
