@@ -5,7 +5,7 @@ its state is ``live``. A trigger finds who qualifies now and calls the sending e
 ``recipient_enter`` with an *occurrence* key, so that each occurrence of the event reaches a
 member once however often the trigger runs (the engine draws the holdout, applies the
 campaign's segment as a further restriction, and judges consent and the frequency cap when it
-sends). docs/campaigns.md, "Lifecycle", lists the triggers, their keys and their context.
+sends).
 
 Events: ``welcome`` (an address verified), ``after_purchase`` (``order_paid``) and
 ``win_back`` (``insight_refreshed``) are entered by the receivers in ``lifecycle_receivers``.
