@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -34,8 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import GreaterThan, LessThan
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -377,26 +377,30 @@ def _source_rows(source: engagement.ActivitySource | engagement.FeedbackSource) 
 
 
 def _engagement(value: str, context: Context) -> Q:
-    """Sum over the registered activity sources, in one correlated subquery per source:
-    falling = last 90 days below half the 90 before (2·recent - before < 0, which needs some
-    activity before); rising = more in the last 90 days than in the 90 before."""
+    """Activity summed over the registered sources: falling = the last 90 days below half the
+    90 before (2·recent - before < 0, which needs some activity before); rising = more in the
+    last 90 days than in the 90 before.
+
+    Each source's rows in the 180 days are scored per member (grouped, not correlated), the
+    sources joined with UNION ALL and the members kept whose total has the sign asked for: one
+    pass over each source's window whatever the number of members. Django cannot aggregate a
+    union, so the union is written around the sources' own compiled SQL (and parameters)."""
     now = context.now
     recent_start = now - timedelta(days=ENGAGEMENT_DAYS)
     before_start = recent_start - timedelta(days=ENGAGEMENT_DAYS)
     recent_weight, before_weight = (2, -1) if value == "falling" else (1, -1)
-    sources = engagement.activity_sources()
-    scores = []
-    active = Q()
-    for source in sources:
+    parts: list[str] = []
+    params: list[Any] = []
+    for source in engagement.activity_sources():
         if source.rows is None:
             return _engagement_in_python(value, context)
-        window = _source_rows(source).filter(
-            **{f"{source.date}__gte": before_start, f"{source.date}__lt": now}
-        )
-        score = (
-            window.values(source.member)
+        scored = (
+            source.rows()
+            .order_by()
+            .filter(**{f"{source.date}__gte": before_start, f"{source.date}__lt": now})
+            .values(segment_member=F(source.member))
             .annotate(
-                score=Sum(
+                segment_score=Sum(
                     Case(
                         When(**{f"{source.date}__gte": recent_start}, then=Value(recent_weight)),
                         default=Value(before_weight),
@@ -404,24 +408,22 @@ def _engagement(value: str, context: Context) -> Q:
                     )
                 )
             )
-            .values("score")
+            .values("segment_member", "segment_score")
         )
-        scores.append(Coalesce(Subquery(score, output_field=IntegerField()), Value(0)))
-        # Cheap EXISTS first: only members with any activity in the half that must hold some
-        # (the earlier 90 days when falling, the last 90 when rising) get the sums computed.
-        needed = (
-            {f"{source.date}__gte": before_start, f"{source.date}__lt": recent_start}
-            if value == "falling"
-            else {f"{source.date}__gte": recent_start, f"{source.date}__lt": now}
-        )
-        active |= Q(Exists(_source_rows(source).filter(**needed)))
-    if not scores:
+        sql, source_params = scored.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS source_{len(parts)}")  # noqa: S608  Django's own SQL
+        params.extend(source_params)
+    if not parts:
         return Q(pk__in=[])
-    total: Any = scores[0]
-    for score in scores[1:]:
-        total = total + score
-    comparison = LessThan(total, Value(0)) if value == "falling" else GreaterThan(total, Value(0))
-    return active & Q(comparison)
+    comparison = "< 0" if value == "falling" else "> 0"
+    union = " UNION ALL ".join(parts)
+    # Every value travels as a parameter; the text is Django's compiled SQL and constants.
+    members = RawSQL(  # noqa: S611
+        f"SELECT segment_member FROM ({union}) AS activity "  # noqa: S608
+        f"GROUP BY segment_member HAVING SUM(segment_score) {comparison}",
+        params,
+    )
+    return Q(pk__in=members)
 
 
 def _engagement_in_python(value: str, context: Context) -> Q:
@@ -693,25 +695,31 @@ def retention_rows(*, run: Subquery | None = None) -> QuerySet[CustomerInsight]:
     )
 
 
-def conditions_queryset(conditions: Mapping[str, Any], *, now: datetime | None = None) -> QuerySet[User]:
-    """Active members matching every condition (cleaned values, as stored): one query."""
+def conditions_q(conditions: Mapping[str, Any], *, now: datetime | None = None) -> Q:
+    """The conditions (cleaned, as stored) as one filter on users, for a query that counts
+    several segments at once (the segment list); ``conditions_queryset`` adds "active"."""
     context = Context(now=now or timezone.now(), latest_run=latest_run_id())
-    members = User.objects.filter(is_active=True)
+    members = Q()
     row_q = Q()
     has_row_condition = False
     for key, condition in CONDITIONS.items():
-        if key not in conditions or conditions[key] is None:
+        if conditions.get(key) is None:
             continue
         value = conditions[key]
         if condition.row_filter is not None:
             row_q &= condition.row_filter(value, context)
             has_row_condition = True
         elif condition.member_filter is not None:
-            members = members.filter(condition.member_filter(value, context))
+            members &= condition.member_filter(value, context)
     if has_row_condition:
         rows = retention_rows(run=context.latest_run).filter(row_q, member=OuterRef("pk"))
-        members = members.filter(Exists(rows))
+        members &= Q(Exists(rows))
     return members
+
+
+def conditions_queryset(conditions: Mapping[str, Any], *, now: datetime | None = None) -> QuerySet[User]:
+    """Active members matching every condition (cleaned values, as stored): one query."""
+    return User.objects.filter(conditions_q(conditions, now=now), is_active=True)
 
 
 def segment_members(segment: Segment, *, now: datetime | None = None) -> QuerySet[User]:
@@ -733,6 +741,7 @@ __all__ = [
     "Condition",
     "Context",
     "conditions_clean",
+    "conditions_q",
     "conditions_queryset",
     "latest_run_id",
     "retention_rows",
