@@ -67,6 +67,7 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/clv_fit.py
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/insight.py
+	$(BIN)/python bench/campaign_segments.py --members 50000
 
 clean:
 	rm -rf $(VENV) staticfiles
