@@ -1,13 +1,17 @@
 """What check_demo verifies of membership's demo (the ``check_pages`` and ``check`` hooks
 that membership/demo/__init__.py hands to hub/demo.py): the members' public pages and the
 API's schema for a visitor, a member's own pages and staff's admin screens, orders and
-referrals in every state, and issue 12's retention figures with juha on the at-risk list.
+referrals in every state, issue 12's retention figures with juha on the at-risk list, and
+issue 14's campaigns.
 Each check returns one line per failure; none means the story is complete."""
 
 from __future__ import annotations
 
 from django.test import Client
 
+from membership.campaigns.models import Campaign
+from membership.campaigns.report_selectors import campaign_report
+from membership.demo import campaigns as demo_campaigns
 from membership.insight.models import CurrencyInsight, CustomerInsight, InsightRun
 from membership.insight.selectors import AtRiskFilters, at_risk_queryset
 from membership.models import Order, Referral, Tier, User
@@ -19,7 +23,7 @@ def check_pages() -> list[str]:
 
 
 def check() -> list[str]:
-    return signed_in_pages() + orders_and_referrals() + retention()
+    return signed_in_pages() + orders_and_referrals() + retention() + campaigns()
 
 
 def signed_in_pages() -> list[str]:
@@ -117,4 +121,40 @@ def retention() -> list[str]:
             failures.append(f"{path} does not show juha")
     if not CustomerInsight.objects.filter(currency_insight=insight, member__isnull=True).exists():
         failures.append("retention: no customers without an account")
+    return failures
+
+
+def campaigns() -> list[str]:
+    """Issue 14's demo: the lifecycle campaigns on, and one finished win-back campaign with a
+    holdout whose 30-day result can be read (not "too few to tell"); staff open its report and
+    the campaign pages."""
+    failures = []
+    lifecycle = Campaign.objects.filter(kind=Campaign.Kind.LIFECYCLE)
+    if lifecycle.count() != len(Campaign.Trigger.choices):
+        failures.append(f"campaigns: {lifecycle.count()} lifecycle campaigns, not one per trigger")
+    if off := sorted(lifecycle.exclude(state=Campaign.State.LIVE).values_list("trigger", flat=True)):
+        failures.append(f"campaigns: lifecycle campaign(s) {off} are not on")
+    win_back = Campaign.objects.filter(name=demo_campaigns.CAMPAIGN_NAME, state=Campaign.State.SENT).first()
+    if win_back is None:
+        return [*failures, "campaigns: no finished win-back campaign"]
+    report = campaign_report(win_back).figures
+    if not report.holdout.assigned:
+        failures.append("campaigns: the win-back campaign has no holdout")
+    month = next((window for window in report.windows if window.days == 30), None)
+    if month is None or month.uplift is None:
+        failures.append("campaigns: the win-back report cannot tell its 30-day result")
+    client = Client()
+    client.force_login(User.objects.get(username="admin"))
+    pages = [
+        "/admin/campaigns/",
+        "/admin/campaigns/lifecycle/",
+        "/admin/campaigns/segments/",
+        "/admin/campaigns/gifts/",
+        f"/admin/campaigns/{win_back.pk}/",
+        f"/admin/campaigns/{win_back.pk}/report/",
+    ]
+    for path in pages:
+        response = client.get(path, HTTP_HOST="127.0.0.1")
+        if response.status_code != 200:
+            failures.append(f"{path} as admin: {response.status_code}")
     return failures
