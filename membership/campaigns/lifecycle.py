@@ -39,6 +39,7 @@ from typing import Any, Final, TypedDict, cast
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from content.models import Product
 from content.selectors import guides_featuring
@@ -323,6 +324,12 @@ def return_window_days() -> int:
     return DEFAULT_RETURN_DAYS if days is None else int(days)
 
 
+def _review_link(member: User, product: Product) -> Link:
+    with in_member_language(member):
+        title = _("Write a review of %(product)s") % {"product": product.name}
+    return {"title": title, "url": review_url(product)}
+
+
 def _review_entries(*, campaign: Campaign, now: datetime) -> Iterator[LifecycleEntry]:
     window = timedelta(days=return_window_days())
     orders = (
@@ -368,10 +375,7 @@ def _review_entries(*, campaign: Campaign, now: datetime) -> Iterator[LifecycleE
                 yield LifecycleEntry(
                     member=member,
                     occurrence=f"review:{order.pk}:{product.pk}",
-                    context={
-                        "product": product.name,
-                        "links": [{"title": product.name, "url": review_url(product)}],
-                    },
+                    context={"product": product.name, "links": [_review_link(member, product)]},
                 )
 
 

@@ -43,4 +43,4 @@ def test_a_review_written_before_the_window_closed_skips_the_request(member):
     assert lifecycle_scan() == {Campaign.Trigger.REVIEW_REQUEST: 1}
     row = CampaignRecipient.objects.get(campaign=campaign)
     assert row.occurrence == f"review:{order.pk}:{pump.pk}"
-    assert row.context["links"] == [{"title": "Pump", "url": review_form_url(pump)}]
+    assert row.context["links"] == [{"title": "Write a review of Pump", "url": review_form_url(pump)}]

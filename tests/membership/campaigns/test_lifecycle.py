@@ -36,6 +36,21 @@ pytestmark = pytest.mark.django_db
 
 T = Campaign.Trigger
 DAY = timedelta(days=1)
+# Finnish dates name the month in the genitive: "29. joulukuuta 2026".
+FINNISH_MONTHS = [
+    "tammikuuta",
+    "helmikuuta",
+    "maaliskuuta",
+    "huhtikuuta",
+    "toukokuuta",
+    "kesäkuuta",
+    "heinäkuuta",
+    "elokuuta",
+    "syyskuuta",
+    "lokakuuta",
+    "marraskuuta",
+    "joulukuuta",
+]
 
 
 def rows(campaign: Campaign) -> list[tuple[str, str]]:
@@ -140,7 +155,9 @@ def test_review_requests_once_the_return_window_closes(member, other_member):
     assert (row.member, row.occurrence) == (member, f"review:{closed.pk}:{tyre.pk}")
     assert row.context == {
         "product": "Tyre",
-        "links": [{"title": "Tyre", "url": f"http://testserver/products/{tyre.slug}/review/"}],
+        "links": [
+            {"title": "Write a review of Tyre", "url": f"http://testserver/products/{tyre.slug}/review/"}
+        ],
     }
     # Re-run: nobody twice.
     assert review_requests_scan(campaign=campaign, now=now) == 0
@@ -218,6 +235,21 @@ def test_points_expiring_enters_once_per_quiet_spell(member, other_member):
     assert row.context["date"]  # the expiry day, as the member reads dates
     assert points_expiring_scan(campaign=campaign, now=now) == 0
     assert points_expiring_scan(campaign=campaign, now=now + DAY) == 0
+
+
+def test_a_finnish_member_reads_the_expiry_date_the_finnish_way(member):
+    member.language = "fi"
+    member.save(update_fields=["language"])
+    campaign = lifecycle(T.POINTS_EXPIRING)
+    now = timezone.now()
+    earned_long_ago(member, 340)
+
+    points_expiring_scan(campaign=campaign, now=now)
+
+    expires = timezone.localdate(now - 340 * DAY + 365 * DAY)
+    row = CampaignRecipient.objects.get(campaign=campaign)
+    month = FINNISH_MONTHS[expires.month - 1]
+    assert row.context["date"] == f"{expires.day}. {month} {expires.year}"
 
 
 def test_points_expiry_is_not_warned_twice_while_the_campaign_is_live(member):
