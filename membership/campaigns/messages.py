@@ -196,7 +196,8 @@ def _links_html(links: Sequence[Link]) -> str:
     return f'<ul class="links">{items}</ul>'
 
 
-_LINKS_PARAGRAPH: Final = re.compile(r"<p>\s*\{links\}\s*</p>")
+# Draftail writes paragraphs as <p data-block-key="…">.
+_LINKS_PARAGRAPH: Final = re.compile(r"<p(?:\s[^>]*)?>\s*\{links\}\s*</p>")
 
 
 def _fill_html(html: str, values: Mapping[str, str], links: Sequence[Link]) -> str:

@@ -76,6 +76,22 @@ def test_english_member_gets_the_english_text_with_placeholders_filled(message):
     assert '<a href="https://forum.example/t/1">Forum &amp; tips</a>' in rendered.html
 
 
+def test_links_paragraph_written_by_the_editor_becomes_the_list():
+    message = MessageTemplate.objects.create(name="Links", key="links")
+    MessageText.objects.create(
+        message=message,
+        language="en",
+        subject="s",
+        body='<p data-block-key="a1b2c">Read:</p><p data-block-key="d3e4f">{links}</p>',
+    )
+    rendered = message_render(message=message, member=make_member("ville"), context={"links": LINKS})
+    assert rendered.html.startswith('<p data-block-key="a1b2c">Read:</p><ul class="links"><li>')
+    assert rendered.text == (
+        "Read:\n\n- Guide: waxing skis (http://testserver/guides/waxing/)\n"
+        "- Forum & tips (https://forum.example/t/1)"
+    )
+
+
 def test_finnish_member_gets_the_finnish_text(message):
     member = make_member("eero", display_name="Eero")
     member.language = "fi"
