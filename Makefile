@@ -68,6 +68,7 @@ bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/import_orders.py
 	$(BIN)/python bench/insight.py
 	$(BIN)/python bench/campaign_segments.py --members 50000
+	$(BIN)/python bench/campaign_send.py --members 50000
 
 clean:
 	rm -rf $(VENV) staticfiles
