@@ -353,3 +353,18 @@ def test_an_order_that_was_never_paid_enters_nobody(member, guides):
     buy(member, [tyre], status=Order.Status.REFUNDED, price="0")
 
     assert rows(campaign) == []
+
+
+def test_a_failing_campaign_never_refuses_the_shops_order(member, guides, monkeypatch, caplog):
+    lifecycle(T.AFTER_PURCHASE)
+    tyre = make_product()
+    guides("Best studded tyres", products=[tyre])
+
+    def broken(**kwargs):
+        raise RuntimeError("the campaign broke")
+
+    monkeypatch.setattr("membership.campaigns.lifecycle_receivers.after_purchase_enter", broken)
+    order = buy(member, [tyre])
+
+    assert Order.objects.filter(pk=order.pk, member=member).exists()
+    assert "after-purchase campaign: order" in caplog.text
