@@ -72,6 +72,7 @@ class _DrainingWorker(Worker):
     def run_task(self, db_task_result: DBTaskResult) -> None:
         # The task's writes and its SUCCESSFUL (or FAILED) mark commit together: a worker
         # killed before the commit leaves no effect behind, after it the row is finished.
+        # A task marked commits_as_it_goes commits its own steps instead (and reruns to the end).
         if getattr(getattr(db_task_result.task, "func", None), "commits_as_it_goes", False):
             super().run_task(db_task_result)
             self.ran += 1

@@ -694,9 +694,17 @@ def campaign_progress(campaign: Campaign, *, now: datetime | None = None) -> dic
     now = now or timezone.now()
     counts = {state.value: 0 for state in RState}
     groups = {group.value: 0 for group in Group}
-    for row in Recipient.objects.filter(campaign=campaign).values("group", "state").annotate(n=Count("pk")):
+    emailed = 0
+    rows = (
+        Recipient.objects.filter(campaign=campaign)
+        .values("group", "state")
+        .annotate(n=Count("pk"), n_emailed=Count("pk", filter=Q(emailed=True)))
+        .order_by()
+    )
+    for row in rows:
         counts[row["state"]] = counts.get(row["state"], 0) + row["n"]
         groups[row["group"]] = groups.get(row["group"], 0) + row["n"]
+        emailed += row["n_emailed"]
     skipped_by_reason = dict(
         Recipient.objects.filter(campaign=campaign, state=RState.SKIPPED)
         .values_list("skip_reason")
@@ -706,7 +714,7 @@ def campaign_progress(campaign: Campaign, *, now: datetime | None = None) -> dic
     window = timedelta(minutes=1)
     recent = Recipient.objects.filter(
         campaign=campaign, state=RState.SENT, sent_at__gte=now - window
-    ).aggregate(n=Count("pk"), emailed=Count("pk", filter=Q(emailed=True)))
+    ).aggregate(n=Count("pk"))
     treatment = groups[Group.TREATMENT]
     done = counts[RState.SENT] + counts[RState.SKIPPED]
     remaining = counts[RState.QUEUED] + counts[RState.SENDING]
@@ -726,7 +734,7 @@ def campaign_progress(campaign: Campaign, *, now: datetime | None = None) -> dic
         "sent": counts[RState.SENT],
         "skipped": counts[RState.SKIPPED],
         "held_out": counts[RState.HELD_OUT],
-        "emailed": Recipient.objects.filter(campaign=campaign, emailed=True).count(),
+        "emailed": emailed,
         "skipped_by_reason": skipped_by_reason,
         "done": done,
         "percent": round(100 * done / treatment, 1) if treatment else (100.0 if finished else 0.0),
