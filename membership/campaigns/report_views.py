@@ -56,7 +56,8 @@ CSV_COLUMNS = [
 
 
 def _signed(value: float, places: int) -> str:
-    text = number_format(abs(value), decimal_pos=places, use_l10n=True)
+    # Rounded first: number_format cuts a float's digits off (9.09 would read 9.0).
+    text = number_format(round(abs(value), places), decimal_pos=places, use_l10n=True)
     if round(value, places) == 0:
         return text
     # A real minus sign: a hyphen reads as a dash to screen readers.
@@ -66,13 +67,13 @@ def _signed(value: float, places: int) -> str:
 def _percent(share: float | None) -> str:
     if share is None:
         return "—"
-    return _("%(value)s %%") % {"value": number_format(share * 100, decimal_pos=1, use_l10n=True)}
+    return _("%(value)s %%") % {"value": number_format(round(share * 100, 1), decimal_pos=1, use_l10n=True)}
 
 
 def _money(amount: float | None, currency: str) -> str:
     if amount is None:
         return "—"
-    return f"{number_format(amount, decimal_pos=2, use_l10n=True)} {currency}"
+    return f"{number_format(round(amount, 2), decimal_pos=2, use_l10n=True)} {currency}"
 
 
 def _points(value: float, interval: Interval) -> str:
