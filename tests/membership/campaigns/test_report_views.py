@@ -14,9 +14,11 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from membership.campaigns.gifts import gift_reward
 from membership.campaigns.models import Campaign, CampaignRecipient, MessageTemplate
 from membership.campaigns.report_views import CSV_COLUMNS
-from membership.models import Order, User
+from membership.models import Order, Reward, User
+from membership.services.coupons import coupon_use
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +178,28 @@ def test_the_query_count_does_not_grow_with_the_recipients(staff_client, django_
     with django_assert_max_num_queries(12) as large_queries:
         staff_client.get(_url(large))
     assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
+
+
+def test_coupon_use_and_opens_on_the_page(staff_client):
+    campaign = _campaign()
+    _fill(campaign, treatment=4, holdout=0, bought=0, held_bought=0)
+    reward = Reward.objects.create(name="5 € off", kind=Reward.Kind.FIXED, value=Decimal(5), cost=100)
+    rows = list(CampaignRecipient.objects.filter(campaign=campaign).select_related("member"))
+    for row in rows[:2]:
+        row.gift = gift_reward(
+            member=row.member,
+            reward=reward,
+            reason="We miss you",
+            author=None,
+            idempotency_key=f"view:{row.pk}",
+            campaign=campaign,
+            notify=False,
+        )
+        row.emailed = True
+        row.save(update_fields=["gift", "emailed"])
+    coupon_use(code=rows[0].gift.redemption.coupon_code)
+    CampaignRecipient.objects.filter(pk=rows[0].pk).update(opened_at=timezone.now())
+    with translation.override("en"):
+        body = staff_client.get(_url(campaign)).content.decode()
+    assert "25.0 % of the recipients used their campaign coupon (1 of 2 coupons given, 50.0 %)." in body
+    assert "50.0 % (1 of 2 emailed)" in body
