@@ -116,7 +116,7 @@ MESSAGES: dict[str, tuple[str, str, dict[str, tuple[str, str, str, str]]]] = {
                 "See what is new",
             ),
             "fi": (
-                "Meillä on ollut ikävä, {name}: 15 % alennus vain sinulle",
+                "Meillä on ollut sinua ikävä, {name}: 15 % alennus vain sinulle",
                 "Henkilökohtainen etu sinulle, voimassa {coupon_expires} asti.",
                 "<p>Hei {name}!</p>"
                 "<p>Edellisestä käynnistäsi on jo tovi, ja sillä välin on tapahtunut paljon: uusia "
@@ -140,7 +140,8 @@ MESSAGES: dict[str, tuple[str, str, dict[str, tuple[str, str, str, str]]]] = {
                 "<p><b>{points} points</b> on your {site} account expire on {date}. Spend them on a "
                 "reward before then (a discount, free shipping or gear) so they do not go to "
                 "waste.</p>"
-                "<p>Points you earn from now on are yours for another year.</p>",
+                "<p>Or earn a few points before then (a review, a forum answer, a purchase) and "
+                "they all stay.</p>",
                 "Choose a reward",
             ),
             "fi": (
@@ -150,7 +151,8 @@ MESSAGES: dict[str, tuple[str, str, dict[str, tuple[str, str, str, str]]]] = {
                 "<p>Tililtäsi vanhenee <b>{points} pistettä</b> {date}. Käytä ne sitä ennen "
                 "palkintoon – alennukseen, ilmaiseen toimitukseen tai varusteisiin – niin ne eivät "
                 "mene hukkaan.</p>"
-                "<p>Nyt ansaitsemasi pisteet ovat voimassa taas vuoden.</p>",
+                "<p>Tai ansaitse sitä ennen muutama piste – arvio, vastaus foorumilla tai ostos – "
+                "niin kaikki pisteesi säilyvät.</p>",
                 "Valitse palkinto",
             ),
         },
@@ -230,7 +232,7 @@ MESSAGES: dict[str, tuple[str, str, dict[str, tuple[str, str, str, str]]]] = {
                 "toimitetaan ilmaiseksi.</p>"
                 "<p><b>Ilmainen toimitus</b><br/>Koodi: <b>{coupon_code}</b><br/>"
                 "Voimassa {coupon_expires} asti</p>"
-                "<p>Ihanaa uutta vuotta ulkoilun parissa!</p>",
+                "<p>Ihanaa uutta ikävuotta ulkoilun parissa!</p>",
                 "Katso palkintosi",
             ),
         },
