@@ -326,6 +326,9 @@ def test_staff_send_a_coupon_campaign_and_its_report_counts_the_member_who_used_
         expect(figures(week, "Members counted")).to_have_text([recipients, held])
         expect(figures(week, "Still inside the window (not counted yet)")).to_have_text(["0", "0"])
         expect(figures(week, "Bought")).to_have_text(["1", "0"])
+        expect(figures(week, "Conversion")).to_have_text(
+            [f"{100 / len(treatment):.1f} %", "0.0 %" if holdout else "—"]
+        )
         expect(figures(week, "Revenue")).to_have_text(["71.20 EUR", "0.00 EUR"])
         # With so few members the report says so instead of guessing an uplift.
         verdict = "Too few members to tell yet" if holdout else "No holdout, nothing to compare with"
