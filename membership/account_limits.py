@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .languages import in_member_language
 from .models import User
 
 # allauth keeps every limit of the account app under this name, ours included.
@@ -118,6 +119,15 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         if not self._login_failed_rl_usage:
             raise ValidationError(refusal_message(request, action="login_failed", key=key), code=REFUSED)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # Account emails (address confirmation, password reset) in the member's saved language
+        # like every other email; without one, in the language of the page they used.
+        user = context.get("user")
+        if isinstance(user, User) and user.language:
+            with in_member_language(user):
+                return super().send_mail(template_prefix, email, context)
+        return super().send_mail(template_prefix, email, context)
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         if not ratelimit.consume(request, app=RATE_LIMIT_APP, action="login_failed_address"):

@@ -141,3 +141,20 @@ def test_an_anonymous_language_switch_saves_nothing_and_still_works(client):
     response = client.post(reverse("set_language"), {"language": "fi", "next": "/"})
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "fi"
+
+
+def test_account_emails_follow_the_members_saved_language(client):
+    finnish("aino", email="aino@example.com")
+    make_member("eero", email="eero@example.com")
+    for address in ("aino@example.com", "eero@example.com"):
+        response = client.post(
+            reverse("account_reset_password"), {"email": address}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert response.status_code == 302
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    finnish_email, english_email = by_recipient["aino@example.com"], by_recipient["eero@example.com"]
+    with translation.override("fi"):
+        expected = translation.gettext("Password Reset Email")
+    assert expected != "Password Reset Email"
+    assert expected in finnish_email.subject
+    assert "Password Reset" in english_email.subject
