@@ -99,7 +99,33 @@ class MessageTextFormSet(BaseChildFormSet):
             seen.add(language)
         if repeated:
             raise ValidationError(_("Each language can have one text only."))
+        self._refuse_swaps()
         super().validate_unique()
+
+    def _refuse_swaps(self):
+        # Saved texts are written one by one, so two texts trading languages would meet
+        # in the database halfway through (the constraint above); one change per save.
+        kept = [
+            form
+            for form in self.forms
+            if form.instance.pk and form not in self.deleted_forms and form.is_valid()
+        ]
+        held_before = {form.initial.get("language"): form for form in kept}
+        swapped = False
+        for form in kept:
+            language = form.cleaned_data.get("language")
+            if "language" not in form.changed_data or held_before.get(language, form) is form:
+                continue
+            swapped = True
+            form.add_error(
+                "language",
+                _(
+                    "Another text is saved in this language; change the texts' languages one "
+                    "at a time, saving in between."
+                ),
+            )
+        if swapped:
+            raise ValidationError(_("Two texts cannot trade languages in one save."))
 
 
 class TextsPanel(InlinePanel):

@@ -128,6 +128,27 @@ def test_a_language_twice_on_edit_is_refused_too(client, staff):
     assert message.texts.count() == 1
 
 
+def test_two_texts_trading_languages_is_refused_clearly(client, staff):
+    client.post(reverse("campaign_messages:add"), form_data([EN, FI]))
+    message = MessageTemplate.objects.get(key="spring-offer")
+    en = message.texts.get(language="en")
+    fi = message.texts.get(language="fi")
+    swapped = [{**EN, "id": en.pk, "language": "fi"}, {**FI, "id": fi.pk, "language": "en"}]
+
+    response = client.post(
+        reverse("campaign_messages:edit", args=[message.pk]), form_data(swapped, initial=2)
+    )
+
+    assert "Two texts cannot trade languages in one save." in errors_of(response)
+    assert dict(message.texts.values_list("pk", "language")) == {en.pk: "en", fi.pk: "fi"}
+
+    # Moving a text to a language nobody else holds is fine.
+    moved = [{**EN, "id": en.pk, "DELETE": "1"}, {**FI, "id": fi.pk, "language": "en"}]
+    response = client.post(reverse("campaign_messages:edit", args=[message.pk]), form_data(moved, initial=2))
+    assert response.status_code == 302
+    assert dict(message.texts.values_list("pk", "language")) == {fi.pk: "en"}
+
+
 def test_at_least_one_text(client, staff):
     response = client.post(reverse("campaign_messages:add"), form_data([]))
 
