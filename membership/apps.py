@@ -14,8 +14,8 @@ class MembershipConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: this module loads before the models, which both import.
         from . import receivers  # noqa: F401  (connecting the signal receivers is the import)
-        from .campaigns import lifecycle_receivers  # noqa: F401  (welcome, after purchase, win-back)
         from .access import TierEarlyAccess
+        from .campaigns import lifecycle_receivers  # noqa: F401  (welcome, after purchase, win-back)
         from .campaigns import receivers as campaign_receivers  # noqa: F401  (the provider's email reports)
 
         # Tiers decide who reads guides and posts in early access; content only asks.
