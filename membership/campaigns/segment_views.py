@@ -21,7 +21,7 @@ from django.db.models import Count, DecimalField, FloatField, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -53,12 +53,9 @@ def _breadcrumbs(*items: tuple[str, str]) -> list[dict[str, str]]:
     ]
 
 
-def _url_or_empty(name: str, segment: Segment) -> str:
-    # The gift and campaign pages belong to other areas; until they exist the link is left out.
-    try:
-        return reverse(name) + f"?segment={segment.pk}"
-    except NoReverseMatch:
-        return ""
+def _for_segment(name: str, segment: Segment) -> str:
+    # The gift and campaign pages (other areas') take the segment from the address.
+    return reverse(name) + f"?segment={segment.pk}"
 
 
 def segment_counts(segments: Sequence[Segment]) -> dict[int, int]:
@@ -244,8 +241,8 @@ class SegmentMembersView(WagtailAdminTemplateMixin, TemplateView):
             edit_url=reverse("campaigns_admin:segment_edit", kwargs={"pk": segment.pk}),
             delete_url=reverse("campaigns_admin:segment_delete", kwargs={"pk": segment.pk}),
             export_url=reverse("campaigns_admin:segment_export", kwargs={"pk": segment.pk}),
-            gift_url=_url_or_empty("campaigns_admin:gift_new", segment),
-            campaign_url=_url_or_empty("campaigns_admin:campaign_new", segment),
+            gift_url=_for_segment("campaigns_admin:gift_new", segment),
+            campaign_url=_for_segment("campaigns_admin:campaign_new", segment),
         )
         return context
 

@@ -24,8 +24,12 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from ..campaigns.access import can_send_campaigns
+from ..campaigns.at_risk_actions import at_risk_bulk
+from ..campaigns.segment_forms import AtRiskBulkForm
 from . import report as report_content
 from . import selectors
+from .models import CurrencyInsight
 from .tables import (
     DataTable,
     csv_lines,
@@ -263,24 +267,49 @@ class AtRiskView(RetentionAccessMixin, WagtailAdminTemplateMixin, TemplateView):
     header_icon = "warning"
     page_title = gettext_lazy("Members at risk")
 
-    def get(self, request, *args, **kwargs):
-        export = request.GET.get("export")
-        if export and export not in {"customers", "at_risk"}:
-            raise Http404(_("No such table."))
+    bulk_form: AtRiskBulkForm | None = None
+
+    def _load(self, request) -> CurrencyInsight | None:
         self.figures = selectors.run_figures(currency=request.GET.get("currency"), report=False)
         insight = self.figures.insight if self.figures else None
         self.form = AtRiskFilterForm(
             request.GET or None, tiers=selectors.tier_choices(insight) if insight is not None else []
         )
-        if export:
-            return self.export(export)
-        _say_unknown_choices(request, self.figures, None)
+        return insight
+
+    def _page(self, request, insight: CurrencyInsight | None) -> None:
         self.page = None
         if insight is not None:
             self.page = selectors.at_risk_page(
                 insight=insight, filters=self.form.filters(), page_number=request.GET.get("page") or 1
             )
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export")
+        if export and export not in {"customers", "at_risk"}:
+            raise Http404(_("No such table."))
+        insight = self._load(request)
+        if export:
+            return self.export(export)
+        _say_unknown_choices(request, self.figures, None)
+        self._page(request, insight)
         return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        """The bulk actions (membership/campaigns/at_risk_actions.py); the filters stay in the
+        address, so "everyone matching" means what the page shows."""
+        insight = self._load(request)
+        if insight is None:
+            raise Http404(_("No retention figures yet."))
+        try:
+            outcome = at_risk_bulk(request, currency=insight.currency, filters=self.form.filters())
+        except PermissionDenied as exc:
+            return forbidden(request, exc)
+        if not isinstance(outcome, AtRiskBulkForm):
+            return outcome
+        self.bulk_form = outcome
+        self._page(request, insight)
+        return self.render_to_response(self.get_context_data(), status=400)
 
     def export(self, kind: str) -> StreamingHttpResponse:
         insight = self.figures.insight if self.figures else None
@@ -305,6 +334,10 @@ class AtRiskView(RetentionAccessMixin, WagtailAdminTemplateMixin, TemplateView):
             running=selectors.running_refresh() if figures is None else None,
             form=self.form,
             report_url=reverse("membership_retention"),
+            # Saving the list as a segment, a gift or a campaign: staff who may send campaigns.
+            bulk_form=self.bulk_form or AtRiskBulkForm(),
+            can_act=can_send_campaigns(self.request.user),
+            ticked={int(pk) for pk in self.request.POST.getlist("member") if pk.isdigit()},
         )
         if figures is None or figures.insight is None or page is None:
             return context
