@@ -145,7 +145,12 @@ def campaign_rows(name: str) -> dict[str, Any]:
             if row.group == CampaignRecipient.Group.TREATMENT
         ],
         "holdout": [
-            {"username": row.member.username, "email": row.member.email, "state": row.state, "gift": row.gift_id}
+            {
+                "username": row.member.username,
+                "email": row.member.email,
+                "state": row.state,
+                "gift": row.gift_id,
+            }
             for row in rows
             if row.group == CampaignRecipient.Group.HOLDOUT
         ],
