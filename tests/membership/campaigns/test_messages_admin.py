@@ -239,7 +239,7 @@ def test_list_shows_messages_with_their_languages(client, staff, django_assert_m
     url = reverse("campaign_messages:list")
     client.get(url)  # warm the caches every admin page fills once
 
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(14):
         page = client.get(url)
 
     assert page.status_code == 200
@@ -308,7 +308,7 @@ def test_staff_list_and_lift_suppressions(client, staff, django_assert_max_num_q
     url = reverse("campaign_suppressions:list")
     client.get(url)
 
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(13):
         page = client.get(url)
     assert page.status_code == 200
     assert "b14@example.com" in page.content.decode()
