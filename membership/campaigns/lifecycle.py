@@ -282,6 +282,16 @@ def purchase_links(*, products: Sequence[Product], member: User) -> list[Link]:
     return _unique([*_guide_links(products), *product_links(products, member)])
 
 
+def after_purchase_cutoff(*, now: datetime) -> datetime | None:
+    """Orders placed before this no longer get the after-purchase message (None: the campaign
+    is off). The bulk order import sends ``order_paid`` for paid member orders placed since,
+    so a recent order loaded in bulk is greeted like one from the webhook."""
+    campaign = live_campaign(Trigger.AFTER_PURCHASE)
+    if campaign is None:
+        return None
+    return now - timedelta(days=campaign.delay_days) - AFTER_PURCHASE_STALE
+
+
 def after_purchase_enter(*, order: Order, now: datetime | None = None) -> CampaignRecipient | None:
     """Enter the member of a paid order, due ``delay_days`` after it was placed, with links
     to the guides and discussions of what they bought. An order with nothing to link, or one

@@ -21,9 +21,12 @@ run before it is written first, so nothing overtakes it):
 - an email with characters other than ASCII, so the database's own case-insensitive
   comparison matches it, as for the webhook.
 
-``order_paid`` is therefore not sent for orders of the bulk runs: its one receiver,
-referral qualification, does nothing for them (checked above). A test fails when another
-receiver is connected, so whoever adds one decides how these runs serve it. New orders
+- a paid order of a member placed recently enough for the after-purchase campaign, while it
+  is on (``order_paid`` → the campaign's receiver; ``after_purchase_cutoff``).
+
+``order_paid`` is therefore not sent for orders of the bulk runs: its receivers, referral
+qualification and the after-purchase campaign, do nothing for them (checked above). A test
+fails when another receiver is connected, so whoever adds one decides how these runs serve it. New orders
 never send ``order_refunded`` (an order first seen refunded earns nothing).
 """
 
@@ -39,6 +42,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from ..campaigns.lifecycle import after_purchase_cutoff
 from ..models import Order, OrderLine, User
 from .badges import badges_evaluate_many
 from .orders import (
@@ -169,6 +173,7 @@ def _batch_import(orders: Sequence[OrderData], *, now: datetime) -> ImportResult
         referral_friends_awaiting_order(member_ids={m.pk for m in members.values()}) if members else set()
     )
     minimum = min_order()
+    greeted_since = after_purchase_cutoff(now=now)
 
     run: list[OrderData] = []
     seen: set[str] = set()  # ids reported earlier in this batch (the stored rows may be stale)
@@ -183,7 +188,13 @@ def _batch_import(orders: Sequence[OrderData], *, now: datetime) -> ImportResult
             continue
         key = _email_key(data.email)
         member = members.get(key) if key else None
-        if order is None and fresh and key is not None and not _may_qualify(data, member, awaiting, minimum):
+        if (
+            order is None
+            and fresh
+            and key is not None
+            and not _may_qualify(data, member, awaiting, minimum)
+            and not _greeted(data, member, greeted_since)
+        ):
             run.append(data)
             seen.add(data.external_id)
             continue
@@ -215,6 +226,13 @@ def _may_qualify(data: OrderData, member: User | None, awaiting: set[int], minim
     """Whether the order could change its member's referral (``referral_order_paid``)."""
     return (
         member is not None and member.pk in awaiting and data.status == Status.PAID and data.total >= minimum
+    )
+
+
+def _greeted(data: OrderData, member: User | None, since: datetime | None) -> bool:
+    """Whether the after-purchase campaign would greet the order (``after_purchase_enter``)."""
+    return (
+        member is not None and since is not None and data.status == Status.PAID and data.created_at >= since
     )
 
 

@@ -5,6 +5,7 @@ the campaign's segment restricts; the points-expiry warning is not doubled."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -26,6 +27,8 @@ from membership.insight.models import InsightRun
 from membership.insight.refresh import insight_refresh
 from membership.jobs import PERIODIC_JOBS
 from membership.models import EarningRule, Notification, Order
+from membership.services.order_import import OrderData, orders_import
+from membership.services.orders import LineData
 from membership.services.points import points_adjust, points_grant, points_warn_expiring
 from membership.services.profiles import profile_birthday_set
 from tests.content.conftest import make_guide, make_product, site_tree  # noqa: F401
@@ -121,6 +124,30 @@ def test_an_old_order_or_one_with_nothing_to_link_enters_nobody(member, guides):
     buy(member, [lamp])
 
     assert rows(campaign) == []
+
+
+def test_the_bulk_import_greets_recent_orders_and_not_history(member, guides):
+    campaign = lifecycle(T.AFTER_PURCHASE, delay_days=3)
+    tyre = make_product()
+    guides("Best studded tyres", products=[tyre])
+    now = timezone.now()
+
+    def data(external_id: str, created_at):
+        return OrderData(
+            external_id=external_id,
+            email=member.email,
+            status="paid",
+            currency="EUR",
+            total=Decimal("40.00"),
+            created_at=created_at,
+            lines=[LineData(sku=tyre.sku, quantity=1, price=Decimal("40.00"))],
+        )
+
+    result = orders_import(orders=[data("B-old", now - 40 * DAY), data("B-new", now - DAY)], now=now)
+
+    assert result.created == 2
+    new = Order.objects.get(external_id="B-new")
+    assert rows(campaign) == [("aino", f"order:{new.pk}")]
 
 
 def test_the_segment_restricts_after_purchase(member, other_member, guides):

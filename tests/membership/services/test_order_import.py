@@ -375,7 +375,10 @@ def test_the_bulk_path_knows_every_receiver_of_order_paid():
     names = {
         f"{receiver.__module__}.{receiver.__qualname__}" for receiver in order_paid._live_receivers(Order)[0]
     }
-    assert names == {"membership.receivers.qualify_referral_on_order"}
+    assert names == {
+        "membership.receivers.qualify_referral_on_order",
+        "membership.campaigns.lifecycle_receivers.after_purchase_on_order",
+    }
 
 
 # --- Queries --------------------------------------------------------------------------------
@@ -403,12 +406,13 @@ def test_the_queries_of_a_batch_do_not_grow_with_its_orders(world):
 def test_a_batch_of_200_new_orders_takes_a_bounded_number_of_queries(world, django_assert_max_num_queries):
     members = [make_member(f"buyer{n}") for n in range(10)]
     orders_import(orders=batch(20, members, prefix="warm"), now=NOW)
-    # About 32 statements for the batch: stored orders, members, referrals, insert orders and
+    # About 33 statements for the batch: stored orders, members, referrals, whether the
+    # after-purchase campaign is on, insert orders and
     # lines (SQLite splits inserts at 999 parameters), products, the points (rules, keys,
     # standings, tiers, history, insert, sums, upsert) and the badges (held, counts), with
     # their savepoints. Each badge level awarded writes its award and notification (7
     # statements for each of the 10 awarded here: Green Choice for 10 members).
-    with django_assert_max_num_queries(32 + 7 * 10):
+    with django_assert_max_num_queries(33 + 7 * 10):
         result = orders_import(orders=batch(200, members, prefix="c", sku="GREEN-1"), now=NOW, batch_size=200)
     assert result.created == 200
     assert BadgeAward.objects.filter(badge="green-choice").count() == 10
