@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, querydict_from_html, rich_text
 
 from membership.campaigns.models import Campaign, EmailSuppression, MessageTemplate, MessageText
 from tests.factories import make_member
@@ -223,6 +223,20 @@ def test_preview_says_when_a_language_has_no_text(client, staff):
     page = preview(client, url, form_data([EN]), "email-fi").content.decode()
     assert "There is no Finnish text yet" in page or "suomenkielistä" in page
     assert "Spring is here, Aino Virtanen" in page
+
+
+def test_a_shipped_message_opens_and_previews_in_finnish(client, staff):
+    welcome = MessageTemplate.objects.get(key="welcome")
+    edit = client.get(reverse("campaign_messages:edit", args=[welcome.pk]))
+    assert edit.status_code == 200
+    data = querydict_from_html(edit.content.decode(), form_id="w-editor-form")
+
+    url = reverse("campaign_messages:preview_on_edit", args=[welcome.pk])
+    finnish = preview(client, url, data, "email-fi").content.decode()
+    assert "Tervetuloa, Aino Virtanen! Tässä pieni lahja" in finnish
+    assert "Koodi: <b>WELCOME-7K3Q</b>" in finnish
+    english = preview(client, url, data, "email-en").content.decode()
+    assert "Welcome to Polku Outdoor, Aino Virtanen! Here is a gift" in english
 
 
 def test_preview_modes_are_offered(client, staff):
