@@ -69,11 +69,11 @@ BUYERS = [
 HOLDOUT_PERCENT = 25
 
 
-def setup_world() -> dict[str, Any]:
+def setup_world() -> None:
     """The site, the catalogue, the gift and the message Staff will pick, the members and their
     past orders (imported history: no notifications), and a member of Staff."""
     make_home_page()
-    tyre = Product.objects.create(name=PRODUCT, slug="kivi-w240", sku=SKU, price=Decimal("89.00"))
+    Product.objects.create(name=PRODUCT, slug="kivi-w240", sku=SKU, price=Decimal("89.00"))
     Product.objects.create(name=OTHER_PRODUCT, slug="lumi-beanie", sku="PK-BEANIE", price=Decimal("29.00"))
     # A gift-only reward: not in the catalogue (inactive), costs no points.
     Reward.objects.create(
@@ -123,7 +123,6 @@ def setup_world() -> dict[str, Any]:
     riikka = make_member("riikka", display_name="Riikka Hakala")
     bought(riikka.email, 101)
     make_member("sanna", display_name="Sanna Staff", groups=["Staff"])
-    return {"tyre_id": tyre.pk}
 
 
 def campaign_rows(name: str) -> dict[str, Any]:
