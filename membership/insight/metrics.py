@@ -36,6 +36,7 @@ from .types import (
     CohortRow,
     Figures,
     GammaGammaReport,
+    GiftCost,
     HoldoutReport,
     HoldoutRow,
     ModelReport,
@@ -787,17 +788,50 @@ def tier_values(
 # --- programme cost and pull --------------------------------------------------------------------
 
 
+# Where a coupon came from (Coupons.source).
+COUPON_BOUGHT = 0  # taken for points
+COUPON_GIFT_CAMPAIGN = 1  # gifted by a campaign
+COUPON_GIFT_STAFF = 2  # gifted by staff by hand
+GIFT_SOURCES = {"campaigns": COUPON_GIFT_CAMPAIGN, "staff": COUPON_GIFT_STAFF}
+
+
 @dataclass(frozen=True)
 class Coupons:
-    """Coupons members took for points, one entry each (redemptions not voided)."""
+    """Coupons members took for points or were gifted, one entry each (redemptions not voided)."""
 
-    redeemed_at: IntArray  # Unix seconds
+    redeemed_at: IntArray  # Unix seconds (a gifted coupon: when it was given)
     used_at: FloatArray  # Unix seconds, NaN while unused
     value_cents: IntArray  # face value; -1 when it cannot be valued (percent, free shipping)
+    source: IntArray | None = None  # COUPON_* of each; None: all taken for points
 
     @classmethod
     def empty(cls) -> Coupons:
         return cls(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
+
+    def of_source(self, source: int) -> BoolArray:
+        if self.source is None:
+            return np.full(len(self.redeemed_at), source == COUPON_BOUGHT, dtype=np.bool_)
+        return np.equal(self.source, source)
+
+
+@dataclass(frozen=True)
+class GiftedPoints:
+    """Points gifts, one entry each."""
+
+    given_at: IntArray  # Unix seconds
+    points: IntArray
+    by_campaign: BoolArray  # a campaign gave them; else staff by hand
+
+    @classmethod
+    def empty(cls) -> GiftedPoints:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.bool_))
+
+
+def _within(moments: IntArray | FloatArray, start: int | None, end: int) -> BoolArray:
+    inside = moments < end
+    if start is not None:
+        inside &= moments >= start
+    return inside
 
 
 def programme(
@@ -809,18 +843,12 @@ def programme(
     points_liability: int,
     referred: BoolArray,
 ) -> Programme:
-    """Coupons redeemed and used in the window with the value of those that can be valued,
-    points outstanding, and net revenue in the window from referred customers and on orders that
-    used a coupon."""
-
-    def within(moments: IntArray | FloatArray) -> BoolArray:
-        inside = moments < end
-        if start is not None:
-            inside &= moments >= start
-        return inside
-
-    redeemed = within(coupons.redeemed_at)
-    used = within(np.nan_to_num(coupons.used_at, nan=np.inf))
+    """Coupons taken for points and used in the window with the value of those that can be
+    valued (gifted coupons are in ``gift_costs``), points outstanding, and net revenue in the
+    window from referred customers and on orders that used a coupon."""
+    bought = coupons.of_source(COUPON_BOUGHT)
+    redeemed = _within(coupons.redeemed_at, start, end) & bought
+    used = _within(np.nan_to_num(coupons.used_at, nan=np.inf), start, end) & bought
     valued = coupons.value_cents >= 0
     _count, cents = history.in_window(start, end)
     return Programme(
@@ -834,6 +862,32 @@ def programme(
         referred_revenue=money(int(cents[referred].sum())),
         coupon_order_revenue=money(history.coupon_cents_in_window(start, end)),
     )
+
+
+def gift_costs(
+    *, start: int | None, end: int, coupons: Coupons, gifted_points: GiftedPoints
+) -> dict[str, GiftCost]:
+    """Gifted coupons given and used in the window (valued as in ``programme``) and points
+    gifted in the window, for "campaigns" and for "staff"."""
+    given_in = _within(coupons.redeemed_at, start, end)
+    used_in = _within(np.nan_to_num(coupons.used_at, nan=np.inf), start, end)
+    valued = coupons.value_cents >= 0
+    points_in = _within(gifted_points.given_at, start, end)
+    costs: dict[str, GiftCost] = {}
+    for key, source in GIFT_SOURCES.items():
+        mine = coupons.of_source(source)
+        given, used = given_in & mine, used_in & mine
+        by = gifted_points.by_campaign if source == COUPON_GIFT_CAMPAIGN else ~gifted_points.by_campaign
+        costs[key] = GiftCost(
+            coupons_given=int(given.sum()),
+            coupons_given_value=money(int(coupons.value_cents[given & valued].sum())),
+            coupons_given_unvalued=int((given & ~valued).sum()),
+            coupons_used=int(used.sum()),
+            coupons_used_value=money(int(coupons.value_cents[used & valued].sum())),
+            coupons_used_unvalued=int((used & ~valued).sum()),
+            points=int(gifted_points.points[points_in & by].sum()),
+        )
+    return costs
 
 
 # --- the warning signs ------------------------------------------------------------------------
@@ -939,6 +993,7 @@ __all__ = [
     "Churn",
     "Coupons",
     "CustomerModel",
+    "GiftedPoints",
     "History",
     "LapseRule",
     "MemberSignals",
@@ -953,6 +1008,7 @@ __all__ = [
     "cohorts",
     "customer_model",
     "figures",
+    "gift_costs",
     "historic_clv",
     "holdout",
     "lapsed",

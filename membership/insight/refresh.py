@@ -35,10 +35,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db import connection
-from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q, Sum
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from ..campaigns.models import Gift
 from ..models import MemberStanding, Order, PointEntry, Redemption, Referral, Reward, Tier, User
 from ..services.points import STATUS_KINDS, YEAR
 from ..services.referrals import email_normalise
@@ -301,10 +313,17 @@ class CouponRow:
     value: Decimal
     product_price: Decimal | None
     product_currency: str | None
+    source: int = metrics.COUPON_BOUGHT
 
 
-def _read_coupons() -> list[CouponRow]:
-    rows = (
+# The kind a points gift's row carries in the coupon read (no reward kind is spelled so).
+GIFTED_POINTS = "gifted_points"
+
+
+def _read_coupons() -> tuple[list[CouponRow], metrics.GiftedPoints]:
+    """What the programme gave away, in one query: every coupon not voided (taken for points,
+    or gifted, by a campaign or by staff) and, in the same rows, every points gift."""
+    coupons = (
         Redemption.objects.filter(voided_at__isnull=True)
         .order_by()
         .values_list(
@@ -315,22 +334,57 @@ def _read_coupons() -> list[CouponRow]:
             "reward__value",
             "reward__product__price",
             "reward__product__currency",
+            "gift__id",
+            "gift__campaign_id",
         )
     )
-    return [
-        CouponRow(
-            code=code,
-            redeemed_at=redeemed,
-            used_at=used,
-            kind=kind,
-            value=value,
-            product_price=price,
-            product_currency=product_currency,
+    points = (
+        Gift.objects.filter(kind=Gift.Kind.POINTS, points__gt=0)
+        .order_by()
+        .values_list(
+            Value("", output_field=CharField()),
+            EpochSeconds("created_at"),
+            Value(None, output_field=BigIntegerField()),
+            Value(GIFTED_POINTS, output_field=CharField()),
+            "points",
+            Value(None, output_field=DecimalField()),
+            Value(None, output_field=CharField()),
+            "id",
+            "campaign_id",
         )
-        for code, redeemed, used, kind, value, price, product_currency in rows.iterator(
-            chunk_size=ORDER_CHUNK
+    )
+    rows: list[CouponRow] = []
+    given_at, given, by_campaign = array("q"), array("q"), bytearray()
+    for code, redeemed, used, kind, value, price, product_currency, gift, campaign in coupons.union(
+        points, all=True
+    ).iterator(chunk_size=ORDER_CHUNK):
+        if kind == GIFTED_POINTS:
+            given_at.append(redeemed)
+            given.append(int(value))
+            by_campaign.append(campaign is not None)
+            continue
+        rows.append(
+            CouponRow(
+                code=code,
+                redeemed_at=redeemed,
+                used_at=used,
+                kind=kind,
+                value=value,
+                product_price=price,
+                product_currency=product_currency,
+                source=metrics.COUPON_BOUGHT
+                if gift is None
+                else metrics.COUPON_GIFT_CAMPAIGN
+                if campaign is not None
+                else metrics.COUPON_GIFT_STAFF,
+            )
         )
-    ]
+    gifted = metrics.GiftedPoints(
+        given_at=np.array(given_at, dtype=np.int64),
+        points=np.array(given, dtype=np.int64),
+        by_campaign=np.frombuffer(bytes(by_campaign), dtype=np.uint8).astype(np.bool_),
+    )
+    return rows, gifted
 
 
 def _coupons_for(
@@ -341,7 +395,7 @@ def _coupons_for(
     store's main currency (the one with the most purchases), in which rewards are priced. A
     fixed-amount coupon is worth its face value and a free product its catalogue price (in the
     product's currency); a percentage or free shipping is counted only."""
-    redeemed, used, value = [], [], []
+    redeemed, used, value, source = [], [], [], []
     for row in coupons:
         reported = used_in.get(row.code.upper(), main) if row.used_at is not None else main
         if reported != currency:
@@ -358,10 +412,12 @@ def _coupons_for(
         redeemed.append(row.redeemed_at)
         used.append(np.nan if row.used_at is None else float(row.used_at))
         value.append(cents)
+        source.append(row.source)
     return metrics.Coupons(
         redeemed_at=np.array(redeemed, dtype=np.int64),
         used_at=np.array(used, dtype=np.float64),
         value_cents=np.array(value, dtype=np.int64),
+        source=np.array(source, dtype=np.int64),
     )
 
 
@@ -464,7 +520,7 @@ def _refresh(run: InsightRun, *, now: datetime, run_settings: RunSettings, repor
     )
 
     report("reading coupons and referrals", 3, total)
-    coupons = _read_coupons()
+    coupons, gifted_points = _read_coupons()
     friends = _genuine_referral_friends()
 
     customers = orders.customers
@@ -511,6 +567,7 @@ def _refresh(run: InsightRun, *, now: datetime, run_settings: RunSettings, repor
             friends=friends,
             coupons=_coupons_for(currency, main=main, coupons=coupons, used_in=orders.coupon_currency),
             points_liability=points_liability,
+            gifted_points=gifted_points,
             run_settings=run_settings,
             zone=zone,
         )
@@ -553,6 +610,7 @@ def _currency(
     friends: set[int],
     coupons: metrics.Coupons,
     points_liability: int,
+    gifted_points: metrics.GiftedPoints,
     run_settings: RunSettings,
     zone: tzinfo,
 ) -> tuple[CurrencyInsight, Callable[[CurrencyInsight], Iterator[CustomerInsight]]]:
@@ -610,6 +668,7 @@ def _currency(
                 points_liability=points_liability,
                 referred=referred,
             ),
+            gifts=metrics.gift_costs(start=start, end=as_of, coupons=coupons, gifted_points=gifted_points),
         )
 
     tier_list = list(tiers.values())

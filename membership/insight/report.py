@@ -528,6 +528,47 @@ def comparison_section(period: PeriodReport, currency: str) -> Section:
     )
 
 
+def _gift_rows(period: PeriodReport) -> list[list[Any]]:
+    """Gifts (membership/campaigns/gifts.py) by campaigns and by staff; none in runs stored
+    before gifts existed."""
+    gifts = period.get("gifts")
+    if not gifts:
+        return []
+    labels = {
+        "campaigns": (
+            _("Coupons gifted by campaigns"),
+            _("Coupons gifted by campaigns, used in the shop"),
+            _("Points gifted by campaigns"),
+        ),
+        "staff": (
+            _("Coupons gifted by staff"),
+            _("Coupons gifted by staff, used in the shop"),
+            _("Points gifted by staff"),
+        ),
+    }
+    rows: list[list[Any]] = []
+    for key, (given, used, points) in labels.items():
+        cost = gifts.get(key)
+        if cost is None:
+            continue
+        rows += [
+            [given, cost["coupons_given"], cost["coupons_given_value"]],
+            [
+                _("of which counted, not valued (percentage or free shipping)"),
+                cost["coupons_given_unvalued"],
+                None,
+            ],
+            [used, cost["coupons_used"], cost["coupons_used_value"]],
+            [
+                _("of which counted, not valued (percentage or free shipping)"),
+                cost["coupons_used_unvalued"],
+                None,
+            ],
+            [points, cost["points"], None],
+        ]
+    return rows
+
+
 def programme_section(period: PeriodReport, currency: str) -> Section:
     programme = period.get("programme") or {}
     table = DataTable(
@@ -558,6 +599,7 @@ def programme_section(period: PeriodReport, currency: str) -> Section:
             [_("Net revenue on orders that used a coupon"), None, programme.get("coupon_order_revenue")],
             [_("Net revenue from referred customers"), None, programme.get("referred_revenue")],
             [_("Points outstanding (spendable and pending)"), programme.get("points_liability"), None],
+            *_gift_rows(period),
         ],
         notes=[
             _(
@@ -570,6 +612,14 @@ def programme_section(period: PeriodReport, currency: str) -> Section:
     valued = [
         (_("Value of coupons taken for points"), programme.get("coupons_redeemed_value")),
         (_("Value of coupons used in the shop"), programme.get("coupons_used_value")),
+        *(
+            (label, gift["coupons_used_value"])
+            for key, label in (
+                ("campaigns", _("Value of coupons gifted by campaigns, used")),
+                ("staff", _("Value of coupons gifted by staff, used")),
+            )
+            if (gift := (period.get("gifts") or {}).get(key)) is not None
+        ),
         (_("Net revenue on orders that used a coupon"), programme.get("coupon_order_revenue")),
         (_("Net revenue from referred customers"), programme.get("referred_revenue")),
     ]

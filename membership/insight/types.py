@@ -4,7 +4,7 @@ and pages show it as a dash, never as 0."""
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 PeriodKey = Literal["30d", "90d", "365d", "all"]
 PERIODS: dict[str, int | None] = {"30d": 30, "90d": 90, "365d": 365, "all": None}
@@ -77,6 +77,18 @@ class Programme(TypedDict):
     coupon_order_revenue: str  # net revenue in the period on orders that used a coupon
 
 
+class GiftCost(TypedDict):
+    """What gifts (membership/campaigns/gifts.py) cost in the period, from one source."""
+
+    coupons_given: int  # gifted coupons issued in the period
+    coupons_given_value: str  # valued like coupons taken for points
+    coupons_given_unvalued: int
+    coupons_used: int  # gifted coupons the shop reported used in the period
+    coupons_used_value: str
+    coupons_used_unvalued: int
+    points: int  # points gifted in the period
+
+
 class PeriodReport(TypedDict):
     key: PeriodKey
     start: str | None  # ISO datetime; None for "all"
@@ -88,6 +100,9 @@ class PeriodReport(TypedDict):
     # or attended an event in the period; only members can be engaged).
     segments: dict[str, Segment]
     programme: Programme
+    # Gifts by source: "campaigns" (a campaign gave them) and "staff" (given by hand). Missing
+    # in runs stored before gifts existed.
+    gifts: NotRequired[dict[str, GiftCost]]
 
 
 class MonthFigures(TypedDict):
