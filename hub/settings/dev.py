@@ -20,3 +20,4 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {**KANTA_CSP_DIRECTIVES, "r
 # One line per email on the console and the whole message under var/mail/ (hub/mail.py), so
 # the demo logins `make run` prints stay readable while the worker sends.
 EMAIL_BACKEND = os.environ.get("KANTA_EMAIL_BACKEND", "hub.mail.SummaryConsoleBackend")
+EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405

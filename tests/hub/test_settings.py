@@ -46,7 +46,8 @@ def test_default_needs_no_environment(tmp_path):
     assert described["options"]["timeout"] >= 5
     assert described["layer"] == "channels.layers.InMemoryChannelLayer"
     assert described["cache"].endswith("LocMemCache")
-    assert described["email"].endswith("console.EmailBackend")
+    # One console line per message, the message itself under var/mail/ (hub/mail.py).
+    assert described["email"] == "hub.mail.SummaryConsoleBackend"
     assert described["debug"] is True
 
 
@@ -149,3 +150,26 @@ def test_redis_reads_outlast_the_channel_layers_blocking_pop(tmp_path):
     (host,) = json.loads(result.stdout.strip().splitlines()[-1])
     assert host["address"] == "redis://cache.internal:6379/0"
     assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
+
+
+def test_the_dev_mail_backend_prints_one_line_and_keeps_the_message(tmp_path, settings, capsys):
+    from django.core.mail import EmailMultiAlternatives, get_connection
+
+    settings.EMAIL_FILE_PATH = tmp_path
+    message = EmailMultiAlternatives(
+        "Your points",
+        "Plain text",
+        "shop@example.com",
+        ["aino@example.com"],
+        headers={"Message-ID": "<x-1@shop>"},
+    )
+    message.attach_alternative("<p>HTML</p>", "text/html")
+
+    sent = get_connection("hub.mail.SummaryConsoleBackend").send_messages([message])
+
+    assert sent == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("[mail] to aino@example.com: Your points")
+    (stored,) = tmp_path.glob("*.eml")
+    assert stored.name == "x-1_shop.eml"
+    assert b"<p>HTML</p>" in stored.read_bytes()
