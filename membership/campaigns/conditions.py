@@ -14,7 +14,8 @@ customer record, not two figures picked from different currencies.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -22,6 +23,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
@@ -438,7 +440,7 @@ def _engagement_in_python(value: str, context: Context) -> Q:
         ids = [member for member, (last, earlier) in counts.items() if 2 * last < earlier]
     else:
         ids = [member for member, (last, earlier) in counts.items() if last > earlier]
-    return Q(pk__in=ids)
+    return _ids_q(ids)
 
 
 def _negative_review(value: Mapping[str, Any], context: Context) -> Q:
@@ -450,8 +452,7 @@ def _negative_review(value: Mapping[str, Any], context: Context) -> Q:
                 if value.get("within_days")
                 else datetime(1970, 1, 1, tzinfo=context.now.tzinfo)
             )
-            ids = list(engagement.negative_feedback(since=since, until=context.now))
-            found |= Q(pk__in=ids)
+            found |= _ids_q(list(engagement.negative_feedback(since=since, until=context.now)))
             continue
         rows = _source_rows(source)
         if value.get("within_days"):
@@ -506,8 +507,24 @@ def _marketing_consent(value: bool, context: Context) -> Q:
     return Q(marketing_consent=value)
 
 
+# Longer id lists travel as one JSON parameter: SQLite refuses more than 32,766 parameters, and
+# PostgreSQL spends most of a count planning thousands of them.
+ID_LIST_PARAMETERS = 1000
+_ID_LIST_SQL = {
+    "sqlite": "SELECT value FROM json_each(%s)",
+    "postgresql": "SELECT (jsonb_array_elements_text(%s::jsonb))::bigint",
+}
+
+
+def _ids_q(ids: Sequence[int]) -> Q:
+    sql = _ID_LIST_SQL.get(connection.vendor)
+    if len(ids) <= ID_LIST_PARAMETERS or sql is None:
+        return Q(pk__in=list(ids))
+    return Q(pk__in=RawSQL(sql, [json.dumps([int(pk) for pk in ids])]))  # noqa: S611  constant SQL
+
+
 def _members(value: list[int], context: Context) -> Q:
-    return Q(pk__in=value)
+    return _ids_q(value)
 
 
 CONDITIONS: dict[str, Condition] = {

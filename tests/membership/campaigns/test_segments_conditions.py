@@ -373,3 +373,12 @@ def test_clean_names_every_bad_condition():
         conditions_clean({"p_alive": {"max": 1.5}})
     with pytest.raises(ValidationError):
         conditions_clean(["not", "a", "dict"])  # type: ignore[arg-type]
+
+
+def test_a_long_selection_goes_as_one_parameter():
+    aino, eero, _liisa = (make_member(name) for name in ("aino", "eero", "liisa"))
+    ids = [aino.pk, eero.pk, *range(10_000_000, 10_040_000)]  # beyond SQLite's 32,766 parameters
+    with CaptureQueriesContext(connection) as queries:
+        assert matching({"members": ids}) == {"aino", "eero"}
+    assert len(queries) == 1
+    assert segment_count({"members": [aino.pk]}) == 1
