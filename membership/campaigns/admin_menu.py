@@ -10,7 +10,7 @@ from wagtail.admin.menu import Menu, SubmenuMenuItem
 from .access import can_send_campaigns
 
 
-class CampaignsMenuItem(SubmenuMenuItem):  # type: ignore[misc]  # Wagtail ships no types
+class CampaignsMenuItem(SubmenuMenuItem):
     def is_shown(self, request) -> bool:
         return can_send_campaigns(request.user)
 
