@@ -744,11 +744,12 @@ def segment_members(segment: Segment, *, now: datetime | None = None) -> QuerySe
 
 
 def segment_count(segment_or_conditions: Segment | Mapping[str, Any], *, now: datetime | None = None) -> int:
-    conditions = (
-        segment_or_conditions.conditions or {}
-        if isinstance(segment_or_conditions, Segment)
-        else segment_or_conditions
-    )
+    """How many active members a segment (stored conditions) or a conditions dict (cleaned
+    here: raises ValidationError) holds now."""
+    if isinstance(segment_or_conditions, Segment):
+        conditions = segment_or_conditions.conditions or {}
+    else:
+        conditions = conditions_clean(segment_or_conditions)
     return conditions_queryset(conditions, now=now).count()
 
 

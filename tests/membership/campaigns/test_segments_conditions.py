@@ -338,6 +338,29 @@ def test_clean_stores_a_canonical_form_and_drops_empty_conditions():
     }
 
 
+def test_cleaning_a_cleaned_form_changes_nothing():
+    raw = {
+        "p_alive": {"min": "0.2"},
+        "predicted_clv": {"max": "99.90"},
+        "days_since_purchase": {"min": 30, "max": 90},
+        "at_risk": True,
+        "products": [3, 1],
+        "sustainable": False,
+        "negative_review": True,
+        "points": {"min": -5},
+        "points_expiring": True,
+        "joined": {"after": "2025-01-31"},
+        "language": "en",
+        "marketing_consent": False,
+        "members": "7 5",
+    }
+    cleaned = conditions_clean(raw)
+    assert conditions_clean(cleaned) == cleaned
+    assert cleaned["at_risk"] == {"currency": None, "tier": None, "reasons": [], "min_value": None}
+    with pytest.raises(ValidationError):
+        segment_count({"engagement": "sideways"})
+
+
 def test_clean_names_every_bad_condition():
     with pytest.raises(ValidationError) as raised:
         conditions_clean(
