@@ -86,6 +86,15 @@ class OrderIn(pydantic.BaseModel):
         "POLKU-ABCD-EFGH, or the shop's own): letters, digits, - and _, any case. Stored with "
         "the order's first message; a later message may leave it out but not change it.",
     )
+    # Strict: JSON true or false only, so a quoted "false" is an error rather than a guess.
+    refund_pending: bool = Field(
+        default=False,
+        strict=True,
+        description="Optional, default false. true while a refund is requested and not yet "
+        "settled (Kanta sends the member no marketing meanwhile). Each message states it anew: "
+        "a later message with false, or without it (e.g. the refund applied), clears it; a "
+        "refunded order is never pending.",
+    )
     lines: list[OrderLineIn] = Field(max_length=1000, description="The lines as ordered.")
 
     @field_validator("id", "email", "referral_code", "coupon_code", mode="before")
@@ -126,6 +135,7 @@ class OrderIn(pydantic.BaseModel):
             "created_at": self.created_at,
             "referral_code": self.referral_code,
             "coupon_code": self.coupon_code,
+            "refund_pending": self.refund_pending,
             "lines": [
                 LineData(sku=line.sku, quantity=line.quantity, price=line.price) for line in self.lines
             ],
@@ -208,6 +218,8 @@ def _message(error: Mapping[str, Any]) -> str:
         "datetime_type": lambda: _("Enter a date and time in ISO 8601, e.g. 2026-03-01T12:00:00+02:00."),
         "timezone_aware": lambda: _("Include the time zone offset, e.g. +02:00 or Z."),
         "string_type": lambda: _("Enter text."),
+        "bool_type": lambda: _("Enter true or false."),
+        "bool_parsing": lambda: _("Enter true or false."),
         "string_too_short": lambda: _("This field cannot be empty."),
         "string_too_long": lambda: _("Use at most %(count)s characters.") % {"count": ctx.get("max_length")},
         "string_pattern_mismatch": lambda: _("Enter a valid value."),

@@ -77,6 +77,7 @@ class OrderData:
     referral_code: str = ""
     coupon_code: str = ""
     refunded_total: Decimal | None = None
+    refund_pending: bool = False
 
     def receive_kwargs(self) -> dict[str, Any]:
         return {item.name: getattr(self, item.name) for item in fields(self)}
@@ -213,7 +214,12 @@ def _batch_import(orders: Sequence[OrderData], *, now: datetime) -> ImportResult
 
 def _repeats(order: Order, data: OrderData, members: dict[str, User]) -> bool:
     if not order_message_repeats(
-        order, status=data.status, currency=data.currency, total=data.total, coupon_code=data.coupon_code
+        order,
+        status=data.status,
+        currency=data.currency,
+        total=data.total,
+        coupon_code=data.coupon_code,
+        refund_pending=data.refund_pending,
     ):
         return False
     if order.member_id is not None:
@@ -254,6 +260,7 @@ def _run_write(
             created_at=data.created_at,
             referral_code=data.referral_code,
             coupon_code=data.coupon_code,
+            refund_pending=data.refund_pending,
             now=now,
         )
         for data in run

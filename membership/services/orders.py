@@ -23,6 +23,12 @@ The coupon code the customer used (``coupon_code``) is stored, upper case, with 
 first message; a later message may leave it out, and one with another code is rejected, as
 one in another currency is.
 
+``refund_pending`` is the shop's word that a refund was requested and is not yet settled
+(campaigns send no marketing meanwhile). Each message that is not stale states it anew: a
+later message without it (a refund applied, or the request withdrawn) clears it. A fully
+refunded order has nothing left to refund, so it is never pending. A message that changes
+only this flag is ``updated`` and moves no points.
+
 Members are matched by a *verified* email address only (case-insensitive): an address
 anyone could type at sign-up must not collect someone else's purchases. Orders for unknown
 emails wait, unlinked, until that address is verified (``orders_link_email``).
@@ -97,6 +103,12 @@ def refunded_share(order: Order) -> Decimal:
         return Decimal(0)
     share = (order.original_total - order.total) / order.original_total
     return min(Decimal(1), max(Decimal(0), share))
+
+
+def refund_pending_stored(*, status: str, refund_pending: bool) -> bool:
+    """The ``refund_pending`` stored for a message: never on a fully refunded order (nothing is
+    left to refund, and the shop may not clear the flag on that last message)."""
+    return refund_pending and status != Status.REFUNDED
 
 
 def coupon_code_error(code: str) -> str:
@@ -339,6 +351,7 @@ def _order_new(
     created_at: datetime,
     referral_code: str,
     coupon_code: str,
+    refund_pending: bool,
     now: datetime,
 ) -> Order:
     """The order as first reported, unsaved."""
@@ -354,6 +367,7 @@ def _order_new(
         referral_code=referral_code,
         coupon_code=coupon_normalise(coupon_code),
         earns_points=paid,
+        refund_pending=refund_pending_stored(status=status, refund_pending=refund_pending),
         created_at=created_at,
         received_at=now,
         updated_at=now,
@@ -372,6 +386,7 @@ def _create(
     lines: Sequence[LineData],
     referral_code: str,
     coupon_code: str,
+    refund_pending: bool,
     now: datetime,
 ) -> Order | None:
     """Insert the order and its lines, or return None when a concurrent call inserted it first."""
@@ -388,6 +403,7 @@ def _create(
                 created_at=created_at,
                 referral_code=referral_code,
                 coupon_code=coupon_code,
+                refund_pending=refund_pending,
                 now=now,
             )
             order.save(force_insert=True)
@@ -412,6 +428,7 @@ def order_receive(
     referral_code: str = "",
     coupon_code: str = "",
     refunded_total: Decimal | None = None,
+    refund_pending: bool = False,
     now: datetime | None = None,
     notify: bool = True,
 ) -> OrderReceipt:
@@ -420,6 +437,8 @@ def order_receive(
     OrderRejected (nothing stored) when the message contradicts itself or the stored order.
     ``coupon_code`` is the coupon the customer used, stored (upper case) with the order's
     first message; later messages may leave it out but not change it.
+    ``refund_pending``: a refund requested and not yet settled, as of this message (a later
+    message without it clears it; a stale one changes nothing).
     ``notify=False`` (imports of history) sends the member no notification."""
     now = now or timezone.now()
     email = email.strip()
@@ -437,6 +456,7 @@ def order_receive(
             lines=lines,
             referral_code=referral_code,
             coupon_code=coupon_code,
+            refund_pending=refund_pending,
             now=now,
         )
         if order is not None:
@@ -449,7 +469,14 @@ def order_receive(
         # Inserted by a concurrent call that has committed by now: carry on as an update.
         order = Order.objects.select_for_update().get(external_id=external_id)
     return _update(
-        order, status=status, currency=currency, total=total, coupon_code=coupon_code, now=now, notify=notify
+        order,
+        status=status,
+        currency=currency,
+        total=total,
+        coupon_code=coupon_code,
+        refund_pending=refund_pending,
+        now=now,
+        notify=notify,
     )
 
 
@@ -469,7 +496,13 @@ def _conflicts(order: Order, *, currency: str, coupon_code: str) -> dict[str, li
 
 
 def order_message_repeats(
-    order: Order, *, status: str, currency: str, total: Decimal, coupon_code: str = ""
+    order: Order,
+    *,
+    status: str,
+    currency: str,
+    total: Decimal,
+    coupon_code: str = "",
+    refund_pending: bool = False,
 ) -> bool:
     """Whether a message about the stored ``order`` only repeats it: ``order_receive`` would
     answer ``unchanged`` and write nothing, unless it links the order to a member whose
@@ -479,6 +512,7 @@ def order_message_repeats(
         and (order.earns_points or status != Status.PAID)
         and total == order.total
         and status == order.status
+        and refund_pending_stored(status=status, refund_pending=refund_pending) == order.refund_pending
     )
 
 
@@ -489,6 +523,7 @@ def _update(
     currency: str,
     total: Decimal,
     coupon_code: str,
+    refund_pending: bool,
     now: datetime,
     notify: bool,
 ) -> OrderReceipt:
@@ -496,15 +531,21 @@ def _update(
         raise OrderRejected(errors)
     result: Result = "unchanged"
     newly_earning = False
+    money_moved = False  # else at most the refund request changed: no points to settle
+    pending = refund_pending_stored(status=status, refund_pending=refund_pending)
     if not order.earns_points and status == Status.PAID:
         # The paid message overtaken by its own refund: now we have seen the order paid.
+        # Its refund_pending is older news than the refund's, so it is not taken.
         order.earns_points, newly_earning = True, True
         order.original_total = max(order.original_total, total)
-        result = "updated"
+        result, money_moved = "updated", True
     elif total > order.total or STATUS_RANK[status] < STATUS_RANK[order.status]:
         result = "stale"  # a late retry of an older state; refunds only grow
     elif total != order.total or status != order.status:
-        order.total, order.status, result = total, status, "updated"
+        order.total, order.status, order.refund_pending = total, status, pending
+        result, money_moved = "updated", True
+    elif pending != order.refund_pending:
+        order.refund_pending, result = pending, "updated"
     linked_now = False
     if order.member_id is None and (member := _verified_member(order.email)):
         # The address was verified by a path that sent no signal (staff, an import): link now.
@@ -512,9 +553,17 @@ def _update(
     if result == "updated" or linked_now:
         order.updated_at = now
         order.save(
-            update_fields=["member", "total", "status", "earns_points", "original_total", "updated_at"]
+            update_fields=[
+                "member",
+                "total",
+                "status",
+                "earns_points",
+                "original_total",
+                "refund_pending",
+                "updated_at",
+            ]
         )
-    if order.member_id is None or not order.earns_points or not (result == "updated" or linked_now):
+    if order.member_id is None or not order.earns_points or not (money_moved or linked_now):
         return OrderReceipt(order=order, result=result)
     if linked_now or newly_earning:
         if order.status == Status.REFUNDED:
@@ -577,5 +626,6 @@ __all__ = [
     "order_points",
     "order_receive",
     "orders_link_email",
+    "refund_pending_stored",
     "refunded_share",
 ]

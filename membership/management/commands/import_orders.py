@@ -2,7 +2,7 @@
 
 One row per order line, columns (docs/api.md, "CSV import"):
 order_id,email,status,currency,total,created_at,sku,quantity,price
-[,referral_code][,coupon_code][,refunded_total]
+[,referral_code][,coupon_code][,refunded_total][,refund_pending]
 
 The order's own fields repeat on each of its rows; a refunded order with no lines has one
 row with sku, quantity and price empty. Each order is checked as the webhook checks its
@@ -27,7 +27,7 @@ from membership.services.order_import import ImportResult, OrderData, orders_imp
 from membership.services.points import points_approve_due
 
 REQUIRED = ["order_id", "email", "status", "currency", "total", "created_at", "sku", "quantity", "price"]
-OPTIONAL = ["referral_code", "coupon_code", "refunded_total"]
+OPTIONAL = ["referral_code", "coupon_code", "refunded_total", "refund_pending"]
 ORDER_FIELDS = [
     "email",
     "status",
@@ -37,7 +37,11 @@ ORDER_FIELDS = [
     "referral_code",
     "coupon_code",
     "refunded_total",
+    "refund_pending",
 ]
+# The spellings a spreadsheet gives a yes/no column, any case; empty is no. Any other value
+# goes to the payload as text, which the webhook's schema refuses (JSON true/false only).
+FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": False}
 LINE_FIELDS = ["sku", "quantity", "price"]
 # A member with several orders in one batch gets one standing write and one badge check:
 # 5000 orders a batch stored a 100,000-order history a fifth faster than 1000, and a batch
@@ -63,6 +67,7 @@ class OrderRows:
         data: dict = {"id": self.order_id, **{name: self.value(first, name) for name in ORDER_FIELDS}}
         if not data["refunded_total"]:
             data["refunded_total"] = None
+        data["refund_pending"] = FLAGS.get(data["refund_pending"].lower(), data["refund_pending"])
         lines, line_numbers = [], []
         for number, row in self.rows:
             if not any(self.value(row, name) for name in LINE_FIELDS):
