@@ -12,6 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from hub import task_queue
+from hub.jobs import periodic_jobs
 from hub.models import WorkerHeartbeat
 from membership.campaigns import sending
 from membership.campaigns.consent import consent_set, suppress_email
@@ -472,3 +473,24 @@ def test_sending_a_batch_takes_a_bounded_number_of_queries(message, reward, djan
     # Per row: gift (ledger + redemption), notification, mark; the rest once per batch.
     with django_assert_max_num_queries(10 * 40):
         assert campaign_send_due() == 10
+
+
+def test_the_every_minute_job_queues_due_scheduled_campaigns_and_sends(message):
+    members = [consenting(f"m{i}") for i in range(3)]
+    due = one_off(
+        message, members, send_at=timezone.now() - timedelta(minutes=1), state=Campaign.State.SCHEDULED
+    )
+    later = one_off(
+        message, members, send_at=timezone.now() + timedelta(hours=1), state=Campaign.State.SCHEDULED
+    )
+    stuck = one_off(message, [consenting("late")], state=Campaign.State.QUEUING)
+    assert sending.campaigns_send_all_due() == 4
+    assert Campaign.objects.get(pk=due.pk).state == Campaign.State.SENT
+    assert Campaign.objects.get(pk=stuck.pk).state == Campaign.State.SENT
+    assert Campaign.objects.get(pk=later.pk).state == Campaign.State.SCHEDULED
+    assert len(mail.outbox) == 4
+
+
+def test_the_jobs_are_registered():
+    names = {job.name for job in periodic_jobs()}
+    assert {"send due campaign messages", "recover campaign messages of lost workers"} <= names
