@@ -173,9 +173,11 @@ def test_the_query_count_does_not_grow_with_the_recipients(staff_client, django_
     _fill(small, treatment=10, holdout=2, bought=2, held_bought=1)
     _fill(large, treatment=500, holdout=60, bought=100, held_bought=6)
     staff_client.get(_url(small))  # warm the session and Wagtail's caches
-    with django_assert_max_num_queries(12) as small_queries:
+    # The report's own reads are four (the campaign, its rows, the coupon codes orders named, the
+    # orders); the rest (13 in all today) is the session, permissions and the admin's menus.
+    with django_assert_max_num_queries(16) as small_queries:
         staff_client.get(_url(small))
-    with django_assert_max_num_queries(12) as large_queries:
+    with django_assert_max_num_queries(16) as large_queries:
         staff_client.get(_url(large))
     assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
 
