@@ -66,6 +66,11 @@ def test_missing_fields_are_named(client):
         ({"currency": "euro"}, "currency", "valid value"),
         ({"status": "refunded", "total": "10.00"}, "total", "refunded order's total is 0"),
         ({"lines": []}, "lines", "at least one line"),
+        # JSON true or false only: a quoted or numeric flag is refused, not guessed.
+        ({"refund_pending": "yes"}, "refund_pending", "true or false"),
+        ({"refund_pending": "false"}, "refund_pending", "true or false"),
+        ({"refund_pending": 1}, "refund_pending", "true or false"),
+        ({"refund_pending": None}, "refund_pending", "true or false"),
     ],
 )
 def test_malformed_fields_get_readable_errors_and_nothing_is_stored(client, member, change, field, message):
@@ -73,6 +78,14 @@ def test_malformed_fields_get_readable_errors_and_nothing_is_stored(client, memb
     assert field in errors, errors
     assert message in " ".join(errors[field])
     assert not Order.objects.exists() and not PointEntry.objects.exists()
+
+
+def test_an_invalid_refund_pending_is_a_json_400_that_changes_nothing(client, member):
+    post_order(client, order_payload(refund_pending=True))
+    response = post_order(client, order_payload(refund_pending="no"))
+    assert response["Content-Type"].startswith("application/json")
+    assert errors_of(response) == {"refund_pending": ["Enter true or false."]}
+    assert Order.objects.get().refund_pending is True
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b"[1, 2]", b'"a string"'])
@@ -97,6 +110,10 @@ def test_openapi_schema_is_served_without_signature_and_lists_the_endpoints(clie
     (scheme,) = schema["components"]["securitySchemes"].values()
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-Kanta-Signature")
     assert "OrderIn" in schema["components"]["schemas"]
+    refund_pending = schema["components"]["schemas"]["OrderIn"]["properties"]["refund_pending"]
+    assert (refund_pending["type"], refund_pending["default"]) == ("boolean", False)
+    assert "settled" in refund_pending["description"]
+    assert "refund_pending" not in schema["components"]["schemas"]["OrderIn"].get("required", [])
     # No Swagger page: it would load its assets from a CDN.
     assert client.get("/api/v1/docs").status_code == 404
 

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from membership.models import MemberStanding, Notification, Order, PointEntry
+from membership.services.orders import LineData, order_receive
 from tests.membership.shop import make_product
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +157,71 @@ def test_the_batch_size_changes_the_transactions_not_the_result(history, member)
     assert MemberStanding.objects.get(member=member).spendable_points == 160
     with pytest.raises(CommandError, match="at least 1"):
         call_command("import_orders", str(history), batch_size=0, stdout=out, stderr=err)
+
+
+def test_the_refund_pending_column_is_optional_and_read_as_yes_or_no(tmp_path, member):
+    when = (timezone.now() - timedelta(days=30)).isoformat()
+    header = "order_id,email,status,currency,total,created_at,sku,quantity,price,refund_pending"
+    rows = [
+        f"F-1,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,true",
+        f"F-2,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,YES",
+        f"F-3,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,1",
+        f"F-4,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,false",
+        f"F-5,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,no",
+        f"F-6,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,0",
+        f"F-7,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,",
+        f"F-8,aino@example.com,paid,EUR,10.00,{when},PLAIN-9,1,10.00,maybe",
+        # Rows of one order must agree on it, as on every order field.
+        f"F-9,aino@example.com,paid,EUR,20.00,{when},PLAIN-9,1,10.00,yes",
+        f"F-9,aino@example.com,paid,EUR,20.00,{when},PLAIN-8,1,10.00,no",
+    ]
+    path = tmp_path / "pending.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    out, _err = run(path)
+    assert "9 orders in 10 rows: 7 created, 0 updated, 0 unchanged, 0 stale, 2 rejected (3 rows)." in out
+    assert dict(Order.objects.values_list("external_id", "refund_pending")) == {
+        "F-1": True,
+        "F-2": True,
+        "F-3": True,
+        "F-4": False,
+        "F-5": False,
+        "F-6": False,
+        "F-7": False,
+    }
+    reasons = {
+        r["order_id"]: r["reason"]
+        for r in csv.DictReader((tmp_path / "pending.csv.rejects.csv").open(encoding="utf-8"))
+    }
+    assert reasons == {
+        "F-8": "refund_pending: Enter true or false.",
+        "F-9": "The order's rows disagree on: refund_pending.",
+    }
+
+    # The refund settled: the next file says no, and the flag is cleared.
+    path.write_text(
+        f"{header}\nF-1,aino@example.com,partially_refunded,EUR,5.00,{when},PLAIN-9,1,10.00,no\n",
+        encoding="utf-8",
+    )
+    out, _err = run(path)
+    assert "1 created" not in out and "1 updated" in out
+    assert Order.objects.get(external_id="F-1").refund_pending is False
+
+
+def test_a_file_without_the_refund_pending_column_says_no_refund_is_pending(history, member):
+    run(history)
+    h2 = Order.objects.get(external_id="H-2")
+    line = LineData(sku="PLAIN-9", quantity=1, price=h2.total)
+    order_receive(
+        external_id="H-2",
+        email=h2.email,
+        status="paid",
+        currency="EUR",
+        total=h2.total,
+        created_at=h2.created_at,
+        lines=[line],
+        refund_pending=True,
+    )
+    out, _err = run(history)
+    # Without the column every order says "not pending": H-2 is updated, the rest unchanged.
+    assert "0 created, 1 updated, 3 unchanged, 0 stale, 3 rejected" in out
+    assert Order.objects.get(external_id="H-2").refund_pending is False

@@ -282,6 +282,85 @@ def test_a_paid_message_overtaken_by_its_refund_still_counts_when_it_arrives(cli
     assert [kind for kind, _kw in signals] == ["paid", "refunded"]
 
 
+def test_refund_pending_is_set_by_the_webhook_and_cleared_by_a_later_message(client, member, signals):
+    def flag() -> bool:
+        return Order.objects.get().refund_pending
+
+    assert post_order(client, order_payload(refund_pending=True)).status_code == 201
+    assert flag() is True
+    # A replay with the flag is unchanged; one that only withdraws the request is not.
+    assert post_order(client, order_payload(refund_pending=True)).json()["result"] == "unchanged"
+    withdrawn = post_order(client, order_payload())
+    assert withdrawn.json()["result"] == "updated" and flag() is False
+    assert post_order(client, order_payload(refund_pending=False)).json()["result"] == "unchanged"
+    again = post_order(client, order_payload(refund_pending=True))
+    assert again.json()["result"] == "updated" and flag() is True
+    # The flag alone moves no points and tells no listener of a refund.
+    assert again.json()["points"] == {"pending": 100, "approved": 0}
+    assert [kind for kind, _kw in signals] == ["paid"]
+    # The refund applied: the message without the flag settles it.
+    settled = post_order(client, order_payload(status="partially_refunded", total="70.00"))
+    assert settled.json()["result"] == "updated" and flag() is False
+    assert settled.json()["points"] == {"pending": 70, "approved": 0}
+    # A late retry of the older message is stale and does not bring the flag back.
+    assert post_order(client, order_payload(refund_pending=True)).json()["result"] == "stale"
+    assert flag() is False
+    # Another refund requested on what is left, then the rest refunded: never pending after.
+    assert (
+        post_order(
+            client, order_payload(status="partially_refunded", total="70.00", refund_pending=True)
+        ).json()["result"]
+        == "updated"
+    )
+    assert flag() is True
+    post_order(client, order_payload(status="refunded", total="0", refund_pending=True))
+    order = Order.objects.get()
+    assert (order.status, order.refund_pending) == ("refunded", False)
+    assert [kind for kind, _kw in signals] == ["paid", "refunded", "refunded"]
+
+
+def test_a_flag_only_change_on_a_refunded_share_sends_no_second_refund(member, signals):
+    receive(status="paid")
+    receive(status="partially_refunded", total=Decimal("60.00"))
+    reversals = PointEntry.objects.filter(member=member, kind=PointEntry.Kind.REVERSAL).count()
+    receipt = order_receive(
+        external_id="1001",
+        email="aino@example.com",
+        status="partially_refunded",
+        currency="EUR",
+        total=Decimal("60.00"),
+        created_at=ORDERED,
+        lines=[],
+        refund_pending=True,
+    )
+    assert (receipt.result, receipt.order.refund_pending) == ("updated", True)
+    assert PointEntry.objects.filter(member=member, kind=PointEntry.Kind.REVERSAL).count() == reversals
+    assert [kind for kind, _kw in signals] == ["paid", "refunded"]
+
+
+def test_refund_pending_on_a_first_message_and_on_an_order_waiting_for_its_member(client, member):
+    # A first message already refunded in part, with more requested: pending.
+    post_order(
+        client,
+        order_payload(
+            "W-1", status="partially_refunded", total="60.00", refunded_total="40.00", refund_pending=True
+        ),
+    )
+    # Its paid message arrives late (older news than the refund): the flag stays.
+    assert post_order(client, order_payload("W-1")).json()["result"] == "updated"
+    assert Order.objects.get(external_id="W-1").refund_pending is True
+    # A first message already refunded in full is never pending.
+    post_order(client, order_payload("W-2", status="refunded", total="0", refund_pending=True))
+    assert Order.objects.get(external_id="W-2").refund_pending is False
+    # An unlinked order keeps its flag; linking it does not touch it.
+    post_order(client, order_payload("W-3", email="later@example.com", refund_pending=True))
+    assert Order.objects.get(external_id="W-3").refund_pending is True
+    later = make_member("later", email="later@example.com")
+    orders_link_email(member=later, email="later@example.com")
+    order = Order.objects.get(external_id="W-3")
+    assert (order.member, order.refund_pending) == (later, True)
+
+
 def test_messages_that_contradict_themselves_or_the_order_are_rejected(member):
     with pytest.raises(OrderRejected) as refunded:
         receive(status="refunded", total=Decimal("10.00"))

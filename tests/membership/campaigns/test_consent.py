@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from anymail.signals import AnymailTrackingEvent, tracking
@@ -23,8 +22,9 @@ from membership.campaigns.consent import (
     suppress_email,
 )
 from membership.campaigns.models import Campaign, CampaignRecipient, EmailSuppression, MessageTemplate
-from membership.models import Order, User
+from membership.models import User
 from tests.factories import make_member
+from tests.membership.shop import order_payload, post_order
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_a_consenting_verified_member_may_get_marketing():
     assert marketing_block_reason(consenting("aino")) is None
 
 
-def test_each_marketing_block_reason():
+def test_each_marketing_block_reason(client):
     no_consent = make_member("nocon")
     assert marketing_block_reason(no_consent) == "no_consent"
 
@@ -181,18 +181,11 @@ def test_each_marketing_block_reason():
     assert marketing_block_reason(bounced) == "suppressed"
 
     refunding = consenting("refund")
-    # No service marks a refund pending yet (the shop's webhook will); the row is the shop's word.
-    Order.objects.create(
-        external_id="R-1",
-        email=refunding.email,
-        member=refunding,
-        status=Order.Status.PAID,
-        currency="EUR",
-        original_total=Decimal("50.00"),
-        total=Decimal("50.00"),
-        created_at=timezone.now(),
-        refund_pending=True,
+    # The shop's webhook reports a refund requested and not yet settled.
+    response = post_order(
+        client, order_payload("R-1", email=refunding.email, total="50.00", refund_pending=True)
     )
+    assert response.status_code == 201 and response.json()["linked"] is True
     assert marketing_block_reason(refunding) == "refund_pending"
     # A service reminder is not held back by a refund or by missing marketing consent.
     assert service_block_reason(refunding) is None

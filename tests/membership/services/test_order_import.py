@@ -95,6 +95,7 @@ def snapshot() -> dict:
                 order.referral_code,
                 order.coupon_code,
                 order.earns_points,
+                order.refund_pending,
                 order.created_at,
                 order.received_at,
                 order.updated_at,
@@ -311,6 +312,68 @@ def test_a_varied_history_is_stored_exactly_as_one_order_at_a_time(world, batch_
     assert Order.objects.get(external_id="U-1").member.username == "uma"  # linked by the second import
 
 
+def refund_requests() -> list[OrderData]:
+    """Refunds requested, withdrawn and settled, in new and stored orders alike."""
+    aino, eero = "aino@example.com", "eero@example.com"
+    return [
+        order("RP-1", eero, "100.00", days_ago(20), refund_pending=True),
+        order("RP-2", "nobody@example.com", "10.00", days_ago(19), refund_pending=True),
+        order("RP-3", aino, "50.00", days_ago(18)),
+        order("RP-3", aino, "50.00", days_ago(18), refund_pending=True),  # only the flag changes
+        order("RP-1", eero, "70.00", days_ago(20), status="partially_refunded"),  # settled
+        order("RP-4", eero, "30.00", days_ago(17), refund_pending=True),
+        order("RP-4", eero, "30.00", days_ago(17), refund_pending=True),  # a replay
+        order("RP-5", eero, "40.00", days_ago(16), refund_pending=True),
+        order("RP-5", eero, "0", days_ago(16), status="refunded"),
+        order("RP-5", eero, "40.00", days_ago(16), refund_pending=True),  # stale
+        order(
+            "RP-6",
+            aino,
+            "0",
+            days_ago(15),
+            status="refunded",
+            refunded_total=Decimal("25"),
+            refund_pending=True,
+        ),
+        order(
+            "RP-7",
+            aino,
+            "20.00",
+            days_ago(14),
+            status="partially_refunded",
+            refunded_total=Decimal("5"),
+            refund_pending=True,
+        ),
+        order("RP-8", aino, "60.00", days_ago(13), refund_pending=True),
+        order("RP-8", aino, "60.00", days_ago(13)),  # the request withdrawn
+    ]
+
+
+@pytest.mark.parametrize("batch_size", [1000, 3, 1])
+def test_refund_requests_are_stored_exactly_as_one_order_at_a_time(world, batch_size):
+    requests = refund_requests()
+    result = compare(requests, batch_size=batch_size, then=latest(requests))
+    assert (result.created, result.updated, result.unchanged, result.stale) == (8, 4, 1, 1)
+    pending = dict(
+        Order.objects.filter(external_id__startswith="RP-").values_list("external_id", "refund_pending")
+    )
+    assert pending == {
+        "RP-1": False,
+        "RP-2": True,
+        "RP-3": True,
+        "RP-4": True,
+        "RP-5": False,
+        "RP-6": False,
+        "RP-7": True,
+        "RP-8": False,
+    }
+    # The file of current states again: nothing written, the flags included.
+    with CaptureQueriesContext(connection) as queries:
+        again = orders_import(orders=latest(requests), now=NOW)
+    assert (again.unchanged, again.stale, again.created + again.updated) == (7, 1, 0)
+    assert [q["sql"] for q in queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")] == []
+
+
 @pytest.mark.parametrize(
     "rule_change",
     [
@@ -434,7 +497,7 @@ def test_the_bulk_badge_counters_agree_with_the_single_ones(world):
 
 EMAILS = ["aino@example.com", "EERO@example.com", "uma@example.com", "frida@example.com", "x@shop.example"]
 message = st.builds(
-    lambda n, email, status, cents, left, day, green, coupon: order(
+    lambda n, email, status, cents, left, day, green, coupon, pending: order(
         f"O-{n}",
         email,
         "0"
@@ -445,6 +508,7 @@ message = st.builds(
         *([] if green or status != "paid" else [("PLAIN-1", 1, "20.00")]),
         status=status,
         coupon_code=coupon,
+        refund_pending=pending,
     ),
     n=st.integers(0, 6),
     email=st.sampled_from(EMAILS),
@@ -454,6 +518,7 @@ message = st.builds(
     day=st.integers(0, 800),
     green=st.booleans(),
     coupon=st.sampled_from(["", "", "SPRING", "autumn"]),
+    pending=st.booleans(),
 )
 
 
