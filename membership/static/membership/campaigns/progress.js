@@ -9,7 +9,9 @@ function update(section, progress) {
   for (const element of section.querySelectorAll("[data-field]")) {
     const name = element.dataset.field;
     if (name === "eta_text") {
-      element.textContent = progress.eta_seconds ? `~${progress.eta_seconds} s` : "";
+      // The server's translated sentence, with SECONDS standing for the number.
+      const template = element.dataset.template || "SECONDS s";
+      element.textContent = progress.eta_seconds ? template.replace("SECONDS", String(progress.eta_seconds)) : "";
     } else if (name in progress) {
       element.textContent = String(progress[name]);
     }
