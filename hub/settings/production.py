@@ -47,8 +47,8 @@ if EMAIL_URL:
     EMAIL_USE_SSL = _email.scheme == "smtps"
 # Or an email provider through django-anymail, which also reports bounces, complaints and opens
 # back (docs/campaigns.md, "Your email provider"): KANTA_EMAIL_BACKEND such as
-# anymail.backends.postmark.EmailBackend, with the provider's key in ANYMAIL_<PROVIDER>_… settings
-# read from the environment by anymail itself.
+# anymail.backends.postmark.EmailBackend, with the provider's keys in ANYMAIL_<NAME> environment
+# variables (base.py gathers them into ANYMAIL).
 if os.environ.get("KANTA_EMAIL_BACKEND"):
     EMAIL_BACKEND = os.environ["KANTA_EMAIL_BACKEND"]
 
