@@ -578,6 +578,7 @@ def _send_one(row: CampaignRecipient, batch: _Batch, now: datetime) -> str:
                     title=rendered.subject,
                     body=rendered.text,
                     url=rendered.button_url,
+                    savepoint=False,  # a failure rolls the whole row back (below)
                 )
             if email is not None:
                 # Last: once it has left, only the commit stands between it and the mark.

@@ -10,15 +10,24 @@ from ..realtime import send_notification_created, send_notifications_read
 from ..selectors import notifications_unread_count
 
 
-@transaction.atomic
 def notification_send(
-    *, recipient: User, kind: str, title: str, body: str = "", url: str = ""
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    savepoint: bool = True,
 ) -> Notification:
-    """Store a notification and push it to the member's open tabs after commit."""
-    notification = Notification.objects.create(
-        recipient=recipient, kind=kind, title=title[:200], body=body, url=url[:500]
-    )
-    send_notification_created(notification, unread=notifications_unread_count(member=recipient))
+    """Store a notification and push it to the member's open tabs after commit.
+
+    ``savepoint=False`` is for a caller already in a transaction that rolls all of it back
+    when this fails (the campaign sender: two statements fewer per message)."""
+    with transaction.atomic(savepoint=savepoint):
+        notification = Notification.objects.create(
+            recipient=recipient, kind=kind, title=title[:200], body=body, url=url[:500]
+        )
+        send_notification_created(notification, unread=notifications_unread_count(member=recipient))
     return notification
 
 
