@@ -447,38 +447,6 @@ def _mine(row: CampaignRecipient) -> Any:
     )
 
 
-def _mark_sent(row: CampaignRecipient, *, sent_at: datetime, emailed: bool) -> bool:
-    """``_mine(row).update(state=SENT, sent_at=…, emailed=…)``, the one statement every message
-    runs, written out: compiling the ORM's UPDATE cost more than running it. False when the
-    claim was taken back meanwhile (nothing changed)."""
-    meta = Recipient._meta
-    quote = connection.ops.quote_name
-
-    def column(name: str) -> str:
-        return quote(str(meta.get_field(name).column))  # type: ignore[union-attr]
-
-    def value(name: str, raw: object) -> Any:
-        return meta.get_field(name).get_db_prep_value(raw, connection)  # type: ignore[union-attr]
-
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {column('state')} = %s, {column('sent_at')} = %s, "  # noqa: S608 (names from the model, quoted)
-        f"{column('emailed')} = %s WHERE {column('id')} = %s AND {column('state')} = %s "
-        f"AND {column('claimed_by')} = %s AND {column('claimed_at')} = %s"
-    )
-    params: list[Any] = [
-        RState.SENT.value,
-        value("sent_at", sent_at),
-        value("emailed", emailed),
-        row.pk,
-        RState.SENDING.value,
-        row.claimed_by,
-        value("claimed_at", row.claimed_at),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return bool(cursor.rowcount > 0)
-
-
 def _last_marketing_emails(member_ids: Iterable[int], *, since: datetime) -> dict[int, datetime]:
     rows = (
         Recipient.objects.filter(
@@ -601,7 +569,7 @@ def _send_one(row: CampaignRecipient, batch: _Batch, now: datetime) -> str:
         with transaction.atomic():
             # The SENT mark first: it holds the row (a lock where there are row locks) while
             # the message leaves, and changes nothing if the claim was taken back meanwhile.
-            if not _mark_sent(row, sent_at=sent_at, emailed=email is not None):
+            if not _mine(row).update(state=RState.SENT, sent_at=sent_at, emailed=email is not None):
                 return "lost"
             if campaign.send_in_app:
                 notification_send(
