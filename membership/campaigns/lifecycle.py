@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from itertools import islice
 from types import ModuleType
-from typing import Any, Final, TypedDict, cast
+from typing import Any, Final, Literal, TypedDict, cast
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet, Sum
@@ -417,12 +417,22 @@ def at_risk_member_ids(run: InsightRun) -> set[int]:
     return ids
 
 
-def win_back_enter(*, run: InsightRun, previous: InsightRun | None, now: datetime | None = None) -> int:
+def win_back_enter(
+    *,
+    run: InsightRun,
+    previous: InsightRun | Literal["before"] | None = "before",
+    now: datetime | None = None,
+) -> int:
     """Members on ``run``'s at-risk list who were not on ``previous``'s (occurrence
-    ``at-risk:<run>``). Without a previous run there is no "entering": nobody."""
+    ``at-risk:<run>``); ``"before"``: the run finished before ``run``, looked up only while the
+    campaign is on (every refresh asks). Without a previous run there is no "entering": nobody."""
     now = now or timezone.now()
     campaign = live_campaign(Trigger.WIN_BACK)
-    if campaign is None or previous is None:
+    if campaign is None:
+        return 0
+    if previous == "before":
+        previous = previous_run(run)
+    if previous is None:
         return 0
     newly = at_risk_member_ids(run) - at_risk_member_ids(previous)
     members = User.objects.filter(pk__in=newly, is_active=True).order_by("pk")

@@ -18,7 +18,7 @@ from django.dispatch import receiver
 from ..insight.models import InsightRun
 from ..models import Order
 from ..signals import insight_refreshed, order_paid
-from .lifecycle import after_purchase_enter, previous_run, welcome_enter, win_back_enter
+from .lifecycle import after_purchase_enter, welcome_enter, win_back_enter
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,6 @@ def after_purchase_on_order(sender: Any, order: Order, **kwargs: Any) -> None:
 @receiver(insight_refreshed, dispatch_uid="membership.campaigns.win_back")
 def win_back_on_refresh(sender: Any, run: InsightRun, **kwargs: Any) -> None:
     try:
-        win_back_enter(run=run, previous=previous_run(run))
+        win_back_enter(run=run)
     except Exception:
         logger.exception("win-back campaign: run %s not read", run.pk)
