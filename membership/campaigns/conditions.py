@@ -4,7 +4,7 @@ shape, how the value is cleaned and how it filters members) and the reads built 
 A segment stores ``{key: value}`` (``Segment.conditions``); every condition is optional and
 they combine with AND. ``conditions_queryset`` turns them into one query over active members,
 each condition an ``EXISTS`` or a correlated subquery, so counting 50,000 members never loops
-over them in Python (bench/campaign_segments.py). /tmp/docs/segments.md lists every key.
+over them in Python (bench/campaign_segments.py). docs/campaigns.md ("Segments") lists every key.
 
 The retention conditions (probability active, predicted CLV, days since the last purchase,
 purchases, at risk) read the latest finished insight run and must all hold on the same stored

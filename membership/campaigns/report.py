@@ -1,5 +1,5 @@
 """The campaign report's arithmetic: what a campaign changed, measured against its holdout.
-/tmp/docs/report.md (docs/campaigns-report.md once merged) defines every figure; this module is
+docs/campaigns.md ("Proof: the campaign report") defines every figure; this module is
 that definition in code and nothing else: no database, no Django, plain arrays in, typed figures
 out, so each figure can be checked on hand-built data.
 

@@ -24,7 +24,7 @@ from .gate import campaigns_gate
 from .models import Campaign
 from .report import MIN_CONVERSIONS, MIN_MEMBERS, GroupWindow, Interval, TooSmall, Verdict, WindowResult
 
-# The columns of the CSV export (documented in docs/campaigns-report.md): one row per window.
+# The columns of the CSV export (documented in docs/campaigns.md, "CSV export"): one row per window.
 CSV_COLUMNS = [
     "window_days",
     "verdict",
