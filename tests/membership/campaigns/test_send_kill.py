@@ -2,7 +2,8 @@
 gets the message once, nobody is skipped, the holdout gets nothing, every gift is given once.
 Real ``manage.py run_worker`` processes on the test database, a real SIGKILL, and an email
 backend that writes one file per message it is handed (outbox_mail.py), so a duplicate would
-show as a second file.
+show as a second file. The backend reports each message to the test over a socket and holds
+the first worker at its 60th message, where the test kills it: waits on events, no polling.
 
 The one duplicate the engine allows (docs: sending.md) is an email handed to the backend in the
 instant before its SENT mark committed; it would carry the same Message-ID, so the test compares
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
-import time
 from collections import Counter
 from decimal import Decimal
 from email import message_from_bytes
@@ -44,19 +45,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[3]
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MEMBERS = 300
-KILL_AFTER = 60  # messages in the outbox
+KILL_AT = 60  # the first worker's message the backend holds it at (59 were written)
 # Bounds every wait for a worker (starting Django, the lost-worker grace period, the sending).
 WAIT = 180
 
 
-def start_worker(tmp_path: Path, outbox: Path, name: str) -> subprocess.Popen:
+def start_worker(tmp_path: Path, outbox: Path, name: str, *, port: int, hold_at: int = 0) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.membership.campaigns.send_worker_settings",
         "DATABASE_URL": database_url_for_subprocess(),
         "KANTA_VAR_DIR": str(tmp_path),
         "KANTA_TEST_OUTBOX": str(outbox),
-        "KANTA_TEST_MAIL_DELAY": "0.01",
+        "KANTA_TEST_MAIL_PORT": str(port),
+        "KANTA_TEST_MAIL_HOLD_AT": str(hold_at),
         "LOG_LEVEL": "WARNING",
     }
     return subprocess.Popen(
@@ -72,13 +74,11 @@ def sent_files(outbox: Path) -> list[Path]:
     return sorted(outbox.glob("*.eml"))
 
 
-def wait_for(condition, what: str, log: Path) -> None:
-    """Poll a subprocess's progress (never a timing assertion: the bound only ends a hang)."""
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}; worker log:\n{log.read_text()}")
-        time.sleep(0.02)
+def reports(listener: socket.socket):
+    """The lines one worker's mail backend sends (it connects on its first message)."""
+    conn, _ = listener.accept()
+    conn.settimeout(WAIT)
+    return conn, conn.makefile("rb")
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -113,31 +113,40 @@ def test_a_worker_killed_while_sending_resends_nobody_and_skips_nobody(tmp_path,
     with override_settings(TASKS=DATABASE_QUEUE):
         campaign_send_task.enqueue(campaign_id=campaign.pk)
 
-    first = start_worker(tmp_path, outbox, "first")
-    try:
-        wait_for(
-            lambda: len(sent_files(outbox)) >= KILL_AFTER, f"{KILL_AFTER} messages", tmp_path / "first.log"
-        )
-        first.send_signal(signal.SIGKILL)
-        assert first.wait(timeout=WAIT) == -signal.SIGKILL
-    finally:
-        stop(first)
-    sent_before_kill = len(sent_files(outbox))
-    assert sent_before_kill < len(treatment), "the worker finished before it was killed"
-    # The kill left rows claimed by the dead worker, and rows never claimed.
-    assert rows.filter(state__in=["queued", "sending"]).exists()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(WAIT)
+        port = listener.getsockname()[1]
+        first = start_worker(tmp_path, outbox, "first", port=port, hold_at=KILL_AT)
+        try:
+            conn, lines = reports(listener)
+            for _ in range(KILL_AT - 1):
+                assert lines.readline() == b"sent\n", (tmp_path / "first.log").read_text()
+            assert lines.readline() == b"held\n"
+            first.send_signal(signal.SIGKILL)
+            assert first.wait(timeout=WAIT) == -signal.SIGKILL
+            conn.close()
+        finally:
+            stop(first)
+        sent_before_kill = len(sent_files(outbox))
+        assert sent_before_kill == KILL_AT - 1
+        assert sent_before_kill < len(treatment), "the worker finished before it was killed"
+        # The kill left rows claimed by the dead worker, and rows never claimed.
+        assert rows.filter(state__in=["queued", "sending"]).exists()
 
-    second = start_worker(tmp_path, outbox, "second")
-    try:
-        wait_for(
-            lambda: Campaign.objects.get(pk=campaign.pk).state == Campaign.State.SENT,
-            "the campaign to be sent",
-            tmp_path / "second.log",
-        )
-        second.send_signal(signal.SIGTERM)
-        assert second.wait(timeout=WAIT) == 0, (tmp_path / "second.log").read_text()
-    finally:
-        stop(second)
+        second = start_worker(tmp_path, outbox, "second", port=port)
+        try:
+            conn, lines = reports(listener)
+            # The second worker takes the dead one's claims back after the grace period, then
+            # sends what is left; the last report comes before the campaign's SENT mark, which
+            # the task writes before it ends: SIGTERM lets it end.
+            for _ in range(len(treatment) - sent_before_kill):
+                assert lines.readline() == b"sent\n", (tmp_path / "second.log").read_text()
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(timeout=WAIT) == 0, (tmp_path / "second.log").read_text()
+            conn.close()
+        finally:
+            stop(second)
+    assert Campaign.objects.get(pk=campaign.pk).state == Campaign.State.SENT
 
     ids = Counter(message_from_bytes(path.read_bytes())["Message-ID"] for path in sent_files(outbox))
     expected = {recipient_message_id(row) for row in treatment}
