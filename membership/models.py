@@ -366,6 +366,9 @@ class MemberStanding(models.Model):
     expiry_warned_for = models.DateTimeField(
         null=True, blank=True, help_text="The last_earned_at the expiry warning was sent for (sent once)."
     )
+    # The hold end the tier-loss warning was sent for: one warning per hold, whatever the
+    # job's schedule; a new hold (tier re-qualified) gets its own.
+    tier_warned_for = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("member standing")
@@ -440,6 +443,15 @@ class Reward(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("For a free product: which one."),
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown on the rewards page; without one, a drawing for the reward's kind."),
     )
     cost = models.PositiveIntegerField(_("cost in points"))
     min_tier = models.ForeignKey(
