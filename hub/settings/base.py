@@ -294,6 +294,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Helsinki"
 USE_I18N = True
 USE_TZ = True
+# One date and time style per language ("3 Dec 2026, 23:26" / "3.12.2026 klo 23.26"): templates
+# use the named formats (DATETIME_FORMAT, DATE_FORMAT, TIME_FORMAT), never literal patterns.
+FORMAT_MODULE_PATH = ["hub.formats"]
 
 # --- Static files and uploads -----------------------------------------------------------
 STATIC_URL = "/static/"
