@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -70,7 +70,7 @@ def try_again_message(when: datetime | None) -> str:
         "Try again after %(time)s (in %(minutes)s minute).",
         "Try again after %(time)s (in %(minutes)s minutes).",
         minutes,
-    ) % {"time": timezone.localtime(when).strftime("%H:%M"), "minutes": minutes}
+    ) % {"time": formats.time_format(timezone.localtime(when), "TIME_FORMAT"), "minutes": minutes}
 
 
 def refusal_message(request: HttpRequest, *, action: str, key: str | None = None) -> str:

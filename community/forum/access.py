@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from community.forum.models import ForumCategory, ForumSanction, Post, Thread
@@ -119,7 +119,7 @@ def _posting_refusal(user: User | AnonymousUser | None, category: ForumCategory)
         return _("Sign in to post in the forum.")
     sanction = active_sanction(user)
     if sanction is not None:
-        until = timezone.localtime(sanction.until).strftime("%Y-%m-%d %H:%M")
+        until = formats.date_format(timezone.localtime(sanction.until), "DATETIME_FORMAT")
         if sanction.kind == ForumSanction.Kind.BAN:
             return _("You are banned from the forum until %(until)s.") % {"until": until}
         return _("A moderator has silenced you until %(until)s: you can read but not post.") % {

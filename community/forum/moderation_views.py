@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -396,7 +396,7 @@ def member_sanction(request: HttpRequest, username: str) -> HttpResponse:
             else _("%(name)s is silenced until %(until)s.")
         ) % {
             "name": member.username,
-            "until": timezone.localtime(row.until).strftime("%Y-%m-%d %H:%M"),
+            "until": formats.date_format(timezone.localtime(row.until), "DATETIME_FORMAT"),
         }
         return message, back, {"sanction": {"id": row.pk, "kind": row.kind, "until": row.until.isoformat()}}
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -665,7 +665,7 @@ def member_sanction(
             _("You are banned from the forum until %(until)s")
             if kind == ForumSanction.Kind.BAN
             else _("A moderator has silenced you in the forum until %(until)s")
-        ) % {"until": until_text}
+        ) % {"until": formats.date_format(timezone.localtime(until), "DATETIME_FORMAT")}
         notification_send(
             recipient=member,
             kind=KIND_SANCTION,

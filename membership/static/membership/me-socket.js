@@ -71,7 +71,7 @@ function prependToList(notification) {
   const time = document.createElement("time");
   time.className = "notification__time muted small";
   time.dateTime = notification.created_at;
-  time.textContent = gettext("just now");
+  time.textContent = window.KantaDates.relative(notification.created_at);
   item.append(time);
   listEl.prepend(item);
 }

@@ -30,17 +30,9 @@ const CHAT_KEEP = 200; // messages kept on the page; older ones are on the serve
 const NEAR_BOTTOM_PX = 48;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
-const language = document.documentElement.lang || undefined;
-let clock;
-try {
-  clock = new Intl.DateTimeFormat(language, { hour: "numeric", minute: "2-digit" });
-} catch {
-  clock = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-}
-
+// The site's one time style (hub/static/hub/dates.js): "23:26" / "23.26", as the server writes.
 function formatTime(iso) {
-  const moment = new Date(iso);
-  return Number.isNaN(moment.getTime()) ? "" : clock.format(moment);
+  return window.KantaDates.time(iso);
 }
 
 // --- the room -----------------------------------------------------------------------------------
