@@ -2,8 +2,8 @@
 //
 // The server writes every event time in the zone the event is announced in (with that zone's
 // name), which is right for readers without JavaScript. This module rewrites them with
-// Intl.DateTimeFormat into the zone of the reader's device and says which zone that is,
-// keeping the announced time beside it when the two differ:
+// window.KantaDates (the site's one date style) into the zone of the reader's device and says
+// which zone that is, keeping the announced time beside it when the two differ:
 //
 //   <p data-event-when data-zone="Europe/Helsinki">            a start–end range
 //     <time datetime="…" data-event-start>…</time>–<time datetime="…" data-event-end>…</time>
@@ -27,6 +27,8 @@ function readerZone() {
 
 const zone = readerZone();
 const language = document.documentElement.lang || undefined;
+// Dates and times in the site's one style (hub/static/hub/dates.js), in the reader's zone.
+const inZone = { timeZone: zone };
 
 function formatter(options) {
   try {
@@ -36,10 +38,7 @@ function formatter(options) {
   }
 }
 
-const longDate = formatter({ weekday: "long", day: "numeric", month: "long", year: "numeric" });
-const shortDate = formatter({ weekday: "short", day: "numeric", month: "short" });
-const clock = formatter({ hour: "numeric", minute: "2-digit" });
-const dayKey = formatter({ year: "numeric", month: "2-digit", day: "2-digit" });
+const dayKey = formatter({ year: "numeric", month: "2-digit", day: "2-digit", timeZone: zone || undefined });
 
 function zoneAbbreviation(moment) {
   const part = formatter({ timeZoneName: "short" })
@@ -63,12 +62,11 @@ function localiseRange(when) {
   if (!start || !end) return;
 
   const announced = when.textContent.replace(/\s+/g, " ").trim();
-  const dates = when.hasAttribute("data-compact") ? shortDate : longDate;
-  startElement.textContent = `${dates.format(start)}, ${clock.format(start)}`;
+  startElement.textContent = window.KantaDates.datetime(start, inZone);
   endElement.textContent =
     dayKey.format(start) === dayKey.format(end)
-      ? clock.format(end)
-      : `${dates.format(end)}, ${clock.format(end)}`;
+      ? window.KantaDates.time(end, inZone)
+      : window.KantaDates.datetime(end, inZone);
   zoneElement.textContent = interpolate(
     gettext("%(abbreviation)s, your time (%(zone)s)"),
     { abbreviation: zoneAbbreviation(start), zone: zone.replace(/_/g, " ") },
@@ -86,14 +84,14 @@ function localiseRange(when) {
 function localiseMoment(element) {
   const moment = parse(element);
   if (!moment) return;
-  const time = `${clock.format(moment)} ${zoneAbbreviation(moment)}`.trim();
-  element.textContent = element.hasAttribute("data-with-date")
-    ? `${longDate.format(moment)}, ${time}`
-    : time;
+  const when = element.hasAttribute("data-with-date")
+    ? window.KantaDates.datetime(moment, inZone)
+    : window.KantaDates.time(moment, inZone);
+  element.textContent = `${when} ${zoneAbbreviation(moment)}`.trim();
   element.dataset.localised = zone;
 }
 
-if (zone) {
+if (zone && window.KantaDates) {
   for (const when of document.querySelectorAll("[data-event-when]:not([data-localised])")) {
     localiseRange(when);
   }
