@@ -3,13 +3,14 @@ Forum, review and event badges live in their apps' ``badges.py``; the registry i
 ``membership/badge_registry.py``."""
 
 from allauth.account.models import EmailAddress
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .badge_registry import BadgeDefinition, register_badge
-from .models import Order, Referral
+from .models import Order, PointEntry, Referral
 
 
 def _first_steps(member) -> int:
@@ -18,11 +19,51 @@ def _first_steps(member) -> int:
     return int(verified and complete)
 
 
-def _years_of_membership(member) -> int:
-    now = timezone.now()
-    joined = member.date_joined
-    years = now.year - joined.year - ((now.month, now.day) < (joined.month, joined.day))
-    return max(0, years)
+# Loyal counts *active months*: distinct calendar months (the store's time zone) in which the
+# member earned points by something they did themselves (a purchase, a review, a forum post,
+# an event they attended, signing up) that were not all taken back (refunded orders and
+# removed content are reversed in the ledger). Account age alone counts for nothing; points
+# that arrive without the member coming back (helpful reactions to an old post, a referred
+# friend's order, an answer accepted later) do not make a month active. One aggregate query,
+# per member or for many, whatever the history (the ledger's member/state/created_at index).
+PASSIVE_RULES = ("helpful-reaction", "referral-referrer", "accepted-answer")
+
+
+def _active_entries(**members):
+    taken_back = (
+        PointEntry.objects.filter(reverses=OuterRef("pk"), kind=PointEntry.Kind.REVERSAL)
+        .exclude(state=PointEntry.State.REVERSED)
+        .order_by()
+        .values("reverses")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return (
+        PointEntry.objects.filter(
+            kind=PointEntry.Kind.EARN,
+            state__in=[PointEntry.State.APPROVED, PointEntry.State.PENDING],
+            **members,
+        )
+        .exclude(rule__key__in=PASSIVE_RULES)
+        .annotate(taken_back=Coalesce(Subquery(taken_back), 0))
+        .filter(amount__gt=-F("taken_back"))
+        .order_by()
+    )
+
+
+def _month():
+    return TruncMonth("created_at", tzinfo=timezone.get_default_timezone())
+
+
+def _active_months(member) -> int:
+    return _active_entries(member=member).aggregate(months=Count(_month(), distinct=True))["months"]
+
+
+def _active_months_many(members) -> dict[int, int]:
+    rows = (
+        _active_entries(member__in=members).values("member").annotate(months=Count(_month(), distinct=True))
+    )
+    return {row["member"]: row["months"] for row in rows}
 
 
 register_badge(
@@ -41,11 +82,17 @@ register_badge(
     BadgeDefinition(
         key="loyal",
         name=_("Loyal"),
-        description=_("A member of the community for years."),
-        thresholds=(1, 3, 5),
-        unit=_("years"),
-        counter=_years_of_membership,
-        events=frozenset({"daily"}),
+        description=_(
+            "Keeps coming back: counts the calendar months in which you earned points yourself "
+            "(a purchase, a review, a forum post, an event). Refunded or removed ones do not count."
+        ),
+        thresholds=(3, 12, 24),
+        unit=_("active months"),
+        counter=_active_months,
+        counter_many=_active_months_many,
+        # The daily job catches every kind of activity; a paid order awards it at once (the
+        # order import reads every member's count in one query through counter_many).
+        events=frozenset({"daily", "order.paid"}),
         icon="calendar",
     )
 )

@@ -205,5 +205,6 @@ def test_own_profile_lists_redeemed_rewards_and_badge_progress(client, member):
     client.force_login(member)
     own = client.get("/members/aino/").text
     assert "Your rewards" in own and redemption.coupon_code in own and "5 € off" in own
-    # A year in: Loyal's next level (three years) shows how far along the member is.
-    assert "Next up" in own and "1 of 3 years" in own
+    # One active month (the review; account age counts for nothing): Loyal's first level
+    # (three active months) shows how far along the member is.
+    assert "Next up" in own and "1 of 3 active months" in own
