@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
@@ -34,3 +35,15 @@ class SignupForm(AllauthSignupForm):
         if language in site_languages() and language != settings.LANGUAGE_CODE:
             member_language_set(member=member, language=language)
         return member
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's sign-in form in the site's words ("Remember me", "Username or email"), from
+    our own catalogue rather than allauth's ("Remember Me", "Login")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Username or email")
+        self.fields["login"].widget.attrs["placeholder"] = _("Username or email")
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Remember me")

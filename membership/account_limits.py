@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core.internal import ratelimit
+from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -84,6 +88,27 @@ def refusal_message(request: HttpRequest, *, action: str, key: str | None = None
     return f"{reason} {try_again_message(retry_at(request, action=action, key=key))}"
 
 
+def site_context(request: HttpRequest | None) -> dict[str, Any]:
+    """What an account email calls the site: its name (``WAGTAIL_SITE_NAME``), never the
+    host and port it was reached on. ``current_site`` keeps allauth's shape (name, domain)
+    for any template that still reads it."""
+    site = get_current_site(request) if request is not None else None
+    name = settings.WAGTAIL_SITE_NAME
+    domain = getattr(site, "domain", "") or ""
+    return {"site_name": name, "current_site": SiteIdentity(name=name, domain=domain)}
+
+
+def globals_request() -> HttpRequest | None:
+    # allauth keeps the request it is serving in a context variable, not in the email context.
+    return allauth_context.request
+
+
+@dataclass(frozen=True)
+class SiteIdentity:
+    name: str
+    domain: str
+
+
 def login_account(credentials: dict[str, Any]) -> str:
     """The account a sign-in names, as a stable key: its id when the username or an email
     address matches one (so "Aino" and "aino@example.com" share one count), else the typed
@@ -121,6 +146,9 @@ class AccountAdapter(DefaultAccountAdapter):
             raise ValidationError(refusal_message(request, action="login_failed", key=key), code=REFUSED)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # Without django.contrib.sites allauth names the site by the request's host, so the
+        # emails greeted "Hello from 127.0.0.1:8401!". They speak with the site's name.
+        context = {**context, **site_context(context.get("request") or globals_request())}
         # Account emails (address confirmation, password reset) in the member's saved language
         # like every other email; without one, in the language of the page they used.
         user = context.get("user")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("rewards/", views.rewards, name="rewards"),
     path("settings/profile/", views.profile_settings, name="profile_settings"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:notification_id>/open/", views.notification_open, name="notification_open"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("r/<str:code>/", views.referral, name="referral"),
 ]

@@ -21,6 +21,7 @@ from .forms import ProfileForm
 from .http import AuthenticatedHttpRequest
 from .languages import in_member_language
 from .profile_registry import profile_sections
+from .services.notifications import notification_open as notification_open_service
 from .services.notifications import notifications_mark_read
 from .services.profiles import profile_birthday_set, profile_update
 from .services.referrals import ReferralVisitLimited, referral_visit_record
@@ -110,6 +111,19 @@ def notifications_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     if changed:
         messages.success(request, _("All notifications are marked as read."))
     return redirect("membership:notifications")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def notification_open(request: AuthenticatedHttpRequest, notification_id: int) -> HttpResponse:
+    """Open one notification: it is marked read (in every tab of the member) and the member
+    goes where it leads. A plain link so that it works without JavaScript, in a new tab and
+    from a toast; marking read is idempotent and only ever the member's own, so a GET doing
+    it is safe. POST serves the "Mark as read" button of a notification that leads nowhere."""
+    target = notification_open_service(member=request.user, notification_id=notification_id)
+    if target is None:
+        raise Http404(_("No such notification."))
+    return redirect(target or "membership:notifications")
 
 
 def leaderboard(request: HttpRequest) -> HttpResponse:

@@ -264,8 +264,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 # Sign-in limits (membership/account_limits.py): none of them lets one address lock anybody
 # out from anywhere else, and every refusal answers 429 naming when to try again.
 ACCOUNT_ADAPTER = "membership.account_limits.AccountAdapter"
-# The sign-up form adds the separate, unticked marketing consent (membership/account_forms.py).
-ACCOUNT_FORMS = {"signup": "membership.account_forms.SignupForm"}
+# The sign-in form speaks the site's words; the sign-up form adds the separate, unticked
+# marketing consent (membership/account_forms.py).
+ACCOUNT_FORMS = {"login": "membership.account_forms.LoginForm", "signup": "membership.account_forms.SignupForm"}
 # allauth's own limits, stated so they are visible and tunable in one place ("ip" is
 # REMOTE_ADDR, the client hub/proxy.py found; "key" is what the adapter passes).
 ACCOUNT_RATE_LIMITS = {
