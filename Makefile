@@ -20,15 +20,25 @@ $(BIN)/.installed-dev: $(BIN)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# The console keeps what a person needs: the banner (printed last, once the server listens, with
+# every demo login), one line per email, warnings and errors. Migrate, seed and collectstatic
+# write to $(LOG_DIR)/setup.log (shown when they fail), the worker to worker.log, daphne's access
+# log to access.log, and everything at INFO to kanta.log (hub/settings/dev.py).
+LOG_DIR ?= $(if $(KANTA_VAR_DIR),$(KANTA_VAR_DIR),var)/log
 run: $(BIN)/.installed
-	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	@$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
+	@mkdir -p $(LOG_DIR)
+	@echo "Migrating, seeding the demo world if the database is empty and collecting static files (log: $(LOG_DIR)/setup.log)…"
+	@{ $(BIN)/python manage.py migrate --no-input \
+		&& $(BIN)/python manage.py seed_demo --if-empty \
+		&& $(BIN)/python manage.py collectstatic --no-input --verbosity 0; } > $(LOG_DIR)/setup.log 2>&1 \
+		|| { tail -n 40 $(LOG_DIR)/setup.log; echo "make run: setup failed; the whole log is $(LOG_DIR)/setup.log" >&2; exit 1; }
+	@tail -n 1 $(LOG_DIR)/setup.log
 	@# The worker (queued tasks; periodic jobs: pending points, expiry) runs beside the server and stops with it.
-	@$(BIN)/python manage.py run_worker & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(BIN)/daphne -b $(HOST) -p $(PORT) hub.asgi:application
+	@$(BIN)/python manage.py run_worker >> $(LOG_DIR)/worker.log & worker=$$!; \
+		$(BIN)/daphne --access-log $(LOG_DIR)/access.log -b $(HOST) -p $(PORT) hub.asgi:application & server=$$!; \
+		trap 'kill $$worker $$server 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/ --wait-for-port --server-pid $$server --log-dir $(LOG_DIR); \
+		wait $$server
 
 # lint-imports and mypy read their settings from pyproject.toml (the layers, the ledger's one
 # writer, the strict modules).

@@ -763,10 +763,22 @@ def _keep_upcoming(ctx: DemoContext, spec: DemoEvent, *, now: datetime) -> None:
 
 
 def logins() -> list[DemoLogin]:
+    # The other VIPs too: voting on the live room's questions needs more than one VIP.
+    going = WINTER_CYCLING_QA.rsvps[: WINTER_CYCLING_QA.capacity]
+    vips = [
+        DemoLogin(
+            vip.username,
+            "member, VIP tier; "
+            + ("holds a place at" if vip.username in going else "on the waitlist of")
+            + " the upcoming VIP Q&A",
+        )
+        for vip in VIPS
+    ]
     event = EventPage.objects.live().filter(slug=LIVE_QA.slug).first()
     if event is None:
-        return []
+        return vips
     return [
         DemoLogin("aino", f"joins the live VIP Q&A at {event.live_url}"),
         DemoLogin(MODERATOR, f"runs the live VIP Q&A at {event.live_url}"),
+        *vips,
     ]

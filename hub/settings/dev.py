@@ -21,3 +21,35 @@ CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {**KANTA_CSP_DIRECTIVES, "r
 # the demo logins `make run` prints stay readable while the worker sends.
 EMAIL_BACKEND = os.environ.get("KANTA_EMAIL_BACKEND", "hub.mail.SummaryConsoleBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405
+
+# `make run` keeps the console for what a person must see: its banner, one line per email,
+# warnings and errors. Everything at INFO (seed steps, periodic jobs, daphne's start) goes
+# to var/log/kanta.log as well; 4xx request warnings (a missing favicon, a 404 while
+# exploring) go only there. The access log is daphne's own (`make run` names the file).
+LOG_DIR = VAR_DIR / "log"  # noqa: F405
+LOG_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _console_worthy(record) -> bool:
+    return not (record.name in {"django.request", "django.server"} and record.levelno < 40)
+
+
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "filters": {"console_worthy": {"()": "django.utils.log.CallbackFilter", "callback": _console_worthy}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": os.environ.get("KANTA_CONSOLE_LOG_LEVEL", "WARNING"),
+            "filters": ["console_worthy"],
+        },
+        "file": {
+            "class": "logging.FileHandler",
+            "filename": str(LOG_DIR / "kanta.log"),
+            "formatter": "plain",
+            "delay": True,
+        },
+    },
+    "root": {"handlers": ["console", "file"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
