@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
+from django.urls import reverse
+
 from hub.event_types import register_socket
 from hub.realtime import ErrorFrame, Pong, group_name, send_event_on_commit
 
@@ -21,6 +23,8 @@ class NotificationPayload(TypedDict):
     title: str
     body: str
     url: str
+    # Follow this rather than ``url``: it marks the notification read, then redirects there.
+    open_url: str
     created_at: str
     read: bool
 
@@ -59,6 +63,7 @@ def notification_payload(notification: Notification) -> NotificationPayload:
         "title": notification.title,
         "body": notification.body,
         "url": notification.url,
+        "open_url": reverse("membership:notification_open", args=[notification.pk]),
         "created_at": notification.created_at.isoformat(),
         "read": notification.read_at is not None,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..models import Notification, User
 from ..realtime import send_notification_created, send_notifications_read
@@ -48,3 +49,24 @@ def notifications_mark_read(*, member: User, ids: list[int] | None = None) -> tu
     if changed:
         send_notifications_read(member_id=member.pk, ids=changed, unread=remaining)
     return changed, remaining
+
+
+def notification_open(*, member: User, notification_id: int) -> str | None:
+    """Mark one of the member's notifications read because they opened it; every open tab
+    hears ``notification.read`` (after commit, and not at all while the channel layer is
+    down: the read is saved either way). Returns where the notification leads ("" for
+    nowhere), or None when the member has no such notification.
+
+    Only a same-site path is followed: a stored URL is data, and the redirect that uses
+    this must never become an open redirect."""
+    url = (
+        Notification.objects.filter(recipient=member, pk=notification_id)
+        .values_list("url", flat=True)
+        .first()
+    )
+    if url is None:
+        return None
+    notifications_mark_read(member=member, ids=[notification_id])
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts=None) and url.startswith("/"):
+        return url
+    return ""

@@ -56,10 +56,16 @@ function prependToList(notification) {
   item.dataset.notificationId = String(notification.id);
   const body = document.createElement("div");
   body.className = "notification__body";
+  const unreadLabel = document.createElement("span");
+  unreadLabel.className = "visually-hidden";
+  unreadLabel.dataset.unreadLabel = "";
+  unreadLabel.textContent = `${gettext("Unread:")} `;
+  body.append(unreadLabel);
   const title = document.createElement(notification.url ? "a" : "span");
   title.className = "notification__title";
   title.textContent = notification.title;
-  if (notification.url) title.href = notification.url;
+  // open_url marks it read (in every tab) and redirects to notification.url.
+  if (notification.url) title.href = notification.open_url;
   body.append(title);
   if (notification.body) {
     const text = document.createElement("p");
@@ -76,10 +82,25 @@ function prependToList(notification) {
   listEl.prepend(item);
 }
 
+function showRead(item) {
+  if (!item) return;
+  item.classList.remove("notification--unread");
+  for (const part of item.querySelectorAll("[data-unread-label], [data-mark-read]")) part.remove();
+}
+
+function showAllRead() {
+  if (!listEl) return;
+  for (const item of listEl.querySelectorAll(".notification--unread")) showRead(item);
+  for (const form of document.querySelectorAll("[data-read-all]")) form.hidden = true;
+}
+
 function handle(frame) {
   switch (frame.type) {
     case "session.ready":
       setUnread(frame.unread);
+      // Reads made while this socket was away (or the channel layer was down) sent no
+      // frame here; with nothing unread left, every row on the page is read.
+      if (frame.unread === 0) showAllRead();
       // A fresh tab starts from now; older notifications are on the notifications page.
       if (lastId === null) rememberId(frame.last_id);
       break;
@@ -90,15 +111,19 @@ function handle(frame) {
       prependToList(frame.notification);
       document.dispatchEvent(
         new CustomEvent("kanta:toast", {
-          detail: { title: frame.notification.title, body: frame.notification.body, url: frame.notification.url },
+          detail: {
+            title: frame.notification.title,
+            body: frame.notification.body,
+            // Opening from the toast marks it read too; nowhere to go means no link.
+            url: frame.notification.url ? frame.notification.open_url : "",
+          },
         }),
       );
       break;
     case "notification.read":
       setUnread(frame.unread);
-      for (const id of frame.ids || []) {
-        listEl?.querySelector(`[data-notification-id="${id}"]`)?.classList.remove("notification--unread");
-      }
+      for (const id of frame.ids || []) showRead(listEl?.querySelector(`[data-notification-id="${id}"]`));
+      if (frame.unread === 0) showAllRead();
       break;
     case "error":
       console.warn("kanta /ws/me/:", frame.code, frame.message);
