@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -24,6 +25,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Now
 from django.utils import timezone
+
+from content.renditions import with_renditions
 
 from .badge_registry import badge_definitions
 from .models import (
@@ -246,7 +249,10 @@ def member_badges(*, member: User) -> list[dict[str, Any]]:
 
 def rewards_for(*, member: User | None) -> list[dict[str, Any]]:
     """Active rewards, each with whether this member can redeem it now and why not."""
-    rewards = list(Reward.objects.filter(active=True).select_related("min_tier", "product"))
+    # Each reward's picture comes with its renditions: no query per card.
+    rewards = list(
+        with_renditions(Reward.objects.filter(active=True).select_related("min_tier", "product"), "image")
+    )
     standing = member_standing(member=member) if member else None
     used: dict[int, int] = {}
     if member is not None:
@@ -376,3 +382,55 @@ def referrals_for(*, member: User) -> QuerySet[Referral]:
         .annotate(points_on=Subquery(pending))
         .order_by("-created_at", "-pk")
     )
+
+
+# --- Loyalty pages: ways to earn, redeeming one reward -------------------------------------
+
+
+def _points_figure(value: Decimal) -> int | Decimal:
+    """A rule's points as members read them: 50 rather than 50.00, 0.5 rather than 0.50."""
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
+def earning_rules_public() -> dict[str, Any]:
+    """What the "ways to earn" page lists, from the data staff edit: every active earning
+    rule (points, per euro or per award, days pending, daily cap) and every tier's
+    multiplier. Two queries."""
+    rules = [
+        {
+            "rule": rule,
+            "points": _points_figure(rule.points),
+            # For the plural form: a part point (0.5) reads as plural in English and Finnish.
+            "points_count": int(rule.points) if rule.points == rule.points.to_integral_value() else 2,
+            "per_currency_unit": rule.per_currency_unit,
+            "pending_days": rule.pending_days,
+            "daily_cap": rule.daily_cap,
+        }
+        for rule in EarningRule.objects.filter(active=True).order_by("-per_currency_unit", "-points", "name")
+    ]
+    tiers = [
+        {
+            "tier": tier,
+            "multiplier": _points_figure(tier.multiplier),
+            # 1.25 → 25 (% more points); 0 for a tier that earns the base rate.
+            "bonus_percent": _points_figure((tier.multiplier - 1) * 100) if tier.multiplier > 1 else 0,
+        }
+        for tier in Tier.objects.order_by("threshold")
+    ]
+    return {"rules": rules, "tiers": tiers}
+
+
+def reward_offers(*, member: User | None) -> list[dict[str, Any]]:
+    """:func:`rewards_for`'s rows, each with the member's ``balance`` and what it would be
+    after redeeming (``balance_after``), for the confirmation step."""
+    rows = rewards_for(member=member)
+    if member is None:
+        return rows
+    spendable = member_standing(member=member).spendable_points
+    return [{**row, "balance": spendable, "balance_after": spendable - row["reward"].cost} for row in rows]
+
+
+def reward_offer(*, member: User, reward_id: int) -> dict[str, Any] | None:
+    """One active reward as :func:`reward_offers` has it (``blocked`` says why it cannot be
+    redeemed now); None when the reward is not in the catalogue."""
+    return next((row for row in reward_offers(member=member) if row["reward"].pk == reward_id), None)

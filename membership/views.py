@@ -2,6 +2,9 @@
 leaderboard, badges, rewards (and redeeming one), referral links (``/r/<code>/``), and the
 sign-in view and 429 page that answer a refusal by a limit (membership/account_limits.py)."""
 
+import re
+import secrets
+
 from allauth.account import views as allauth_views
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -133,7 +136,11 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "membership/leaderboard.html",
-        {"rows": selectors.leaderboard(period=period), "period": period},
+        {
+            "rows": selectors.leaderboard(period=period),
+            "period": period,
+            "days": selectors.LEADERBOARD_PERIODS[period],
+        },
     )
 
 
@@ -142,37 +149,82 @@ def badges(request: HttpRequest) -> HttpResponse:
     return render(request, "membership/badges.html", {"catalogue": selectors.badge_catalogue(member=member)})
 
 
+# The confirmation form's token: the same token twice (a double click, a replayed POST) buys
+# one coupon (services.rewards.reward_redeem's ``request_key``).
+REDEEM_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def redeem_token_new() -> str:
+    return secrets.token_urlsafe(24)
+
+
 @require_http_methods(["GET", "POST"])
 def rewards(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        try:
-            reward_id = int(request.POST.get("reward", ""))
-        except ValueError:
-            messages.error(request, _("Choose a reward to redeem."))
-            return redirect("membership:rewards")
-        try:
-            redemption = reward_redeem(member=request.user, reward_id=reward_id)
-        except (RewardUnavailable, InsufficientPoints) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request,
-                _("Redeemed: %(reward)s. Your coupon code is %(code)s.")
-                % {"reward": redemption.reward.name, "code": redemption.coupon_code},
-            )
-        return redirect("membership:rewards")
+        return reward_redeem_submit(request)
     member = request.user if request.user.is_authenticated else None
     return render(
         request,
         "membership/rewards.html",
         {
-            "rows": selectors.rewards_for(member=member),
+            "rows": selectors.reward_offers(member=member),
             "standing": selectors.member_standing(member=member) if member else None,
             "redemptions": selectors.redemptions_for(member=member)[:20] if member else [],
+            # One token for the page's confirmation dialogs: it is keyed with the reward, and
+            # the page after a redemption has a new one.
+            "redeem_token": redeem_token_new() if member else "",
         },
     )
+
+
+def reward_redeem_submit(request: HttpRequest) -> HttpResponse:
+    """The confirmation form's POST (the confirm page's, or the dialog's on the rewards page).
+    A POST without the form's token (an old one-click form) spends nothing: it is sent to the
+    confirmation step."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    try:
+        reward_id = int(request.POST.get("reward", ""))
+    except ValueError:
+        messages.error(request, _("Choose a reward to redeem."))
+        return redirect("membership:rewards")
+    token = request.POST.get("token", "")
+    if not REDEEM_TOKEN_PATTERN.fullmatch(token):
+        return redirect("membership:reward_confirm", reward_id=reward_id)
+    try:
+        redemption = reward_redeem(member=request.user, reward_id=reward_id, request_key=token)
+    except (RewardUnavailable, InsufficientPoints) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Redeemed: %(reward)s. Your coupon code is %(code)s.")
+            % {"reward": redemption.reward.name, "code": redemption.coupon_code},
+        )
+    return redirect("membership:rewards")
+
+
+@require_safe
+def reward_confirm(request: HttpRequest, reward_id: int) -> HttpResponse:
+    """The step before spending points, for browsers without JavaScript (with it, the rewards
+    page asks the same in a dialog): what the reward costs, what is left after, how long the
+    coupon is valid, and the form that redeems it."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    offer = selectors.reward_offer(member=request.user, reward_id=reward_id)
+    if offer is None:
+        messages.error(request, _("This reward is not available any more."))
+        return redirect("membership:rewards")
+    return render(
+        request, "membership/reward_confirm.html", {"offer": offer, "redeem_token": redeem_token_new()}
+    )
+
+
+@require_safe
+def ways_to_earn(request: HttpRequest) -> HttpResponse:
+    """Every active earning rule with its points and caps, and the tiers' multipliers: the
+    figures staff set in the admin."""
+    return render(request, "membership/ways_to_earn.html", selectors.earning_rules_public())
 
 
 @require_safe

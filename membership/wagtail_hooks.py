@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
 from wagtail.admin.widgets import Button, ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -81,6 +82,20 @@ class RewardViewSet(SnippetViewSet):
     list_display = ["name", "kind", "cost", "min_tier", "stock", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name"]
+    # The picture through Wagtail's image chooser (members see a rendition of it on /rewards/).
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("description"),
+        FieldPanel("kind"),
+        FieldPanel("value"),
+        FieldPanel("product"),
+        FieldPanel("image"),
+        FieldPanel("cost"),
+        FieldPanel("min_tier"),
+        FieldPanel("per_member_limit"),
+        FieldPanel("stock"),
+        FieldPanel("active"),
+    ]
 
 
 class RedemptionViewSet(SnippetViewSet):

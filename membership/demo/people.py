@@ -197,6 +197,14 @@ def seed_rewards(ctx: DemoContext, people: dict[str, User]) -> None:
                 "description": "Use the coupon code at checkout in the Polku web shop.",
             },
         )
+    # The free product shows the product's own demo picture (content/demo draws it); the
+    # other rewards show the drawing for their kind. Its card's rendition is made now, so no
+    # visitor waits for it.
+    if wax is not None and wax.image_id:
+        Reward.objects.filter(kind=Reward.Kind.PRODUCT, product=wax, image__isnull=True).update(
+            image=wax.image
+        )
+        wax.image.get_rendition("fill-480x270|format-webp")
     aino = people["aino"]
     if not Redemption.objects.filter(member=aino).exists():
         reward_redeem(member=aino, reward_id=Reward.objects.get(name="Free shipping on your next order").pk)

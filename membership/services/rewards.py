@@ -32,16 +32,26 @@ def coupon_code_new() -> str:
 
 
 @transaction.atomic
-def reward_redeem(*, member: User, reward_id: int, now: datetime | None = None) -> Redemption:
+def reward_redeem(
+    *, member: User, reward_id: int, now: datetime | None = None, request_key: str = ""
+) -> Redemption:
     """Spend the reward's points and issue a unique coupon. Raises RewardUnavailable or
     InsufficientPoints with a clear message; nothing changes then. ``now``: when it happened
-    (an import of history, the demo); the present by default."""
+    (an import of history, the demo); the present by default. ``request_key``: the token of
+    the confirmation form; the same key again (a double click, a replayed POST) returns the
+    coupon it already bought and spends nothing."""
     now = now or timezone.now()
     # The reward row lock serialises redemptions of one reward, so stock never oversells.
-    reward = Reward.objects.select_for_update().filter(pk=reward_id, active=True).first()
+    reward = Reward.objects.select_for_update().filter(pk=reward_id).first()
     if reward is None:
         raise RewardUnavailable(_("This reward is not available any more."))
     standing = _standing_for_update(member)
+    # Looked up under the member's lock, so a concurrent duplicate waits and then finds it.
+    key = f"reward:{reward.pk}:member:{member.pk}:{request_key}" if request_key else ""
+    if key and (replayed := Redemption.objects.filter(member=member, entry__idempotency_key=key).first()):
+        return replayed
+    if not reward.active:
+        raise RewardUnavailable(_("This reward is not available any more."))
     if reward.min_tier and (standing.tier is None or standing.tier.threshold < reward.min_tier.threshold):
         raise RewardUnavailable(
             _("This reward is for %(tier)s members and above.") % {"tier": reward.min_tier.name}
@@ -60,7 +70,7 @@ def reward_redeem(*, member: User, reward_id: int, now: datetime | None = None) 
         member=member,
         amount=reward.cost,
         reason=reward.name,
-        idempotency_key=f"reward:{reward.pk}:{code}",
+        idempotency_key=key or f"reward:{reward.pk}:{code}",
         now=now,
     )
     redemption = Redemption.objects.create(
