@@ -155,7 +155,8 @@ def _handle(request: HttpRequest, form: Form, action, context: dict, template: s
         except moderation.ModerationError as exc:
             if _wants_json(request):
                 return JsonResponse({"error": " ".join(exc.messages)}, status=409)
-            messages.info(request, " ".join(exc.messages))
+            # A refused action: the one error style (an alert), like every form error.
+            messages.error(request, " ".join(exc.messages))
             return redirect(context.get("back", "/"))
         except ValidationError as exc:
             _form_failed(form, exc)

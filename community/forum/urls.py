@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.forum_index, name="forum_index"),
     path("new/", views.thread_new, name="forum_thread_new"),
     path("preferences/", views.preferences, name="forum_preferences"),
+    path("preview/", views.post_preview, name="forum_preview"),
     path("discuss/product/<slug:slug>/", views.discuss_product, name="forum_discuss_product"),
     path("discuss/guide/<int:page_id>/", views.discuss_guide, name="forum_discuss_guide"),
     path("t/<int:pk>/", views.thread_detail, name="forum_thread"),

@@ -9,6 +9,7 @@ sends the same forms with ``Accept: application/json`` and gets JSON instead (er
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,10 +20,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from community.forum import selectors
@@ -47,9 +51,10 @@ from community.forum.forms import (
 from community.forum.models import ForumCategory, Post, Reaction, Thread
 from community.forum.rendering import post_html
 from community.forum.services import posts as forum_services
+from community.forum.services.posts import MAX_BODY, render_post
 from content.models import BuyingGuidePage
 from content.selectors import product_get
-from hub.rate_limits import RateLimited
+from hub.rate_limits import RateLimited, rate_limit_consume
 
 THREAD_TEMPLATE = "community/forum/thread.html"
 
@@ -115,6 +120,47 @@ def _flag(value: str | None) -> bool | None:
     if value in ("0", "false", "off"):
         return False
     return None
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+# The composer (composer.js) keeps what a member types in localStorage under
+# "kanta.forum.draft:<member id>:<scope>". Its forms post the scope back as ``draft``; a
+# success redirect answers with this cookie naming the draft, and the next page's script
+# deletes that draft and the cookie. A failed post re-renders the form (the draft stays).
+DRAFT_COOKIE = "kanta_forum_draft_sent"
+DRAFT_SCOPE = re.compile(r"(?:reply|edit|new):[A-Za-z0-9_.:-]{1,200}")
+
+
+def _new_thread_scope(request: HttpRequest) -> str:
+    """A new thread's draft belongs to where it was started: the category and the product or
+    guide it is about (so the draft about one product never turns up for another)."""
+    if request.method == "POST":
+        posted = request.POST.get("draft", "")
+        return posted if DRAFT_SCOPE.fullmatch(posted) else "new:-"
+    parts = ["new", request.GET.get("category", "") or "-"]
+    if request.GET.get("product"):
+        parts.append(f"product:{request.GET['product']}")
+    if _flag_int(request.GET.get("guide")):
+        parts.append(f"guide:{request.GET['guide']}")
+    scope = ":".join(parts)
+    return scope if DRAFT_SCOPE.fullmatch(scope) else "new:-"
+
+
+def _draft_sent(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Mark the posted draft as sent on a success redirect (see DRAFT_COOKIE)."""
+    scope = request.POST.get("draft", "")
+    if request.user.is_authenticated and DRAFT_SCOPE.fullmatch(scope):
+        response.set_cookie(
+            DRAFT_COOKIE,
+            f"{request.user.pk}:{scope}",
+            max_age=300,
+            path="/forum/",
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=False,  # read (and removed) by the page's script
+        )
+    return response
 
 
 # --- /forum/ ---------------------------------------------------------------------------------
@@ -261,6 +307,7 @@ def _thread_context(
         "page_obj": page_obj,
         "posts": post_list,
         "form": form,
+        "draft_scope": f"reply:{thread.pk}",
         "reply_refusal": reply_refusal,
         "is_moderator": is_moderator,
         "categories": selectors.thread_categories_for_move(user=user),
@@ -397,7 +444,7 @@ def _reply_done(request: HttpRequest, post: Post) -> HttpResponse:
         )
     if pending:
         messages.info(request, message)
-    return redirect(post.get_absolute_url())
+    return _draft_sent(request, redirect(post.get_absolute_url()))
 
 
 @require_POST
@@ -481,11 +528,11 @@ def post_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return _refused(request, exc)
             else:
                 messages.success(request, _("Your changes are saved."))
-                return redirect(post.get_absolute_url())
+                return _draft_sent(request, redirect(post.get_absolute_url()))
     return render(
         request,
         "community/forum/post_edit.html",
-        {"post": post, "thread": post.thread, "form": form},
+        {"post": post, "thread": post.thread, "form": form, "draft_scope": f"edit:{post.pk}"},
         status=status,
     )
 
@@ -537,6 +584,64 @@ def post_accept(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, _("The answer is no longer marked as accepted."))
     return redirect(post.get_absolute_url())
+
+
+# --- the composer's preview ------------------------------------------------------------------
+
+# How many previews a member may ask for per period (seconds): generous for typing and
+# switching tabs, low enough that the renderer cannot be used as a free service.
+PREVIEW_RATE_LIMIT = (60, 60)
+
+
+def _preview_error(message: str, *, code: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message, "code": code}, status=status)
+
+
+def _csrf_refused(request: HttpRequest) -> bool:
+    """The CSRF middleware's own check, made here so that a refusal answers JSON like every
+    other error of the preview (the middleware's refusal is an HTML page)."""
+
+    def checked(request: HttpRequest) -> HttpResponse:  # pragma: no cover - never called
+        return HttpResponse()
+
+    return CsrfViewMiddleware(checked).process_view(request, checked, (), {}) is not None
+
+
+@csrf_exempt  # checked below by _csrf_refused, to answer JSON
+@never_cache
+def post_preview(request: HttpRequest) -> HttpResponse:
+    """The composer's preview: ``body`` rendered exactly as a saved post's HTML would be
+    (community.forum.services.posts.render_post: Markdown, mentions, the markup sanitiser)."""
+    if request.method != "POST":
+        response = _preview_error(_("Send the text with POST."), code="method", status=405)
+        response["Allow"] = "POST"
+        return response
+    if _csrf_refused(request):
+        return _preview_error(
+            _("Your session has expired. Reload the page and try again."), code="csrf", status=403
+        )
+    if not request.user.is_authenticated:
+        return _preview_error(_("Sign in to preview posts."), code="auth", status=401)
+    limit, period = getattr(settings, "KANTA_FORUM_PREVIEW_RATE_LIMIT", PREVIEW_RATE_LIMIT)
+    try:
+        rate_limit_consume(
+            key=f"forum-preview:{request.user.pk}",
+            limit=limit,
+            period=period,
+            refusal=_("Too many previews at once. Wait a minute and try again."),
+        )
+    except RateLimited as exc:
+        return _preview_error(str(exc), code="rate_limited", status=429)
+    body = request.POST.get("body", "")
+    if len(body) > MAX_BODY:
+        return _preview_error(
+            _("A post can be at most %(limit)s characters long.") % {"limit": MAX_BODY},
+            code="too_long",
+            status=413,
+        )
+    # Stripped as the post service strips it before rendering what it saves.
+    html, _mentioned = render_post(body.strip()) if body.strip() else ("", [])
+    return JsonResponse({"html": html})
 
 
 # --- starting a thread -----------------------------------------------------------------------
@@ -602,8 +707,13 @@ def thread_new(request: HttpRequest) -> HttpResponse:
                         request,
                         _("Thank you! A moderator reads new members' posts with links before they appear."),
                     )
-                return redirect(thread.get_absolute_url())
-    return render(request, "community/forum/thread_form.html", {"form": form}, status=status)
+                return _draft_sent(request, redirect(thread.get_absolute_url()))
+    return render(
+        request,
+        "community/forum/thread_form.html",
+        {"form": form, "draft_scope": _new_thread_scope(request)},
+        status=status,
+    )
 
 
 # --- preferences -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 // ?since=<last post id seen>; stops on 4401 / 4403 / 4404.
 
 import { liveSocket } from "../../hub/live_socket.js";
+import { composerFor } from "./composer.js";
 
 const gettext = window.gettext || ((text) => text);
 const ngettext = window.ngettext || ((singular, plural, count) => (count === 1 ? singular : plural));
@@ -54,7 +55,7 @@ function threadPage(root) {
   const presenceEl = root.querySelector("[data-presence]");
   const replyForm = root.querySelector("[data-reply-form]");
   const replyBody = replyForm?.querySelector("textarea[name=body]");
-  const replyStatus = replyForm?.querySelector("[data-reply-status]");
+  const composer = composerFor(replyForm);
   const reacted = viewer.reacted || {};
   let lastPostId = viewer.lastPostId || 0;
   let readTo = 0;
@@ -346,35 +347,53 @@ function threadPage(root) {
     }
   });
 
+  // Errors and results in the form's one message slot, in the site's alert styles (a new one
+  // replaces the last); the text stays in the box until the server has the reply.
+  function replyMessage(kind, text) {
+    if (composer) composer.showMessage(kind, text);
+    else announce(text);
+  }
+
   async function sendReply() {
     const button = replyForm.querySelector("button[type=submit]");
     button.disabled = true;
-    replyStatus.textContent = gettext("Posting…");
+    replyForm.setAttribute("aria-busy", "true");
+    composer?.saveNow();
+    let answer;
     try {
-      const { response, body } = await postForm(replyForm.action, new FormData(replyForm));
-      if (!response.ok) {
-        const messages = [body.error, ...Object.values(body.errors || {}).flat()].filter(Boolean);
-        replyStatus.textContent = [...new Set(messages)].join(" ") || gettext("That did not work. Please try again.");
-        return;
-      }
-      replyForm.reset();
-      setReplying(false);
-      replyStatus.textContent = body.message || "";
-      if (!viewer.lastPage) {
-        window.location.assign(body.url);
-        return;
-      }
-      // The socket brings it too; whichever comes second is dropped.
-      insertPost(
-        { id: body.id, number: body.number, html: body.html, author: viewer.username },
-        { fromSocket: false },
-      );
-      document.getElementById(`post-${body.id}`)?.scrollIntoView({ block: "nearest" });
+      answer = await postForm(replyForm.action, new FormData(replyForm));
     } catch {
-      replyForm.submit();
+      replyMessage("error", gettext("Could not reach the server, so your reply is not posted yet. Your text is kept: try again."));
+      return;
     } finally {
       button.disabled = false;
+      replyForm.removeAttribute("aria-busy");
     }
+    const { response, body } = answer;
+    if (!response.ok) {
+      const bodyErrors = (body.errors && body.errors.body) || [];
+      const others = Object.entries(body.errors || {})
+        .filter(([field]) => field !== "body" && field !== "__all__")
+        .flatMap(([, errors]) => errors);
+      const messages = [body.error, ...others].filter(Boolean);
+      composer?.showFieldErrors(bodyErrors);
+      replyMessage("error", [...new Set(messages)].join(" ") || gettext("That did not work. Please try again."));
+      return;
+    }
+    replyForm.reset();
+    composer?.sent();
+    setReplying(false);
+    replyMessage(body.state === "pending" ? "info" : "success", body.message || "");
+    if (!viewer.lastPage) {
+      window.location.assign(body.url);
+      return;
+    }
+    // The socket brings it too; whichever comes second is dropped.
+    insertPost(
+      { id: body.id, number: body.number, html: body.html, author: viewer.username },
+      { fromSocket: false },
+    );
+    document.getElementById(`post-${body.id}`)?.scrollIntoView({ block: "nearest" });
   }
 
   // Quote: the selected text of a post (or the whole post) into the reply box.
@@ -393,9 +412,11 @@ function threadPage(root) {
       .map((line) => `> ${line}`)
       .join("\n");
     const header = `> [@${article.dataset.author} ${gettext("wrote")}](${permalink}):`;
+    composer?.write();
     replyBody.value = `${replyBody.value ? `${replyBody.value.trimEnd()}\n\n` : ""}${header}\n${quoted}\n\n`;
     replyBody.focus();
     replyBody.setSelectionRange(replyBody.value.length, replyBody.value.length);
+    composer?.saveNow();
     setReplying(true);
   });
 
