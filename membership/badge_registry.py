@@ -3,13 +3,20 @@
 
     register_badge(BadgeDefinition(
         key="critic", name=_("Critic"), description=_("Writes product reviews."),
-        thresholds=(1, 10, 25), unit=_("reviews"), events={"review.published"},
+        thresholds=(1, 10, 25), events={"review.published"},
+        unit=ngettext_lazy("%(count)s review", "%(count)s reviews", "count"),
         counter=lambda member: Review.objects.filter(author=member, visible=True).count(),
     ))
 
 Badges appear in the catalogue by ``order`` (default 100), then in the order they were
 registered (INSTALLED_APPS order, then an app's feature packages; membership/badges.py keeps
 the default).
+
+``unit`` is a number with its noun in the language's plural forms: ``ngettext_lazy`` with
+``%(count)s`` in both forms and the string ``"count"`` as its number, so "1 review" and
+"25 reviews" (and Finnish "1 arvostelu", "25 arvostelua") come out right;
+``definition.quantity(25)`` writes it, and templates use ``{{ badge.unit|with_count:25 }}``
+(hub/templatetags/kanta_plurals.py). A plain noun ("reviews") is refused at registration.
 
 A counter is one query; evaluating one event runs the counters of the badges that listen to
 it, so the cost is bounded by the number of badges, never by the member's history.
@@ -23,6 +30,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 
 from hub.apps_modules import app_submodules
 
@@ -35,7 +43,7 @@ class BadgeDefinition:
     name: str | Promise
     description: str | Promise
     thresholds: tuple[int, ...]  # one per level, ascending; a single value means one level
-    unit: str | Promise
+    unit: Promise  # ngettext_lazy("%(count)s review", "%(count)s reviews", "count")
     counter: Callable[..., int]
     events: frozenset[str] = field(default_factory=frozenset)
     icon: str = "badge"
@@ -47,8 +55,22 @@ class BadgeDefinition:
     def level_for(self, count: int) -> int:
         return sum(1 for threshold in self.thresholds if count >= threshold)
 
+    def quantity(self, count: int) -> str:
+        """``count`` with the badge's noun: "1 published review", "25 published reviews"."""
+        return str(self.unit % {"count": count})
+
     def level_name(self, level: int) -> str | Promise:
         return LEVEL_NAMES.get(level, "") if len(self.thresholds) > 1 else ""
+
+
+def _counts(definition: BadgeDefinition) -> bool:
+    """Does the unit write the number itself (so it can agree with it)?"""
+    try:
+        # The source language: no catalog needed, so this also works while apps load.
+        with override(None):
+            return all(str(n) in definition.quantity(n) for n in (1, 2))
+    except (TypeError, KeyError, ValueError):
+        return False
 
 
 _BADGES: dict[str, BadgeDefinition] = {}
@@ -58,6 +80,11 @@ _loaded = False
 def register_badge(definition: BadgeDefinition) -> None:
     if list(definition.thresholds) != sorted(definition.thresholds) or not definition.thresholds:
         raise ValueError(f"badge {definition.key}: thresholds must be ascending and non-empty")
+    if not _counts(definition):
+        raise ValueError(
+            f"badge {definition.key}: unit must be plural-aware, "
+            'ngettext_lazy("%(count)s review", "%(count)s reviews", "count")'
+        )
     _BADGES[definition.key] = definition
 
 

@@ -7,7 +7,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext_lazy, npgettext_lazy
 
 from .badge_registry import BadgeDefinition, register_badge
 from .models import Order, PointEntry, Referral
@@ -72,7 +72,7 @@ register_badge(
         name=_("First Steps"),
         description=_("Verified their email and completed their profile."),
         thresholds=(1,),
-        unit=_("steps"),
+        unit=ngettext_lazy("%(count)s step", "%(count)s steps", "count"),
         counter=_first_steps,
         events=frozenset({"email.verified", "profile.updated"}),
         icon="footprints",
@@ -87,7 +87,7 @@ register_badge(
             "(a purchase, a review, a forum post, an event). Refunded or removed ones do not count."
         ),
         thresholds=(3, 12, 24),
-        unit=_("active months"),
+        unit=ngettext_lazy("%(count)s active month", "%(count)s active months", "count"),
         counter=_active_months,
         counter_many=_active_months_many,
         # The daily job catches every kind of activity; a paid order awards it at once (the
@@ -108,7 +108,7 @@ register_badge(
         name=_("Connector"),
         description=_("Invited friends whose first order stayed (the return window passed)."),
         thresholds=(1, 5, 20),
-        unit=_("friends"),
+        unit=ngettext_lazy("%(count)s friend", "%(count)s friends", "count"),
         counter=_converted_referrals,
         events=frozenset({"referral.converted"}),
         icon="users",
@@ -142,7 +142,7 @@ register_badge(
         name=_("Green Choice"),
         description=_("Chose sustainable products in their orders."),
         thresholds=(3, 10, 25),
-        unit=pgettext_lazy("badge progress unit", "orders"),
+        unit=npgettext_lazy("badge progress unit", "%(count)s order", "%(count)s orders", "count"),
         counter=_green_orders,
         counter_many=_green_orders_many,
         events=frozenset({"order.paid"}),

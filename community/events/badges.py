@@ -2,6 +2,7 @@
 membership/badge_registry.py."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from community.events.models import EventAttendance
 from membership.badge_registry import BadgeDefinition, register_badge
@@ -21,7 +22,7 @@ register_badge(
         name=_("Front Row"),
         description=_("Comes to live events and stays for them."),
         thresholds=(1, 5, 20),
-        unit=_("live events attended"),
+        unit=ngettext_lazy("%(count)s live event attended", "%(count)s live events attended", "count"),
         counter=_events_attended,
         events=frozenset({"event.attended"}),
         icon="calendar",

@@ -2,6 +2,7 @@
 The registry is membership/badge_registry.py."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from community.forum.models import Post, Reaction, Thread
 from membership.badge_registry import BadgeDefinition, register_badge
@@ -35,7 +36,7 @@ register_badge(
         name=_("Conversation Starter"),
         description=_("Starts forum threads that get people talking."),
         thresholds=(1, 10, 50),
-        unit=_("threads started"),
+        unit=ngettext_lazy("%(count)s thread started", "%(count)s threads started", "count"),
         counter=_forum_threads,
         events=frozenset({"forum.thread"}),
         icon="comment",
@@ -48,7 +49,7 @@ register_badge(
         name=_("Helpful"),
         description=_("Answers questions: replies accepted as the answer."),
         thresholds=(1, 10, 50),
-        unit=_("accepted answers"),
+        unit=ngettext_lazy("%(count)s accepted answer", "%(count)s accepted answers", "count"),
         counter=_accepted_answers,
         events=frozenset({"forum.accepted"}),
         icon="check",
@@ -61,7 +62,7 @@ register_badge(
         name=_("Appreciated"),
         description=_("Writes posts others like, find helpful and thank."),
         thresholds=(10, 100, 1000),
-        unit=_("reactions received"),
+        unit=ngettext_lazy("%(count)s reaction received", "%(count)s reactions received", "count"),
         counter=_reactions_received,
         events=frozenset({"forum.reaction"}),
         icon="heart",

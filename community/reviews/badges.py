@@ -3,6 +3,7 @@ reviews. The registry is membership/badge_registry.py."""
 
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from community.reviews.models import Review, ReviewPhoto
 from membership.badge_registry import BadgeDefinition, register_badge
@@ -29,7 +30,7 @@ register_badge(
         name=_("Critic"),
         description=_("Writes product reviews that help others choose."),
         thresholds=(1, 10, 25),
-        unit=_("published reviews"),
+        unit=ngettext_lazy("%(count)s published review", "%(count)s published reviews", "count"),
         counter=_published_reviews,
         events=frozenset({"review.published"}),
         icon="star",
@@ -42,7 +43,9 @@ register_badge(
         name=_("Shutterbug"),
         description=_("Shows the gear in use: reviews with photos."),
         thresholds=(5, 25, 50),
-        unit=_("published reviews with photos"),
+        unit=ngettext_lazy(
+            "%(count)s published review with photos", "%(count)s published reviews with photos", "count"
+        ),
         counter=_published_reviews_with_photos,
         events=frozenset({"review.published"}),
         icon="image",
