@@ -92,8 +92,12 @@ def test_navigation_lists_only_sections_that_exist(client):
     response = client.get("/")
     assert response.status_code == 200
     # No guides, blog or events pages yet: only sections with a URL of their own (the forum
-    # and the leaderboard are views, always there).
-    assert [item["url"] for item in response.context["nav_items"]] == ["/forum/", "/leaderboard/"]
+    # and the leaderboard and rewards are views, always there).
+    assert [item["url"] for item in response.context["nav_items"]] == [
+        "/forum/",
+        "/leaderboard/",
+        "/rewards/",
+    ]
 
     from wagtail.models import Page
 
@@ -101,4 +105,9 @@ def test_navigation_lists_only_sections_that_exist(client):
     home.add_child(instance=guides)
     guides.save_revision().publish()
     response = client.get("/")
-    assert [item["url"] for item in response.context["nav_items"]] == ["/guides/", "/forum/", "/leaderboard/"]
+    assert [item["url"] for item in response.context["nav_items"]] == [
+        "/guides/",
+        "/forum/",
+        "/leaderboard/",
+        "/rewards/",
+    ]

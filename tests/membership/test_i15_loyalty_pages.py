@@ -48,7 +48,9 @@ def test_the_account_menu_lists_rewards_ways_to_earn_and_badges(client, member):
     html = client.get("/leaderboard/").content.decode()
     menu = html[html.index('class="menu account-menu"') :]
     menu = menu[: menu.index("</details>")]
-    assert [label for _href, label in re.findall(r'href="(/rewards/|/rewards/earn/|/badges/)">([^<]+)<', menu)] == [
+    assert [
+        label for _href, label in re.findall(r'href="(/rewards/|/rewards/earn/|/badges/)">([^<]+)<', menu)
+    ] == [
         "Rewards",
         "Ways to earn",
         "Badges",
@@ -58,10 +60,16 @@ def test_the_account_menu_lists_rewards_ways_to_earn_and_badges(client, member):
 # --- Ways to earn -----------------------------------------------------------------------
 
 
-def test_ways_to_earn_lists_every_active_rule_from_the_data_with_points_and_caps(client, django_assert_max_num_queries):
-    EarningRule.objects.filter(key="forum-reply").update(name="Reply in the forum", points=Decimal("3"), daily_cap=1)
+def test_ways_to_earn_lists_every_active_rule_from_the_data_with_points_and_caps(
+    client, django_assert_max_num_queries
+):
+    EarningRule.objects.filter(key="forum-reply").update(
+        name="Reply in the forum", points=Decimal("3"), daily_cap=1
+    )
     EarningRule.objects.filter(key="event-attendance").update(active=False)
-    EarningRule.objects.create(key="staff-made", name="Trail clean-up day", points=Decimal("75"), pending_days=1)
+    EarningRule.objects.create(
+        key="staff-made", name="Trail clean-up day", points=Decimal("75"), pending_days=1
+    )
     with django_assert_max_num_queries(4):
         response = client.get("/rewards/earn/")
     assert response.status_code == 200
@@ -69,8 +77,13 @@ def test_ways_to_earn_lists_every_active_rule_from_the_data_with_points_and_caps
     names = [row["rule"].name for row in response.context["rules"]]
     assert set(names) == set(EarningRule.objects.filter(active=True).values_list("name", flat=True))
     assert "Live event attendance" not in html
-    assert re.search(r"Reply in the forum</th>\s*<td[^>]*>3 points</td>\s*<td>At once</td>\s*<td>Up to 1 point a day</td>", html)
-    assert re.search(r"Trail clean-up day</th>\s*<td[^>]*>75 points</td>\s*<td>After 1 day</td>\s*<td>No limit</td>", html)
+    assert re.search(
+        r"Reply in the forum</th>\s*<td[^>]*>3 points</td>\s*<td>At once</td>\s*<td>Up to 1 point a day</td>",
+        html,
+    )
+    assert re.search(
+        r"Trail clean-up day</th>\s*<td[^>]*>75 points</td>\s*<td>After 1 day</td>\s*<td>No limit</td>", html
+    )
     # Per euro, with the half point of the sustainable bonus written as members read it.
     assert "1 point per euro spent" in html and "0.5 points per euro spent" in html
     assert "After 14 days" in html and "Up to 150 points a day" not in html  # review is uncapped here
@@ -89,7 +102,9 @@ def test_ways_to_earn_is_translated(client):
 # --- Redeeming: a confirmation, and one coupon per confirmation --------------------------
 
 
-def test_redeem_opens_a_confirmation_with_cost_balance_after_and_expiry(client, member, voucher, django_assert_max_num_queries):
+def test_redeem_opens_a_confirmation_with_cost_balance_after_and_expiry(
+    client, member, voucher, django_assert_max_num_queries
+):
     give(member, 250)
     client.force_login(member)
     rewards_page = client.get("/rewards/").content.decode()
@@ -191,11 +206,18 @@ def test_badges_have_an_emblem_per_level_named_by_badge_and_level(client, member
     client.force_login(member)
     html = client.get("/badges/").content.decode()
     assert 'id="emblem-frame-gold"' in html and 'id="emblem-frame-silver"' in html
-    assert 'href="#emblem-frame-gold"' in html and 'href="#emblem-glyph-star"' in html  # the Critic's gold level
+    assert (
+        'href="#emblem-frame-gold"' in html and 'href="#emblem-glyph-star"' in html
+    )  # the Critic's gold level
     # The held badge's emblem is named; the level rows' emblems are decorative beside their text.
     assert re.search(r'<svg class="emblem emblem--bronze"[^>]*role="img" aria-label="First Steps"', html)
     assert 'aria-label="Critic, Gold"' not in html  # not held: the catalogue does not claim it
-    assert html.count('class="emblem emblem--gold" viewBox="0 0 64 64" width="28" height="28" aria-hidden="true"') >= 3
+    assert (
+        html.count(
+            'class="emblem emblem--gold" viewBox="0 0 64 64" width="28" height="28" aria-hidden="true"'
+        )
+        >= 3
+    )
 
 
 def test_every_badge_icon_has_a_glyph_and_loyal_has_its_own():
@@ -218,7 +240,7 @@ def test_the_leaderboard_has_a_podium_and_says_what_it_counts(client, django_ass
         response = client.get("/leaderboard/?period=30d")
     html = response.content.decode()
     podium = html[html.index("data-podium") : html.index("</ol>", html.index("data-podium"))]
-    assert [name for name in re.findall(r'class="podium__name" href="/members/([^/]+)/"', podium)] == [
+    assert list(re.findall(r'class="podium__name" href="/members/([^/]+)/"', podium)) == [
         "climber1",
         "climber0",
         "climber2",

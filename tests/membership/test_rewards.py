@@ -73,10 +73,12 @@ def test_rewards_page_redeems_and_explains(client, member, voucher):
     give(member, 50)
     page = client.get("/rewards/").content.decode()
     assert "50 more points needed." in page
-    response = client.post("/rewards/", {"reward": voucher.pk}, follow=True)
+    # Redeeming goes through the confirmation form, whose token the POST carries (issue 15).
+    token = "confirmation-token-1234"
+    response = client.post("/rewards/", {"reward": voucher.pk, "token": token}, follow=True)
     assert "needs 100 points; 50 are available" in response.content.decode()
     give(member, 150)
-    response = client.post("/rewards/", {"reward": voucher.pk}, follow=True)
+    response = client.post("/rewards/", {"reward": voucher.pk, "token": token}, follow=True)
     code = Redemption.objects.get().coupon_code
     assert f"Your coupon code is {code}" in response.content.decode()
     assert client.post("/rewards/", {"reward": "abc"}, follow=True).status_code == 200
