@@ -24,6 +24,25 @@ RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul", "h3", "h4", "supersc
 ANSWER_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
 
+class ListItemCharBlock(blocks.CharBlock):
+    """A CharBlock for a ListBlock's items. Wagtail labels a block's inputs only inside a
+    StructBlock, so a list of bare CharBlocks (pros, cons, a comparison row's values) rendered
+    as unlabelled inputs; the label becomes the input's accessible name. The stored data is
+    the same as a CharBlock's."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.meta.label:
+            self.field.widget.attrs["aria-label"] = self.meta.label
+
+    def deconstruct(self):
+        # The label only names the admin's input; migrations keep recording the plain
+        # CharBlock the content was saved with, so this needs no migration of every body.
+        path, args, kwargs = super().deconstruct()
+        kwargs = {key: value for key, value in kwargs.items() if key != "label"}
+        return "wagtail.blocks.CharBlock", args, kwargs
+
+
 def _preview_products(chooser: SnippetChooserBlock, count: int) -> list:
     """Products with a photo for an editor's preview, from the model the chooser picks."""
     return list(chooser.target_model.objects.exclude(image=None).order_by("pk")[:count])
@@ -103,11 +122,13 @@ class ProductPickBlock(blocks.StructBlock):
     verdict = blocks.TextBlock(
         label=_("Verdict"), max_length=600, help_text=_("Two or three sentences: why this product, honestly.")
     )
-    pros = blocks.ListBlock(blocks.CharBlock(max_length=120), label=_("Pros"), min_num=1, max_num=6)
+    pros = blocks.ListBlock(
+        ListItemCharBlock(max_length=120, label=_("Pro")), label=_("Pros"), min_num=1, max_num=6
+    )
     # default=[]: otherwise the editor starts with one empty, required item and cannot save a
     # pick that honestly has no cons.
     cons = blocks.ListBlock(
-        blocks.CharBlock(max_length=120), label=_("Cons"), min_num=0, max_num=6, default=[]
+        ListItemCharBlock(max_length=120, label=_("Con")), label=_("Cons"), min_num=0, max_num=6, default=[]
     )
     best_for = blocks.CharBlock(
         label=_("Best for"), max_length=120, help_text=_("Who should buy it, e.g. “daily winter commuters”.")
@@ -150,7 +171,7 @@ class ProductPickBlock(blocks.StructBlock):
 class ComparisonRowBlock(blocks.StructBlock):
     label = blocks.CharBlock(label=_("Row label"), max_length=60, help_text=_("e.g. “Weight” or “Studs”."))
     values = blocks.ListBlock(
-        blocks.CharBlock(max_length=120),
+        ListItemCharBlock(max_length=120, label=_("Value")),
         label=_("Values"),
         help_text=_("One value per product, in the same order as the products above."),
     )
