@@ -1,7 +1,8 @@
 """Membership's periodic work, run by `manage.py run_worker` (started by `make run`): the
-ledger's (approve, expire, warn, daily badges), referrals' (convert, forget old devices), the
-shop API's (forget expired signatures), the retention insight's nightly refresh, and campaigns'
-(send what is due, take back the messages of a worker that died while sending them)."""
+ledger's (approve, expire, warn of expiring points and of tier holds ending, daily badges),
+referrals' (convert, forget old devices), the shop API's (forget expired signatures), the
+retention insight's nightly refresh, and campaigns' (send what is due, take back the messages
+of a worker that died while sending them)."""
 
 from datetime import timedelta
 
@@ -17,11 +18,14 @@ from .services.badges import badges_evaluate_all
 from .services.points import points_approve_due, points_expire_due, points_warn_expiring
 from .services.referrals import member_fingerprints_prune, referrals_convert_due
 from .services.signatures import seen_signatures_prune
+from .services.tier_holds import tier_holds_warn
 
 PERIODIC_JOBS = [
     PeriodicJob("approve pending points", timedelta(minutes=5), lambda: points_approve_due()),
     PeriodicJob("expire unused points", timedelta(hours=1), lambda: points_expire_due()),
     PeriodicJob("warn of expiring points", timedelta(hours=1), lambda: points_warn_expiring()),
+    # Once per hold, marked on the standing, so the schedule only decides how soon it arrives.
+    PeriodicJob("warn of tier holds ending", timedelta(hours=1), lambda: tier_holds_warn()),
     PeriodicJob("daily badges (Loyal)", timedelta(hours=24), lambda: badges_evaluate_all(event="daily")),
     # Referrals: conversion once the friend's order clears the return window (it approves due
     # points first, so both happen together), and forgetting devices not seen for 30 days.

@@ -4,10 +4,12 @@ and redemptions, the staff dashboard's loyalty figures, and referrals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from itertools import islice
+from typing import Any, Final
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
@@ -17,13 +19,15 @@ from django.db.models import (
     CharField,
     Count,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
-from django.db.models.functions import Cast, Now
+from django.db.models.functions import Cast, Greatest, Now
 from django.utils import timezone
 
 from content.renditions import with_renditions
@@ -99,19 +103,154 @@ def member_levels_preload(*, members: Iterable[User]) -> None:
         member._member_level = levels.get(member.pk, 0)
 
 
-def tier_progress(*, standing: MemberStanding) -> dict[str, Any]:
-    """The current tier, the next one and how far away it is, for the profile."""
+def tier_progress(*, standing: MemberStanding, now: datetime | None = None) -> dict[str, Any]:
+    """The current tier, the next one and how far away it is, for the profile; ``hold`` is
+    the tier's hold when it ends within 30 days short of the threshold (``tier_hold_for``:
+    one query more, only then). ``window_months`` names the status window."""
     tiers = list(Tier.objects.order_by("threshold"))
     current = standing.tier or (tiers[0] if tiers else None)
     later = [tier for tier in tiers if current is None or tier.threshold > current.threshold]
     upcoming = later[0] if later else None
+    common = {"hold": tier_hold_for(standing, now=now), "window_months": STATUS_WINDOW_MONTHS}
     if upcoming is None:
-        return {"tier": current, "next": None, "needed": 0, "percent": 100}
+        return {"tier": current, "next": None, "needed": 0, "percent": 100, **common}
     floor = current.threshold if current else 0
     span = max(1, upcoming.threshold - floor)
     needed = max(0, upcoming.threshold - standing.status_points)
     percent = min(100, max(0, round((standing.status_points - floor) * 100 / span)))
-    return {"tier": current, "next": upcoming, "needed": needed, "percent": percent}
+    return {"tier": current, "next": upcoming, "needed": needed, "percent": percent, **common}
+
+
+# --- tier holds ----------------------------------------------------------------------------
+# A tier is held 12 months from the moment it was reached (``MemberStanding.tier_reached_at``;
+# services/points.py ``_tier_move``). Status points are those of the last 12 months, so when
+# the hold ends every point earned before the tier was reached has left the window: what
+# counts then is what was earned since. A member short of the threshold by then drops to the
+# tier those points earn at the next refresh of their standing. The profile, the in-app
+# warning (services/tier_holds.py), the "tier hold ending" lifecycle campaign and the
+# retention insight's at-risk reason all read the hold end and the points needed from here.
+
+# Status points are those of the last STATUS_WINDOW (services/points.py reads it as YEAR),
+# from the entries of STATUS_KINDS.
+STATUS_WINDOW: Final = timedelta(days=365)
+STATUS_WINDOW_MONTHS: Final = 12  # how the pages name STATUS_WINDOW
+STATUS_KINDS: Final = [PointEntry.Kind.EARN, PointEntry.Kind.REVERSAL, PointEntry.Kind.ADJUSTMENT]
+# The tier is protected this long after it was reached.
+TIER_HOLD: Final = STATUS_WINDOW
+# Members are warned this long before their hold ends.
+TIER_HOLD_WARNING: Final = timedelta(days=30)
+HOLD_CHUNK: Final = 500
+
+
+def tier_hold_ends_at(reached_at: datetime) -> datetime:
+    """When a tier reached at ``reached_at`` stops being protected."""
+    return reached_at + TIER_HOLD
+
+
+@dataclass(frozen=True)
+class TierHold:
+    """A member's hold: the tier, when it ends, and the status points that will still count
+    then (earned since the tier was reached, approved or still pending, net of reversals)."""
+
+    member_id: int
+    tier: Tier
+    reached_at: datetime
+    ends_at: datetime
+    kept: int
+
+    @property
+    def needed(self) -> int:
+        """Status points still to earn before ``ends_at`` to keep the tier."""
+        return max(0, self.tier.threshold - self.kept)
+
+
+def hold_points_kept_totals(*, now: datetime, **members: Any) -> QuerySet[PointEntry, tuple[int, int]]:
+    """(member id, total) of the status points that count when each member's hold ends (or
+    now, for a hold already over): those earned after the later of the tier's date and 12
+    months ago, approved or pending, net of reversals. One aggregate query; ``members`` are
+    filters on the entries (``member_id__in=...``, ``member__standing__...``)."""
+    counted_after = Greatest(F("member__standing__tier_reached_at"), Value(now - STATUS_WINDOW))
+    return (
+        PointEntry.objects.filter(
+            kind__in=STATUS_KINDS,
+            state__in=[PointEntry.State.APPROVED, PointEntry.State.PENDING],
+            created_at__lte=now,
+            **members,
+        )
+        .filter(created_at__gt=counted_after)
+        .order_by()
+        .values("member_id")
+        .annotate(total=Sum("amount"))
+        .values_list("member_id", "total")
+    )
+
+
+def hold_points_kept(member_ids: Sequence[int], *, now: datetime) -> dict[int, int]:
+    """``hold_points_kept_totals`` for ``member_ids`` (absent: 0), never below zero."""
+    if not member_ids:
+        return {}
+    rows = hold_points_kept_totals(now=now, member_id__in=member_ids)
+    return {member_id: max(0, int(total or 0)) for member_id, total in rows}
+
+
+def _hold(standing: MemberStanding, kept: int) -> TierHold:
+    assert standing.tier is not None and standing.tier_reached_at is not None
+    return TierHold(
+        member_id=standing.member_id,
+        tier=standing.tier,
+        reached_at=standing.tier_reached_at,
+        ends_at=tier_hold_ends_at(standing.tier_reached_at),
+        kept=kept,
+    )
+
+
+def _in_warning_window(standing: MemberStanding, now: datetime) -> bool:
+    # The entry tier (threshold 0) cannot be lost.
+    return (
+        standing.tier is not None
+        and standing.tier.threshold > 0
+        and standing.tier_reached_at is not None
+        and now < tier_hold_ends_at(standing.tier_reached_at) <= now + TIER_HOLD_WARNING
+    )
+
+
+def tier_hold_for(standing: MemberStanding, *, now: datetime | None = None) -> TierHold | None:
+    """The member's hold when it ends within 30 days and they are short of the threshold
+    (what the profile warns about); None otherwise. One query, only inside the window."""
+    now = now or timezone.now()
+    if not _in_warning_window(standing, now):
+        return None
+    hold = _hold(standing, hold_points_kept([standing.member_id], now=now).get(standing.member_id, 0))
+    return hold if hold.needed > 0 else None
+
+
+def _ending_soon(now: datetime) -> QuerySet[MemberStanding]:
+    return (
+        MemberStanding.objects.filter(
+            tier__isnull=False,
+            tier__threshold__gt=0,
+            tier_reached_at__gt=now - TIER_HOLD,
+            tier_reached_at__lte=now - TIER_HOLD + TIER_HOLD_WARNING,
+            member__is_active=True,
+        )
+        .select_related("member", "tier")
+        .order_by("tier_reached_at", "pk")
+    )
+
+
+def tier_holds_ending(*, now: datetime, unwarned: bool = False) -> Iterator[tuple[MemberStanding, TierHold]]:
+    """Active members whose hold ends within 30 days while short of the threshold, read
+    ``HOLD_CHUNK`` standings at a time with one points aggregate per chunk. ``unwarned`` leaves
+    out those already warned for this hold (``tier_warned_for``)."""
+    iterator = _ending_soon(now).iterator(chunk_size=HOLD_CHUNK)
+    while chunk := list(islice(iterator, HOLD_CHUNK)):
+        if unwarned:
+            chunk = [s for s in chunk if s.tier_warned_for != tier_hold_ends_at(s.tier_reached_at)]
+        kept = hold_points_kept([standing.member_id for standing in chunk], now=now)
+        for standing in chunk:
+            hold = _hold(standing, kept.get(standing.member_id, 0))
+            if hold.needed > 0:
+                yield standing, hold
 
 
 def points_history(*, member: User, limit: int = 25) -> QuerySet[PointEntry]:
@@ -298,8 +437,10 @@ def redemptions_for(*, member: User) -> QuerySet[Redemption]:
 
 
 def loyalty_overview(*, now: datetime, days: int = 30, top_rules: int = 5) -> dict[str, Any]:
-    """The staff dashboard's figures: members per tier, and points earned, pending, redeemed,
-    reversed and expired in the last ``days``, with the rules that earned the most.
+    """The staff dashboard's figures: members per tier, and points earned (members' own
+    activity), pending, added and taken away by staff adjustments (balances carried over
+    from elsewhere, corrections), redeemed, reversed and expired in the last ``days``, with
+    the rules that earned the most.
     Five queries whatever the size of the ledger (tiers, then four aggregates)."""
     since = now - timedelta(days=days)
     Kind, State = PointEntry.Kind, PointEntry.State
@@ -314,9 +455,12 @@ def loyalty_overview(*, now: datetime, days: int = 30, top_rules: int = 5) -> di
     if tiers:
         per_tier[tiers[0].pk] = per_tier.get(tiers[0].pk, 0) + active - sum(per_tier.values())
     recent = PointEntry.objects.filter(created_at__gte=since)
-    earning = Q(kind=Kind.EARN) | Q(kind=Kind.ADJUSTMENT, amount__gt=0)
     totals = recent.aggregate(
-        earned=Sum("amount", filter=earning & Q(state__in=[State.APPROVED, State.PENDING])),
+        # Earned by members' own activity only: balances carried over from elsewhere and staff
+        # corrections are adjustments, a figure of their own (they are not activity).
+        earned=Sum("amount", filter=Q(kind=Kind.EARN, state__in=[State.APPROVED, State.PENDING])),
+        adjusted_in=Sum("amount", filter=Q(kind=Kind.ADJUSTMENT, amount__gt=0)),
+        adjusted_out=Sum("amount", filter=Q(kind=Kind.ADJUSTMENT, amount__lt=0)),
         pending=Sum("amount", filter=Q(kind=Kind.EARN, state=State.PENDING)),
         # Net of coupons voided since (their cost went back to the member).
         redeemed=Sum("amount", filter=Q(kind__in=[Kind.REDEEM, Kind.VOID])),
@@ -335,6 +479,10 @@ def loyalty_overview(*, now: datetime, days: int = 30, top_rules: int = 5) -> di
         "members": active,
         "tiers": [{"tier": tier, "members": per_tier.get(tier.pk, 0)} for tier in tiers],
         "earned": totals["earned"] or 0,
+        # Points added (carried-over balances, corrections in the member's favour) and taken
+        # away by staff adjustments, both as positive numbers.
+        "adjusted_in": totals["adjusted_in"] or 0,
+        "adjusted_out": -(totals["adjusted_out"] or 0),
         "pending": totals["pending"] or 0,
         "redeemed": -(totals["redeemed"] or 0),
         "reversed": -(totals["reversed_rows"] or 0) + (totals["reversed_pending"] or 0),

@@ -37,7 +37,7 @@ from types import ModuleType
 from typing import Any, Final, Literal, TypedDict, cast
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -48,8 +48,9 @@ from hub.apps_modules import app_submodules
 from ..insight.models import InsightRun
 from ..insight.selectors import AtRiskFilters, at_risk_queryset
 from ..languages import in_member_language
-from ..models import EarningRule, MemberStanding, Order, OrderLine, PointEntry, User
-from ..services.points import EXPIRY_WARNING, STATUS_KINDS, YEAR
+from ..models import EarningRule, MemberStanding, Order, OrderLine, User
+from ..selectors import tier_holds_ending
+from ..services.points import EXPIRY_WARNING, YEAR
 from .conditions import segment_members
 from .models import Campaign, CampaignRecipient
 from .sending import recipient_enter
@@ -73,7 +74,6 @@ LINKS_MAX: Final = 6
 # down); the purchase rule's window when the rule is missing.
 REVIEW_LOOKBACK: Final = timedelta(days=7)
 DEFAULT_RETURN_DAYS: Final = 14
-HOLD_WARNING: Final = timedelta(days=30)
 
 
 class Link(TypedDict):
@@ -489,55 +489,18 @@ def points_expiring_scan(*, campaign: Campaign, now: datetime, limit: int = SCAN
 
 
 def _hold_entries(*, now: datetime) -> Iterator[LifecycleEntry]:
-    # The insight's at-risk reason (insight/refresh.py, _read_members): the tier is held 12
-    # months from reaching it; warned when that ends within 30 days and the status points of
-    # the last 12 months are short of the tier's threshold.
-    rows = (
-        MemberStanding.objects.filter(
-            tier__isnull=False,
-            tier__threshold__gt=0,
-            tier_reached_at__gt=now - YEAR,
-            tier_reached_at__lte=now - YEAR + HOLD_WARNING,
-            member__is_active=True,
+    # The same holds, hold ends and points needed as the in-app warning and the profile
+    # (services/tier_holds.py): the status points that will still count when the hold ends.
+    for standing, hold in tier_holds_ending(now=now):
+        yield LifecycleEntry(
+            member=standing.member,
+            occurrence=f"hold:{_local_date(hold.reached_at)}",
+            context={
+                "tier": hold.tier.name,
+                "points_needed": hold.needed,
+                "date": _member_date(standing.member, hold.ends_at),
+            },
         )
-        .select_related("member", "tier")
-        .order_by("tier_reached_at", "pk")
-    )
-    for chunk in _standing_chunks(rows):
-        status = dict(
-            PointEntry.objects.filter(
-                member_id__in=[row.member_id for row in chunk],
-                state=PointEntry.State.APPROVED,
-                kind__in=STATUS_KINDS,
-                created_at__gt=now - YEAR,
-                created_at__lte=now,
-            )
-            .order_by()
-            .values("member_id")
-            .annotate(total=Sum("amount"))
-            .values_list("member_id", "total")
-        )
-        for row in chunk:
-            tier, reached_at = row.tier, row.tier_reached_at
-            assert tier is not None and reached_at is not None  # filtered above
-            points = max(0, int(status.get(row.member_id) or 0))
-            if points >= tier.threshold:
-                continue
-            yield LifecycleEntry(
-                member=row.member,
-                occurrence=f"hold:{_local_date(reached_at)}",
-                context={
-                    "tier": tier.name,
-                    "points_needed": tier.threshold - points,
-                    "date": _member_date(row.member, reached_at + YEAR),
-                },
-            )
-
-
-def _standing_chunks(rows: QuerySet[MemberStanding]) -> Iterator[list[MemberStanding]]:
-    iterator = rows.iterator(chunk_size=CHUNK)
-    while chunk := list(islice(iterator, CHUNK)):
-        yield chunk
 
 
 def tier_hold_scan(*, campaign: Campaign, now: datetime, limit: int = SCAN_LIMIT) -> int:

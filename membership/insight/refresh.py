@@ -51,8 +51,9 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..campaigns.models import Gift
-from ..models import MemberStanding, Order, PointEntry, Redemption, Referral, Reward, Tier, User
-from ..services.points import STATUS_KINDS, YEAR
+from ..models import MemberStanding, Order, Redemption, Referral, Reward, Tier, User
+from ..selectors import hold_points_kept_totals
+from ..services.points import YEAR
 from ..services.referrals import email_normalise
 from ..signals import insight_refreshed
 from . import engagement, metrics
@@ -238,19 +239,14 @@ def _read_members(as_of: datetime, tiers: dict[int, Tier], zone: tzinfo) -> dict
     soon = as_of + timedelta(days=metrics.EXPIRY_WARNING_DAYS)
     lowest = min((tier for tier in tiers.values() if tier.threshold == 0), key=lambda t: t.pk, default=None)
     hold_ends_by = soon - YEAR
+    # The points that will still count when the hold ends (services/tier_holds.py: the same
+    # figure the member's warning and the lifecycle campaign give).
     status = dict(
-        PointEntry.objects.filter(
-            state=PointEntry.State.APPROVED,
-            kind__in=STATUS_KINDS,
-            created_at__gt=as_of - YEAR,
-            created_at__lte=as_of,
+        hold_points_kept_totals(
+            now=as_of,
             member__standing__tier__isnull=False,
             member__standing__tier_reached_at__lte=hold_ends_by,
         )
-        .order_by()
-        .values("member_id")
-        .annotate(total=Sum("amount"))
-        .values_list("member_id", "total")
     )
     rows = (
         User.objects.filter(Exists(Order.objects.filter(member=OuterRef("pk"))))

@@ -8,7 +8,8 @@ A test (tests/membership/services/test_points_single_writer.py) proves no other 
 
 Besides grants, reversals, redemptions, adjustments and gifts (``points_gift``,
 ``points_gift_coupon_entry``) it approves pending points and expires unused ones (periodic
-jobs), warns of points about to expire, rebuilds the cached balances
+jobs), warns of points about to expire, marks the tier-loss warning sent
+(``tier_warning_claim``; services/tier_holds.py sends it), rebuilds the cached balances
 (``points_rebuild``), and moves members between tiers (``tier_changed``). An approved
 reversal sends ``approved_points_reversed``, on which the coupons the points paid for are
 voided (services/coupons.py): the ledger never imports what spends it.
@@ -31,16 +32,18 @@ from django.utils.translation import gettext as _
 
 from ..languages import in_member_language
 from ..models import Campaign, EarningRule, MemberStanding, PointEntry, Redemption, Tier, User
+from ..selectors import STATUS_KINDS, STATUS_WINDOW
 from ..signals import approved_points_reversed, tier_changed
 from .notifications import notification_send
 from .tiers import tier_reached_notify
 
-YEAR = timedelta(days=365)
+# Points expire, status points count and a tier is held for the same 12 months.
+YEAR = STATUS_WINDOW
 EXPIRY_WARNING = timedelta(days=30)
 State = PointEntry.State
 Kind = PointEntry.Kind
-# Entries that count toward status (the tier): what was earned, net of its corrections.
-STATUS_KINDS = [Kind.EARN, Kind.REVERSAL, Kind.ADJUSTMENT]
+# Entries that count toward status (the tier): what was earned, net of its corrections
+# (selectors.STATUS_KINDS, which the profile and the tier holds read too).
 
 
 class InsufficientPoints(Exception):
@@ -886,3 +889,16 @@ def points_warn_expiring(*, now: datetime | None = None) -> int:
             locked.save(update_fields=["expiry_warned_for"])
             warned += 1
     return warned
+
+
+def tier_warning_claim(
+    *, standing: MemberStanding, tier_id: int, reached_at: datetime, ends_at: datetime
+) -> bool:
+    """Mark the tier-loss warning for the hold ending at ``ends_at`` as sent
+    (``services/tier_holds.py`` sends it). True only for the caller that marked it: a rerun
+    or a second worker finds it marked, and a tier that moved meanwhile is not marked."""
+    return bool(
+        MemberStanding.objects.filter(pk=standing.pk, tier_id=tier_id, tier_reached_at=reached_at)
+        .exclude(tier_warned_for=ends_at)
+        .update(tier_warned_for=ends_at)
+    )

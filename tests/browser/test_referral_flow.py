@@ -100,7 +100,7 @@ def test_referred_friend_signs_up_orders_and_both_are_rewarded(live_asgi, chromi
     assert live_asgi.call(window_passes) == 1
     friend.reload()
     # 20 for the verified sign-up, 89 for the order, 100 for joining through a friend.
-    expect(friend.locator(".stat", has_text="Spendable points")).to_contain_text("209")
+    expect(friend.locator(".stat", has_text="Points to spend")).to_contain_text("209")
     expect(friend.get_by_text("Joined through a friend")).to_be_visible()
     expect(friend.locator(".badge-shelf")).to_contain_text("First Steps")
 
@@ -113,7 +113,7 @@ def test_referred_friend_signs_up_orders_and_both_are_rewarded(live_asgi, chromi
     aino.locator("form:has(input[name=password]) [type=submit]").click()
     aino.wait_for_url(f"{live_asgi.url}/")
     aino.goto("/members/aino/")
-    expect(aino.locator(".stat", has_text="Spendable points")).to_contain_text("200")
+    expect(aino.locator(".stat", has_text="Points to spend")).to_contain_text("200")
     expect(aino.locator(".badge-shelf")).to_contain_text("Connector")
     referral = aino.get_by_role("row", name=re.compile("^Kalle Kivelä"))
     expect(referral).to_contain_text("Converted")

@@ -96,7 +96,9 @@ def test_dashboard_panel_figures(client, staff):
     overview = loyalty_overview(now=now)
     tiers = {row["tier"].slug: row["members"] for row in overview["tiers"]}
     assert tiers["vip"] == 1 and tiers["member"] == overview["members"] - 1
-    assert overview["earned"] == 4200 + 50 + 120
+    # Earned counts members' activity only; the 4200-point staff adjustment is a figure apart.
+    assert overview["earned"] == 50 + 120
+    assert overview["adjusted_in"] == 4200 and overview["adjusted_out"] == 0
     assert overview["pending"] == 120
     assert overview["redeemed"] == 200
     assert [rule["rule__name"] for rule in overview["top_rules"]] == ["Purchase", "Product review"]
@@ -105,6 +107,35 @@ def test_dashboard_panel_figures(client, staff):
     home = client.get("/admin/")
     assert home.status_code == 200
     assert "Top earning rules" in home.text and "Purchase" in home.text
+
+
+def test_dashboard_keeps_carried_over_balances_apart_from_earned_points(client, staff):
+    # A hand-computed ledger for the last 30 days:
+    #   carried over from the old card   +400  adjustment   -> added by staff
+    #   correction                       -100  adjustment   -> taken away by staff
+    #   review                            +50  earned
+    #   purchase of 120 €                +120  earned (pending)
+    #   a review 40 days ago              +50  outside the period
+    # (300 status points: still the first tier, so no multiplier.)
+    # Earned: 170 (120 pending); added: 400; taken away: 100. The old "Issued" was 570.
+    now = timezone.now()
+    member = make_member("liisa")
+    points_adjust(member=member, amount=400, reason="Carried over", actor=staff, now=now - timedelta(days=3))
+    points_adjust(member=member, amount=-100, reason="Correction", actor=staff, now=now - timedelta(days=2))
+    points_grant(member=member, rule_key="review", idempotency_key="r1", now=now - timedelta(days=1))
+    points_grant(member=member, rule_key="purchase", units=120, idempotency_key="p1", now=now)
+    points_grant(member=member, rule_key="review", idempotency_key="old", now=now - timedelta(days=40))
+
+    overview = loyalty_overview(now=now)
+    assert (overview["earned"], overview["pending"]) == (170, 120)
+    assert (overview["adjusted_in"], overview["adjusted_out"]) == (400, 100)
+
+    client.force_login(staff)
+    page = client.get("/admin/").text
+    assert "Earned by members' activity</th><td>170<" in page
+    assert "Added by staff adjustments (carried-over balances, corrections)</th><td>400<" in page
+    assert "Taken away by staff adjustments</th><td>100<" in page
+    assert ">Issued<" not in page
 
 
 def test_dashboard_panel_costs_a_fixed_number_of_queries(django_assert_max_num_queries, staff):

@@ -161,10 +161,10 @@ def test_profile_shows_tier_progress_publicly_and_balances_to_the_member(client,
     public = client.get("/members/aino/").content.decode()
     assert "Member member" in public or "Member</span>" in public
     assert "150 points to Silver" in public
-    assert "Spendable points" not in public and "Points history" not in public
+    assert "Points to spend" not in public and "Points history" not in public
     client.force_login(member)
     own = client.get("/members/aino/").content.decode()
-    assert "Spendable points" in own and ">350<" in own
+    assert "Points to spend" in own and ">350<" in own
     assert own.count("Product review") == 7
 
 

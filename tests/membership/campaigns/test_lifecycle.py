@@ -311,12 +311,15 @@ def test_with_the_campaign_paused_the_in_app_warning_is_back(member):
 def test_tier_hold_ending_while_short_of_the_threshold(member, other_member, staff):
     campaign = lifecycle(T.TIER_HOLD_ENDING)
     now = timezone.now()
-    # Aino reached Silver (500) 350 days ago; half of those points are older than a year now.
+    # Aino reached Silver (500) 350 days ago; the hold ends in 15 days, and from then on only
+    # the points earned since reaching it count (services/tier_holds.py): 300 of them, so she
+    # needs 200 more, although her 12-month status (600) is above the threshold today.
     points_adjust(member=member, amount=300, reason="import", actor=staff, now=now - 370 * DAY)
     points_adjust(member=member, amount=300, reason="import", actor=staff, now=now - 350 * DAY)
-    # Eero reached Silver at the same time and has kept his points up since.
+    points_adjust(member=member, amount=300, reason="import", actor=staff, now=now - 100 * DAY)
+    # Eero reached Silver at the same time and has earned the threshold again since.
     points_adjust(member=other_member, amount=600, reason="import", actor=staff, now=now - 350 * DAY)
-    points_adjust(member=other_member, amount=10, reason="import", actor=staff, now=now - DAY)
+    points_adjust(member=other_member, amount=500, reason="import", actor=staff, now=now - DAY)
 
     assert tier_hold_scan(campaign=campaign, now=now) == 1
 

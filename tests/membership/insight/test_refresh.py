@@ -475,7 +475,9 @@ def test_coupons_referrals_and_points_warnings_come_from_the_services():
     assert "tier_hold_ending" in hilla.reasons
     assert hilla.reason_details["tier_hold_ending"] == {
         "tier": "Silver",
-        "status_points": 200,
+        # What counts when the hold ends: only points earned since reaching Silver (the 500
+        # that reached it leave the 12-month window then), here net -300, so none.
+        "status_points": 0,
         "threshold": 500,
         "date": "2026-01-30",
     }
