@@ -19,7 +19,8 @@ register = template.Library()
 @register.filter
 def with_count(message: Any, count: int | str | None) -> str:
     """``message % {"count": count}``; the message picks its own form by the count."""
-    if message in (None, ""):
+    # Not `not message`: an ngettext_lazy proxy with a named number reads as "" until formatted.
+    if message is None:
         return ""
     try:
         number = int(count or 0)

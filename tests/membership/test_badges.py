@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from membership.badge_registry import BadgeDefinition, badge_definitions, register_badge
 from membership.models import BadgeAward, Notification, PointEntry
@@ -136,7 +137,7 @@ def test_evaluating_an_event_costs_one_query_per_listening_badge_whatever_the_hi
             name="Counter",
             description="",
             thresholds=(1000,),
-            unit="things",
+            unit=ngettext_lazy("%(count)s thing", "%(count)s things", "count"),
             counter=lambda m: calls.append(m) or BadgeAward.objects.filter(member=m).count(),
             events=frozenset({"test.event"}),
         )
@@ -164,6 +165,21 @@ def test_catalogue_shows_levels_holders_and_my_progress(client, member, other_me
     assert "Your progress: 0 of 3 active months" in response.content.decode()
     assert {entry["badge"].key for entry in response.context["catalogue"]} >= {"first-steps", "loyal"}
     assert client.get("/members/eero/").content.decode().count("Loyal · Bronze") == 1
+
+
+def test_a_badge_unit_must_take_its_count(monkeypatch):
+    """A plain noun ("things") cannot agree with a number ("1 things"): refused at registration."""
+    from membership import badge_registry
+
+    monkeypatch.setattr(badge_registry, "_BADGES", {})
+    common = {"key": "plain", "name": "Plain", "description": "", "thresholds": (1,), "counter": lambda m: 0}
+    for unit in ("things", gettext_lazy("things")):
+        with pytest.raises(ValueError, match="plural-aware"):
+            register_badge(BadgeDefinition(unit=unit, **common))
+    things = ngettext_lazy("%(count)s thing", "%(count)s things", "count")
+    register_badge(BadgeDefinition(unit=things, **common))
+    quantities = [badge_registry._BADGES["plain"].quantity(n) for n in (0, 1, 2)]
+    assert quantities == ["0 things", "1 thing", "2 things"]
 
 
 def test_badges_are_declared_by_their_app():
