@@ -441,8 +441,12 @@ class EventPage(Page):
         ]
         context["social_image"] = share_image_url(self.hero_image, request)
         context["live_url"] = self.live_url
-        # RSVP, the room link and staff figures, added by the community app.
-        context["page_extensions"] = page_extensions_render(request=request, page=self)
+        # RSVP, the room's door and staff figures, added by the community app. The door (who
+        # may join the live room, and what the others can do) is rendered on the server in
+        # the status box, so it is honest from the first paint and nothing shifts.
+        extensions = page_extensions_render(request=request, page=self)
+        context["page_extensions"] = [extension for extension in extensions if not extension.slot]
+        context["event_door"] = next((e for e in extensions if e.slot == "event-door"), None)
         return context
 
 

@@ -38,6 +38,10 @@ class PageExtension:
     # "app_label.ModelName" of the page types it shows on.
     page_types: tuple[str, ...] = ("content.BuyingGuidePage",)
     order: int = 100
+    # Where the page shows it: "" is the page's list of extensions; a page type may name
+    # other places (the event page's "event-door": what a visitor may do in the live room,
+    # in the status box at the top).
+    slot: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class RenderedPageExtension:
     key: str
     template: str
     context: dict[str, Any]
+    slot: str = ""
 
 
 def register_page_extension(extension: PageExtension) -> None:
@@ -68,5 +73,5 @@ def page_extensions_render(*, request: HttpRequest, page) -> list[RenderedPageEx
             continue
         context = extension.context(request=request, page=page)
         if context is not None:
-            rendered.append(RenderedPageExtension(extension.key, extension.template, context))
+            rendered.append(RenderedPageExtension(extension.key, extension.template, context, extension.slot))
     return rendered

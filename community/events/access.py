@@ -36,6 +36,10 @@ class TierShortfall:
     needed_tier: str
     points_needed: int
     progress_url: str
+    # The member's status points and the needed tier's threshold: the two figures behind
+    # ``points_needed``, shown beside it so the gap reads as arithmetic, not a verdict.
+    status_points: int = 0
+    threshold: int = 0
 
 
 def can_moderate_events(user: User | AnonymousUser | None) -> bool:
@@ -97,6 +101,8 @@ def tier_shortfall(user: User | AnonymousUser | None, event: EventPage) -> TierS
         needed_tier=needed.name,
         points_needed=max(0, needed.threshold - standing.status_points),
         progress_url=reverse("membership:profile", kwargs={"username": user.username}),
+        status_points=standing.status_points,
+        threshold=needed.threshold,
     )
 
 
@@ -167,9 +173,9 @@ def room_access(
     if can_moderate_event(user, event):
         return RoomAccess(moderator=True)
     if not event_access_allows(user, event):
-        if member is None:
-            return RoomAccess(CLOSE_UNAUTHENTICATED, message=_("Log in to join the live room."))
-        return RoomAccess(CLOSE_FORBIDDEN, message=_("This live room is not open to you."))
+        return RoomAccess(
+            CLOSE_UNAUTHENTICATED if member is None else CLOSE_FORBIDDEN, message=room_refusal(member, event)
+        )
     if event.capacity and event.access != EventAccess.PUBLIC:
         if member is None:
             return RoomAccess(CLOSE_UNAUTHENTICATED, message=_("Log in to join the live room."))
@@ -177,6 +183,21 @@ def room_access(
         if not going:
             return RoomAccess(CLOSE_FORBIDDEN, message=_("The live room is for those who RSVPed."))
     return RoomAccess()
+
+
+def room_refusal(member: User | None, event: EventPage) -> str:
+    """Why someone this event is not for may not join its room, naming who may."""
+    threshold = _tier_threshold(event)
+    tier = event.min_tier.name if threshold is not None and event.min_tier is not None else ""
+    if member is None:
+        if tier:
+            return _("The live room is for %(tier)s members and up: log in to join.") % {"tier": tier}
+        return _("The live room is for signed-in members: log in to join.")
+    if tier:
+        return _("This live room is for %(tier)s members and up, so it is not open to you yet.") % {
+            "tier": tier
+        }
+    return _("This live room is not open to you.")
 
 
 def check_room_write(

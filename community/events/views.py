@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from community.events import selectors
 from community.events.access import can_moderate_event, room_access
 from community.events.models import EventQuestion, EventRsvp
+from community.events.page_extensions import room_door
 from community.events.services import live as live_services
 from community.events.services import rsvps as event_services
 from content.events import EventPage
@@ -123,12 +124,14 @@ def event_live(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event(slug)
     access = room_access(request.user, event)
     if access.refusal:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+        # Anonymous visitors too get the reason (who may join) with Log in and Join links
+        # that bring them back, rather than a login form that says nothing of why.
+        box = selectors.rsvp_box(event=event, user=request.user)
         context = {
             "event": event,
             "message": access.message,
-            "box": selectors.rsvp_box(event=event, user=request.user),
+            "box": box,
+            "door": room_door(request=request, page=event, box=box),
         }
         return render(request, "community/events/room_closed.html", context, status=403)
     runner = access.moderator

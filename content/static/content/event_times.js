@@ -73,10 +73,14 @@ function localiseRange(when) {
     true,
   );
   if (when.dataset.zone !== zone && !when.hasAttribute("data-compact")) {
-    const note = document.createElement("span");
-    note.className = "event-when__announced";
+    // The server reserves the line (data-event-announced), so filling it moves nothing.
+    let note = when.querySelector("[data-event-announced]");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "event-when__announced";
+      when.append(note);
+    }
     note.textContent = interpolate(gettext("Announced as %(time)s"), { time: announced }, true);
-    when.append(note);
   }
   when.dataset.localised = zone;
 }

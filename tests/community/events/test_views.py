@@ -82,7 +82,10 @@ def test_rsvp_refusals_are_clear_and_change_nothing(client, aino):
 def test_the_room_is_closed_to_who_may_not_join_with_the_reason(client, aino):
     event = make_event(tier="vip")
     anonymous = client.get(room_url(event))
-    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    # Issue 15: the reason and who may join, with a way to log in and back (no bare redirect).
+    assert anonymous.status_code == 403
+    page = anonymous.content.decode()
+    assert "The live room is for VIP members and up" in page and "/accounts/login/?next=" in page
     client.force_login(forum_member("juha", tier="gold"))
     closed = client.get(room_url(event))
     assert closed.status_code == 403
