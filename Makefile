@@ -35,7 +35,7 @@ run: $(BIN)/.installed
 	@tail -n 1 $(LOG_DIR)/setup.log
 	@# The worker (queued tasks; periodic jobs: pending points, expiry) runs beside the server and stops with it.
 	@$(BIN)/python manage.py run_worker >> $(LOG_DIR)/worker.log & worker=$$!; \
-		$(BIN)/daphne --access-log $(LOG_DIR)/access.log -b $(HOST) -p $(PORT) hub.asgi:application & server=$$!; \
+		KANTA_SERVE_COLLECTED=1 $(BIN)/daphne --access-log $(LOG_DIR)/access.log -b $(HOST) -p $(PORT) hub.asgi:application & server=$$!; \
 		trap 'kill $$worker $$server 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/ --wait-for-port --server-pid $$server --log-dir $(LOG_DIR); \
 		wait $$server

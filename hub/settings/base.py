@@ -319,8 +319,13 @@ STORAGES = {
     # Wagtail's original images get a random token in their names (content/media_storage.py).
     "default": {"BACKEND": "content.media_storage.MediaStorage"},
     "protected": {"BACKEND": "content.protected_media.ProtectedMediaStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Our CSS and JS minified, then hashed and compressed (hub/storage.py); WhiteNoise gives the
+    # hashed names a year-plus immutable cache.
+    "staticfiles": {"BACKEND": "hub.storage.MinifiedManifestStaticFilesStorage"},
 }
+# Set by `make run` (KANTA_SERVE_COLLECTED=1): pages link the collected, hashed files even
+# with DEBUG on (dev.py).
+KANTA_STATIC_HASHED_URLS = False
 # Uploads larger than this are streamed to disk rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

@@ -53,3 +53,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console", "file"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# `make run` collects static files first and sets KANTA_SERVE_COLLECTED=1: the demo then serves
+# them as production does (minified, hashed, `immutable`), so first views are fast. Without it
+# (a bare `daphne` while editing CSS) files come straight from the apps' static/ folders.
+if env_bool("KANTA_SERVE_COLLECTED", False):
+    KANTA_STATIC_HASHED_URLS = True
