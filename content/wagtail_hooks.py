@@ -3,6 +3,8 @@
 import django_filters
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
@@ -130,3 +132,10 @@ def _safe_next(request) -> str | None:
     ):
         return target
     return None
+
+
+@hooks.register("insert_editor_js")
+def editor_accessible_names():
+    # Wagtail 8 leaves a few of the editor's inputs unnamed (rich text boxes, the tag typing
+    # box); this script names them from the labels Wagtail already renders.
+    return format_html('<script src="{}" defer></script>', static("content/admin/editor_a11y.js"))
