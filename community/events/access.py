@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community.events.models import EventMute, EventRsvp
 from content.events import EventAccess, EventPage, EventPhase
@@ -137,7 +138,11 @@ def check_rsvp_permission(
         shortfall = tier_shortfall(user, event)
         if shortfall is not None:
             raise PermissionDenied(
-                _("This event is for %(tier)s members and up. You are %(points)s points away.")
+                ngettext(
+                    "This event is for %(tier)s members and up. You are %(points)s point away.",
+                    "This event is for %(tier)s members and up. You are %(points)s points away.",
+                    shortfall.points_needed,
+                )
                 % {"tier": shortfall.needed_tier, "points": shortfall.points_needed}
             )
         raise PermissionDenied(_("This event is not open to you."))

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from community.events import selectors
@@ -276,7 +277,11 @@ def room_mute(request: HttpRequest, slug: str) -> HttpResponse:
     return _done(
         request,
         back,
-        message=_("@%(member)s is muted in this room for %(minutes)s minutes.")
+        message=ngettext(
+            "@%(member)s is muted in this room for %(minutes)s minute.",
+            "@%(member)s is muted in this room for %(minutes)s minutes.",
+            minutes,
+        )
         % {"member": member.username, "minutes": minutes},
         data={"until": mute.until.isoformat()},
     )

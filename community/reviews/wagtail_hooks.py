@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
@@ -66,7 +66,12 @@ def review_log_actions(actions):
         label = gettext_lazy("Remove review")
 
         def format_message(self, log_entry):
-            return _("Review removed (%(points)s points reversed): %(reason)s") % {
+            points = log_entry.data.get("points_reversed", 0)
+            return ngettext(
+                "Review removed (%(points)s point reversed): %(reason)s",
+                "Review removed (%(points)s points reversed): %(reason)s",
+                points,
+            ) % {
                 "reason": log_entry.data.get("reason", ""),
-                "points": log_entry.data.get("points_reversed", 0),
+                "points": points,
             }

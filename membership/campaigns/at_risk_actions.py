@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..insight.selectors import AtRiskFilters
 from ..insight.tables import reason_label
@@ -36,7 +37,11 @@ def at_risk_conditions(*, currency: str, filters: AtRiskFilters) -> dict[str, An
 
 def _description(*, currency: str, filters: AtRiskFilters | None, members: int = 0) -> str:
     if filters is None:
-        return _("%(members)s members ticked on the at-risk list.") % {"members": members}
+        return ngettext(
+            "%(members)s member ticked on the at-risk list.",
+            "%(members)s members ticked on the at-risk list.",
+            members,
+        ) % {"members": members}
     parts = [_("Everyone on the at-risk list in %(currency)s") % {"currency": currency}]
     if filters.tier_id is not None:
         tier = Tier.objects.filter(pk=filters.tier_id).values_list("name", flat=True).first()

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -134,15 +134,22 @@ class GiftNewView(WagtailAdminTemplateMixin, TemplateView):
             if result.given:
                 messages.success(
                     self.request,
-                    _("Gift given to %(given)s of %(members)s members.")
+                    ngettext(
+                        "Gift given to %(given)s of %(members)s member.",
+                        "Gift given to %(given)s of %(members)s members.",
+                        result.members,
+                    )
                     % {"given": result.given, "members": result.members},
                 )
             if result.already_given:
                 messages.warning(
                     self.request,
-                    _(
+                    ngettext(
+                        "%(count)s member already had this gift (the form was sent before); "
+                        "nobody got it twice.",
                         "%(count)s members already had this gift (the form was sent before); "
-                        "nobody got it twice."
+                        "nobody got it twice.",
+                        result.already_given,
                     )
                     % {"count": result.already_given},
                 )
@@ -160,9 +167,12 @@ class GiftNewView(WagtailAdminTemplateMixin, TemplateView):
             )
             messages.success(
                 self.request,
-                _(
+                ngettext(
+                    "The gift is being given to %(members)s member in the background; they "
+                    "appear in this list as it goes.",
                     "The gift is being given to %(members)s members in the background; they "
-                    "appear in this list as it goes."
+                    "appear in this list as it goes.",
+                    count,
                 )
                 % {"members": count},
             )
@@ -229,7 +239,7 @@ class GiftListView(WagtailAdminTemplateMixin, TemplateView):
 
 def gift_what(gift: Gift) -> str:
     if gift.kind == Gift.Kind.POINTS:
-        return _("%(points)s points") % {"points": gift.points}
+        return ngettext("%(points)s point", "%(points)s points", gift.points) % {"points": gift.points}
     return gift.reward.name if gift.reward else ""
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..languages import in_member_language
 from ..models import Reward, User
@@ -148,7 +149,10 @@ def gift_points(
             notification_send(
                 recipient=member,
                 kind="gift",
-                title=_("A gift for you: %(points)s points") % {"points": points},
+                title=ngettext(
+                    "A gift for you: %(points)s point", "A gift for you: %(points)s points", points
+                )
+                % {"points": points},
                 body=reason,
                 url=REWARDS_URL,
             )

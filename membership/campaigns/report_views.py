@@ -113,12 +113,16 @@ def too_small_words(window: WindowResult) -> list[str]:
             window.holdout.members,
         )
         % {"count": window.holdout.members, "min": MIN_MEMBERS},
-        TooSmall.FEW_TREATMENT_CONVERSIONS: _(
-            "%(count)s recipients bought; at least %(min)s purchases in each group are needed."
+        TooSmall.FEW_TREATMENT_CONVERSIONS: ngettext(
+            "%(count)s recipient bought; at least %(min)s purchases in each group are needed.",
+            "%(count)s recipients bought; at least %(min)s purchases in each group are needed.",
+            window.treatment.converted,
         )
         % {"count": window.treatment.converted, "min": MIN_CONVERSIONS},
-        TooSmall.FEW_HOLDOUT_CONVERSIONS: _(
-            "%(count)s holdout members bought; at least %(min)s purchases in each group are needed."
+        TooSmall.FEW_HOLDOUT_CONVERSIONS: ngettext(
+            "%(count)s holdout member bought; at least %(min)s purchases in each group are needed.",
+            "%(count)s holdout members bought; at least %(min)s purchases in each group are needed.",
+            window.holdout.converted,
         )
         % {"count": window.holdout.converted, "min": MIN_CONVERSIONS},
     }

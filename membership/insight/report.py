@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import charts
 from .models import CurrencyInsight, InsightRun
@@ -675,9 +676,11 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
     state = model.get("state", "missing")
     settings = _settings(run)
     bgnbd, gamma_gamma, holdout = model.get("bgnbd"), model.get("gamma_gamma"), model.get("holdout")
-    recency_rule = _("after %(days)s days without a purchase (the recency rule)") % {
-        "days": settings["lapse_days"]
-    }
+    recency_rule = ngettext(
+        "after %(days)s day without a purchase (the recency rule)",
+        "after %(days)s days without a purchase (the recency rule)",
+        settings["lapse_days"],
+    ) % {"days": settings["lapse_days"]}
     explanation: list[str] = []
     if state == "fitted":
         explanation.append(

@@ -295,7 +295,11 @@ def _notify_points(member: User, orders: list[Order]) -> None:
         return
     with in_member_language(member):
         if len(orders) == 1:
-            title = _("%(points)s points for your order %(order)s") % {
+            title = ngettext(
+                "%(points)s point for your order %(order)s",
+                "%(points)s points for your order %(order)s",
+                points,
+            ) % {
                 "points": points,
                 "order": orders[0].external_id,
             }

@@ -27,8 +27,9 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models import Aggregate, Max, Q, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..languages import in_member_language
 from ..models import Campaign, EarningRule, MemberStanding, PointEntry, Redemption, Tier, User
@@ -50,9 +51,12 @@ class InsufficientPoints(Exception):
     def __init__(self, *, needed: int, available: int) -> None:
         self.needed, self.available = needed, available
         if available < 0:
-            message = _(
+            message = ngettext(
+                "Your balance is %(available)s point: points you had already spent were taken "
+                "back. New points pay that off first; then you can redeem again.",
                 "Your balance is %(available)s points: points you had already spent were taken "
-                "back. New points pay that off first; then you can redeem again."
+                "back. New points pay that off first; then you can redeem again.",
+                available,
             ) % {"available": available}
         else:
             message = _("This needs %(needed)s points; %(available)s are available.") % {
@@ -873,9 +877,13 @@ def points_warn_expiring(*, now: datetime | None = None) -> int:
                 continue
             expires = timezone.localdate(locked.last_earned_at + YEAR)
             with in_member_language(locked.member):
-                title = _("%(points)s points expire on %(date)s") % {
+                title = ngettext(
+                    "%(points)s point expires on %(date)s",
+                    "%(points)s points expire on %(date)s",
+                    locked.spendable_points,
+                ) % {
                     "points": locked.spendable_points,
-                    "date": expires.isoformat(),
+                    "date": formats.date_format(expires, "DATE_FORMAT"),
                 }
                 body = _("Earn points before then (a review, a forum answer, a purchase) and they all stay.")
             notification_send(

@@ -28,6 +28,7 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hub.rate_limits import rate_limit_free_at
 
@@ -444,21 +445,25 @@ def _points_for(referral: Referral, member: User) -> int:
 def _converted_notify(referral: Referral) -> None:
     friend, referrer = referral.friend, referral.referrer
     with in_member_language(referrer):
-        title = _("Referral complete: +%(points)s points for inviting %(friend)s") % {
-            "friend": friend.name,
-            "points": _points_for(referral, referrer),
-        }
+        points = _points_for(referral, referrer)
+        title = ngettext(
+            "Referral complete: +%(points)s point for inviting %(friend)s",
+            "Referral complete: +%(points)s points for inviting %(friend)s",
+            points,
+        ) % {"friend": friend.name, "points": points}
         body = _(
             "%(friend)s's first order is past the return window. Thank you for bringing a friend along!"
         ) % {"friend": friend.name}
     notification_send(
         recipient=referrer, kind="referral-converted", title=title, body=body, url=referrer.get_absolute_url()
     )
+    bonus = _points_for(referral, friend)
     with in_member_language(friend):
         notification_send(
             recipient=friend,
             kind="referral-converted",
-            title=_("Welcome bonus: +%(points)s points") % {"points": _points_for(referral, friend)},
+            title=ngettext("Welcome bonus: +%(points)s point", "Welcome bonus: +%(points)s points", bonus)
+            % {"points": bonus},
             body=_(
                 "Your first order is past the return window, so the points for joining through "
                 "%(referrer)s's invitation are yours to spend."

@@ -20,7 +20,7 @@ from django.db.models import F, Max
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.log_actions import log
 
 from community.forum import realtime as forum_realtime
@@ -240,7 +240,11 @@ def post_flag(
         ForumFlag.objects.filter(post=post, state=ForumFlag.State.OPEN).values("member").distinct().count()
     )
     if flaggers >= settings.KANTA_FORUM_FLAGS_TO_HIDE:
-        why = _("Flagged by %(count)s members; hidden until a moderator reviews it.") % {"count": flaggers}
+        why = ngettext(
+            "Flagged by %(count)s member; hidden until a moderator reviews it.",
+            "Flagged by %(count)s members; hidden until a moderator reviews it.",
+            flaggers,
+        ) % {"count": flaggers}
         _hide(post, moderator=None, reason=why, now=now)
         _log_post(post, POST_AUTO_HIDE, user=None, reason=why, flags=flaggers)
         _tell_author(
