@@ -33,6 +33,7 @@ from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.managers import TaggableManager
@@ -395,9 +396,12 @@ class ArticleMixin(models.Model):
                 if len(row_value.get("values", [])) != columns:
                     raise ValidationError(
                         {
-                            "body": _(
+                            "body": ngettext(
                                 "Comparison row “%(label)s” needs one value for each of the "
-                                "%(columns)s products."
+                                "%(columns)s product.",
+                                "Comparison row “%(label)s” needs one value for each of the "
+                                "%(columns)s products.",
+                                columns,
                             )
                             % {"label": row_value.get("label", ""), "columns": columns}
                         }

@@ -778,7 +778,11 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
         rows = holdout.get("rows") or []
         holdout_table = DataTable(
             key="holdout",
-            caption=_("Holdout check: repeat purchases in the last %(weeks)s weeks, predicted and actual")
+            caption=ngettext(
+                "Holdout check: repeat purchases in the last %(weeks)s week, predicted and actual",
+                "Holdout check: repeat purchases in the last %(weeks)s weeks, predicted and actual",
+                holdout.get("weeks") or 0,
+            )
             % {"weeks": holdout.get("weeks")},
             columns=[
                 Column(_("Repeat purchases before the holdout")),
@@ -806,9 +810,12 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
             x_title=_("Repeat purchases before the holdout weeks"),
             y_title=_("Mean repeat purchases in the holdout"),
         )
-        holdout_summary = _(
+        holdout_summary = ngettext(
+            "The model was fitted on the purchases up to %(end)s and predicted the %(weeks)s week after it: "
+            "%(predicted)s repeat purchases predicted, %(actual)s made.",
             "The model was fitted on the purchases up to %(end)s and predicted the %(weeks)s weeks after it: "
-            "%(predicted)s repeat purchases predicted, %(actual)s made."
+            "%(predicted)s repeat purchases predicted, %(actual)s made.",
+            holdout.get("weeks") or 0,
         ) % {
             "end": display(holdout.get("calibration_end"), "date"),
             "weeks": holdout.get("weeks"),
@@ -816,8 +823,10 @@ def model_section(insight: CurrencyInsight, run: InsightRun) -> ModelSection:
             "actual": formats.number_format(holdout.get("total_actual") or 0, 0, force_grouping=True),
         }
     elif state == "fitted":
-        holdout_summary = _(
-            "No holdout check: the history is too short or too thin to leave out the last %(weeks)s weeks."
+        holdout_summary = ngettext(
+            "No holdout check: the history is too short or too thin to leave out the last %(weeks)s week.",
+            "No holdout check: the history is too short or too thin to leave out the last %(weeks)s weeks.",
+            settings["holdout_weeks"],
         ) % {"weeks": settings["holdout_weeks"]}
     return ModelSection(
         state=state,

@@ -218,7 +218,11 @@ def reason_detail_text(code: str, detail: dict[str, Any] | None) -> str:
                 "%(points)s point expires on %(date)s", "%(points)s points expire on %(date)s", d["points"]
             ) % {"points": _count(d["points"]), "date": show_date(d["date"])}
         if code == "tier_hold_ending":
-            return _("%(tier)s hold ends on %(date)s with %(points)s of %(threshold)s status points") % {
+            return ngettext(
+                "%(tier)s hold ends on %(date)s with %(points)s of %(threshold)s status point",
+                "%(tier)s hold ends on %(date)s with %(points)s of %(threshold)s status points",
+                d["threshold"],
+            ) % {
                 "tier": d["tier"],
                 "date": show_date(d["date"]),
                 "points": _count(d["status_points"]),
