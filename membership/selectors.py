@@ -31,6 +31,7 @@ from django.db.models.functions import Cast, Greatest, Now
 from django.utils import timezone
 
 from content.renditions import with_renditions
+from hub.apps_modules import app_submodules
 
 from .badge_registry import badge_definitions
 from .models import (
@@ -540,10 +541,23 @@ def _points_figure(value: Decimal) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value.normalize()
 
 
+def earning_terms() -> dict[str, dict[str, Any]]:
+    """What the features that award points add to a rule's figures, by rule key: a longer
+    wait than the rule's (``hold_days``) and a ``condition`` in a sentence. Each app or
+    feature may declare ``earning_terms()`` in an ``earning_terms`` module
+    (community/reviews/earning_terms.py)."""
+    terms: dict[str, dict[str, Any]] = {}
+    for _label, module in app_submodules("earning_terms"):
+        for key, extra in module.earning_terms().items():
+            terms.setdefault(key, {}).update(extra)
+    return terms
+
+
 def earning_rules_public() -> dict[str, Any]:
     """What the "ways to earn" page lists, from the data staff edit: every active earning
     rule (points, per euro or per award, days pending, daily cap) and every tier's
-    multiplier. Two queries."""
+    multiplier, with what the awarding features add (:func:`earning_terms`). Two queries."""
+    terms = earning_terms()
     rules = [
         {
             "rule": rule,
@@ -551,8 +565,9 @@ def earning_rules_public() -> dict[str, Any]:
             # For the plural form: a part point (0.5) reads as plural in English and Finnish.
             "points_count": int(rule.points) if rule.points == rule.points.to_integral_value() else 2,
             "per_currency_unit": rule.per_currency_unit,
-            "pending_days": rule.pending_days,
+            "pending_days": max(rule.pending_days, terms.get(rule.key, {}).get("hold_days", 0)),
             "daily_cap": rule.daily_cap,
+            "condition": terms.get(rule.key, {}).get("condition", ""),
         }
         for rule in EarningRule.objects.filter(active=True).order_by("-per_currency_unit", "-points", "name")
     ]

@@ -84,6 +84,13 @@ def test_ways_to_earn_lists_every_active_rule_from_the_data_with_points_and_caps
     assert re.search(
         r"Trail clean-up day</th>\s*<td[^>]*>75 points</td>\s*<td>After 1 day</td>\s*<td>No limit</td>", html
     )
+    # A review's points wait for the reviews feature's hold, longer than the rule's 0 days,
+    # and the page says who earns them (community/reviews/earning_terms.py).
+    assert re.search(
+        r"Product review<span[^>]*>For a review of a product you bought, whatever its rating\.</span></th>"
+        r"\s*<td[^>]*>50 points</td>\s*<td>After 7 days</td>",
+        html,
+    )
     # Per euro, with the half point of the sustainable bonus written as members read it.
     assert "1 point per euro spent" in html and "0.5 points per euro spent" in html
     assert "After 14 days" in html and "Up to 150 points a day" not in html  # review is uncapped here
@@ -214,7 +221,7 @@ def test_badges_have_an_emblem_per_level_named_by_badge_and_level(client, member
     assert 'aria-label="Critic, Gold"' not in html  # not held: the catalogue does not claim it
     assert (
         html.count(
-            'class="emblem emblem--gold" viewBox="0 0 64 64" width="28" height="28" aria-hidden="true"'
+            'class="emblem emblem--gold" viewBox="0 0 64 64" width="32" height="32" aria-hidden="true"'
         )
         >= 3
     )
