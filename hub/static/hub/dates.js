@@ -104,12 +104,13 @@
       : `${formatDate(parts)}, ${formatTime(parts)}`;
   }
 
-  function translate(singular, plural, count) {
-    const ngettext = window.ngettext || ((one, many, n) => (n === 1 ? one : many));
-    const interpolate =
-      window.interpolate ||
-      ((format, values) => format.replace(/%\((\w+)\)s/g, (_, key) => String(values[key])));
-    return interpolate(ngettext(singular, plural, count), { count }, true);
+  // Literal ngettext calls, so that makemessages -d djangojs finds the messages.
+  function ngettext(singular, plural, count) {
+    return window.ngettext ? window.ngettext(singular, plural, count) : count === 1 ? singular : plural;
+  }
+
+  function counted(format, count) {
+    return format.replace(/%\(count\)s/g, String(count));
   }
 
   function relative(value, options) {
@@ -119,17 +120,20 @@
     const age = now.getTime() - moment.getTime();
     // A clock a few seconds ahead of the server still says "just now".
     if (age < MINUTE) {
-      if (age > -MINUTE) return (window.gettext || ((text) => text))("just now");
+      if (age > -MINUTE) return window.gettext ? window.gettext("just now") : "just now";
       return datetime(moment, options);
     }
     if (age < HOUR) {
-      return translate("%(count)s minute ago", "%(count)s minutes ago", Math.floor(age / MINUTE));
+      const minutes = Math.floor(age / MINUTE);
+      return counted(ngettext("%(count)s minute ago", "%(count)s minutes ago", minutes), minutes);
     }
     if (age < DAY) {
-      return translate("%(count)s hour ago", "%(count)s hours ago", Math.floor(age / HOUR));
+      const hours = Math.floor(age / HOUR);
+      return counted(ngettext("%(count)s hour ago", "%(count)s hours ago", hours), hours);
     }
     if (age < 7 * DAY) {
-      return translate("%(count)s day ago", "%(count)s days ago", Math.floor(age / DAY));
+      const days = Math.floor(age / DAY);
+      return counted(ngettext("%(count)s day ago", "%(count)s days ago", days), days);
     }
     return datetime(moment, options);
   }
