@@ -14,7 +14,10 @@ from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from community.events.models import RoomPresence
@@ -52,6 +55,23 @@ def _validation_message(exc: ValidationError) -> str:
 
 # Run in asgiref's sync thread: the room's id on connect, and each frame's service call with a
 # fresh user and event.
+
+
+def socket_language(scope: dict[str, Any]) -> str:
+    """The language the room's page is in for this socket: the member's saved language,
+    else the language cookie, else the browser's Accept-Language (as LocaleMiddleware and
+    membership.middleware decide it for pages). Runs in the sync thread: it reads the user."""
+    user = scope.get("user")
+    if user is not None and user.is_authenticated:
+        saved = getattr(user, "language", "") or ""
+        if saved in {code for code, _name in settings.LANGUAGES}:
+            return saved
+    request = HttpRequest()
+    request.COOKIES = dict(scope.get("cookies") or {})
+    for name, value in scope.get("headers") or []:
+        if name == b"accept-language":
+            request.META["HTTP_ACCEPT_LANGUAGE"] = value.decode("latin-1")
+    return translation.get_language_from_request(request)
 
 
 def _room_event_id(slug: str) -> int | None:
@@ -125,9 +145,11 @@ class RoomConsumer(ResumingConsumer):
     event_id: int = 0
     member_id: int | None = None
     present: bool = False
+    language: str = settings.LANGUAGE_CODE
 
     async def connect(self) -> None:
         user = self.scope.get("user")
+        self.language = await database_sync_to_async(socket_language)(self.scope)
         self.member_id = user.pk if user is not None and user.is_authenticated else None
         event_id = await database_sync_to_async(_room_event_id)(self.scope["url_route"]["kwargs"]["slug"])
         if event_id is None:
@@ -156,6 +178,12 @@ class RoomConsumer(ResumingConsumer):
             room_board().left(self.channel_name)
 
     # --- frames ------------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # Every answer to a frame (errors included, from the services too) in the language
+        # of the member's page, not the server's default.
+        with translation.override(self.language):
+            await super().receive(text_data, bytes_data)
 
     async def handle_ping(self, frame: dict[str, Any]) -> None:
         pong: Pong = {"type": "pong"}
@@ -231,8 +259,9 @@ class RoomConsumer(ResumingConsumer):
             )
             return
         if not result.ok:
+            # The batch's message is lazy: it becomes text here, in this member's language.
             await self.send_error(
-                result.code, result.message, request=frame.get("request"), question_id=question_id
+                result.code, str(result.message), request=frame.get("request"), question_id=question_id
             )
             return
         ok: VoteOk = {

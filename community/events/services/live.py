@@ -21,8 +21,9 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.log_actions import log
 
 from community.events import realtime as live_realtime
@@ -48,6 +49,7 @@ from hub.realtime import send_event_on_commit
 from membership.models import MemberStanding, OrderLine, User
 from membership.selectors import member_levels_preload
 
+QUESTION_MIN = 3
 QUESTION_MAX = 300
 CHAT_MAX = 500
 
@@ -71,15 +73,16 @@ QUESTION_ACTIONS = {
 }
 
 
-def _clean_text(text: str, *, field: str, minimum: int, maximum: int, empty: str) -> str:
+def _clean_text(text: str, *, field: str, minimum: int, maximum: int, rule: str) -> str:
+    """The text with its whitespace collapsed, or a ValidationError that names the rule
+    (``rule``: a message with %(minimum)s, %(maximum)s and %(count)s, the length given)."""
     text = " ".join((text or "").split())
-    if len(text) < minimum:
-        raise ValidationError({field: empty}, code="required")
-    if len(text) > maximum:
-        raise ValidationError(
-            {field: _("At most %(limit)s characters, please.") % {"limit": maximum}}, code="too_long"
-        )
-    return text
+    if minimum <= len(text) <= maximum:
+        return text
+    code = "required" if not text else "too_short" if len(text) < minimum else "too_long"
+    raise ValidationError(
+        {field: rule % {"minimum": minimum, "maximum": maximum, "count": len(text)}}, code=code
+    )
 
 
 def _room(event: EventPage, *, lock: bool = False) -> LiveRoom:
@@ -134,7 +137,14 @@ def question_ask(
     (its asker and the runners see it meanwhile)."""
     now = now or timezone.now()
     runner = check_room_write(member, event, now=now)
-    body = _clean_text(body, field="body", minimum=3, maximum=QUESTION_MAX, empty=_("Write a question."))
+    body = _clean_text(
+        body,
+        field="body",
+        minimum=QUESTION_MIN,
+        maximum=QUESTION_MAX,
+        # Translators: the rule for a question's length; count is the length of what was typed.
+        rule=_("A question is %(minimum)s to %(maximum)s characters; yours has %(count)s."),
+    )
     mine = EventQuestion.objects.filter(event=event, author=member)
     if not runner:
         limit, window = settings.KANTA_EVENT_QUESTION_RATE
@@ -255,7 +265,9 @@ class VoteResult:
     voted: bool = False
     votes: int = 0
     code: str = ""
-    message: str = ""
+    # Lazy: the batch is shared by members reading different languages; each consumer turns
+    # it into text in its own member's language.
+    message: str | Promise = ""
     # When ``votes`` was read (seconds since the epoch), to order it against count frames.
     at: float = 0.0
 
@@ -284,7 +296,7 @@ def _permissions_preload(users: Iterable[User]) -> None:
         user._group_perm_cache = grouped[pk]  # type: ignore[attr-defined]
 
 
-def _voters(event: EventPage, member_ids: Iterable[int], *, now: datetime) -> dict[int, str]:
+def _voters(event: EventPage, member_ids: Iterable[int], *, now: datetime) -> dict[int, str | Promise]:
     """Why each member may not vote now ("" when they may), for a whole batch in a few
     queries: their users, their permissions, their tiers and, for events with places, their
     RSVPs."""
@@ -299,20 +311,20 @@ def _voters(event: EventPage, member_ids: Iterable[int], *, now: datetime) -> di
             ).values_list("member_id", flat=True)
         )
     room_open = event.room_is_open(now)
-    reasons: dict[int, str] = {}
+    reasons: dict[int, str | Promise] = {}
     for member_id in member_ids:
         user = users.get(member_id)
         if user is None:
-            reasons[member_id] = _("Log in to take part.")
+            reasons[member_id] = gettext_lazy("Log in to take part.")
             continue
         allowed = event_access_allows(user, event) and (not event.capacity or member_id in going)
         runner = None
         if not allowed or not room_open:
             runner = can_moderate_event(user, event)
         if not allowed and not runner:
-            reasons[member_id] = _("This live room is not open to you.")
+            reasons[member_id] = gettext_lazy("This live room is not open to you.")
         elif not room_open and not runner:
-            reasons[member_id] = _("The room is closed.")
+            reasons[member_id] = gettext_lazy("The room is closed.")
         else:
             reasons[member_id] = ""
     return reasons
@@ -349,18 +361,18 @@ def question_votes_apply(
         }
         existing = set(rows)
         current = set(existing)
-        outcome: list[tuple[VoteChange, str, str, bool]] = []
+        outcome: list[tuple[VoteChange, str, str | Promise, bool]] = []
         for change in changes:
             question = questions.get(change.question_id)
             key = (change.question_id, change.member_id)
             if question is None:
-                refusal = ("not_found", _("No such question in this room."))
+                refusal = ("not_found", gettext_lazy("No such question in this room."))
             elif reasons.get(change.member_id):
                 refusal = ("forbidden", reasons[change.member_id])
             elif not question.is_votable:
-                refusal = ("closed", _("Voting on this question has closed."))
+                refusal = ("closed", gettext_lazy("Voting on this question has closed."))
             elif question.author_id == change.member_id:
-                refusal = ("own_question", _("You cannot vote for your own question."))
+                refusal = ("own_question", gettext_lazy("You cannot vote for your own question."))
             else:
                 refusal = ("", "")
                 if change.on:
@@ -444,7 +456,14 @@ def vote_counts(*, event: EventPage) -> dict[int, int]:
 def chat_send(*, member: User, event: EventPage, body: str, now: datetime | None = None) -> EventChatMessage:
     now = now or timezone.now()
     runner = check_room_write(member, event, now=now, chat=True)
-    body = _clean_text(body, field="body", minimum=1, maximum=CHAT_MAX, empty=_("Write a message."))
+    body = _clean_text(
+        body,
+        field="body",
+        minimum=1,
+        maximum=CHAT_MAX,
+        # Translators: the rule for a chat message's length; count is the length of what was typed.
+        rule=_("A chat message is %(minimum)s to %(maximum)s characters; yours has %(count)s."),
+    )
     if not runner:
         limit, window = (
             settings.KANTA_EVENT_CHAT_RATE_NEW_MEMBER

@@ -100,9 +100,12 @@ def test_events_with_places_are_for_those_going(vips):
 
 def test_bad_questions_are_refused_with_a_reason_and_nothing_is_stored(vips):
     event = make_event()
-    with pytest.raises(ValidationError, match="Write a question"):
+    # Issue 15: every refusal names the rule, with the length of what was typed.
+    with pytest.raises(ValidationError, match=r"A question is 3 to 300 characters; yours has 0\."):
         live.question_ask(member=vips[0], event=event, body="  ")
-    with pytest.raises(ValidationError, match="At most 300"):
+    with pytest.raises(ValidationError, match=r"A question is 3 to 300 characters; yours has 2\."):
+        live.question_ask(member=vips[0], event=event, body="ok")
+    with pytest.raises(ValidationError, match=r"A question is 3 to 300 characters; yours has 301\."):
         live.question_ask(member=vips[0], event=event, body="x" * 301)
     live.question_ask(member=vips[0], event=event, body="Wax or skins?")
     with pytest.raises(ValidationError, match="asked this already"):

@@ -181,7 +181,9 @@ def test_a_refused_question_keeps_what_was_written(client, aino, settings):
     json_refusal = client.post(room_url(event, "event_room_ask"), {"body": "Third?"}, **JSON)
     assert json_refusal.status_code == 429 and "Slow down" in json_refusal.json()["error"]
     empty = client.post(room_url(event, "event_room_ask"), {"body": " "}, **JSON)
-    assert empty.status_code == 400 and empty.json()["errors"] == {"body": ["Write a question."]}
+    assert empty.status_code == 400 and empty.json()["errors"] == {
+        "body": ["A question is 3 to 300 characters; yours has 0."]
+    }
     assert EventQuestion.objects.count() == 1
 
 

@@ -508,17 +508,21 @@ function liveRoom(root) {
 
   // --- answers to what this page sent --------------------------------------------------------------
 
+  // A form shows one status at a time: an error replaces the last success and a success
+  // the last error, so "Your question is in the queue." never stands beside a refusal.
   function formError(form, message) {
     const slot = form?.querySelector("[data-form-error]");
     if (slot) {
       slot.textContent = message;
       slot.hidden = !message;
     }
+    if (message) formStatus(form, "");
   }
 
   function formStatus(form, message) {
     const slot = form?.querySelector("[data-form-status]");
     if (slot) slot.textContent = message;
+    if (message) formError(form, "");
   }
 
   function questionError(el, message) {
@@ -794,7 +798,10 @@ function liveRoom(root) {
     }
     requests.set(request, built.pending);
     setBusy(built.pending.button, true);
-    if (built.pending.form) formError(built.pending.form, "");
+    if (built.pending.form) {
+      formError(built.pending.form, "");
+      formStatus(built.pending.form, "");
+    }
   });
 
   // Ctrl/Cmd + Enter sends the question; the character counter follows the text.
