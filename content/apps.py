@@ -21,3 +21,7 @@ class ContentConfig(AppConfig):
         page_unpublished.connect(navigation_clear, dispatch_uid="content.navigation.unpublished")
         page_published.connect(content_version_bump, dispatch_uid="content.version.published")
         page_unpublished.connect(content_version_bump, dispatch_uid="content.version.unpublished")
+        # The worker makes the renditions a published page and its cards need (content/tasks.py).
+        from .tasks import page_published_renditions
+
+        page_published.connect(page_published_renditions, dispatch_uid="content.renditions.published")

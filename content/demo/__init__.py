@@ -23,6 +23,11 @@ def seed(ctx: DemoContext) -> None:
 
 def refresh(ctx: DemoContext) -> None:
     site.refresh(ctx)
+    # Every image rendition the pages and their cards show, made now rather than by the first
+    # reader of each page (content/renditions.py); on a seeded database, only the missing ones.
+    from content.renditions import all_renditions_make
+
+    all_renditions_make()
 
 
 def check_pages() -> list[str]:
