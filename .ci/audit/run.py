@@ -176,7 +176,7 @@ def django_env(var_dir: Path, port: int) -> dict[str, str]:
 
 def manage(env: dict[str, str], *args: str, capture: bool = True) -> str:
     started = time.monotonic()
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603  # our own interpreter and manage.py
         [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
@@ -248,7 +248,7 @@ def targets_from(urls: dict) -> list[Target]:
 def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
     daphne = PYTHON.parent / "daphne"
     handle = log_path.open("w")
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603  # the venv's daphne
         [str(daphne), "-b", "127.0.0.1", "-p", str(port), "audit_asgi:application"],
         cwd=ROOT,
         env=env,
@@ -274,7 +274,7 @@ def first_get(base: str, target: Target) -> None:
     """One plain request, as the first reader after a deploy: the status and the server's time."""
     started = time.monotonic()
     try:
-        with urllib.request.urlopen(base + target.path, timeout=60) as response:
+        with urllib.request.urlopen(base + target.path, timeout=60) as response:  # noqa: S310  # http://127.0.0.1
             response.read()
             target.status = response.status
             target.final_path = response.geturl().removeprefix(base) or "/"
@@ -302,7 +302,9 @@ def run_lighthouse(base: str, target: Target, out_dir: Path, run: int) -> dict |
     ]
     env = {**os.environ, "CHROME_PATH": str(CHROMIUM)}
     try:
-        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240, check=False)
+        result = subprocess.run(  # noqa: S603  # the pinned Lighthouse CLI on our own URL
+            command, env=env, capture_output=True, text=True, timeout=240, check=False
+        )
     except subprocess.TimeoutExpired:
         target.errors.append("Lighthouse timed out after 240 s")
         return None
@@ -343,9 +345,12 @@ def read_report(target: Target, report: dict) -> None:
     notes = []
     for audit_id in PERF_AUDITS:
         audit = audits.get(audit_id)
-        if not audit or audit.get("score") is None or audit["score"] >= 0.9:
-            if audit_id != "largest-contentful-paint-element" or not audit:
-                continue
+        if not audit:
+            continue
+        passed = audit.get("score") is None or audit["score"] >= 0.9
+        # The LCP element is informative (no score) and always worth naming.
+        if passed and audit_id != "largest-contentful-paint-element":
+            continue
         details = audit.get("details") or {}
         savings = details.get("overallSavingsMs")
         text = audit.get("displayValue") or ""
@@ -450,10 +455,11 @@ def axe_page(page, target: Target, scheme: str, axe_source: str, out_dir: Path) 
         try:
             response = page.goto(target.path, wait_until="load")
             if response is None or response.status >= 400:
-                target.errors.append(f"HTTP {response.status if response else '?'} for {target.path} ({scheme})")
+                status = response.status if response else "?"
+                target.errors.append(f"HTTP {status} for {target.path} ({scheme})")
                 return
             page.wait_for_load_state("networkidle", timeout=10_000)
-        except Exception as error:  # noqa: BLE001  # a page that never settles is reported, not fatal
+        except Exception as error:  # a page that never settles is reported, not fatal
             if "Timeout" not in str(error):
                 target.errors.append(f"could not open {target.path}: {error}")
                 return
@@ -470,7 +476,8 @@ def axe_page(page, target: Target, scheme: str, axe_source: str, out_dir: Path) 
             "impact": v.get("impact"),
             "help": v.get("help"),
             "nodes": [
-                {"target": n.get("target"), "summary": (n.get("failureSummary") or "")[:400]} for n in v["nodes"]
+                {"target": n.get("target"), "summary": (n.get("failureSummary") or "")[:400]}
+                for n in v["nodes"]
             ],
         }
         for v in found["violations"]
@@ -490,16 +497,16 @@ def table(targets: list[Target]) -> list[str]:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for t in targets:
-        perf = t.scores.get("performance")
+        perf: object = t.scores.get("performance")
         if len(t.perf_runs) > 1:
             perf = f"{perf} (median of {', '.join(map(str, t.perf_runs))})"
+        scores = [perf, *(t.scores.get(c) for c in CATEGORIES[1:])]
+        score_cells = " | ".join(cell(s) if t.lighthouse else "" for s in scores)
+        first = "" if t.first_get_ms is None else f"{t.first_get_ms:.0f}"
+        axe_cells = f"{cell(t.axe_count('light'))} | {cell(t.axe_count('dark'))}"
+        result = "FAIL" if t.failed() else "pass"
         rows.append(
-            f"| {t.label} | `{t.final_path or t.path}` | "
-            f"{'' if t.first_get_ms is None else f'{t.first_get_ms:.0f}'} | "
-            f"{cell(perf) if t.lighthouse else ''} | {cell(t.scores.get('accessibility')) if t.lighthouse else ''} | "
-            f"{cell(t.scores.get('best-practices')) if t.lighthouse else ''} | "
-            f"{cell(t.scores.get('seo')) if t.lighthouse else ''} | "
-            f"{cell(t.axe_count('light'))} | {cell(t.axe_count('dark'))} | {'FAIL' if t.failed() else 'pass'} |"
+            f"| {t.label} | `{t.final_path or t.path}` | {first} | {score_cells} | {axe_cells} | {result} |"
         )
     return rows
 
@@ -518,7 +525,8 @@ def details(targets: list[Target]) -> list[str]:
             for v in t.axe.get(scheme) or []:
                 targets_text = ", ".join("`" + " ".join(map(str, n["target"])) + "`" for n in v["nodes"][:6])
                 more = f" (+{len(v['nodes']) - 6} more)" if len(v["nodes"]) > 6 else ""
-                block.append(f"- axe ({scheme}) `{v['id']}` [{v['impact']}] {v['help']}: {targets_text}{more}")
+                rule = f"`{v['id']}` [{v['impact']}] {v['help']}"
+                block.append(f"- axe ({scheme}) {rule}: {targets_text}{more}")
         block += [f"- console: {c}" for c in t.console[:5]]
         if block:
             lines += [f"### {t.label} (`{t.final_path or t.path}`)", "", *block, ""]
@@ -526,12 +534,16 @@ def details(targets: list[Target]) -> list[str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", default="", help="comma-separated page keys")
     parser.add_argument("--skip-lighthouse", action="store_true")
     parser.add_argument("--skip-axe", action="store_true")
     parser.add_argument("--var-dir", type=Path, help="reuse this seeded var directory")
-    parser.add_argument("--no-collectstatic", action="store_true", help="with --var-dir: serve its static files as they are")
+    parser.add_argument(
+        "--no-collectstatic", action="store_true", help="with --var-dir: serve its static files as they are"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the var directory")
     parser.add_argument("--artifacts", type=Path, default=ROOT / "test-results" / "audit")
     args = parser.parse_args()
@@ -561,7 +573,7 @@ def main() -> int:
         log(f"Serving on {base}; first GET of each page…")
         # The process's own first render (imports, template compilation) is not a page's cost:
         # a page that renders no image pays it, so each page's first GET shows its own.
-        urllib.request.urlopen(base + "/accounts/login/", timeout=60).read()
+        urllib.request.urlopen(base + "/accounts/login/", timeout=60).read()  # noqa: S310  # http://127.0.0.1
         for target in targets:
             if not target.errors and target.audience == "anonymous":
                 first_get(base, target)
@@ -603,7 +615,8 @@ def main() -> int:
     log("\n" + "\n".join(table(targets)))
     if failing:
         log("\n" + "\n".join(failing))
-    log(f"\nMarkdown: {args.artifacts / 'summary.md'}; reports in {args.artifacts}; {time.monotonic() - started:.0f} s")
+    elapsed = time.monotonic() - started
+    log(f"\nMarkdown: {args.artifacts / 'summary.md'}; reports in {args.artifacts}; {elapsed:.0f} s")
     failed = [t.label for t in targets if t.failed()] + (["server errors"] if server_errors else [])
     if failed:
         log(f"AUDIT FAILED: {', '.join(failed)}")
