@@ -106,7 +106,7 @@ def test_points_to_one_member_after_the_confirmation(staff_client, staff):
     assert MemberStanding.objects.get(member=member).spendable_points == 150
     assert Notification.objects.filter(recipient=member, kind="gift").count() == 1
     listing = staff_client.get(LIST)
-    assert "Gift given to 1 of 1 members." in listing.text
+    assert "Gift given to 1 of 1 member." in listing.text  # plural forms (issue 15)
     assert "Sorry for the delay" in listing.text
 
 
