@@ -200,11 +200,10 @@ def seed_rewards(ctx: DemoContext, people: dict[str, User]) -> None:
     # The free product shows the product's own demo picture (content/demo draws it); the
     # other rewards show the drawing for their kind. Its card's rendition is made now, so no
     # visitor waits for it.
-    if wax is not None and wax.image_id:
-        Reward.objects.filter(kind=Reward.Kind.PRODUCT, product=wax, image__isnull=True).update(
-            image=wax.image
-        )
-        wax.image.get_rendition("fill-480x270|format-webp")
+    picture = wax.image if wax is not None else None
+    if picture is not None:
+        Reward.objects.filter(kind=Reward.Kind.PRODUCT, product=wax, image__isnull=True).update(image=picture)
+        picture.get_rendition("fill-480x270|format-webp")
     aino = people["aino"]
     if not Redemption.objects.filter(member=aino).exists():
         reward_redeem(member=aino, reward_id=Reward.objects.get(name="Free shipping on your next order").pk)

@@ -256,3 +256,12 @@ def test_the_leaderboard_has_a_podium_and_says_what_it_counts(client, django_ass
     assert "Not the balance" in html and "in the last 30 days" in html
     assert 'start="4"' in html and "/members/climber3/" in html
     assert "points earned, all time" in client.get("/leaderboard/").content.decode()
+
+
+def test_staff_choose_a_reward_picture_with_the_image_chooser(client, voucher):
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw-boss-1234")
+    client.force_login(admin)
+    html = client.get(f"/admin/snippets/membership/reward/edit/{voucher.pk}/").content.decode()
+    assert 'name="image"' in html and "Choose an image" in html

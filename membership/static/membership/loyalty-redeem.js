@@ -17,6 +17,8 @@ if (dialog && typeof dialog.showModal === "function") {
       if (!template) return; // the confirmation page still works
       event.preventDefault();
       body.replaceChildren(template.content.cloneNode(true));
+      // Named by the form's heading, which exists only while the dialog is open.
+      dialog.setAttribute("aria-labelledby", "redeem-dialog-title");
       opener = link;
       dialog.showModal();
       // Start on the safe choice: Enter must not spend points by accident.
@@ -36,6 +38,7 @@ if (dialog && typeof dialog.showModal === "function") {
 
   dialog.addEventListener("close", () => {
     body.replaceChildren();
+    dialog.removeAttribute("aria-labelledby");
     opener?.focus();
     opener = null;
   });
