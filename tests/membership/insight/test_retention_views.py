@@ -502,8 +502,8 @@ def test_the_at_risk_list_ranks_members_by_value_with_reasons_in_words(staff_cli
     # Members with a reason only; the most value at risk first.
     assert [row.member for row in rows] == [liisa, juha]
     text = page.text
-    assert "2★ review of Trail shoe X on 11/20/2026" in text
-    assert "340 points expire on 12/20/2026" in text
+    assert "2★ review of Trail shoe X on 20 Nov 2026" in text
+    assert "340 points expire on 20 Dec 2026" in text
     assert "last bought 212 days ago, usually every 45 days" in text
     assert f'href="/admin/users/inspect/{juha.pk}/#retention"' in text
     assert "2 members at risk among 120 customers in EUR." in text
@@ -582,7 +582,7 @@ def test_the_customers_export_streams_everyone_of_the_currency(staff_client):
     ]
     assert len(rows) == 4
     assert rows[1][:2] == ["someone@example.com", ""]
-    assert rows[1][-1] == "Negative review: 1★ review of @SUM(1) on 11/20/2026"
+    assert rows[1][-1] == "Negative review: 1★ review of @SUM(1) on 20 Nov 2026"
     assert rows[2] == [
         "juha@example.com",
         "juha",
