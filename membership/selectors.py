@@ -5,7 +5,7 @@ and redemptions, the staff dashboard's loyalty figures, and referrals."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
@@ -245,11 +245,12 @@ def tier_holds_ending(*, now: datetime, unwarned: bool = False) -> Iterator[tupl
     out those already warned for this hold (``tier_warned_for``)."""
     iterator = _ending_soon(now).iterator(chunk_size=HOLD_CHUNK)
     while chunk := list(islice(iterator, HOLD_CHUNK)):
+        holds = [(standing, _hold(standing, 0)) for standing in chunk]
         if unwarned:
-            chunk = [s for s in chunk if s.tier_warned_for != tier_hold_ends_at(s.tier_reached_at)]
-        kept = hold_points_kept([standing.member_id for standing in chunk], now=now)
-        for standing in chunk:
-            hold = _hold(standing, kept.get(standing.member_id, 0))
+            holds = [(standing, hold) for standing, hold in holds if standing.tier_warned_for != hold.ends_at]
+        kept = hold_points_kept([hold.member_id for _standing, hold in holds], now=now)
+        for standing, hold in holds:
+            hold = replace(hold, kept=kept.get(standing.member_id, 0))
             if hold.needed > 0:
                 yield standing, hold
 
