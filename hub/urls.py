@@ -16,6 +16,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from hub.apps_modules import app_submodules
 from hub.health import healthz
+from hub.js_catalog import javascript_catalog
 from hub.security_headers import csp_report
 
 # /sitemap.xml: Wagtail's pages, then what each app adds in its ``sitemaps.py`` (SITEMAPS).
@@ -37,6 +38,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # The versioned catalog pages link (hub/js_catalog.py): cached for a year.
+    path("jsi18n/<str:language>/", javascript_catalog, name="javascript-catalog-language"),
     # Ahead of the admin: these answer a signed-in non-staff person 403 (membership/insight/urls.py).
     path("admin/retention/", include("membership.insight.urls")),
     path("admin/campaigns/", include("membership.campaigns.admin_urls")),

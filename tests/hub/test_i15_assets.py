@@ -116,3 +116,29 @@ def test_a_hashed_static_file_is_cached_for_a_year(collected):
         # The plain name stays short-lived: it is what changes when the file does.
         plain = middleware(RequestFactory().get(settings.STATIC_URL + "hub/kanta.css"))
         assert "immutable" not in plain["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_pages_load_the_versioned_catalog_deferred_before_other_scripts(client):
+    from hub.js_catalog import catalog_version
+
+    html = client.get("/accounts/login/").content.decode()
+    tag = re.search(r'<script defer src="(/jsi18n/en/\?v=([0-9a-f]{12}))"></script>', html)
+    assert tag and tag.group(2) == catalog_version()
+    assert html.index(tag.group(0)) < html.index("hub/dates.js") < html.index("hub/site.js")
+    assert 'src="/jsi18n/"' not in html
+
+
+@pytest.mark.django_db
+def test_the_versioned_catalog_is_cached_for_a_year_per_language(client):
+    from hub.js_catalog import catalog_url
+
+    response = client.get(catalog_url("fi"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Finnish strings, whatever language the request would otherwise pick.
+    assert response.content != client.get(catalog_url("en")).content
+    stale = client.get("/jsi18n/fi/?v=000000000000")
+    assert "immutable" not in stale["Cache-Control"]
+    assert client.get("/jsi18n/xx/").status_code == 404
