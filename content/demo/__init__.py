@@ -25,9 +25,14 @@ def refresh(ctx: DemoContext) -> None:
     site.refresh(ctx)
     # Every image rendition the pages and their cards show, made now rather than by the first
     # reader of each page (content/renditions.py); on a seeded database, only the missing ones.
+    from django.conf import settings
+
     from content.renditions import all_renditions_make
 
-    all_renditions_make()
+    # Tests that seed the whole demo skip it (minutes of AVIF encoding); test_i15_renditions
+    # runs it directly.
+    if getattr(settings, "KANTA_DEMO_RENDITIONS", True):
+        all_renditions_make()
 
 
 def check_pages() -> list[str]:

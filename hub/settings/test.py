@@ -33,3 +33,7 @@ if not DATABASE_URL:  # noqa: F405
 # Close connections after each request/thread: daphne's and asgiref's worker threads would
 # otherwise keep PostgreSQL sessions open and block dropping the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The demo seed's rendition step (content/demo) encodes every page's images in three formats:
+# minutes per seed. Tests that seed the demo skip it; tests/content/test_i15_renditions.py
+# runs the step itself.
+KANTA_DEMO_RENDITIONS = False
