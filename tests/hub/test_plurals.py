@@ -367,8 +367,14 @@ def test_no_number_meets_a_noun_outside_plural_forms():
             offenders.append(f"{where}: {text!r}")
     # "{{ n }} {% translate "points" %}": a count beside a separately translated noun.
     beside = re.compile(r"\{\{[^}]*\}\}\s*\{%\s*(?:translate|trans)\s+[\"'](?:" + NOUNS + r")[\"']")
+    # "{{ n }} points" as bare text: neither translated nor plural.
+    bare = re.compile(r"\{\{[^}]*\}\}[ \t]*(?:" + NOUNS + r")\b")
+    blocks = re.compile(r"\{%\s*blocktrans(?:late)?\b.*?\{%\s*endblocktrans(?:late)?\s*%\}", re.S)
     for path in _template_files():
-        for match in beside.finditer(path.read_text()):
+        text = path.read_text()
+        for match in beside.finditer(text):
+            offenders.append(f"{path.relative_to(ROOT)}: {match.group(0)!r}")
+        for match in bare.finditer(blocks.sub("", text)):
             offenders.append(f"{path.relative_to(ROOT)}: {match.group(0)!r}")
     assert not offenders, (
         "A number meets a noun without plural forms (use ngettext / {% blocktranslate count %} / "
