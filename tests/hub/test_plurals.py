@@ -284,7 +284,7 @@ NOUNS = (
 )
 BETWEEN = (
     r"(?:(?:more|new|unread|other|status|active|published|spendable|extra|bonus|open|pending|free|earned)"
-    r"\s+)?"
+    r"\s+){0,2}"
 )
 # Placeholders that hold a name, not a number ("%(tier)s members" is "Gold members").
 NAMES = {
