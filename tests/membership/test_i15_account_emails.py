@@ -123,6 +123,7 @@ def test_the_finnish_email_is_in_the_members_language(browser):
         ),
         ("account_signup", ["Join", "Log in"], ["Sign Up", "Signup"]),
         ("account_reset_password", ["Forgot your password?", "Log in"], ["Password Reset"]),
+        ("account_reset_password_done", ["Check your email"], ["Password Reset"]),
     ],
 )
 def test_the_account_pages_use_the_sites_words(client, name, words, not_words):
