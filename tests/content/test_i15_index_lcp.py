@@ -48,3 +48,36 @@ def test_cards_elsewhere_stay_lazy(client, make_guide):
     assert images  # the related guide's card
     for attributes in images:
         assert 'loading="lazy"' in attributes and "fetchpriority" not in attributes
+
+
+CANONICAL_RE = re.compile(r'<link rel="canonical" href="([^"]*)">')
+DESCRIPTION_RE = re.compile(r'<meta name="description" content="([^"]*)">')
+
+
+def test_index_pages_describe_themselves_and_keep_their_page_in_the_canonical(client, make_guide, site_tree):
+    """Search engines index each listing page on its own: page 2 is not a copy of page 1."""
+    for n in range(13):  # 12 a page
+        make_guide(f"Guide number {n}")
+    first = client.get("/guides/").content.decode()
+    assert CANONICAL_RE.search(first).group(1) == "http://testserver/guides/"
+    assert DESCRIPTION_RE.search(first).group(1) == "Tested picks."
+    second = client.get("/guides/?page=2&utm_source=x").content.decode()
+    assert CANONICAL_RE.search(second).group(1) == "http://testserver/guides/?page=2"
+    blog = client.get("/blog/").content.decode()
+    assert DESCRIPTION_RE.search(blog).group(1) == "News and stories."
+
+
+def test_a_filtered_index_keeps_its_filter_in_the_canonical(client, make_guide):
+    guide = make_guide("Studded tyres")
+    guide.tags.add("winter")
+    guide.save_revision().publish()
+    html = client.get("/guides/?tag=winter").content.decode()
+    assert CANONICAL_RE.search(html).group(1) == "http://testserver/guides/?tag=winter"
+
+
+def test_an_index_without_intro_falls_back_to_the_site_description(client, site_tree):
+    blog = site_tree["blog"]
+    blog.intro = ""
+    blog.save_revision().publish()
+    html = client.get("/blog/").content.decode()
+    assert "Polku Outdoor" in DESCRIPTION_RE.search(html).group(1)
