@@ -40,6 +40,10 @@ def test_robots_txt_points_at_the_sitemap(client):
     assert response["Content-Type"].startswith("text/plain")
     assert b"Sitemap: http://testserver/sitemap.xml" in response.content
     assert b"Disallow: /admin/" in response.content
+    # Search results, referral links (each visit is recorded), one-click unsubscribe links and
+    # members' protected uploads are no pages to crawl.
+    for path in (b"/search/", b"/r/", b"/email/", b"/protected-media/"):
+        assert b"Disallow: " + path + b"\n" in response.content
 
 
 def test_404_page_is_styled_and_translated(client):
