@@ -22,7 +22,9 @@ What it does:
    (the demo superuser).
 5. Prints the table, writes it as Markdown with every failing Lighthouse audit and every axe
    violation (rule, impact, selectors), and exits 1 when anything is below the bar:
-   performance >= 98, accessibility, best practices and SEO = 100, 0 axe violations.
+   performance >= 98, accessibility, best practices and SEO = 100, 0 axe violations, and no
+   console error (a CSP violation, a failed request, an uncaught exception) on the pages axe
+   visits, nor an ERROR in the server's log.
 
 Options: --only KEY[,KEY] (page keys, e.g. home,guide), --skip-lighthouse, --skip-axe,
 --var-dir DIR (reuse an already seeded directory: skips migrate and seed_demo; with
@@ -126,6 +128,10 @@ class Target:
                 bar = PERF_BAR if category == "performance" else OTHER_BAR
                 if score is None or score < bar:
                     return True
+        # A console error is a best-practices failure in Lighthouse; the pages it does not visit
+        # (signed in, the editor) are held to the same. A 404 page's own status is no error.
+        if any(not (self.expect_status != 200 and "status of 404" in line) for line in self.console):
+            return True
         return any(self.axe.get(scheme) for scheme in self.axe)
 
 
