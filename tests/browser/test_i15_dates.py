@@ -96,6 +96,9 @@ def test_dates_js_runs_before_the_page_modules(live_asgi, browser_page):
     """Deferred in <head>: every module script (live_room.js, event_times.js, …) finds it."""
     page = browser_page
     page.goto("/badges/")
-    first_script = page.evaluate("() => document.querySelector('script[src]').getAttribute('src')")
-    assert first_script.endswith("hub/dates.js")
+    # The translation catalog comes first (dates.js takes its plural forms from it), then
+    # dates.js, then everything else.
+    sources = page.evaluate("() => [...document.querySelectorAll('script[src]')].map((s) => s.src)")
+    assert "/jsi18n/" in sources[0]
+    assert sources[1].endswith("hub/dates.js")
     assert page.evaluate("() => document.querySelector('script[src$=\"hub/dates.js\"]').defer") is True

@@ -59,7 +59,7 @@ def test_the_member_sees_their_link_and_how_each_referral_went(client, aino):
     assert "Signed up — waiting for their first order" in page
     points_on = timezone.localtime(timezone.now() + timedelta(days=14)).date()
     assert "Order received — points on" in page
-    assert f"{points_on:%m/%d/%Y}" in page
+    assert f"{points_on.day} {points_on:%b %Y}" in page  # the English date style: 18 Dec 2026
     assert "Converted" in page
     # Flagged and refused look alike, and nothing hints at why.
     assert page.count("Not eligible") == 2
