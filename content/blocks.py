@@ -38,7 +38,7 @@ class ListItemCharBlock(blocks.CharBlock):
     def deconstruct(self):
         # The label only names the admin's input; migrations keep recording the plain
         # CharBlock the content was saved with, so this needs no migration of every body.
-        path, args, kwargs = super().deconstruct()
+        _path, args, kwargs = super().deconstruct()
         kwargs = {key: value for key, value in kwargs.items() if key != "label"}
         return "wagtail.blocks.CharBlock", args, kwargs
 

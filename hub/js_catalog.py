@@ -53,7 +53,9 @@ def _catalog_body(language: str, version: str) -> bytes:
     request = HttpRequest()
     request.method = "GET"
     with translation.override(language):
-        return JavaScriptCatalog.as_view()(request).content
+        response = JavaScriptCatalog.as_view()(request)
+        assert isinstance(response, HttpResponse)
+        return response.content
 
 
 def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:

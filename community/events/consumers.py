@@ -149,7 +149,7 @@ class RoomConsumer(ResumingConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        self.language = await database_sync_to_async(socket_language)(self.scope)
+        self.language = await database_sync_to_async(socket_language)(dict(self.scope))
         self.member_id = user.pk if user is not None and user.is_authenticated else None
         event_id = await database_sync_to_async(_room_event_id)(self.scope["url_route"]["kwargs"]["slug"])
         if event_id is None:

@@ -266,7 +266,10 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 ACCOUNT_ADAPTER = "membership.account_limits.AccountAdapter"
 # The sign-in form speaks the site's words; the sign-up form adds the separate, unticked
 # marketing consent (membership/account_forms.py).
-ACCOUNT_FORMS = {"login": "membership.account_forms.LoginForm", "signup": "membership.account_forms.SignupForm"}
+ACCOUNT_FORMS = {
+    "login": "membership.account_forms.LoginForm",
+    "signup": "membership.account_forms.SignupForm",
+}
 # allauth's own limits, stated so they are visible and tunable in one place ("ip" is
 # REMOTE_ADDR, the client hub/proxy.py found; "key" is what the adapter passes).
 ACCOUNT_RATE_LIMITS = {

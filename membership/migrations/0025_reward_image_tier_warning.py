@@ -5,21 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('membership', '0024_campaign_defaults'),
-        ('wagtailimages', '0027_image_description'),
+        ("membership", "0024_campaign_defaults"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='memberstanding',
-            name='tier_warned_for',
+            model_name="memberstanding",
+            name="tier_warned_for",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='reward',
-            name='image',
-            field=models.ForeignKey(blank=True, help_text="Shown on the rewards page; without one, a drawing for the reward's kind.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='image'),
+            model_name="reward",
+            name="image",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Shown on the rewards page; without one, a drawing for the reward's kind.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="wagtailimages.image",
+                verbose_name="image",
+            ),
         ),
     ]

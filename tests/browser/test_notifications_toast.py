@@ -78,7 +78,9 @@ def test_member_signs_in_and_a_pushed_notification_appears_as_a_toast(live_asgi,
     expect(toast.locator(".toast__title")).to_have_text("Your review was featured")
     expect(toast.locator(".toast__body")).to_have_text("Thanks for sharing how the studs held up on ice.")
     # The toast opens the notification through /notifications/<id>/open/, which marks it read.
-    expect(toast.locator("a.toast__link")).to_have_attribute("href", f"/notifications/{notification.pk}/open/")
+    expect(toast.locator("a.toast__link")).to_have_attribute(
+        "href", f"/notifications/{notification.pk}/open/"
+    )
     expect(bell_count).to_be_visible()
     expect(bell_count).to_have_text("1")
     expect(status).to_have_attribute("data-state", "open")

@@ -365,6 +365,7 @@ def question_votes_apply(
         for change in changes:
             question = questions.get(change.question_id)
             key = (change.question_id, change.member_id)
+            refusal: tuple[str, str | Promise]
             if question is None:
                 refusal = ("not_found", gettext_lazy("No such question in this room."))
             elif reasons.get(change.member_id):
