@@ -300,6 +300,18 @@ def first_get(base: str, target: Target) -> None:
 
 
 def run_lighthouse(base: str, target: Target, out_dir: Path, run: int) -> dict | None:
+    """One Lighthouse run; a run Lighthouse itself failed (NO_NAVSTART, a lost trace: "please run
+    Lighthouse again") is tried once more before it counts as an error."""
+    problems: list[str] = []
+    for _attempt in range(2):
+        report = _lighthouse_once(base, target, out_dir, run, problems)
+        if report is not None:
+            return report
+    target.errors.append(problems[-1])
+    return None
+
+
+def _lighthouse_once(base: str, target: Target, out_dir: Path, run: int, problems: list[str]) -> dict | None:
     out = out_dir / f"lighthouse-{target.key}{'' if run == 0 else f'-{run + 1}'}.json"
     command = [
         "node",
@@ -319,14 +331,15 @@ def run_lighthouse(base: str, target: Target, out_dir: Path, run: int) -> dict |
             command, env=env, capture_output=True, text=True, timeout=240, check=False
         )
     except subprocess.TimeoutExpired:
-        target.errors.append("Lighthouse timed out after 240 s")
+        problems.append("Lighthouse timed out after 240 s")
         return None
     if result.returncode != 0 or not out.exists():
-        target.errors.append(f"Lighthouse failed (exit {result.returncode}): {result.stderr.strip()[-500:]}")
+        problems.append(f"Lighthouse failed (exit {result.returncode}): {result.stderr.strip()[-500:]}")
         return None
     report = json.loads(out.read_text())
     if report.get("runtimeError"):
-        target.errors.append(f"Lighthouse: {report['runtimeError'].get('message')}")
+        problems.append(f"Lighthouse: {report['runtimeError'].get('message')}")
+        return None
     return report
 
 
