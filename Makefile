@@ -56,10 +56,12 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# .ci/audit holds the audit's npm packages (node_modules), which are not ours to translate.
+MESSAGES_IGNORE := --ignore '.venv/*' --ignore 'staticfiles/*' --ignore '.ci/*' --ignore 'node_modules/*'
 messages: $(BIN)/.installed-dev
-	$(BIN)/python manage.py makemessages -l fi --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
-	$(BIN)/python manage.py makemessages -l fi -d djangojs --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	$(BIN)/python manage.py makemessages -l fi $(MESSAGES_IGNORE) --no-obsolete
+	$(BIN)/python manage.py makemessages -l fi -d djangojs $(MESSAGES_IGNORE) --no-obsolete
+	$(BIN)/python manage.py compilemessages $(MESSAGES_IGNORE)
 
 # Each bench builds its own throwaway database: SQLite, or DATABASE_URL if it names a database
 # called *bench* (wiped). BENCH_MEMBERS=50000 gives the leaderboard figure in docs/PERFORMANCE.md.
