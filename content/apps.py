@@ -22,6 +22,10 @@ class ContentConfig(AppConfig):
         page_published.connect(content_version_bump, dispatch_uid="content.version.published")
         page_unpublished.connect(content_version_bump, dispatch_uid="content.version.unpublished")
         # The worker makes the renditions a published page and its cards need (content/tasks.py).
-        from .tasks import page_published_renditions
+        from django.db.models.signals import post_save
+
+        from .models import Product
+        from .tasks import page_published_renditions, product_saved_renditions
 
         page_published.connect(page_published_renditions, dispatch_uid="content.renditions.published")
+        post_save.connect(product_saved_renditions, sender=Product, dispatch_uid="content.renditions.product")

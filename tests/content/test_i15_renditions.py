@@ -98,3 +98,32 @@ def test_the_seed_step_makes_product_pages_renditions(make_guide, client):
     before = rendition_count()
     assert client.get(product.get_absolute_url()).status_code == 200
     assert rendition_count() == before
+
+
+def test_saving_a_products_picture_queues_its_renditions(db, monkeypatch, django_capture_on_commit_callbacks):
+    queued = []
+
+    class Recorder:
+        @staticmethod
+        def enqueue(product_id):
+            queued.append(product_id)
+
+    monkeypatch.setattr(content.tasks, "product_renditions_make", Recorder)
+    with django_capture_on_commit_callbacks(execute=True):
+        product = make_product()
+    assert queued == [product.pk]
+    # A save naming other fields (a stock or price sync) leaves the pictures alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        product.save(update_fields=["price"])
+        make_product(image=None)
+    assert queued == [product.pk]
+
+
+@pytest.mark.django_db
+def test_the_product_task_makes_what_its_page_shows(make_guide, client):
+    make_guide()
+    product = make_product()
+    content.tasks.product_renditions_make.enqueue(product.pk)
+    before = rendition_count()
+    assert client.get(product.get_absolute_url()).status_code == 200
+    assert rendition_count() == before

@@ -265,3 +265,25 @@ def test_staff_choose_a_reward_picture_with_the_image_chooser(client, voucher):
     client.force_login(admin)
     html = client.get(f"/admin/snippets/membership/reward/edit/{voucher.pk}/").content.decode()
     assert 'name="image"' in html and "Choose an image" in html
+
+
+def test_a_reward_saved_with_a_picture_has_its_rendition_made_by_the_worker(
+    client, voucher, django_capture_on_commit_callbacks
+):
+    from pathlib import Path
+
+    from django.conf import settings
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from content.demo.site import demo_image
+    from membership.reward_tasks import REWARD_IMAGE_SPEC
+
+    template = (Path(settings.BASE_DIR) / "templates/membership/rewards.html").read_text()
+    assert template.count(REWARD_IMAGE_SPEC) == template.count("{% image ")
+    photo = demo_image("Wax tin", get_test_image_file(size=(800, 600)).file.getvalue(), extension="png")
+    renditions = photo.renditions
+    with django_capture_on_commit_callbacks(execute=True):
+        Reward.objects.create(name="Pictured", kind=Reward.Kind.PRODUCT, cost=200, image=photo)
+    assert renditions.count() == 1
+    assert client.get("/rewards/").status_code == 200
+    assert renditions.count() == 1  # the page made none
