@@ -66,18 +66,30 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _typed_text(request: HttpRequest) -> dict[str, str]:
+    """What a member wrote in a refused form (a thread's title, a post's body)."""
+    if request.method != "POST":
+        return {}
+    return {name: request.POST[name] for name in ("title", "body") if request.POST.get(name, "").strip()}
+
+
 def _refused(request: HttpRequest, exc: PermissionDenied, *, back: str = "") -> HttpResponse:
     """Anonymous visitors are sent to sign in (then to ``back``, for a refused POST); members
-    see why (a tier, a ban, a lock): on the page they came from when there is one."""
+    see why (a tier, a ban, a lock): on the page they came from when there is one. A refused
+    form that carried text answers with a page handing the text back instead of a redirect,
+    which would drop it (without JavaScript there is no draft to keep it)."""
     if _wants_json(request):
         status = 401 if not request.user.is_authenticated else 403
         return JsonResponse({"error": str(exc) or _("You cannot do that.")}, status=status)
     if not request.user.is_authenticated:
         return redirect_to_login(back or request.get_full_path())
-    if back:
+    kept = _typed_text(request)
+    if back and not kept:
         messages.error(request, str(exc))
         return redirect(back)
-    return render(request, "community/forum/denied.html", {"message": str(exc)}, status=403)
+    return render(
+        request, "community/forum/denied.html", {"message": str(exc), "kept": kept, "back": back}, status=403
+    )
 
 
 def _posts_per_page() -> int:

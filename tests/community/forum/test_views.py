@@ -277,7 +277,16 @@ def test_locked_thread_refuses_replies(client, category, aino, eero):
     page = client.get(thread.get_absolute_url())
     assert "locked" in page.context["reply_refusal"] and page.context["form"] is None
     response = client.post(reverse("community:forum_reply", kwargs={"pk": thread.pk}), {"body": "Hello?"})
-    assert response.status_code == 302 and not Post.objects.filter(thread=thread, number=2).exists()
+    assert response.status_code == 403 and not Post.objects.filter(thread=thread, number=2).exists()
+    # Without JavaScript no draft keeps the text: the refusal hands it back instead of a
+    # redirect that would drop it, with the way back to the thread.
+    page = response.content.decode()
+    assert "locked" in page and "Your text was not posted" in page
+    assert '<textarea id="kept-body-text"' in page and ">Hello?</textarea>" in page
+    assert f'href="{thread.get_absolute_url()}"' in page
+    # Nothing typed, nothing to hand back: the member goes back to the thread with the reason.
+    empty = client.post(reverse("community:forum_reply", kwargs={"pk": thread.pk}), {"body": " "})
+    assert empty.status_code == 302 and empty.url == thread.get_absolute_url()
 
 
 def test_new_thread_form_creates_a_thread_with_tags_products_and_guide(client, category, aino, make_guide):
