@@ -252,3 +252,23 @@ def test_flag_and_delete_share_the_row_with_the_reactions(live_asgi, browser_pag
     expect(post.get_by_role("link", name="Delete", exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert console.errors == [], console.errors
+
+
+def test_logging_out_leaves_no_draft_on_the_device(live_asgi, browser_page, console):
+    from playwright.sync_api import expect
+
+    ids = live_asgi.call(make_forum)
+    page = browser_page
+    sign_in(page, live_asgi.url, "eero")
+    page.goto(f"/forum/t/{ids['thread']}/")
+    page.locator(BODY).fill("Half a thought about studs, never sent.")
+    note = page.locator("[data-reply-form] [data-composer-draft]")
+    expect(note).to_have_text("Draft saved on this device.")
+    assert len(drafts(page)) == 1
+
+    page.locator("details.account-menu summary").click()
+    page.locator("details.account-menu button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".header-actions")).to_contain_text("Log in")
+    assert drafts(page) == {}
+    assert console.errors == []

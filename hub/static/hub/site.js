@@ -90,3 +90,19 @@ function showToast({ title, body = "", url = "", tone = "" }) {
 }
 
 document.addEventListener("kanta:toast", (event) => showToast(event.detail || {}));
+
+// Logging out of a shared device leaves none of the member's unsent forum drafts behind
+// (community/static/community/forum/composer.js keeps them under this prefix).
+const DRAFT_PREFIX = "kanta.forum.draft:";
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !new URL(form.action, location.href).pathname.endsWith("/logout/")) return;
+  document.dispatchEvent(new CustomEvent("kanta:logout"));
+  try {
+    for (const key of Object.keys(window.localStorage)) {
+      if (key.startsWith(DRAFT_PREFIX)) window.localStorage.removeItem(key);
+    }
+  } catch {
+    // Storage blocked: there are no drafts to clear.
+  }
+});

@@ -274,6 +274,7 @@ function setupComposer(root) {
   // Shown again by the server after a refused post: the text in the box is what was sent.
   const bound = root.hasAttribute("data-draft-bound");
   let saveTimer = 0;
+  let loggingOut = false;
   let savedOnce = false;
   let preview = { body: null, html: "" };
   let previewSeq = 0;
@@ -306,7 +307,7 @@ function setupComposer(root) {
 
   function saveNow() {
     window.clearTimeout(saveTimer);
-    if (!storage || !key) return;
+    if (!storage || !key || loggingOut) return;
     const body = textarea.value;
     const titleText = title?.value ?? "";
     const unchanged = !bound && body === initial.body && titleText === initial.title;
@@ -476,6 +477,12 @@ function setupComposer(root) {
   title?.addEventListener("input", saveSoon);
   form.addEventListener("submit", saveNow);
   window.addEventListener("pagehide", saveNow);
+  // Logging out clears every draft on the device (hub/static/hub/site.js); this page's
+  // pagehide must not write this one back.
+  document.addEventListener("kanta:logout", () => {
+    loggingOut = true;
+    window.clearTimeout(saveTimer);
+  });
   window.addEventListener("pageshow", (event) => {
     // Back to this page from the browser's cache after the draft was sent (or discarded) on
     // another page: the box is emptied rather than saving the sent text as a draft again.
