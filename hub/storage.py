@@ -37,7 +37,7 @@ def is_own_source(storage: Any, path: str) -> bool:
     """True for a file under the project's own apps (not a dependency in the virtualenv)."""
     try:
         source = Path(storage.path(path)).resolve()
-    except NotImplementedError:
+    except NotImplementedError:  # a finder's storage with no local path (remote): not ours
         return False
     base = Path(settings.BASE_DIR).resolve()
     return source.is_relative_to(base) and "site-packages" not in source.parts and ".venv" not in source.parts
