@@ -45,3 +45,20 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
+
+
+class CacheVersion(models.Model):
+    """The current version of one thing cached pages and fragments are built from (hub.versions).
+
+    Kept in the database, not the cache, so that a change made by any process (the worker, a
+    management command, another daphne) invalidates every process's cache in the same
+    transaction that made it, and a rolled-back change invalidates nothing."""
+
+    tag = models.CharField(max_length=100, primary_key=True)
+    version = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "cache version"
+
+    def __str__(self) -> str:
+        return f"{self.tag}@{self.version}"
