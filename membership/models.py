@@ -369,6 +369,17 @@ class MemberStanding(models.Model):
     # The hold end the tier-loss warning was sent for: one warning per hold, whatever the
     # job's schedule; a new hold (tier re-qualified) gets its own.
     tier_warned_for = models.DateTimeField(null=True, blank=True)
+    # Kept by services/points.py as each entry is written, so a write never re-reads the
+    # member's history: the sums behind the balances above before their floor at zero, and
+    # the status window they were counted for. ``status_since`` None means not kept yet: the
+    # next write (or ``points_rebuild``) counts them from the ledger once.
+    status_sum = models.IntegerField(default=0, editable=False)
+    pending_sum = models.IntegerField(default=0, editable=False)
+    earned_sum = models.IntegerField(default=0, editable=False)
+    status_since = models.DateTimeField(null=True, blank=True, editable=False)
+    # No counted status entry is older than this (None: none is counted), so until the
+    # window start passes it nothing has left the window and no query is needed.
+    status_oldest = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("member standing")
