@@ -29,3 +29,7 @@ class ContentConfig(AppConfig):
 
         page_published.connect(page_published_renditions, dispatch_uid="content.renditions.published")
         post_save.connect(product_saved_renditions, sender=Product, dispatch_uid="content.renditions.product")
+        # Cached pages show products and snippets: a change to one invalidates them.
+        from .page_cache import connect_receivers
+
+        connect_receivers()

@@ -55,6 +55,7 @@ from .blocks import BaseStreamBlock
 # that module is also what registers the event page models with the app.
 from .events import home_events
 from .feeds import BlogFeed, GuideFeed
+from .page_cache import CachedPage
 from .page_extensions import page_extensions_render
 from .product_extensions import product_ratings
 from .renditions import with_renditions
@@ -499,7 +500,7 @@ class ArticleMixin(models.Model):
 # --- Home ----------------------------------------------------------------------------------
 
 
-class HomePage(Page):
+class HomePage(CachedPage, Page):
     """The store community's front page."""
 
     hero_heading = models.CharField(
@@ -604,7 +605,7 @@ class HomeFeaturedGuide(Orderable):
 # --- Guides ---------------------------------------------------------------------------------
 
 
-class GuideIndexPage(RoutablePageMixin, Page):
+class GuideIndexPage(CachedPage, RoutablePageMixin, Page):
     intro = models.TextField(
         _("introduction"), max_length=400, blank=True, help_text=_("A sentence above the list of guides.")
     )
@@ -616,6 +617,8 @@ class GuideIndexPage(RoutablePageMixin, Page):
     subpage_types = ["content.BuyingGuidePage"]
     max_count = 1
     page_description = _("Lists every buying guide at /guides/, with category and tag filters and a feed.")
+    # The list is cached for anonymous readers (content/page_cache.py); the feed is not.
+    page_cache_routes = {"index_view": frozenset({"category", "tag", "page"})}
 
     class Meta:
         verbose_name = _("guide index")
@@ -648,7 +651,7 @@ class GuidePageTag(TaggedItemBase):
     )
 
 
-class BuyingGuidePage(ArticleMixin, Page):  # type: ignore[django-manager-missing]  # the plugin cannot follow untyped Wagtail/taggit relations
+class BuyingGuidePage(CachedPage, ArticleMixin, Page):  # type: ignore[django-manager-missing]  # the plugin cannot follow untyped Wagtail/taggit relations
     last_reviewed = models.DateField(
         _("last reviewed"),
         default=timezone.localdate,
@@ -703,7 +706,7 @@ class BuyingGuidePage(ArticleMixin, Page):  # type: ignore[django-manager-missin
 # --- Blog -----------------------------------------------------------------------------------
 
 
-class BlogIndexPage(RoutablePageMixin, Page):
+class BlogIndexPage(CachedPage, RoutablePageMixin, Page):
     intro = models.TextField(
         _("introduction"), max_length=400, blank=True, help_text=_("A sentence above the list of posts.")
     )
@@ -715,6 +718,8 @@ class BlogIndexPage(RoutablePageMixin, Page):
     subpage_types = ["content.BlogPostPage"]
     max_count = 1
     page_description = _("Lists blog posts at /blog/, newest first, with tag pages and an RSS feed.")
+    # The lists are cached for anonymous readers (content/page_cache.py); the feed is not.
+    page_cache_routes = {"index_view": frozenset({"page"}), "tag_view": frozenset({"page"})}
 
     class Meta:
         verbose_name = _("blog index")
@@ -750,7 +755,7 @@ class BlogPostTag(TaggedItemBase):
     )
 
 
-class BlogPostPage(ArticleMixin, Page):  # type: ignore[django-manager-missing]  # the plugin cannot follow untyped Wagtail/taggit relations
+class BlogPostPage(CachedPage, ArticleMixin, Page):  # type: ignore[django-manager-missing]  # the plugin cannot follow untyped Wagtail/taggit relations
     date = models.DateField(
         _("date"), default=timezone.localdate, help_text=_("The publication date readers see.")
     )

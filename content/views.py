@@ -14,13 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from wagtail.models import Site
 
+from hub.page_cache import cache_for_readers
+
 from . import calendar, search, selectors
+from .page_cache import product_policy
 from .product_extensions import product_extensions_render, product_ratings
 from .seo import product_json_ld, share_image_url
 
 logger = logging.getLogger(__name__)
 
 
+@cache_for_readers(product_policy)
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get(slug=slug)
     if product is None:

@@ -1,4 +1,5 @@
-"""The hub's app config: ``ready()`` registers the deploy checks (hub/checks.py)."""
+"""The hub's app config: ``ready()`` registers the deploy checks (hub/checks.py) and the page
+cache's receivers for Wagtail's own models (hub/page_cache.py)."""
 
 from django.apps import AppConfig
 
@@ -10,3 +11,6 @@ class HubConfig(AppConfig):
     def ready(self) -> None:
         # AppConfig.ready: system checks are registered once the app registry is ready.
         from . import checks  # noqa: F401  (registers the deploy checks)
+        from .page_cache import connect_wagtail_receivers
+
+        connect_wagtail_receivers()

@@ -49,11 +49,13 @@ from community.forum.forms import (
     add_service_errors,
 )
 from community.forum.models import ForumCategory, Post, Reaction, Thread
+from community.forum.page_cache import forum_index_policy, thread_policy
 from community.forum.rendering import post_html
 from community.forum.services import posts as forum_services
 from community.forum.services.posts import MAX_BODY, render_post
 from content.models import BuyingGuidePage
 from content.selectors import product_get
+from hub.page_cache import cache_for_readers
 from hub.rate_limits import RateLimited, rate_limit_consume
 
 THREAD_TEMPLATE = "community/forum/thread.html"
@@ -178,6 +180,7 @@ def _draft_sent(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 # --- /forum/ ---------------------------------------------------------------------------------
 
 
+@cache_for_readers(forum_index_policy)
 def forum_index(request: HttpRequest) -> HttpResponse:
     rows = selectors.forum_index(user=request.user)
     return render(
@@ -359,6 +362,7 @@ def _readable_thread(request: HttpRequest, pk: int) -> Thread | HttpResponse:
     return thread
 
 
+@cache_for_readers(thread_policy)
 def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     thread = _readable_thread(request, pk)
     if isinstance(thread, HttpResponse):

@@ -115,6 +115,10 @@ MIDDLEWARE = [
     # Sets the referral device cookie that sign-in/sign-up receivers ask for.
     "membership.devices.DeviceCookieMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Whole pages for anonymous readers (hub/page_cache.py): last, so a hit skips URL routing
+    # and rendering while every middleware above still runs on it (CSRF cookie, CSP nonce,
+    # X-Frame-Options, the device cookie).
+    "hub.page_cache.PageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "hub.urls"
@@ -231,6 +235,13 @@ else:
 # Check every realtime payload against its event type's definition where it is sent
 # (hub.event_types): on in tests, off (no cost) everywhere else.
 KANTA_REALTIME_CHECK_EVENTS = False
+# Whole-page cache for anonymous readers of the pages that opt in (hub/page_cache.py). An
+# entry is checked against the database's tag versions on every hit, so this is only the
+# bound on what no tag tracks: relative times ("5 minutes ago"), an event going live, a
+# member's new avatar. Early-access openings shorten it to the opening.
+KANTA_PAGE_CACHE = True
+KANTA_PAGE_CACHE_SECONDS = 60
+KANTA_PAGE_CACHE_ALIAS = "default"
 # Sessions live in the database only, never in the cache: with "cached_db" a logout during
 # a Redis outage deletes the row but not Redis's copy, and the session would sign the member
 # in again once Redis returns with its data. One primary-key read per request is the price.

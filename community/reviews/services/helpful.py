@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from community.reviews.access import check_review_helpful_permission
 from community.reviews.models import HelpfulVote, Review
+from hub.page_cache import bump_reviews
 from membership.models import User
 
 
@@ -48,4 +49,8 @@ def reviews_helpful_recount(*, review_ids: Iterable[int] | None = None) -> int:
     if review_ids is not None:
         reviews = reviews.filter(pk__in=list(review_ids))
     wrong = reviews.annotate(actual=actual).filter(~Q(helpful_count=actual)).values_list("pk", flat=True)
-    return Review.objects.filter(pk__in=list(wrong)).update(helpful_count=actual)
+    fixed = Review.objects.filter(pk__in=list(wrong)).update(helpful_count=actual)
+    if fixed:
+        # update() sends no signal: the cached pages showing these counts go by hand.
+        bump_reviews()
+    return fixed
