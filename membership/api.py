@@ -171,7 +171,8 @@ def orders_report(request: HttpRequest, payload: OrderIn):
         "original_total": order.original_total,
         "linked": order.member_id is not None,
         "earns_points": order.earns_points,
-        "points": order_points(order=order),
+        # A new order's points are known to the service; other answers ask the ledger.
+        "points": receipt.points if receipt.points is not None else order_points(order=order),
     }
     return Status(201 if receipt.result == "created" else 200, body)
 

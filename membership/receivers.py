@@ -80,7 +80,8 @@ def attribute_referral_at_signup(sender, request, user, **kwargs):
 
 @receiver(order_paid, dispatch_uid="membership.referral_order_paid")
 def qualify_referral_on_order(sender, order, now=None, **kwargs):
-    referral_order_paid(order=order, now=now)
+    # The referral's awards go back to the orders service, which grants them with the order's.
+    return referral_order_paid(order=order, now=now)
 
 
 @receiver(order_refunded, dispatch_uid="membership.referral_order_refunded")

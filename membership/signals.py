@@ -9,7 +9,9 @@ block, and a rollback undoes them too.
 from django.dispatch import Signal
 
 # A member's order is paid (on arrival, or when its email is verified and it is linked).
-# kwargs: order (membership.Order), now (datetime)
+# kwargs: order (membership.Order), now (datetime). A receiver may return a list of
+# points.PointsGrant: the orders service grants them with the order's own points, in one
+# call to the ledger (a qualified referral's awards); anything else returned is ignored.
 order_paid = Signal()
 
 # A member's tier changed, up or down (kwargs: member, old_tier, new_tier: Tier or None).

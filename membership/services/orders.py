@@ -42,6 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal, localcontext
+from functools import partial
 from typing import Literal, cast
 
 from django.db import IntegrityError, transaction
@@ -59,7 +60,7 @@ from ..signals import order_paid, order_refunded
 from .badges import badges_evaluate
 from .coupons import coupon_normalise
 from .notifications import notification_send
-from .points import PointsGrant, points_grant, points_reverse, source_key
+from .points import PointsGrant, points_grant_many, points_reverse, source_key
 
 Status = Order.Status
 # Refunds only move forward: paid → partially refunded → refunded.
@@ -84,6 +85,9 @@ class LineData:
 class OrderReceipt:
     order: Order
     result: Result
+    # The order's points by state ({"pending": n, "approved": n}) when the call knows them
+    # without asking the ledger (a new order); None otherwise: ``order_points`` reads them.
+    points: dict[str, int] | None = None
 
 
 class OrderRejected(Exception):
@@ -227,20 +231,23 @@ def _purchase_grants(order: Order, lines: Sequence[OrderLine], *, now: datetime)
     return grants
 
 
-def _award(order: Order, *, now: datetime) -> None:
+def _award(order: Order, *, lines: Sequence[OrderLine], now: datetime) -> dict[str, int]:
     """Grant the order's points to its member (idempotent) and tell listeners that it
     counts as paid. Called once per order: when it arrives for a known member, or when
-    it is linked."""
-    for grant in _purchase_grants(order, list(order.lines.all()), now=now):
-        points_grant(
-            member=grant.member,
-            rule_key=grant.rule_key,
-            source=grant.source,
-            units=grant.units,
-            now=grant.now,
-            note=grant.note,
-        )
-    order_paid.send(sender=Order, order=order, now=_award_time(order, now))
+    it is linked. Returns its entries' points by state, as ``order_points`` counts them."""
+    own = _purchase_grants(order, lines, now=now)
+    grants = list(own)
+    # Receivers answer with the awards the order earns others (a referral it qualifies): all
+    # of them go to the ledger in one call, whose work does not grow with the awards.
+    for _receiver, response in order_paid.send(sender=Order, order=order, now=_award_time(order, now)):
+        if isinstance(response, list):
+            grants += [grant for grant in response if isinstance(grant, PointsGrant)]
+    entries = points_grant_many(grants=grants)
+    points = {"pending": 0, "approved": 0}
+    for entry in entries[: len(own)]:
+        if entry is not None and entry.state in points:
+            points[entry.state] += entry.amount
+    return points
 
 
 def _reverse_share(order: Order, *, now: datetime) -> Decimal:
@@ -255,14 +262,28 @@ def _reverse_share(order: Order, *, now: datetime) -> Decimal:
     refunded_cents = int(((order.original_total - order.total) / CENT).to_integral_value())
     percent = f"{(share * 100).quantize(Decimal('0.1')):f}".removesuffix(".0")
     reason = _("Order %(order)s refunded (%(percent)s%%)") % {"order": order.external_id, "percent": percent}
-    for entry in _earned_entries(order):
-        if entry.state in (PointEntry.State.REVERSED, PointEntry.State.EXPIRED):
-            continue
-        target = min(entry.amount, math.ceil(entry.amount * share))
-        already = -(
-            entry.reversals.exclude(state=PointEntry.State.REVERSED).aggregate(total=Sum("amount"))["total"]
-            or 0
+    entries = [
+        entry
+        for entry in _earned_entries(order)
+        if entry.state not in (PointEntry.State.REVERSED, PointEntry.State.EXPIRED)
+    ]
+    for entry in entries:
+        entry.member = _order_member(order)  # the ledger locks their standing: no re-read
+    # What each entry has had reversed so far, for all of them in one query.
+    reversed_so_far = (
+        dict(
+            PointEntry.objects.filter(reverses__in=entries)
+            .exclude(state=PointEntry.State.REVERSED)
+            .values("reverses_id")
+            .annotate(total=Sum("amount"))
+            .values_list("reverses_id", "total")
         )
+        if entries
+        else {}
+    )
+    for entry in entries:
+        target = min(entry.amount, math.ceil(entry.amount * share))
+        already = -(reversed_so_far.get(entry.pk) or 0)
         missing = target - already
         if missing <= 0:
             continue
@@ -279,17 +300,22 @@ def _reverse_share(order: Order, *, now: datetime) -> Decimal:
     return share
 
 
-def _notify_points(member: User, orders: list[Order]) -> None:
-    """Tell the member what their orders earned, net of refunds (one message per call)."""
+def _notify_points(member: User, orders: list[Order], *, points: int | None = None) -> None:
+    """Tell the member what their orders earned, net of refunds (one message per call).
+    ``points``: what they earned when the caller knows it already (a new order's grants)."""
     source_type, _id = source_key(orders[0])
     points = (
-        PointEntry.objects.filter(
-            member=member,
-            source_type=source_type,
-            source_id__in=[str(order.pk) for order in orders],
-            state__in=[PointEntry.State.PENDING, PointEntry.State.APPROVED],
-        ).aggregate(total=Sum("amount"))["total"]
-        or 0
+        points
+        if points is not None
+        else (
+            PointEntry.objects.filter(
+                member=member,
+                source_type=source_type,
+                source_id__in=[str(order.pk) for order in orders],
+                state__in=[PointEntry.State.PENDING, PointEntry.State.APPROVED],
+            ).aggregate(total=Sum("amount"))["total"]
+            or 0
+        )
     )
     if points <= 0:
         return
@@ -315,6 +341,9 @@ def _notify_points(member: User, orders: list[Order]) -> None:
             title=title,
             body=_("Purchase points become spendable once the return window has passed."),
             url=member.get_absolute_url(),
+            # Every caller is inside its own atomic block, which rolls this back with the
+            # order's points should it fail: no savepoint of its own is needed.
+            savepoint=False,
         )
 
 
@@ -392,34 +421,29 @@ def _create(
     coupon_code: str,
     refund_pending: bool,
     now: datetime,
-) -> Order | None:
-    """Insert the order and its lines, or return None when a concurrent call inserted it first."""
-    try:
-        with transaction.atomic():
-            order = _order_new(
-                external_id=external_id,
-                email=email,
-                member=_verified_member(email),
-                status=status,
-                currency=currency,
-                total=total,
-                refunded_total=refunded_total,
-                created_at=created_at,
-                referral_code=referral_code,
-                coupon_code=coupon_code,
-                refund_pending=refund_pending,
-                now=now,
-            )
-            order.save(force_insert=True)
-            OrderLine.objects.bulk_create(_lines_new(order, lines, _products({line.sku for line in lines})))
-    except IntegrityError:
-        if Order.objects.filter(external_id=external_id).exists():
-            return None
-        raise
-    return order
+) -> tuple[Order, list[OrderLine]]:
+    """Insert the order and its lines, returned as inserted (the points need not read them
+    again). A concurrent call that inserted the order first makes this raise IntegrityError
+    (``order_receive`` then starts over)."""
+    order = _order_new(
+        external_id=external_id,
+        email=email,
+        member=_verified_member(email),
+        status=status,
+        currency=currency,
+        total=total,
+        refunded_total=refunded_total,
+        created_at=created_at,
+        referral_code=referral_code,
+        coupon_code=coupon_code,
+        refund_pending=refund_pending,
+        now=now,
+    )
+    order.save(force_insert=True)
+    built = OrderLine.objects.bulk_create(_lines_new(order, lines, _products({line.sku for line in lines})))
+    return order, built
 
 
-@transaction.atomic
 def order_receive(
     *,
     external_id: str,
@@ -447,9 +471,61 @@ def order_receive(
     now = now or timezone.now()
     email = email.strip()
     _check(status=status, total=total, refunded_total=refunded_total, lines=lines, coupon_code=coupon_code)
-    order = Order.objects.select_for_update().filter(external_id=external_id).first()
+    receive = partial(
+        _receive,
+        external_id=external_id,
+        email=email,
+        status=status,
+        currency=currency,
+        total=total,
+        created_at=created_at,
+        lines=lines,
+        referral_code=referral_code,
+        coupon_code=coupon_code,
+        refunded_total=refunded_total,
+        refund_pending=refund_pending,
+        now=now,
+        notify=notify,
+    )
+    try:
+        return receive()
+    except IntegrityError:
+        # The order's insert lost a race with a concurrent call, which has committed by now:
+        # everything this call wrote is undone with its atomic block, and the message is
+        # taken again as an update. (Starting over costs nothing in the usual case, where a
+        # savepoint around the insert would cost two statements on every new order.)
+        if not Order.objects.filter(external_id=external_id).exists():
+            raise
+        return receive()
+
+
+@transaction.atomic
+def _receive(
+    *,
+    external_id: str,
+    email: str,
+    status: str,
+    currency: str,
+    total: Decimal,
+    created_at: datetime,
+    lines: Sequence[LineData],
+    referral_code: str,
+    coupon_code: str,
+    refunded_total: Decimal | None,
+    refund_pending: bool,
+    now: datetime,
+    notify: bool,
+) -> OrderReceipt:
+    # The member comes with the order (points, badges and notifications need them); only the
+    # order's row is locked.
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("member")
+        .filter(external_id=external_id)
+        .first()
+    )
     if order is None:
-        order = _create(
+        order, built = _create(
             external_id=external_id,
             email=email,
             status=status,
@@ -463,15 +539,14 @@ def order_receive(
             refund_pending=refund_pending,
             now=now,
         )
-        if order is not None:
-            if order.member_id and order.earns_points:
-                _award(order, now=now)
-                badges_evaluate(member=_order_member(order), event="order.paid")
-                if notify:
-                    _notify_points(_order_member(order), [order])
-            return OrderReceipt(order=order, result="created")
-        # Inserted by a concurrent call that has committed by now: carry on as an update.
-        order = Order.objects.select_for_update().get(external_id=external_id)
+        # A new order has no entries but the ones granted here (none when unlinked).
+        points = {"pending": 0, "approved": 0}
+        if order.member_id and order.earns_points:
+            points = _award(order, lines=built, now=now)
+            badges_evaluate(member=_order_member(order), event="order.paid")
+            if notify:
+                _notify_points(_order_member(order), [order], points=sum(points.values()))
+        return OrderReceipt(order=order, result="created", points=points)
     return _update(
         order,
         status=status,
@@ -572,7 +647,7 @@ def _update(
     if linked_now or newly_earning:
         if order.status == Status.REFUNDED:
             return OrderReceipt(order=order, result=result)  # refunded before it ever counted
-        _award(order, now=now)
+        _award(order, lines=list(order.lines.all()), now=now)
     share = _reverse_share(order, now=now)
     if share > 0:
         order_refunded.send(sender=Order, order=order, fraction=share, now=now)
@@ -601,7 +676,7 @@ def orders_link_email(*, member: User, email: str, now: datetime | None = None) 
         order.save(update_fields=["member", "updated_at"])
         if not order.earns_points or order.status == Status.REFUNDED:
             continue
-        _award(order, now=now)
+        _award(order, lines=list(order.lines.all()), now=now)
         share = _reverse_share(order, now=now)
         if share > 0:
             order_refunded.send(sender=Order, order=order, fraction=share, now=now)

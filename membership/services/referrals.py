@@ -45,7 +45,13 @@ from ..models import (
 )
 from .badges import badges_evaluate
 from .notifications import notification_send
-from .points import points_approve_due, points_grant, points_reverse_source, source_key
+from .points import (
+    PointsGrant,
+    points_approve_due,
+    points_grant_many,
+    points_reverse_source,
+    source_key,
+)
 
 State = Referral.State
 Reason = Referral.Reason
@@ -301,26 +307,29 @@ def referral_attribute(
 # --- The friend's order -----------------------------------------------------------------
 
 
-def _qualify(referral: Referral, *, order: Order, now: datetime) -> None:
-    """Into the return window: both sides' points granted, pending."""
+def _qualify(referral: Referral, *, order: Order, now: datetime) -> list[PointsGrant]:
+    """Into the return window. Returns both sides' awards (pending once granted): the caller
+    hands them to ``points_grant_many``, with other awards of the same moment if it has any."""
     referral.state = State.QUALIFYING
     referral.order = order
     referral.qualified_at = now
     referral.save(update_fields=["state", "reason", "detail", "order", "qualified_at"])
-    points_grant(
-        member=referral.referrer,
-        rule_key="referral-referrer",
-        source=referral,
-        now=now,
-        note=_("%(friend)s joined through your link") % {"friend": referral.friend.name},
-    )
-    points_grant(
-        member=referral.friend,
-        rule_key="referral-friend",
-        source=referral,
-        now=now,
-        note=_("Invited by %(referrer)s") % {"referrer": referral.referrer.name},
-    )
+    return [
+        PointsGrant(
+            member=referral.referrer,
+            rule_key="referral-referrer",
+            source=referral,
+            now=now,
+            note=_("%(friend)s joined through your link") % {"friend": referral.friend.name},
+        ),
+        PointsGrant(
+            member=referral.friend,
+            rule_key="referral-friend",
+            source=referral,
+            now=now,
+            note=_("Invited by %(referrer)s") % {"referrer": referral.referrer.name},
+        ),
+    ]
 
 
 # The referrals a paid order of their friend can still change (``referral_order_paid``).
@@ -344,24 +353,30 @@ def _remaining_total(order: Order, fraction: Decimal | None = None) -> Decimal:
     return min(order.total, order.original_total * (Decimal(1) - Decimal(fraction)))
 
 
-@transaction.atomic
-def referral_order_paid(*, order: Order, now: datetime | None = None) -> Referral | None:
+# No savepoint: the order's transaction (or this one, when called alone) is undone whole
+# when anything here fails, and a savepoint would cost two statements on every paid order.
+@transaction.atomic(savepoint=False)
+def referral_order_paid(*, order: Order, now: datetime | None = None) -> list[PointsGrant]:
     """React to the friend's paid order (the ``order_paid`` signal).
 
     "The friend's first paid order of at least the minimum" is read as: the first order
     that reaches the minimum qualifies; smaller orders before it neither qualify nor spoil
-    the referral. Returns the referral when this order changed it."""
+    the referral. Returns the awards a qualified referral earns both sides, which the
+    caller must grant (``points_grant_many``): the orders service grants them with the
+    order's own purchase points, in one call to the ledger. Empty when nothing is earned."""
     now = now or timezone.now()
     if order.member_id is None or _remaining_total(order) < min_order():
-        return None
+        return []
+    # The referrer's row is locked with the referral: one referrer's conversions are
+    # counted one at a time (the monthly limit below).
     referral = (
-        Referral.objects.select_for_update(of=("self",))
+        Referral.objects.select_for_update(of=("self", "referrer"))
         .select_related("referrer", "friend")
         .filter(AWAITING_ORDER, friend_id=order.member_id)
         .first()
     )
     if referral is None:
-        return None
+        return []
     referrer = referral.referrer
     if order.created_at < referral.created_at:
         # Placed before the friend joined through the link (the shop reported it late): they
@@ -371,7 +386,7 @@ def referral_order_paid(*, order: Order, now: datetime | None = None) -> Referra
             _("Order %(order)s was placed before the sign-up.") % {"order": order.external_id}
         )[:300]
         referral.save(update_fields=["state", "reason", "detail", "order"])
-        return referral
+        return []
     if email_normalise(order.email) in _emails_of(referrer):
         referral.state, referral.reason, referral.order = State.REFUSED, Reason.OWN_ORDER, order
         referral.detail = (
@@ -379,14 +394,12 @@ def referral_order_paid(*, order: Order, now: datetime | None = None) -> Referra
             % {"order": order.external_id, "email": order.email}
         )[:300]
         referral.save(update_fields=["state", "reason", "detail", "order"])
-        return referral
+        return []
     if referral.state == State.FLAGGED:
         # Staff decide; the order is kept so approving can qualify it at once.
         referral.order, referral.qualified_at = order, now
         referral.save(update_fields=["order", "qualified_at"])
-        return referral
-    # One referrer's conversions are counted one at a time (row lock on the referrer).
-    User.objects.select_for_update().filter(pk=referrer.pk).first()
+        return []
     month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     this_month = Referral.objects.filter(
         referrer=referrer, state__in=[State.QUALIFYING, State.CONVERTED], qualified_at__gte=month_start
@@ -399,9 +412,8 @@ def referral_order_paid(*, order: Order, now: datetime | None = None) -> Referra
             % {"count": this_month}
         )[:300]
         referral.save(update_fields=["state", "reason", "detail", "order", "qualified_at"])
-        return referral
-    _qualify(referral, order=order, now=now)
-    return referral
+        return []
+    return _qualify(referral, order=order, now=now)
 
 
 @transaction.atomic
@@ -539,7 +551,7 @@ def referral_review(
         ]
         referral.save(update_fields=["reason", "detail", "reviewed_by", "reviewed_at"])
         if referral.order is not None and _remaining_total(referral.order) >= min_order():
-            _qualify(referral, order=referral.order, now=now)
+            points_grant_many(grants=_qualify(referral, order=referral.order, now=now))
         else:
             referral.state, referral.order, referral.qualified_at = State.SIGNED_UP, None, None
             referral.save(update_fields=["state", "order", "qualified_at"])
