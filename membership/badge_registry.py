@@ -18,13 +18,16 @@ the default).
 ``definition.quantity(25)`` writes it, and templates use ``{{ badge.unit|with_count:25 }}``
 (hub/templatetags/kanta_plurals.py). A plain noun ("reviews") is refused at registration.
 
-A counter is one query; evaluating one event runs the counters of the badges that listen to
-it, so the cost is bounded by the number of badges, never by the member's history.
+A counter is one query. Badges that count the same rows share a ``tally``: one function
+that counts all of them in one query, {badge key: count} (community/reviews/badges.py: Critic
+and Shutterbug from one aggregate over the member's reviews). Evaluating an event runs each
+distinct tally once and the counters of the other badges listening to it, so the cost is
+bounded by the number of badges, never by the member's history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +53,10 @@ class BadgeDefinition:
     # Optional: the counter for many members in one query, {member pk: count} (absent = 0).
     # Bulk paths (orders_import) use it; without it they call ``counter`` for each member.
     counter_many: Callable[[Sequence[Any]], dict[int, int]] | None = None
+    # Optional: one query counting this badge and the others that share it, {badge key:
+    # count}. Evaluation calls it once for all of them instead of each one's ``counter``
+    # (which must agree with it; pages still read ``counter`` one badge at a time).
+    tally: Callable[[Any], Mapping[str, int]] | None = None
     order: int = 100  # place in the catalogue (and in evaluation); ties keep registration order
 
     def level_for(self, count: int) -> int:
@@ -98,3 +105,18 @@ def badge_definitions() -> list[BadgeDefinition]:
 
 def badges_for_event(event: str | None) -> list[BadgeDefinition]:
     return [badge for badge in badge_definitions() if event is None or event in badge.events]
+
+
+def badge_counts(member: Any, badges: Sequence[BadgeDefinition]) -> dict[str, int]:
+    """The member's count for each of ``badges``: each distinct tally once, then the
+    counters of the badges without one."""
+    counts: dict[str, int] = {}
+    tallies: list[Callable[[Any], Mapping[str, int]]] = []
+    for badge in badges:
+        if badge.tally is not None and badge.tally not in tallies:
+            tallies.append(badge.tally)
+            counts.update(badge.tally(member))
+    for badge in badges:
+        if badge.tally is None or badge.key not in counts:
+            counts[badge.key] = badge.counter(member)
+    return counts

@@ -1,7 +1,8 @@
 """Review badges: Critic and Shutterbug. Each counter is one query over the member's published
-reviews. The registry is membership/badge_registry.py."""
+reviews; evaluation counts both in one (their shared ``tally``). The registry is
+membership/badge_registry.py."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -12,16 +13,25 @@ from membership.badge_registry import BadgeDefinition, register_badge
 BADGE_ORDER = 110
 
 
+def _published(member):
+    return Review.objects.filter(author=member, state=Review.State.PUBLISHED)
+
+
+def _with_photos():
+    return Exists(ReviewPhoto.objects.filter(review=OuterRef("pk")))
+
+
 def _published_reviews(member) -> int:
-    return Review.objects.filter(author=member, state=Review.State.PUBLISHED).count()
+    return _published(member).count()
 
 
 def _published_reviews_with_photos(member) -> int:
-    return (
-        Review.objects.filter(author=member, state=Review.State.PUBLISHED)
-        .filter(Exists(ReviewPhoto.objects.filter(review=OuterRef("pk"))))
-        .count()
-    )
+    return _published(member).filter(_with_photos()).count()
+
+
+def _review_tally(member) -> dict[str, int]:
+    """Both badges' counts in one aggregate over the member's published reviews."""
+    return _published(member).aggregate(critic=Count("pk"), shutterbug=Count("pk", filter=_with_photos()))
 
 
 register_badge(
@@ -32,6 +42,7 @@ register_badge(
         thresholds=(1, 10, 25),
         unit=ngettext_lazy("%(count)s published review", "%(count)s published reviews", "count"),
         counter=_published_reviews,
+        tally=_review_tally,
         events=frozenset({"review.published"}),
         icon="star",
         order=BADGE_ORDER,
@@ -47,6 +58,7 @@ register_badge(
             "%(count)s published review with photos", "%(count)s published reviews with photos", "count"
         ),
         counter=_published_reviews_with_photos,
+        tally=_review_tally,
         events=frozenset({"review.published"}),
         icon="image",
         order=BADGE_ORDER,

@@ -26,7 +26,8 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import Aggregate, Max, Q, Sum
+from django.db.models import Aggregate, Max, Min, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -87,17 +88,31 @@ def source_key(source: models.Model | None) -> tuple[ContentType | None, str]:
     return ContentType.objects.get_for_model(source, for_concrete_model=False), str(source.pk)
 
 
+def _locked_standings() -> models.QuerySet[MemberStanding]:
+    """Standings to lock, each with its tier and the threshold of the tier above it
+    (``tier_above``; the lowest tier's below any tier), so a write learns whether the
+    status points moved the tier without reading the tiers (``_tier_earned_at``)."""
+    above = Tier.objects.filter(threshold__gt=Coalesce(OuterRef("tier__threshold"), Value(-1)))
+    return (
+        MemberStanding.objects.select_for_update(of=("self",))
+        .select_related("tier")
+        .annotate(tier_above=Subquery(above.order_by("threshold").values("threshold")[:1]))
+    )
+
+
 def _standing_for_update(member: User) -> MemberStanding:
     """The member's standing row, locked until the transaction ends (created if missing)."""
     try:
-        return MemberStanding.objects.select_for_update().get(member=member)
+        standing = _locked_standings().get(member=member)
     except MemberStanding.DoesNotExist:
         try:
             with transaction.atomic():
                 MemberStanding.objects.create(member=member)
         except IntegrityError:
             pass  # created concurrently; lock that one
-        return MemberStanding.objects.select_for_update().get(member=member)
+        standing = _locked_standings().get(member=member)
+    standing.member = member  # the caller's instance: no query to read it back
+    return standing
 
 
 def _create(**fields: Any) -> PointEntry | None:
@@ -113,7 +128,11 @@ def _create(**fields: Any) -> PointEntry | None:
 
 def _balance_sums(now: datetime) -> dict[str, Aggregate]:
     status = Q(state=State.APPROVED, kind__in=STATUS_KINDS, created_at__gt=now - YEAR)
-    return {"status": Sum("amount", filter=status), **_timeless_sums()}
+    return {
+        "status": Sum("amount", filter=status),
+        "status_oldest": Min("created_at", filter=status),
+        **_timeless_sums(),
+    }
 
 
 def _timeless_sums() -> dict[str, Aggregate]:
@@ -170,12 +189,96 @@ def _tier_announce(member: User, *, old: Tier | None, new: Tier | None, moved_up
         tier_reached_notify(member=member, tier=new)
 
 
-def _balances_set(standing: MemberStanding, balances: Balances) -> None:
-    standing.status_points = balances.status
-    standing.spendable_points = balances.spendable
-    standing.pending_points = balances.pending
-    standing.last_earned_at = balances.last_earned_at
-    standing.earned_points = balances.earned
+# Balances kept incrementally. Each write adds its entries to the standing's sums
+# (``_count``) under the standing's lock, in the same transaction, so a write costs the same
+# at 10 entries and at 100,000. Status points count the last 12 months: the standing keeps
+# the window start its sum is for (``status_since``) and a bound on its oldest counted entry
+# (``status_oldest``); moving the window to a write's ``now`` (``_kept_to``) reads the ledger
+# only for the entries that crossed its start, by the (member, state, created_at) index.
+# ``points_rebuild`` recounts everything from the rows and reports any difference.
+
+
+def _status_rows(member_id: int) -> models.QuerySet[PointEntry]:
+    return PointEntry.objects.filter(member_id=member_id, state=State.APPROVED, kind__in=STATUS_KINDS)
+
+
+def _kept_set(standing: MemberStanding, totals: Mapping[str, Any], *, now: datetime) -> None:
+    """Set the kept sums from a recount (``_balance_sums`` at ``now``)."""
+    standing.status_sum = totals["status"] or 0
+    standing.status_oldest = totals["status_oldest"]
+    standing.status_since = now - YEAR
+    standing.spendable_points = totals["spendable"] or 0
+    standing.pending_sum = totals["pending"] or 0
+    standing.earned_sum = totals["earned"] or 0
+    standing.last_earned_at = totals["last_earned_at"]
+
+
+def _recount(standing: MemberStanding, *, now: datetime) -> None:
+    """Count the kept sums from the member's whole ledger (once per standing, and rebuilds)."""
+    totals = PointEntry.objects.filter(member_id=standing.member_id).aggregate(**_balance_sums(now))
+    _kept_set(standing, totals, now=now)
+
+
+def _kept_to(standing: MemberStanding, *, now: datetime) -> None:
+    """Move the kept status window to ``now``: take away the entries that left it, or add
+    back those a window moved into the past (a write dated earlier) takes in again."""
+    since, start = standing.status_since, now - YEAR
+    if since is None:
+        _recount(standing, now=now)
+        return
+    if start > since and standing.status_oldest is not None and standing.status_oldest <= start:
+        rows = _status_rows(standing.member_id)
+        left = rows.filter(created_at__gt=since, created_at__lte=start).aggregate(total=Sum("amount"))
+        standing.status_sum -= left["total"] or 0
+        still_in = rows.filter(created_at__gt=start).order_by("created_at")
+        standing.status_oldest = still_in.values_list("created_at", flat=True).first()
+    elif start < since:
+        back = (
+            _status_rows(standing.member_id)
+            .filter(created_at__gt=start, created_at__lte=since)
+            .aggregate(total=Sum("amount"), oldest=Min("created_at"))
+        )
+        standing.status_sum += back["total"] or 0
+        if back["oldest"] is not None:
+            standing.status_oldest = min(filter(None, [standing.status_oldest, back["oldest"]]))
+    standing.status_since = start
+
+
+def _count(
+    standing: MemberStanding, *, kind: str, state: str, amount: int, created_at: datetime, sign: int = 1
+) -> bool:
+    """Add (``sign`` 1) or take away (-1) one entry in ``state`` from the kept sums; the
+    window must already be at the write's ``now`` (``_kept_to``). True when the member's
+    latest earning left the count, so ``last_earned_at`` must be read again."""
+    signed = sign * amount
+    if state == State.APPROVED:
+        standing.spendable_points += signed
+        if kind in STATUS_KINDS and created_at > standing.status_since:
+            standing.status_sum += signed
+            if sign > 0 and (standing.status_oldest is None or created_at < standing.status_oldest):
+                standing.status_oldest = created_at
+    elif state == State.PENDING:
+        standing.pending_sum += signed
+    if kind in LEADERBOARD_KINDS and state in LEADERBOARD_STATES:
+        standing.earned_sum += signed
+    if kind == Kind.EARN and state in (State.PENDING, State.APPROVED):
+        if sign < 0:
+            return standing.last_earned_at is not None and created_at >= standing.last_earned_at
+        if standing.last_earned_at is None or created_at > standing.last_earned_at:
+            standing.last_earned_at = created_at
+    return False
+
+
+def _count_entry(standing: MemberStanding, entry: PointEntry | None) -> None:
+    if entry is not None:
+        _count(standing, kind=entry.kind, state=entry.state, amount=entry.amount, created_at=entry.created_at)
+
+
+def _shown_set(standing: MemberStanding) -> None:
+    """The balances members see, from the kept sums (status, pending and earned never below 0)."""
+    standing.status_points = max(0, standing.status_sum)
+    standing.pending_points = max(0, standing.pending_sum)
+    standing.earned_points = max(0, standing.earned_sum)
 
 
 # What a refresh writes (``_refresh`` saves the whole row; the bulk paths these).
@@ -187,6 +290,11 @@ REFRESHED_FIELDS = [
     "earned_points",
     "tier",
     "tier_reached_at",
+    "status_sum",
+    "pending_sum",
+    "earned_sum",
+    "status_since",
+    "status_oldest",
 ]
 
 
@@ -214,16 +322,16 @@ def _refresh_many(standings: dict[int, MemberStanding], *, now: datetime) -> Non
         .values("member_id")
         .annotate(**_balance_sums(now))
     }
-    nothing = dict.fromkeys(["status", "spendable", "pending", "last_earned_at", "earned"])
+    nothing = dict.fromkeys(["status", "status_oldest", "spendable", "pending", "last_earned_at", "earned"])
     announcements = []
     for member_id, standing in standings.items():
-        balances = _balances(totals.get(member_id, nothing))
-        _balances_set(standing, balances)
+        _kept_set(standing, totals.get(member_id, nothing), now=now)
+        _shown_set(standing)
         current = tiers.get(standing.tier_id)
         standing.tier, standing.tier_reached_at, moved_up = _tier_move(
             current=current,
             reached_at=standing.tier_reached_at,
-            earned=_tier_earned(by_threshold, balances.status),
+            earned=_tier_earned(by_threshold, standing.status_points),
             now=now,
         )
         announcements.append((standing.member, current, standing.tier, moved_up))
@@ -232,21 +340,48 @@ def _refresh_many(standings: dict[int, MemberStanding], *, now: datetime) -> Non
         _tier_announce(member, old=old, new=new, moved_up=moved_up)
 
 
-def _refresh(standing: MemberStanding, *, now: datetime) -> MemberStanding:
-    """Recompute the cached balances and the tier; notify on moving up."""
-    balances = compute_balances(standing.member, now=now)
-    _balances_set(standing, balances)
+def _tier_earned_at(standing: MemberStanding, *, now: datetime) -> Tier | None:
+    """``tier_for(standing.status_points)``, read only when the tier can move: the status
+    reached the tier above (``tier_above`` from ``_locked_standings``), or fell below the
+    current tier once its 12-month hold is over."""
+    current, status = standing.tier, standing.status_points
+    if not hasattr(standing, "tier_above"):  # not read by _locked_standings
+        return tier_for(status)
+    if standing.tier_above is not None and status >= standing.tier_above:
+        return tier_for(status)
+    if current is not None and status < current.threshold:
+        held = standing.tier_reached_at is not None and standing.tier_reached_at > now - YEAR
+        return current if held else tier_for(status)
+    return current
+
+
+def _refresh(standing: MemberStanding, *, now: datetime, last_stale: bool = False) -> MemberStanding:
+    """Write the kept balances (``_kept_to`` and ``_count`` brought them to ``now``) and
+    move the tier; notify on moving up. ``last_stale``: read ``last_earned_at`` again."""
+    if last_stale:
+        standing.last_earned_at = (
+            PointEntry.objects.filter(
+                member_id=standing.member_id, kind=Kind.EARN, state__in=[State.PENDING, State.APPROVED]
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+    _shown_set(standing)
     current = standing.tier
     standing.tier, standing.tier_reached_at, moved_up = _tier_move(
-        current=current, reached_at=standing.tier_reached_at, earned=tier_for(balances.status), now=now
+        current=current,
+        reached_at=standing.tier_reached_at,
+        earned=_tier_earned_at(standing, now=now),
+        now=now,
     )
     standing.save()
     _tier_announce(standing.member, old=current, new=standing.tier, moved_up=moved_up)
     return standing
 
 
-def _grant_key(rule: EarningRule, source_type: ContentType | None, source_id: str, member_id: int) -> str:
-    return f"{rule.key}:{source_type.pk if source_type else '-'}:{source_id}:{member_id}"
+def _grant_key(rule_key: str, source_type: ContentType | None, source_id: str, member_id: int) -> str:
+    return f"{rule_key}:{source_type.pk if source_type else '-'}:{source_id}:{member_id}"
 
 
 def _grant_base(rule: EarningRule, units: Decimal | int, tier: Tier | None) -> int:
@@ -259,7 +394,10 @@ def _day_start(now: datetime) -> datetime:
     return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-@transaction.atomic
+# Without a savepoint of its own inside a caller's transaction (two queries an award
+# saved): it raises nothing it expects to be caught, so a failure ends the caller's
+# transaction either way.
+@transaction.atomic(savepoint=False)
 def points_grant(
     *,
     member: User,
@@ -277,35 +415,50 @@ def points_grant(
     The entry stays pending for the rule's ``pending_days`` or ``hold_days``, whichever is
     longer (reviews pass their hold so a rule edited to 0 days cannot release them early)."""
     now = now or timezone.now()
-    rule = EarningRule.objects.filter(key=rule_key, active=True).first()
+    source_type, source_id = source_key(source)
+    standing = _standing_for_update(member)
+    # Read after the lock (a statement of its own, so on PostgreSQL it sees what a concurrent
+    # grant committed while we waited): the rule, an award already made under this key, and
+    # what the rule earned the member today (its daily cap).
+    key = idempotency_key or _grant_key(rule_key, source_type, source_id, member.pk)
+    earned_today = (
+        PointEntry.objects.filter(
+            member=member,
+            rule=OuterRef("pk"),
+            kind=Kind.EARN,
+            created_at__gte=_day_start(now),
+            state__in=[State.PENDING, State.APPROVED],
+        )
+        .order_by()
+        .values("rule")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    rule = (
+        EarningRule.objects.filter(key=rule_key, active=True)
+        .annotate(
+            existing_id=Subquery(PointEntry.objects.filter(idempotency_key=key).values("pk")[:1]),
+            earned_today=Subquery(earned_today),
+        )
+        .first()
+    )
     if rule is None:
         return None
-    source_type, source_id = source_key(source)
-    key = idempotency_key or _grant_key(rule, source_type, source_id, member.pk)
-    if existing := PointEntry.objects.filter(idempotency_key=key).first():
-        return existing
-    standing = _standing_for_update(member)
-    if existing := PointEntry.objects.filter(idempotency_key=key).first():
-        return existing  # granted by a concurrent call while we waited for the lock
+    if rule.existing_id is not None:
+        return PointEntry.objects.get(pk=rule.existing_id)
 
     amount = _grant_base(rule, units, standing.tier)
     if rule.daily_cap is not None:
-        earned_today = (
-            PointEntry.objects.filter(
-                member=member,
-                rule=rule,
-                kind=Kind.EARN,
-                created_at__gte=_day_start(now),
-                state__in=[State.PENDING, State.APPROVED],
-            ).aggregate(total=Sum("amount"))["total"]
-            or 0
-        )
-        amount = min(amount, rule.daily_cap - earned_today)
+        amount = min(amount, rule.daily_cap - (rule.earned_today or 0))
     if amount <= 0:
         return None
 
+    _kept_to(standing, now=now)
     pending_days = max(rule.pending_days, hold_days)
-    entry = _create(
+    # No savepoint: under the member's lock the key was just checked, so only another
+    # member's entry with the same caller-chosen key can collide, and that error should stop
+    # the caller rather than hand it someone else's award.
+    entry = PointEntry.objects.create(
         member=member,
         amount=amount,
         kind=Kind.EARN,
@@ -318,8 +471,7 @@ def points_grant(
         note=note[:300],
         created_at=now,
     )
-    if entry is None:
-        return PointEntry.objects.get(idempotency_key=key)
+    _count_entry(standing, entry)
     _refresh(standing, now=now)
     return entry
 
@@ -347,13 +499,17 @@ class _Replay:
     reached_at: datetime | None
     # Approved entries that count toward status, (created_at, amount): compute_balances' status.
     status_entries: list[tuple[datetime, int]] = field(default_factory=list)
+    status_oldest: datetime | None = None
     # Earned entries of capped rules, {rule pk: [(created_at, amount)]}: the daily cap's sum.
     capped_entries: dict[int, list[tuple[datetime, int]]] = field(default_factory=dict)
     status: int = 0
     refreshed_at: datetime | None = None
 
     def status_at(self, now: datetime) -> int:
-        return max(0, sum(amount for created, amount in self.status_entries if created > now - YEAR))
+        """The status sum at ``now`` (before its floor at zero); notes its oldest entry."""
+        counted = [(created, amount) for created, amount in self.status_entries if created > now - YEAR]
+        self.status_oldest = min((created for created, _amount in counted), default=None)
+        return sum(amount for _created, amount in counted)
 
 
 def _standings_for_update(members: dict[int, User]) -> dict[int, MemberStanding]:
@@ -418,7 +574,7 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
             continue
         source_type, source_id = source_key(grant.source)
         keyed.append(
-            (rule, source_type, source_id, _grant_key(rule, source_type, source_id, grant.member.pk))
+            (rule, source_type, source_id, _grant_key(rule.key, source_type, source_id, grant.member.pk))
         )
     keys = [item[3] for item in keyed if item]
     done = {entry.idempotency_key: entry for entry in PointEntry.objects.filter(idempotency_key__in=keys)}
@@ -497,7 +653,7 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
             replay.status_entries.append((grant.now, amount))
         # The refresh points_grant makes after this award.
         replay.status = replay.status_at(grant.now)
-        earned = _tier_earned(by_threshold, replay.status)
+        earned = _tier_earned(by_threshold, max(0, replay.status))
         old = replay.tier
         replay.tier, replay.reached_at, moved_up = _tier_move(
             current=old, reached_at=replay.reached_at, earned=earned, now=grant.now
@@ -515,7 +671,10 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
         .annotate(**_timeless_sums())
     }
     for pk, replay in refreshed.items():
-        _balances_set(replay.standing, _balances({"status": replay.status, **totals[pk]}))
+        assert replay.refreshed_at is not None
+        totals_now = {"status": replay.status, "status_oldest": replay.status_oldest, **totals[pk]}
+        _kept_set(replay.standing, totals_now, now=replay.refreshed_at)
+        _shown_set(replay.standing)
         replay.standing.tier, replay.standing.tier_reached_at = replay.tier, replay.reached_at
     _standings_save([replay.standing for replay in refreshed.values()])
     for member, old, new_tier, moved_up in announcements:
@@ -558,11 +717,20 @@ def points_reverse(
     wanted = min(math.ceil(entry.amount * fraction), entry.amount - already)
     if wanted <= 0:
         return None
+    _kept_to(standing, now=now)
     if entry.state == State.PENDING and already == 0 and wanted == entry.amount:
         entry.state = State.REVERSED
         entry.note = (entry.note + f" | reversed: {reason}")[:300]
         entry.save(update_fields=["state", "note"])
-        _refresh(standing, now=now)
+        last_stale = _count(
+            standing,
+            kind=entry.kind,
+            state=State.PENDING,
+            amount=entry.amount,
+            created_at=entry.created_at,
+            sign=-1,
+        )
+        _refresh(standing, now=now, last_stale=last_stale)
         return entry
 
     reversal = _create(
@@ -580,13 +748,15 @@ def points_reverse(
         reverses=entry,
         created_at=now,
     )
+    _count_entry(standing, reversal)
+    # Written before the coupons are voided: each void locks and writes the standing again.
+    _refresh(standing, now=now)
     if reversal is not None and entry.state == State.APPROVED:
         # Coupons paid for with these points are voided (services/coupons.py, through
         # membership/receivers.py); each void calls back into points_void_redemption.
         approved_points_reversed.send(
             sender=PointEntry, member=entry.member, since=entry.available_at, reason=reason, now=now
         )
-    _refresh(standing, now=now)
     return reversal
 
 
@@ -596,6 +766,7 @@ def points_void_redemption(*, redemption: Redemption, now: datetime | None = Non
     ``coupons_void_to_cover`` after it marked the coupon void."""
     now = now or timezone.now()
     standing = _standing_for_update(redemption.member)
+    _kept_to(standing, now=now)
     entry = _create(
         member=redemption.member,
         amount=-redemption.entry.amount,
@@ -608,6 +779,7 @@ def points_void_redemption(*, redemption: Redemption, now: datetime | None = Non
         note=redemption.void_reason[:300],
         created_at=now,
     )
+    _count_entry(standing, entry)
     _refresh(standing, now=now)
     return entry
 
@@ -648,6 +820,7 @@ def points_redeem(
     if amount > available:
         raise InsufficientPoints(needed=amount, available=available)
     source_type, source_id = source_key(source)
+    _kept_to(standing, now=now)
     entry = _create(
         member=member,
         amount=-amount,
@@ -660,6 +833,7 @@ def points_redeem(
         note=reason[:300],
         created_at=now,
     )
+    _count_entry(standing, entry)
     _refresh(standing, now=now)
     return entry or PointEntry.objects.get(idempotency_key=idempotency_key)
 
@@ -684,6 +858,7 @@ def points_adjust(
         return existing
     if amount < 0 and -amount > compute_balances(member, now=now).spendable:
         raise InsufficientPoints(needed=-amount, available=compute_balances(member, now=now).spendable)
+    _kept_to(standing, now=now)
     entry = PointEntry.objects.create(
         member=member,
         amount=amount,
@@ -695,6 +870,7 @@ def points_adjust(
         actor=actor,
         created_at=now,
     )
+    _count_entry(standing, entry)
     _refresh(standing, now=now)
     return entry
 
@@ -733,6 +909,7 @@ def points_gift(
     standing = _standing_for_update(member)
     if existing := _gift_existing(idempotency_key, member):
         return existing  # given by a concurrent call while we waited for the lock
+    _kept_to(standing, now=now)
     entry = _create(
         member=member,
         amount=amount,
@@ -746,6 +923,7 @@ def points_gift(
     )
     if entry is None:
         return PointEntry.objects.get(idempotency_key=idempotency_key)
+    _count_entry(standing, entry)
     _refresh(standing, now=now)
     return entry
 
@@ -823,6 +1001,7 @@ def points_expire_due(*, now: datetime | None = None) -> int:
             balances = compute_balances(standing.member, now=now)
             if not balances.last_earned_at or balances.last_earned_at > now - YEAR or balances.spendable <= 0:
                 continue
+            _kept_to(standing, now=now)
             created = _create(
                 member=standing.member,
                 amount=-balances.spendable,
@@ -835,20 +1014,32 @@ def points_expire_due(*, now: datetime | None = None) -> int:
             )
             if created:
                 expired += 1
+            _count_entry(standing, created)
             _refresh(standing, now=now)
     return expired
 
 
-def points_rebuild(*, now: datetime | None = None) -> list[tuple[int, dict[str, tuple[int, int]]]]:
+# What points_rebuild compares: the balances shown, and the sums kept behind them.
+SHOWN = ("status_points", "spendable_points", "pending_points", "earned_points")
+KEPT = ("status_sum", "pending_sum", "earned_sum", "last_earned_at")
+
+
+def points_rebuild(*, now: datetime | None = None) -> list[tuple[int, dict[str, tuple[Any, Any]]]]:
     """Recompute every cached balance from the ledger; returns the members whose cache
-    differed, with {field: (cached, actual)}."""
+    differed, with {field: (cached, actual)}. The kept sums are first moved to ``now``'s
+    window as a write would move them (``_kept_to``), then compared with the recount: this
+    is the proof that the incremental balances equal the rows."""
     now = now or timezone.now()
     differences = []
     for member in User.objects.filter(Q(point_entries__isnull=False) | Q(standing__isnull=False)).distinct():
         with transaction.atomic():
             standing = _standing_for_update(member)
-            names = ("status_points", "spendable_points", "pending_points", "earned_points")
+            names = SHOWN
+            if standing.status_since is not None:  # kept: compare the sums too
+                names += KEPT
+                _kept_to(standing, now=now)
             before = tuple(getattr(standing, name) for name in names)
+            _recount(standing, now=now)
             _refresh(standing, now=now)
             after = tuple(getattr(standing, name) for name in names)
             if before != after:
