@@ -1,6 +1,7 @@
 """Fan-out bench: from a forum reply to the last of N connected readers.
 
     make bench-fanout      # or: .venv/bin/python bench/fanout.py [--readers 500 1000] [--broadcasts 30]
+    .venv/bin/python bench/fanout.py --readers 5000 --setups redis,bare   # issue 16: 2,500 per process
 
 Builds a private database (SQLite, or DATABASE_URL if its name contains "bench": it is
 wiped), a public category with one thread, and members who reply. Then, in one run, for
@@ -14,14 +15,26 @@ one broadcast, so it includes the whole request: the view, the posting service, 
 the server-side rendering of the post, the channel layer and the writes to every socket.
 "spread" is last reader minus first reader: the fan-out alone.
 
-Setups (all on this machine, readers in ``--clients`` client processes):
+"missed" is per reader and per reply: a reader that has not read the reply's ``post.created``
+within 20 s missed it (it must be 0); "duplicates" counts a reader reading one reply twice.
+Thousands of readers connect in steps (``--connect-batch``, ``--connect-at-once`` handshakes in
+flight per client process; a handshake the server closed is tried again, and counted), with
+the open-file limit raised to the hard limit in the bench, its clients and the servers.
+
+Idle socket memory: each server's RSS after one request with no socket, after the first
+100 sockets, and with all of them connected and settled; "KiB per socket" is the growth
+divided by the sockets on that process (from 0, and from the first 100 on: the marginal cost,
+without what the first socket loads once).
+
+Setups (all on this machine, readers in ``--clients`` client processes, by default one per
+1,250 readers and at least two):
 
 - ``bare``: bench/bare_ws_server.py, the `websockets` library's own broadcast of the same
   frame (the physical reference; t0 is when the bench sends it the frame to broadcast);
 - ``kanta``: daphne, one process, in-memory channel layer, Kanta's process fan-out;
 - ``group-send``: the same daphne and consumer, but each socket in the group itself
   (plain Channels ``group_send``; bench/fanout_asgi.py), to show what the fan-out saves;
-- ``kanta-redis``: two daphne processes sharing Redis (``BENCH_REDIS_URL``, default
+- ``kanta-redis`` (or ``redis``): two daphne processes sharing Redis (``BENCH_REDIS_URL``, default
   redis://127.0.0.1:6379/14), readers split across both, replies posted to each in turn.
   Skipped, with a note, when Redis is unreachable.
 """
@@ -37,6 +50,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -55,6 +69,7 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 POSTERS = 40  # members take turns: the 5 s between posts of one member is Kanta's real limit
 CREATED = '"type":"post.created"'
+PRIMER = 100  # sockets per server before the idle-memory baseline (see run_setup)
 TURNS = itertools.count()  # across setups, so each member's replies stay 5 s apart
 
 PREPARE = """
@@ -131,48 +146,85 @@ def reader_process(conn: Connection) -> None:
 
 async def reader_main(conn: Connection) -> None:
     from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidHandshake
 
     loop = asyncio.get_running_loop()
     sockets: list = []
     tasks: list[asyncio.Task] = []
-    state: dict = {"times": [], "armed": False, "done": asyncio.Event(), "sample": ""}
+    # Per broadcast ("round"): when each reader read it, how many readers did, and how many
+    # read a second post.created in the same round. ``seen[i]`` is the last round reader i
+    # read one in, so "missed" is per reader, not a total that a duplicate could make up for.
+    state: dict = {
+        "round": 0,
+        "times": [],
+        "hits": 0,
+        "duplicates": 0,
+        "late": 0,
+        "retries": 0,
+        "failed": 0,
+        "armed": False,
+        "done": asyncio.Event(),
+        "sample": "",
+    }
+    seen: list[int] = []
 
-    async def read(ws) -> None:
+    async def read(ws, index: int) -> None:
         try:
             async for message in ws:
-                if state["armed"] and CREATED in message:
-                    state["times"].append(time.monotonic())
-                    if not state["sample"]:
-                        state["sample"] = message
-                    if len(state["times"]) == len(sockets):
-                        state["done"].set()
+                if CREATED not in message:
+                    continue
+                if not state["armed"]:
+                    state["late"] += 1  # after its round was collected: it counts as missed there
+                    continue
+                now = time.monotonic()
+                if seen[index] == state["round"]:
+                    state["duplicates"] += 1
+                    continue
+                seen[index] = state["round"]
+                state["times"].append(now)
+                state["hits"] += 1
+                if not state["sample"]:
+                    state["sample"] = message
+                if state["hits"] == len(sockets):
+                    state["done"].set()
         except Exception:  # the server went away at the end of a setup
             return
 
     async def open_one(url: str, origin: str, gate: asyncio.Semaphore) -> None:
         async with gate:
-            for attempt in range(20):
+            give_up = time.monotonic() + 300
+            attempt = 0
+            while True:
                 try:
-                    ws = await connect(url, origin=origin, compression=None, max_size=None, open_timeout=30)
+                    ws = await connect(url, origin=origin, compression=None, max_size=None, open_timeout=60)
                     break
-                except (OSError, TimeoutError):
-                    await asyncio.sleep(0.05 * (attempt + 1))
-            else:
-                raise ConnectionError(url)
+                except (OSError, TimeoutError, InvalidHandshake):
+                    # A server too busy to finish a handshake in time closes it (daphne: 5 s):
+                    # a browser would retry too. Counted, and reported.
+                    state["retries"] += 1
+                    if time.monotonic() > give_up:
+                        state["failed"] += 1
+                        return
+                    attempt += 1
+                    await asyncio.sleep(min(2.0, 0.05 * attempt))
             sockets.append(ws)
-            tasks.append(asyncio.create_task(read(ws)))
+            seen.append(-1)
+            tasks.append(asyncio.create_task(read(ws, len(sockets) - 1)))
 
     while True:
         command, *args = await loop.run_in_executor(None, conn.recv)
         if command == "connect":
-            urls, origins = args
-            gate = asyncio.Semaphore(16)
+            urls, origins, at_once = args
+            gate = asyncio.Semaphore(at_once)
             await asyncio.gather(
                 *(open_one(url, origin, gate) for url, origin in zip(urls, origins, strict=True))
             )
-            conn.send(("connected", len(sockets)))
+            conn.send(("connected", len(sockets), state["retries"], state["failed"]))
         elif command == "arm":
+            state["round"] += 1
             state["times"] = []
+            state["hits"] = 0
+            state["duplicates"] = 0
             state["done"] = asyncio.Event()
             state["armed"] = True
             conn.send(("armed",))
@@ -180,7 +232,17 @@ async def reader_main(conn: Connection) -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(state["done"].wait(), timeout=args[0])
             state["armed"] = False
-            conn.send(("collected", state["times"], len(sockets) - len(state["times"]), state["sample"]))
+            conn.send(
+                (
+                    "collected",
+                    state["times"],
+                    len(sockets) - state["hits"],
+                    state["sample"],
+                    state["duplicates"],
+                )
+            )
+        elif command == "late":
+            conn.send(("late", state["late"]))
         elif command == "close":
             for ws in sockets:
                 await ws.close()
@@ -204,19 +266,28 @@ class Readers:
             self.pipes.append(parent)
             self.processes.append(process)
         self.count = 0
+        self.retries = 0  # handshakes tried again (the server closed or timed them out)
+        self.failed = 0  # sockets that never opened (5 minutes of retries)
 
     def ask(self, *command) -> list:
         for pipe in self.pipes:
             pipe.send(command)
         return [pipe.recv() for pipe in self.pipes]
 
-    def connect(self, urls: list[tuple[str, str]]) -> None:
-        shares: list[list[tuple[str, str]]] = [[] for _ in self.pipes]
-        for index, pair in enumerate(urls):
-            shares[index % len(shares)].append(pair)
-        for pipe, share in zip(self.pipes, shares, strict=True):
-            pipe.send(("connect", [u for u, _ in share], [o for _, o in share]))
-        self.count = sum(pipe.recv()[1] for pipe in self.pipes)
+    def connect(self, urls: list[tuple[str, str]], *, batch: int, at_once: int) -> None:
+        """Connect in batches of ``batch`` sockets (each batch done before the next starts),
+        ``at_once`` handshakes in flight per client process: thousands of handshakes at once
+        overflow the server's listen backlog and time out instead of queueing."""
+        for start_at in range(0, len(urls), batch):
+            shares: list[list[tuple[str, str]]] = [[] for _ in self.pipes]
+            for index, pair in enumerate(urls[start_at : start_at + batch]):
+                shares[index % len(shares)].append(pair)
+            for pipe, share in zip(self.pipes, shares, strict=True):
+                pipe.send(("connect", [u for u, _ in share], [o for _, o in share], at_once))
+            answers = [pipe.recv() for pipe in self.pipes]
+            self.count = sum(answer[1] for answer in answers)
+            self.retries = sum(answer[2] for answer in answers)
+            self.failed = sum(answer[3] for answer in answers)
 
     def close(self) -> None:
         self.ask("close")
@@ -277,10 +348,14 @@ class BarePublisher:
         )
         self.frame = frame
         self.sent_at = 0.0
+        self.turn = 0
 
     def post(self) -> tuple[float, float]:
+        # A new id each time, as Kanta's replies have: the frame is never a stale copy.
+        self.turn += 1
+        frame = re.sub(r'"id":\d+', f'"id":{self.turn}', self.frame, count=1)
         self.sent_at = time.monotonic()
-        self.ws.send(self.frame)
+        self.ws.send(frame)
         return self.sent_at, 0.0
 
     def committed_at(self) -> float:
@@ -292,15 +367,16 @@ class BarePublisher:
 
 def measure(readers: Readers, trigger, broadcasts: int) -> dict:
     lasts, lasts_from_post, spreads, requests = [], [], [], []
-    missing = 0
+    missing = duplicates = 0
     sample = ""
     for _ in range(broadcasts):
         readers.ask("arm")
         posted_at, request = trigger.post()
-        results = readers.ask("collect", 10.0)
+        results = readers.ask("collect", 20.0)
         committed_at = trigger.committed_at()
         times = [t for result in results for t in result[1]]
         missing += sum(result[2] for result in results)
+        duplicates += sum(result[4] for result in results)
         sample = sample or next((result[3] for result in results if result[3]), "")
         if times:
             lasts.append((max(times) - committed_at) * 1000)
@@ -320,6 +396,8 @@ def measure(readers: Readers, trigger, broadcasts: int) -> dict:
         "spread": statistics.median(spreads),
         "request": statistics.median(requests),
         "missing": missing,
+        "duplicates": duplicates,
+        "rounds": broadcasts,
         "sample": sample,
     }
 
@@ -348,6 +426,14 @@ def stop(processes: list[subprocess.Popen]) -> None:
 
 def daphne(port: int, env: dict[str, str], app: str = "bench.fanout_asgi:application") -> subprocess.Popen:
     return start([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), app], env, port)
+
+
+def rss_kb(pid: int) -> int:
+    """Resident memory of a process (VmRSS), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
 def run_setup(name: str, *, args, env, prepared, frame: str) -> list[dict]:
@@ -379,7 +465,16 @@ def run_setup(name: str, *, args, env, prepared, frame: str) -> list[dict]:
             trigger = KantaPoster(ports, thread_id, prepared["sessions"])
         readers = Readers(args.clients)
         rows = []
+        pids = [process.pid for process in processes]
         try:
+            if name != "bare":
+                trigger.post()  # first-request imports and caches, before the memory baseline
+                time.sleep(0.5)
+            # Idle socket memory: RSS with no reader, then with a few (what the first socket
+            # loads once, such as the channel layer's connections, is not a socket's cost),
+            # then with all of them.
+            rss_zero = [rss_kb(pid) for pid in pids]
+            rss_before, on_before = rss_zero, [0] * len(pids)
             connected = 0
             for count in sorted(args.readers):
                 urls = [
@@ -389,22 +484,59 @@ def run_setup(name: str, *, args, env, prepared, frame: str) -> list[dict]:
                     )
                     for i in range(connected, count)
                 ]
-                readers.connect(urls)
+                began = time.monotonic()
+                if connected == 0:
+                    primer = min(len(urls) // 2, PRIMER * len(ports))
+                    readers.connect(urls[:primer], batch=args.connect_batch, at_once=args.connect_at_once)
+                    time.sleep(min(args.settle, 1.0))
+                    rss_before = [rss_kb(pid) for pid in pids]
+                    on_before = [len(range(p, primer, len(ports))) for p in range(len(ports))]
+                    urls = urls[primer:]
+                readers.connect(urls, batch=args.connect_batch, at_once=args.connect_at_once)
+                connect_seconds = time.monotonic() - began
                 connected = count
                 time.sleep(args.settle)  # presence broadcasts of the joins die down
+                rss_now = [rss_kb(pid) for pid in pids]
+                on_now = [len(range(p, count, len(ports))) for p in range(len(ports))]
+                memory = {
+                    "rss_mb": [kb / 1024 for kb in rss_now],
+                    "kb_from_zero": statistics.mean(
+                        (now - zero) / n for now, zero, n in zip(rss_now, rss_zero, on_now, strict=True)
+                    ),
+                    "kb_marginal": statistics.mean(
+                        (now - before) / (n - n_before)
+                        for now, before, n, n_before in zip(
+                            rss_now, rss_before, on_now, on_before, strict=True
+                        )
+                    ),
+                }
+                rss_before, on_before = rss_now, on_now
                 if name != "bare":
-                    trigger.post()  # warm up: first-request imports and caches
+                    trigger.post()  # warm up the fan-out with readers on it
                     time.sleep(0.5)
+                load_before = os.getloadavg()[0]
                 result = measure(readers, trigger, args.broadcasts)
+                result.update(memory)
                 result["setup"] = name
                 result["processes"] = len(ports)
+                result["connect_seconds"] = connect_seconds
+                result["retries"] = readers.retries
+                result["failed"] = readers.failed
+                result["load"] = (load_before, os.getloadavg()[0])
                 rows.append(result)
                 print(
-                    f"  {name}: {result['readers']} readers, last reader p50 {result['p50']:.0f} ms, "
-                    f"p95 {result['p95']:.0f} ms, missing {result['missing']}",
+                    f"  {name}: {result['readers']} readers (connected in {connect_seconds:.0f} s, "
+                    f"{readers.retries} handshakes retried, {readers.failed} never opened), "
+                    f"last reader p50 {result['p50']:.0f} ms, p95 {result['p95']:.0f} ms, "
+                    f"missed {result['missing']}, duplicates {result['duplicates']}, "
+                    f"{result['kb_from_zero']:.1f} KiB per idle socket "
+                    f"({result['kb_marginal']:.1f} marginal), load {result['load'][0]:.2f}",
                     file=sys.stderr,
                 )
         finally:
+            late = sum(answer[1] for answer in readers.ask("late"))
+            if late and rows:
+                rows[-1]["late"] = late
             readers.close()
         return rows
     finally:
@@ -428,14 +560,29 @@ def main() -> None:
     )
     parser.add_argument("--readers", type=int, nargs="+", default=[500, 1000])
     parser.add_argument("--broadcasts", type=int, default=30)
-    parser.add_argument("--clients", type=int, default=2, help="reader client processes")
+    parser.add_argument(
+        "--clients", type=int, help="reader client processes (default: one per 1,250 readers, at least 2)"
+    )
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after connecting")
     parser.add_argument(
-        "--setups", default="kanta,group-send,kanta-redis,bare", help="comma-separated, in the order to run"
+        "--setups",
+        default="kanta,group-send,kanta-redis,bare",
+        help="comma-separated, in the order to run (redis is kanta-redis)",
+    )
+    parser.add_argument("--connect-batch", type=int, default=500, help="sockets connected per step")
+    parser.add_argument(
+        "--connect-at-once", type=int, default=4, help="handshakes in flight per client process"
     )
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     args = parser.parse_args()
+    if args.clients is None:
+        args.clients = max(2, -(-max(args.readers) // 1250))
     raise_fd_limit()
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # Each reader is a socket in a client process and one in a server; Kanta's take a few more.
+    needed = max(args.readers) // args.clients + 64
+    if hard < needed:
+        sys.exit(f"the open-file limit is {hard} (ulimit -Hn); {needed} per client process are needed")
 
     var_dir = tempfile.mkdtemp(prefix="kanta-bench-fanout-")
     os.environ["KANTA_BENCH_VAR"] = var_dir
@@ -474,7 +621,7 @@ def main() -> None:
             sys.exit(f"manage.py {command[0]} failed:\n{result.stderr[-4000:]}")
     prepared = json.loads(result.stdout.strip().splitlines()[-1])
 
-    setups = [s.strip() for s in args.setups.split(",") if s.strip()]
+    setups = [{"redis": "kanta-redis"}.get(s.strip(), s.strip()) for s in args.setups.split(",") if s.strip()]
     if "kanta-redis" in setups and not redis_reachable(args.redis_url):
         print(f"Redis at {args.redis_url} is unreachable: kanta-redis skipped", file=sys.stderr)
         setups.remove("kanta-redis")
@@ -503,9 +650,9 @@ def report(rows: list[dict], *, args, database: str, frame_bytes: int) -> None:
     )
     print(
         "| setup | daphne processes | readers | last reader p50 ms | p95 ms | p99 ms | p95 vs bare "
-        "| spread ms | from POST p50 ms | from POST p95 ms | request ms | missed |"
+        "| spread ms | from POST p50 ms | from POST p95 ms | request ms | missed | duplicates | load |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for row in rows:
         reference = bare.get(row["readers"])
         kanta = row["setup"] != "bare"
@@ -515,7 +662,29 @@ def report(rows: list[dict], *, args, database: str, frame_bytes: int) -> None:
             f"| {row['setup']} | {row['processes'] if kanta else ''} | {row['readers']} "
             f"| {row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} | {ratio} | {row['spread']:.0f} "
             f"| {from_post[0]:.0f} | {from_post[1]:.0f} | {row['request'] if kanta else 0:.0f} "
-            f"| {row['missing']} |"
+            f"| {row['missing']} of {row['readers'] * row['rounds']} | {row['duplicates']} "
+            f"| {row['load'][0]:.2f}–{row['load'][1]:.2f} |"
+        )
+    late = sum(row.get("late", 0) for row in rows)
+    if late:
+        print(f"\n{late} post.created frames arrived after their round was collected (counted as missed).")
+    print(
+        "\nIdle socket memory (server RSS, VmRSS, after the joins settled; per process, "
+        f"averaged over processes; the baseline is after one request, then after {PRIMER} sockets)\n"
+    )
+    print(
+        "| setup | processes | readers | sockets per process | RSS MiB per process "
+        "| KiB per socket from 0 | KiB per socket after the first | connect s "
+        "| handshakes retried | never opened |"
+    )
+    print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        print(
+            f"| {row['setup']} | {row['processes']} | {row['readers']} "
+            f"| {row['readers'] // row['processes']} "
+            f"| {', '.join(f'{mb:.0f}' for mb in row['rss_mb'])} | {row['kb_from_zero']:.1f} "
+            f"| {row['kb_marginal']:.1f} | {row['connect_seconds']:.0f} | {row['retries']} "
+            f"| {row['failed']} |"
         )
 
 
