@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (fixtures imported from tests/content/conftest.py are arguments here)
 """hub.page_cache: whole pages for anonymous readers, served again only while nothing they
 show has changed, never to or from a member, with a fresh CSRF token and CSP nonce per hit."""
 
@@ -25,6 +26,8 @@ from hub.page_cache import HEADER
 from membership.models import Tier
 from tests.community.conftest import veteran, write_review
 from tests.community.forum_factories import forum_member, make_category, reply, start_thread
+
+# The content tests' fixtures, used here by name (pytest injects them as arguments).
 from tests.content.conftest import make_guide, make_post, make_product, site_tree  # noqa: F401
 from tests.factories import make_member
 from tests.hub.test_cache import closed_port_cache
@@ -190,7 +193,7 @@ def test_pending_messages_bypass_and_are_shown(client, pages):
     assert response[HEADER] == "bypass"
     assert "You are signed out." in html(response)
     # Read now: the next page comes from the cache again, without the message.
-    del client.cookies["messages"]
+    client.cookies.pop("messages", None)
     after = get(client, url)
     assert after[HEADER] == "hit"
     assert "You are signed out." not in html(after)
@@ -211,7 +214,7 @@ def test_a_hit_carries_a_fresh_csrf_token_that_a_post_accepts(pages):
     assert secret != first_visitor.cookies["csrftoken"].value
     assert {_unmask_cipher_token(token) for token in tokens} == {secret}
     switched = second_visitor.post(
-        "/i18n/setlang/", {"language": "fi", "next": "/", "csrfmiddlewaretoken": tokens.pop()}
+        "/i18n/setlang/", {"language": "en", "next": "/", "csrfmiddlewaretoken": tokens.pop()}
     )
     assert switched.status_code == 302
     # And a visitor who already has a cookie keeps it.
@@ -220,18 +223,22 @@ def test_a_hit_carries_a_fresh_csrf_token_that_a_post_accepts(pages):
     assert {_unmask_cipher_token(token) for token in TOKEN_RE.findall(html(again))} == {secret}
 
 
-def test_a_hit_carries_a_fresh_nonce_that_the_policy_names(client, pages):
-    url = pages["thread"]
+@override_settings(ROOT_URLCONF="tests.hub.page_cache_urls")
+def test_a_hit_carries_a_fresh_nonce_that_the_policy_names(client, db):
+    url = "/nonce-page/"
     first = get(client, url)
+    assert first[HEADER] == "miss"
     first_nonces = set(NONCE_RE.findall(html(first)))
-    assert first_nonces  # the thread's <style nonce>
+    assert len(first_nonces) == 1
     hit = get(client, url)
     assert hit[HEADER] == "hit"
-    body_nonces = set(NONCE_RE.findall(html(hit)))
+    body_nonces = NONCE_RE.findall(html(hit))
     header_nonces = set(CSP_NONCE_RE.findall(hit["Content-Security-Policy"]))
-    assert len(body_nonces) == 1
-    assert body_nonces == header_nonces
-    assert body_nonces != first_nonces
+    # Both elements carry this response's nonce, the one its policy names, and not the first's.
+    assert len(body_nonces) == 2 and len(set(body_nonces)) == 1
+    assert set(body_nonces) == header_nonces
+    assert header_nonces != first_nonces
+    assert "kanta-nonce-" not in html(hit) and "kanta-csrf-" not in html(hit)
 
 
 # --- invalidation -----------------------------------------------------------------------------
@@ -285,14 +292,14 @@ def test_a_product_edit_refreshes_its_page_and_the_guides_that_pick_it(client, p
     assert "Kivi W240 Pro" in html(get(client, pages["guide"]))
 
 
+# The early-access tests jump days ahead: a long bound, so that only the opening expires entries.
+@override_settings(KANTA_PAGE_CACHE_SECONDS=30 * 24 * 3600)
 def test_an_early_access_page_opens_on_its_date_without_any_event(client, make_guide, site_tree):
     until = timezone.now() + timedelta(days=2)
     secret = "zanzibarquartz"
     guide = make_guide(
         "New studded tyres",
-        body=(
-            '[{"type": "paragraph", "value": "<p>The ' + secret + ' method.</p>"}]'
-        ),
+        body=('[{"type": "paragraph", "value": "<p>The ' + secret + ' method.</p>"}]'),
         early_access_tier=Tier.objects.get(slug="gold"),
         early_access_until=until,
     )
@@ -311,14 +318,20 @@ def test_an_early_access_page_opens_on_its_date_without_any_event(client, make_g
         assert html(listing) != html(index)
 
 
+@override_settings(KANTA_PAGE_CACHE_SECONDS=30 * 24 * 3600)
 def test_an_early_access_page_bounds_every_content_page_it_may_appear_on(client, pages, make_guide):
     until = timezone.now() + timedelta(hours=1)
     make_guide(
-        "Coming soon", products=[make_product()], early_access_tier=Tier.objects.get(slug="gold"),
+        "Coming soon",
+        products=[make_product()],
+        early_access_tier=Tier.objects.get(slug="gold"),
         early_access_until=until,
     )
     for name in ("home", "blog index", "product"):
         cached_twice(client, pages[name])
+    with time_machine.travel(until - timedelta(seconds=1), tick=False):
+        for name in ("home", "blog index", "product"):
+            assert get(client, pages[name])[HEADER] == "hit"
     with time_machine.travel(until + timedelta(seconds=1), tick=False):
         for name in ("home", "blog index", "product"):
             assert get(client, pages[name])[HEADER] == "miss"
@@ -340,7 +353,7 @@ def test_moderation_changes_the_rating_guides_show(client, pages, product, moder
     review_approve(review=review, moderator=moderator)
     assert get(client, pages["guide"])[HEADER] == "miss"
     assert "Superb grip" in html(get(client, pages["product"]))
-    cached_twice(client, pages["product"])
+    assert get(client, pages["product"])[HEADER] == "hit"
     review_remove(review=Review.objects.get(pk=review.pk), moderator=moderator, reason="Spam")
     removed = get(client, pages["product"])
     assert removed[HEADER] == "miss"
@@ -401,9 +414,14 @@ def test_a_rolled_back_change_invalidates_nothing(client, pages, guide):
     from django.db import transaction
 
     cached_twice(client, pages["guide"])
-    with pytest.raises(RuntimeError), transaction.atomic():
-        BuyingGuidePage.objects.get(pk=guide.pk).save_revision().publish()
-        raise RuntimeError
+
+    def publish_then_fail() -> None:
+        with transaction.atomic():
+            BuyingGuidePage.objects.get(pk=guide.pk).save_revision().publish()
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        publish_then_fail()
     assert get(client, pages["guide"])[HEADER] == "hit"
 
 
