@@ -52,9 +52,11 @@ from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import _unmask_cipher_token, get_token
-from django.utils import timezone, translation
-from django.utils.cache import cc_delim_re
+
+# Private, but the one definition of how a masked token maps to its secret; the tests fail
+# if a Django upgrade moves it.
+from django.middleware.csrf import _unmask_cipher_token, get_token  # type: ignore[attr-defined]
+from django.utils import translation
 
 from . import versions as tag_versions
 
@@ -72,6 +74,8 @@ UNSTORED_HEADERS = frozenset(
 # What an anonymous page may vary on: the key holds the language, and the only cookies such a
 # page depends on are the CSRF token (a marker) and the language cookie (in the key).
 KEYED_VARY = frozenset({"cookie", "accept-language"})
+# How Cache-Control and Vary separate their values.
+_HEADER_LIST = re.compile(r"\s*,\s*")
 # A masked CSRF token (Django's CSRF_TOKEN_LENGTH, letters and digits), standing alone.
 _MASKED_TOKEN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 
@@ -266,14 +270,14 @@ def cache_key(request: HttpRequest) -> str:
 def _vary_is_keyed(response: HttpResponseBase) -> bool:
     if not response.has_header("Vary"):
         return True
-    fields = {value.strip().lower() for value in cc_delim_re.split(response["Vary"]) if value.strip()}
+    fields = {value.strip().lower() for value in _HEADER_LIST.split(response["Vary"]) if value.strip()}
     return fields <= KEYED_VARY
 
 
 def _no_store(response: HttpResponseBase) -> bool:
     if not response.has_header("Cache-Control"):
         return False
-    return "no-store" in {value.strip().lower() for value in cc_delim_re.split(response["Cache-Control"])}
+    return "no-store" in {value.strip().lower() for value in _HEADER_LIST.split(response["Cache-Control"])}
 
 
 def _storable(request: HttpRequest, response: HttpResponseBase, state: _State) -> bool:
@@ -394,9 +398,9 @@ class PageCacheMiddleware:
                 state.eligible = False
         setattr(request, STATE_ATTR, state)
         if state.eligible:
-            response = _hit(request, _cache().get(state.key))
-            if response is not None:
-                return response
+            hit = _hit(request, _cache().get(state.key))
+            if hit is not None:
+                return hit
         response = self.get_response(request)
         if not state.opted_in:
             return response
@@ -407,10 +411,3 @@ class PageCacheMiddleware:
         )
         response[HEADER] = MISS if stored else BYPASS
         return response
-
-
-def next_opening(candidates: Iterable[datetime | None]) -> datetime | None:
-    """The earliest of the future moments among ``candidates`` (helper for policies)."""
-    now = timezone.now()
-    future = [moment for moment in candidates if moment is not None and moment > now]
-    return min(future, default=None)
