@@ -1,4 +1,4 @@
-"""The content app: on publish and unpublish, the cached navigation and content version go."""
+"""The content app: on publish and unpublish, the cached navigation goes."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -10,17 +10,14 @@ class ContentConfig(AppConfig):
     verbose_name = _("Content")
 
     def ready(self) -> None:
-        # Imported here, not at the top: this module loads before any app's models, and both
-        # modules need them loaded (navigation through wagtail.models).
-        from .models import content_version_bump
-        from .navigation import navigation_clear  # (as above: needs the models loaded)
+        # Imported here, not at the top: this module loads before any app's models, and
+        # navigation needs them loaded (through wagtail.models).
+        from .navigation import navigation_clear
 
-        # Navigation lists live top-level pages, and cached related-guide rankings depend on
-        # what is live: a publish or unpublish invalidates both.
+        # Navigation lists live top-level pages: a publish or unpublish invalidates it.
+        # (Related-guide rankings are keyed by the CONTENT version, hub/versions.py.)
         page_published.connect(navigation_clear, dispatch_uid="content.navigation.published")
         page_unpublished.connect(navigation_clear, dispatch_uid="content.navigation.unpublished")
-        page_published.connect(content_version_bump, dispatch_uid="content.version.published")
-        page_unpublished.connect(content_version_bump, dispatch_uid="content.version.unpublished")
         # The worker makes the renditions a published page and its cards need (content/tasks.py).
         from django.db.models.signals import post_save
 

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -29,7 +29,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +47,8 @@ from wagtail.models import AbstractGroupApprovalTask, Orderable, Page, Task, Tas
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
+
+from hub.versions import CONTENT, versions_key
 
 from .access import early_access_for, early_access_tier_choices, is_restricted, open_now_q
 from .blocks import BaseStreamBlock
@@ -579,10 +581,12 @@ class HomePage(CachedPage, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["featured_guides"] = home_featured_guides(home=self)
+        # Guides and posts are read only when their cached fragment is rendered afresh
+        # (content/fragments.py); events change phase by the clock and are read each time.
+        context["featured_guides"] = SimpleLazyObject(lambda: home_featured_guides(home=self))
         context["home_events"] = home_events(limit=3)
-        context["latest_posts"] = (
-            latest_posts(limit=self.latest_posts_count) if self.latest_posts_count else []
+        context["latest_posts"] = SimpleLazyObject(
+            lambda: latest_posts(limit=self.latest_posts_count) if self.latest_posts_count else []
         )
         # The community's own sections (the forum's latest threads), declared by their apps.
         context["page_extensions"] = page_extensions_render(request=request, page=self)
@@ -693,10 +697,13 @@ class BuyingGuidePage(CachedPage, ArticleMixin, Page):  # type: ignore[django-ma
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["related_guides"] = related_guides(guide=self)
-        context["products_by_id"] = article_products(page=self)
+        # The body, its picks and ratings and the related guides are cached fragments
+        # (content/fragments.py): read only when a fragment is rendered afresh.
+        products = SimpleLazyObject(lambda: article_products(page=self))
+        context["related_guides"] = SimpleLazyObject(lambda: related_guides(guide=self))
+        context["products_by_id"] = products
         # Every pick's rating in one query; the product pick template reads it from here.
-        context["ratings_by_product"] = product_ratings(product_ids=context["products_by_id"])
+        context["ratings_by_product"] = SimpleLazyObject(lambda: product_ratings(product_ids=products))
         # What apps above content show below the guide (the forum's discussion).
         context["page_extensions"] = page_extensions_render(request=request, page=self)
         context.update(self.seo_context(request, kind="Article"))
@@ -785,7 +792,8 @@ class BlogPostPage(CachedPage, ArticleMixin, Page):  # type: ignore[django-manag
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["products_by_id"] = article_products(page=self)
+        # Read only when the cached body fragment is rendered afresh (content/fragments.py).
+        context["products_by_id"] = SimpleLazyObject(lambda: article_products(page=self))
         context.update(self.seo_context(request, kind="BlogPosting"))
         return context
 
@@ -927,28 +935,18 @@ def guides_for_feed(*, index: GuideIndexPage) -> PageQuerySet:
 
 
 # Only rankings are cached, never whether a page is restricted: that is decided per request
-# from its date, so nothing cached can keep a page shut after it opens.
-RELATED_CACHE_SECONDS = 600
-
-
-def content_version() -> int:
-    """A number that changes whenever published content changes; part of cache keys."""
-    return cast(int, cache.get_or_set("content:version", 1, None))
-
-
-def content_version_bump(**kwargs: object) -> None:
-    try:
-        cache.incr("content:version")
-    except ValueError:
-        cache.set("content:version", 2, None)
+# from its date, so nothing cached can keep a page shut after it opens. The key holds the
+# CONTENT version, so this only bounds how long an unread old ranking lingers.
+RELATED_CACHE_SECONDS = 24 * 60 * 60
 
 
 def _related_guide_ids(guide: BuyingGuidePage, limit: int) -> list[int]:
     """Ids of the guides sharing the most tags (same category first), newest filling gaps.
 
-    Ranking reads the tag table only; the ids are cached until content is next published,
-    because this ranking is the most expensive part of a guide page."""
-    key = f"content:related:{guide.pk}:{content_version()}"
+    Ranking reads the tag table only; the ids are cached until content next changes (the
+    ``CONTENT`` version, kept in the database, so a cache outage or flush loses nothing but
+    the ranking), because this ranking is the most expensive part of a guide page."""
+    key = f"content:related:{guide.pk}:{versions_key([CONTENT])}"
     cached = cache.get(key)
     if cached is not None:
         return cached

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from wagtail.models import Site
@@ -36,7 +37,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "content/product.html",
         {
             "product": product,
-            "guides": selectors.guides_featuring(product=product),
+            # Read only when the cached fragment that lists them is rendered afresh.
+            "guides": SimpleLazyObject(lambda: selectors.guides_featuring(product=product)),
             "extensions": product_extensions_render(request=request, product=product),
             "rating": rating,
             "product_json_ld": product_json_ld(product, request, rating=rating),

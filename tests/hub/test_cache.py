@@ -173,12 +173,24 @@ def test_review_and_helpful_limits_fail_open(down_cache, clock):
         rate_limit_consume(key="helpful:1", limit=2, period=60, refusal="Too many.")
 
 
-def test_content_version_and_navigation_work_uncached(down_cache, clock, db):
-    from content.models import content_version, content_version_bump
+def test_related_guides_versions_and_navigation_work_uncached(down_cache, clock, db):
+    """The related guides' key is the CONTENT version, read from the database: a cache
+    outage neither fails the page nor keeps an old ranking after a change."""
+    from content.models import BuyingGuidePage, GuideIndexPage, related_guides
     from content.navigation import navigation_clear, navigation_items
+    from hub.versions import CONTENT, bump, versions_key
+    from tests.content.conftest import make_home, publish
 
-    assert content_version() == 1
-    content_version_bump()
+    index = publish(make_home(), GuideIndexPage(title="Guides", slug="guides"))
+    first, second = (
+        publish(index, BuyingGuidePage(title=title, slug=title.lower(), intro="Picks."))
+        for title in ("First", "Second")
+    )
+    before = versions_key([CONTENT])
+    assert related_guides(guide=first) == [second]
+    bump(CONTENT)
+    assert versions_key([CONTENT]) != before
+    assert related_guides(guide=first) == [second]
     navigation_clear()
     assert isinstance(navigation_items(), list)
 

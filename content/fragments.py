@@ -1,0 +1,122 @@
+"""Parts of pages every reader sees alike, kept rendered until what they show changes.
+
+A fragment's cache key is its name, the language, what it varies on (a page id) and the
+versions (hub.versions) of the tags it shows: ``CONTENT`` for pages, products and snippets,
+``REVIEWS`` for ratings, ``FORUM`` and ``thread_tag(id)`` for the forum. The transaction that
+changes one of those bumps its tag, so the next reader renders the fragment afresh; nothing
+is keyed by the time of the request and nothing expires on a timer to be right.
+
+What depends on the moment rather than on a change is handled apart:
+
+- an early-access page opens when its date passes, with no change to bump anything: a
+  fragment that shows pages (cards with an "Early access" label) is stored with the soonest
+  opening date among them and read as missing from that moment (``opens`` in the tag);
+- "5 minutes ago": a fragment stores the moment (``{% fragment_since value %}``) and each
+  reader gets the phrase for their own now, filled in when the fragment is sent.
+
+What is the reader's own never goes in a fragment: early access for this member, their
+review, points, notifications, CSRF tokens, CSP nonces, moderation buttons.
+
+Versions are read once per request (``request_versions``): the first fragment reads every
+common tag in one query, and a view that shows a thread asks for its tag up front.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from hub.versions import CONTENT, FORUM, REVIEWS, versions
+
+# Read together with the first fragment of a request: one query for every fragment on it.
+COMMON_TAGS = (CONTENT, REVIEWS, FORUM)
+# Versions change the key when content changes; this only bounds how long an unread
+# fragment of an old version lingers in the cache.
+FRAGMENT_SECONDS = 24 * 60 * 60
+_ATTR = "_kanta_versions"
+
+# A relative time inside a fragment: the moment is stored, the phrase is the reader's.
+_SINCE = re.compile(r"\x00since:([^\x00]+)\x00")
+
+
+def request_versions(request: HttpRequest | None, tags: Iterable[str]) -> dict[str, int]:
+    """The versions of ``tags``, read at most once per request (with the common tags)."""
+    wanted = set(tags)
+    if request is None:
+        return versions(wanted)
+    memo: dict[str, int] | None = getattr(request, _ATTR, None)
+    if memo is None:
+        memo = {}
+        setattr(request, _ATTR, memo)
+    missing = wanted - memo.keys()
+    if missing:
+        memo.update(versions(missing | (set(COMMON_TAGS) - memo.keys())))
+    return {tag: memo[tag] for tag in wanted}
+
+
+def fragment_key(request: HttpRequest | None, name: str, vary: Iterable[Any], tags: Iterable[str]) -> str:
+    found = request_versions(request, tags)
+    stamp = ".".join(f"{found[tag]:x}" for tag in sorted(found))
+    # Hashed: a part may come from the query string (a tag filter), of any length.
+    parts = hashlib.sha256("\n".join(str(part) for part in vary).encode()).hexdigest()[:32]
+    return f"fragment:{name}:{get_language() or ''}:{parts}:{stamp}"
+
+
+def fragment_get(key: str, *, now: datetime | None = None) -> str | None:
+    """The stored HTML, with its relative times for now; None when missing or opened since."""
+    stored = cache.get(key)
+    if stored is None:
+        return None
+    valid_until, html = stored
+    now = now or timezone.now()
+    if valid_until is not None and now >= valid_until:
+        return None
+    return fragment_finish(html, now=now)
+
+
+def fragment_set(key: str, html: str, *, valid_until: datetime | None = None) -> None:
+    cache.set(key, (valid_until, str(html)), FRAGMENT_SECONDS)
+
+
+def fragment_finish(html: str, *, now: datetime | None = None) -> SafeString:
+    """Fill in the relative times (each reader's own "5 minutes ago")."""
+    if "\x00" not in html:
+        return mark_safe(html)
+    from hub.templatetags.kanta_time import relative_time
+
+    now = now or timezone.now()
+
+    def phrase(match: re.Match[str]) -> str:
+        moment = parse_datetime(match.group(1))
+        return escape(relative_time(moment, now)) if moment else ""
+
+    return mark_safe(_SINCE.sub(phrase, html))
+
+
+def since_marker(value: datetime | None) -> str:
+    """What a fragment stores for a relative time (see ``fragment_finish``)."""
+    if not value:
+        return ""
+    return f"\x00since:{value.isoformat()}\x00"
+
+
+def soonest_opening(pages: Iterable[Any], *, now: datetime | None = None) -> datetime | None:
+    """The first early-access date still ahead among ``pages``: the shown labels change then."""
+    now = now or timezone.now()
+    ahead = [
+        until
+        for page in pages
+        if (until := getattr(page, "early_access_until", None)) is not None and until > now
+    ]
+    return min(ahead, default=None)

@@ -1,0 +1,120 @@
+"""Cached fragments (content/fragments.py): rendered again exactly when what they show changes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from hub.versions import FORUM, REVIEWS, bump, thread_tag
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+
+
+def render(source: str, request=None, **context) -> str:
+    template = Template("{% load content_fragments %}" + source)
+    return template.render(Context({"request": request or RequestFactory().get("/"), **context}))
+
+
+def counted(label: str, calls: list[str]):
+    """A value the fragment reads, noting each time it is read."""
+
+    def read() -> str:
+        calls.append(label)
+        return label
+
+    return read
+
+
+def test_a_fragment_is_rendered_once_per_version_of_its_tags():
+    calls: list[str] = []
+    source = '{% fragment "box" 1 tags="content reviews" %}{{ value }}{% endfragment %}'
+    assert render(source, value=counted("a", calls)) == "a"
+    assert render(source, value=counted("b", calls)) == "a"
+    assert calls == ["a"]
+    with transaction.atomic():
+        bump(FORUM)  # not a tag the fragment shows
+    assert render(source, value=counted("c", calls)) == "a"
+    with transaction.atomic():
+        bump(REVIEWS)
+    assert render(source, value=counted("d", calls)) == "d"
+    assert calls == ["a", "d"]
+
+
+def test_the_key_holds_the_name_what_it_varies_on_and_the_language():
+    source = '{% fragment "box" page_id %}{{ value }}{% endfragment %}'
+    assert render(source, page_id=1, value="one") == "one"
+    assert render(source, page_id=2, value="two") == "two"
+    with translation.override("fi"):
+        assert render(source, page_id=1, value="yksi") == "yksi"
+    assert render(source, page_id=1, value="other") == "one"
+    assert render('{% fragment "other" 1 %}{{ value }}{% endfragment %}', value="x") == "x"
+
+
+def test_versions_are_read_once_per_request_for_every_fragment():
+    request = RequestFactory().get("/")
+    source = (
+        '{% fragment "a" 1 %}a{% endfragment %}{% fragment "b" 1 tags="reviews forum" %}b{% endfragment %}'
+        '{% fragment "c" 1 tags=thread %}c{% endfragment %}'
+    )
+    with CaptureQueriesContext(connection) as first:
+        assert render(source, request, thread=[thread_tag(7)]) == "abc"
+    # The common tags in one query; a thread's tag, not among them, in one more.
+    assert len(first) == 2
+    with CaptureQueriesContext(connection) as again:
+        assert render(source, request, thread=[thread_tag(7)]) == "abc"
+    assert len(again) == 0
+
+
+def test_a_fragment_showing_an_early_access_page_is_rendered_again_when_it_opens():
+    calls: list[str] = []
+    page = SimpleNamespace(early_access_until=NOW + timedelta(hours=2))
+    source = '{% fragment "cards" 1 opens=pages %}{{ value }}{% endfragment %}'
+    with time_machine.travel(NOW, tick=False):
+        assert render(source, pages=[page], value=counted("shut", calls)) == "shut"
+        assert render(source, pages=[page], value=counted("again", calls)) == "shut"
+    with time_machine.travel(NOW + timedelta(hours=2, seconds=1), tick=False):
+        assert render(source, pages=[page], value=counted("open", calls)) == "open"
+    assert calls == ["shut", "open"]
+
+
+def test_relative_times_in_a_fragment_are_each_readers_own():
+    source = '{% fragment "posts" 1 %}<time>{% fragment_since moment %}</time>{% endfragment %}'
+    moment = NOW - timedelta(minutes=5)
+    with time_machine.travel(NOW, tick=False):
+        assert render(source, moment=moment) == "<time>5 minutes ago</time>"
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        assert render(source, moment=moment) == "<time>2 hours ago</time>"
+
+
+def test_outside_a_fragment_a_relative_time_is_plain_text():
+    with time_machine.travel(NOW, tick=False):
+        assert render("{% fragment_since moment %}", moment=NOW - timedelta(days=2)) == "2 days ago"
+
+
+def test_content_changes_reach_the_guide_page_for_members_and_their_own_parts_stay_theirs(
+    client, make_guide, settings
+):
+    from tests.factories import make_member
+
+    settings.KANTA_PAGE_CACHE = False
+    guide = make_guide("Studded tyres")
+    client.force_login(make_member("first"))
+    html = client.get(guide.url).content.decode()
+    assert "Studded tyres" in html and "@first" in html
+    guide.intro = "Fresh words for the new season."
+    guide.save_revision().publish()
+    client.force_login(make_member("second"))
+    html = client.get(guide.url).content.decode()
+    assert "Fresh words for the new season." in html
+    assert "@second" in html and "@first" not in html
