@@ -411,14 +411,18 @@ class ArticleMixin(models.Model):
                     )
 
     def seo_context(self, request, *, kind: str) -> dict[str, Any]:
-        crumbs = breadcrumbs(self)
-        structured = [article_json_ld(self, request, kind=kind), breadcrumb_json_ld(crumbs, request)]
-        faq = faq_json_ld(self.faq_items())
-        if faq:
-            structured.append(faq)
+        # Lazy: the templates show these in cached fragments (content/fragments.py), so they
+        # are computed only when one is rendered afresh.
+        crumbs = SimpleLazyObject(lambda: breadcrumbs(self))
+
+        def structured() -> list[dict[str, Any]]:
+            found = [article_json_ld(self, request, kind=kind), breadcrumb_json_ld(list(crumbs), request)]
+            faq = faq_json_ld(self.faq_items())
+            return [*found, faq] if faq else found
+
         return {
-            "json_ld": structured,
-            "social_image": share_image_url(self.hero_image, request),
+            "json_ld": SimpleLazyObject(structured),
+            "social_image": SimpleLazyObject(lambda: share_image_url(self.hero_image, request)),
             "breadcrumbs": crumbs,
         }
 

@@ -369,7 +369,10 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
         return thread
     context = _thread_context(request, thread, page=request.GET.get("page"))
     posts = context["posts"]
-    if request.user.is_authenticated and posts:
+    read_to = context["read_to"]
+    # Already read this far (the read state is loaded for the page): nothing to write, and
+    # rereading a thread costs no query for it.
+    if request.user.is_authenticated and posts and (read_to is None or read_to < posts[-1].number):
         # Reading a page marks it read (works without JavaScript; forum.js also beacons the
         # posts that arrive live).
         forum_services.thread_mark_read(member=request.user, thread=thread, number=posts[-1].number)
