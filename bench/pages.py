@@ -211,6 +211,26 @@ def load(port: int, path: str, audience: Audience, seconds: float, concurrency: 
     return result
 
 
+def wait_until_serving(server: subprocess.Popen, port: int, path: str, timeout: float = 600.0) -> None:
+    """Until the server answers a page: on a loaded machine daphne's imports alone can take
+    half a minute, and a client started before then counts only refused connections."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"daphne exited ({server.returncode}) before it served a page")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", path, headers={"Host": "127.0.0.1"})
+            if conn.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.5)  # a start-up wait, polled on purpose
+    sys.exit(f"daphne did not serve {path} within {timeout:.0f} s")
+
+
 def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
 
@@ -221,11 +241,20 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="measure the demo a BENCH_KEEP=1 run left in DIR (no new seed; the seed is the slow part)",
+    )
     args = parser.parse_args()
 
-    var_dir = tempfile.mkdtemp(prefix="kanta-bench-")
-    if not os.environ.get("BENCH_KEEP"):  # the demo database and its media; BENCH_KEEP=1 to inspect
-        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
+    reuse = bool(args.reuse)
+    if reuse:
+        var_dir = args.reuse
+    else:
+        var_dir = tempfile.mkdtemp(prefix="kanta-bench-")
+        if not os.environ.get("BENCH_KEEP"):  # the demo database and its media; BENCH_KEEP=1 to keep
+            atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
     env = {
         **os.environ,
         "KANTA_VAR_DIR": var_dir,
@@ -238,14 +267,15 @@ def main() -> None:
     # The process-local cache, as every bench uses (bench/database.py): a bench must never
     # flush or fill a shared Redis because the shell happened to export one.
     env.pop("REDIS_URL", None)
-    if os.environ.get("DATABASE_URL"):
+    if os.environ.get("DATABASE_URL") and not reuse:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from database import reset_postgres
 
         reset_postgres(os.environ["DATABASE_URL"])  # the demo is seeded into an empty bench database
     print(f"preparing a demo database in {var_dir} …", file=sys.stderr)
     manage(env, "migrate", "--no-input", "-v", "0")
-    manage(env, "seed_demo")
+    if not reuse:
+        manage(env, "seed_demo")
     manage(env, "collectstatic", "--no-input", "-v", "0")
     prepared = json.loads(manage(env, "shell", "-c", PREPARE).strip().splitlines()[-1])
     account = (f"<small>@{prepared['username']}</small>".encode(), f'action="{prepared["logout"]}"'.encode())
@@ -256,9 +286,11 @@ def main() -> None:
     minimal = ("minimal Wagtail page", prepared["minimal"])
     pages = [tuple(page) for page in prepared["pages"]]
     # Interleaved: the floor first and last, each page's two audiences back to back.
-    plan = [(minimal, a) for a in audiences]
+    # The minimal page is Wagtail's stock template: no account menu to tell the audiences apart.
+    floor_audiences = [Audience(a.name, a.cookie) for a in audiences]
+    plan = [(minimal, a) for a in floor_audiences]
     plan += [(page, a) for page in pages for a in audiences]
-    plan += [(minimal, a) for a in audiences]
+    plan += [(minimal, a) for a in floor_audiences]
 
     port = free_port()
     server = subprocess.Popen(
@@ -269,12 +301,7 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(server, port, prepared["minimal"])
         load_before = load_average()
         started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         runs: list[tuple[str, str, str, Result]] = []
