@@ -5,19 +5,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
+from community.forum.access import can_moderate_forum, member_banned
 from community.forum.selectors import discussion_for, home_highlights
 from content.page_extensions import PageExtension, register_page_extension
+from membership.models import User
+from membership.selectors import member_level
+
+
+def reader_kind(user: User | AnonymousUser) -> str:
+    """Readers who may read the same categories share this: a moderator, a banned member, or
+    the level (tier threshold) that opens categories. Read from what access checks load
+    anyway (permissions, sanctions, standing), so naming it costs no query of its own."""
+    if can_moderate_forum(user):
+        return "moderator"
+    if member_banned(user):
+        return "banned"
+    return f"level:{member_level(user)}"
 
 
 def guide_discussion_context(*, request: HttpRequest, page) -> dict[str, Any]:
     """Latest replies of the threads linked to the guide (that the reader may read) and the
-    "Discuss" link: two queries."""
+    "Discuss" link. The box is a cached fragment per guide and kind of reader (content's
+    ``{% fragment %}``, the FORUM version): the two queries run only when it is rendered afresh."""
+    found = SimpleLazyObject(lambda: discussion_for(user=request.user, guide=page))
     return {
-        **discussion_for(user=request.user, guide=page),
+        "threads": SimpleLazyObject(lambda: found["threads"]),
+        "posts": SimpleLazyObject(lambda: found["posts"]),
         "discuss_url": reverse("community:forum_discuss_guide", kwargs={"page_id": page.pk}),
+        "fragment": "guide-discussion",
+        "fragment_vary": f"{page.pk}:{reader_kind(request.user)}",
     }
 
 

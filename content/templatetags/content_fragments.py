@@ -4,13 +4,15 @@
     {% fragment "guide-body" page.pk tags="content reviews" %}…{% endfragment %}
     {% fragment "home-guides" page.pk opens=featured_guides %}…{% endfragment %}
 
-The first argument names the fragment, the others say what it varies on (the page id; the
-language is always part of the key). ``tags`` are the hub.versions tags of what it shows
-(a space-separated string or a list; ``content`` when left out). ``opens`` (repeatable) names
-lists of pages whose early-access labels the fragment shows: it is rendered again when the
-first of them opens. Lists passed as callables or querysets are only evaluated on a miss, so
-a cached fragment costs no queries for them. Inside, ``{% fragment_since value %}`` writes a
-relative time ("5 minutes ago") that stays right for every reader. See content/fragments.py.
+The first argument names the fragment (empty: rendered uncached, for a template shared
+with a caller that cannot vouch it is the same for every reader), the others say what it
+varies on (the page id; the language is always part of the key). ``tags`` are the
+hub.versions tags of what it shows (a space-separated string or a list; ``content`` when
+left out). ``opens`` (repeatable) names one page or lists of pages whose early-access labels
+the fragment shows: it is rendered again when the first of them opens. Lazy lists
+(``SimpleLazyObject``, querysets) are only evaluated on a miss, so a cached fragment costs no
+queries for them. Inside, ``{% fragment_since value %}`` writes a relative time ("5 minutes
+ago") that stays right for every reader. See content/fragments.py.
 """
 
 from __future__ import annotations
@@ -52,12 +54,16 @@ class FragmentNode(template.Node):
         self.opens = opens
 
     def render(self, context: template.Context) -> str:
+        name = self.name.resolve(context)
+        if not name:
+            # A template shared by a cached and an uncached caller: this one did not name it.
+            return self.nodelist.render(context)
         tags: Any = self.tags.resolve(context) if self.tags else CONTENT
         if isinstance(tags, str):
             tags = tags.split()
         key = fragment_key(
             context.get("request"),
-            str(self.name.resolve(context)),
+            str(name),
             [part.resolve(context) for part in self.vary],
             tags,
         )
