@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.contrib.messages import constants
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
 from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client, RequestFactory, override_settings
@@ -403,11 +404,19 @@ def test_a_reaction_refreshes_only_its_thread(client, pages, forum):
 
 
 def test_a_bump_from_another_process_invalidates(client, pages):
-    """Versions are read from the database on every hit: a bump written by any process (here
-    a bare write through the versions table, with no signal and no cache call) counts."""
+    """Versions are read from the database on every hit: a bump written by any process counts.
+    Here the write is bare SQL on the versions table (what another process's transaction
+    leaves behind), with no signal, no ORM and no cache call in this process."""
     cached_twice(client, pages["home"])
-    versions.bump(versions.CONTENT)
+    cached_twice(client, pages["forum index"])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE hub_cacheversion SET version = version + 1 WHERE tag = %s", [versions.CONTENT])
+        assert cursor.rowcount == 1
     assert get(client, pages["home"])[HEADER] == "miss"
+    # The forum index does not show content: it stays cached.
+    assert get(client, pages["forum index"])[HEADER] == "hit"
+    versions.bump(versions.FORUM)
+    assert get(client, pages["forum index"])[HEADER] == "miss"
 
 
 def test_a_rolled_back_change_invalidates_nothing(client, pages, guide):
