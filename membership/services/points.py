@@ -251,6 +251,7 @@ def _count(
     window must already be at the write's ``now`` (``_kept_to``). True when the member's
     latest earning left the count, so ``last_earned_at`` must be read again."""
     signed = sign * amount
+    assert standing.status_since is not None, "_kept_to first"
     if state == State.APPROVED:
         standing.spendable_points += signed
         if kind in STATUS_KINDS and created_at > standing.status_since:
@@ -1034,7 +1035,7 @@ def points_rebuild(*, now: datetime | None = None) -> list[tuple[int, dict[str, 
     for member in User.objects.filter(Q(point_entries__isnull=False) | Q(standing__isnull=False)).distinct():
         with transaction.atomic():
             standing = _standing_for_update(member)
-            names = SHOWN
+            names: tuple[str, ...] = SHOWN
             if standing.status_since is not None:  # kept: compare the sums too
                 names += KEPT
                 _kept_to(standing, now=now)
