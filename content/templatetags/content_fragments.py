@@ -55,14 +55,17 @@ class FragmentNode(template.Node):
 
     def render(self, context: template.Context) -> str:
         name = self.name.resolve(context)
-        if not name:
-            # A template shared by a cached and an uncached caller: this one did not name it.
+        request = context.get("request")
+        # Unnamed: a template shared by a cached and an uncached caller, this one uncached.
+        # A preview shows a draft: it must neither read the live page's fragment nor leave
+        # the draft where readers would get it.
+        if not name or getattr(request, "is_preview", False):
             return self.nodelist.render(context)
         tags: Any = self.tags.resolve(context) if self.tags else CONTENT
         if isinstance(tags, str):
             tags = tags.split()
         key = fragment_key(
-            context.get("request"),
+            request,
             str(name),
             [part.resolve(context) for part in self.vary],
             tags,

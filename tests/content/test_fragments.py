@@ -61,6 +61,21 @@ def test_the_key_holds_the_name_what_it_varies_on_and_the_language():
     assert render('{% fragment "other" 1 %}{{ value }}{% endfragment %}', value="x") == "x"
 
 
+def test_a_preview_neither_reads_nor_leaves_a_fragment():
+    source = '{% fragment "box" 1 %}{{ value }}{% endfragment %}'
+    assert render(source, value="live") == "live"
+    preview = RequestFactory().get("/")
+    preview.is_preview = True
+    assert render(source, preview, value="draft") == "draft"
+    assert render(source, value="other") == "live"
+
+
+def test_an_unnamed_fragment_is_rendered_every_time():
+    source = "{% fragment name 1 %}{{ value }}{% endfragment %}"
+    assert render(source, name="", value="a") == "a"
+    assert render(source, name="", value="b") == "b"
+
+
 def test_versions_are_read_once_per_request_for_every_fragment():
     request = RequestFactory().get("/")
     source = (
