@@ -54,6 +54,7 @@ from .conditions import conditions_queryset, segment_members
 from .consent import block_reasons
 from .delivery import email_build, recipient_message_id
 from .gifts import gift_points, gift_reward
+from .live_cache import live_campaigns_forget
 from .messages import message_render
 from .models import Campaign, CampaignRecipient, CampaignSettings, Gift, MessageText
 
@@ -350,6 +351,7 @@ def lifecycle_switch(*, campaign: Campaign, on: bool) -> Campaign:
     holdout_seed_ensure(campaign)
     campaign.state = CState.LIVE if on else CState.PAUSED
     Campaign.objects.filter(pk=campaign.pk).update(state=campaign.state)
+    live_campaigns_forget()
     return campaign
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,8 +31,45 @@ def notification_send(
         notification = Notification.objects.create(
             recipient=recipient, kind=kind, title=title[:200], body=body, url=url[:500]
         )
-        send_notification_created(notification, unread=notifications_unread_count(member=recipient))
+        send_notification_created(notification, unread=_unread_after_insert(recipient))
     return notification
+
+
+# The unread count pushed with each new notification, per connection: member id -> (the
+# transaction's marker callback, the count). One request often notifies the same member more
+# than once (a new order's points and the badge it earned): the first notification counts,
+# the next ones in the same transaction add one instead of counting again. The marker is an
+# on-commit callback; once it has run, or been discarded with a rolled-back savepoint, the
+# entry belongs to a finished transaction and the next notification counts afresh.
+_UNREAD_KEY = "_kanta_unread_counts"
+
+
+def _unread_after_insert(recipient: User) -> int:
+    connection = transaction.get_connection()
+    counts: dict[int, tuple[Callable[[], None], int]] = connection.__dict__.setdefault(_UNREAD_KEY, {})
+    known = counts.get(recipient.pk)
+    if known is not None and _pending(connection, known[0]):
+        unread = known[1] + 1
+        counts[recipient.pk] = (known[0], unread)
+        return unread
+    unread = notifications_unread_count(member=recipient)
+
+    def forget() -> None:
+        if counts.get(recipient.pk, (None,))[0] is forget:
+            del counts[recipient.pk]
+
+    counts[recipient.pk] = (forget, unread)
+    transaction.on_commit(forget)
+    return unread
+
+
+def _pending(connection: Any, marker: Callable[[], None]) -> bool:
+    return any(func is marker for _sids, func, _robust in connection.run_on_commit)
+
+
+def _unread_forget(member: User) -> None:
+    """The member's read notifications change the count: the next send counts again."""
+    transaction.get_connection().__dict__.get(_UNREAD_KEY, {}).pop(member.pk, None)
 
 
 @transaction.atomic
@@ -45,6 +85,7 @@ def notifications_mark_read(*, member: User, ids: list[int] | None = None) -> tu
     changed = list(unread.values_list("pk", flat=True))
     if changed:
         Notification.objects.filter(pk__in=changed).update(read_at=timezone.now())
+        _unread_forget(member)
     remaining = notifications_unread_count(member=member)
     if changed:
         send_notifications_read(member_id=member.pk, ids=changed, unread=remaining)
