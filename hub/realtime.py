@@ -613,8 +613,8 @@ class FanoutRegistry:
                     continue
                 try:
                     await subscriber.send(frame)
-                except Exception:
-                    logger.warning("fan-out write failed on %s", topic.group, exc_info=True)
+                except Exception as exc:
+                    self._write_failed(topic, subscriber, exc)
             return
         frames = {
             audience: {"type": "websocket.send", "text": variant}
@@ -630,8 +630,16 @@ class FanoutRegistry:
                 continue
             try:
                 await subscriber.send(variant_frame)
-            except Exception:
-                logger.warning("fan-out write failed on %s", topic.group, exc_info=True)
+            except Exception as exc:
+                self._write_failed(topic, subscriber, exc)
+
+    def _write_failed(self, topic: _Topic, subscriber: Subscriber, exc: Exception) -> None:
+        # A socket that cannot be written is closed (daphne closes a handshake that took too
+        # long before the consumer's connect ends; its disconnect comes only after): drop it
+        # now, once. Kept, every later event would try again and log a traceback per socket,
+        # and under a connect storm those tracebacks were most of a process's CPU (bench 16).
+        logger.info("fan-out write failed on %s (%s): socket dropped", topic.group, exc)
+        self.unsubscribe_soon(subscriber)
 
     # --- the relay (in-memory layer only) -------------------------------------------------------
 
