@@ -31,45 +31,43 @@ def notification_send(
         notification = Notification.objects.create(
             recipient=recipient, kind=kind, title=title[:200], body=body, url=url[:500]
         )
-        send_notification_created(notification, unread=_unread_after_insert(recipient))
+        unread = _unread_after_insert(recipient)
+        send_notification_created(notification, unread=unread)
+        _unread_remember(recipient, unread)
     return notification
 
 
-# The unread count pushed with each new notification, per connection: member id -> (the
-# transaction's marker callback, the count). One request often notifies the same member more
-# than once (a new order's points and the badge it earned): the first notification counts,
-# the next ones in the same transaction add one instead of counting again. The marker is an
-# on-commit callback; once it has run, or been discarded with a rolled-back savepoint, the
-# entry belongs to a finished transaction and the next notification counts afresh.
-_UNREAD_KEY = "_kanta_unread_counts"
+# The unread count pushed with each new notification. One request often notifies the same
+# member more than once (a new order's points and the badge it earned): the first
+# notification counts, the next ones in the same transaction add one instead of counting
+# again. Per connection, one slot: (member id, the broadcast's on-commit callback, count).
+# While that callback is still pending the transaction has not ended; once it has run, or
+# was discarded with a rolled-back savepoint, the next notification counts afresh.
+_UNREAD_SLOT = "_kanta_unread_slot"
 
 
 def _unread_after_insert(recipient: User) -> int:
     connection = transaction.get_connection()
-    counts: dict[int, tuple[Callable[[], None], int]] = connection.__dict__.setdefault(_UNREAD_KEY, {})
-    known = counts.get(recipient.pk)
-    if known is not None and _pending(connection, known[0]):
-        unread = known[1] + 1
-        counts[recipient.pk] = (known[0], unread)
-        return unread
-    unread = notifications_unread_count(member=recipient)
+    slot: tuple[int, Callable[[], None], int] | None = connection.__dict__.get(_UNREAD_SLOT)
+    if slot is not None and slot[0] == recipient.pk and _pending(connection, slot[1]):
+        return slot[2] + 1
+    return notifications_unread_count(member=recipient)
 
-    def forget() -> None:
-        if counts.get(recipient.pk, (None,))[0] is forget:
-            del counts[recipient.pk]
 
-    counts[recipient.pk] = (forget, unread)
-    transaction.on_commit(forget)
-    return unread
+def _unread_remember(recipient: User, unread: int) -> None:
+    """Called right after the broadcast was handed to on_commit: its callback is the last."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and connection.run_on_commit:
+        connection.__dict__[_UNREAD_SLOT] = (recipient.pk, connection.run_on_commit[-1][1], unread)
 
 
 def _pending(connection: Any, marker: Callable[[], None]) -> bool:
     return any(func is marker for _sids, func, _robust in connection.run_on_commit)
 
 
-def _unread_forget(member: User) -> None:
-    """The member's read notifications change the count: the next send counts again."""
-    transaction.get_connection().__dict__.get(_UNREAD_KEY, {}).pop(member.pk, None)
+def _unread_forget() -> None:
+    """Read notifications change the count: the next send counts again."""
+    transaction.get_connection().__dict__.pop(_UNREAD_SLOT, None)
 
 
 @transaction.atomic
@@ -85,7 +83,7 @@ def notifications_mark_read(*, member: User, ids: list[int] | None = None) -> tu
     changed = list(unread.values_list("pk", flat=True))
     if changed:
         Notification.objects.filter(pk__in=changed).update(read_at=timezone.now())
-        _unread_forget(member)
+        _unread_forget()
     remaining = notifications_unread_count(member=member)
     if changed:
         send_notifications_read(member_id=member.pk, ids=changed, unread=remaining)

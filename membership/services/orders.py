@@ -231,10 +231,15 @@ def _purchase_grants(order: Order, lines: Sequence[OrderLine], *, now: datetime)
     return grants
 
 
-def _award(order: Order, *, lines: Sequence[OrderLine], now: datetime) -> dict[str, int]:
+def _award(
+    order: Order, *, lines: Sequence[OrderLine], now: datetime, savepoint: bool = True
+) -> dict[str, int]:
     """Grant the order's points to its member (idempotent) and tell listeners that it
     counts as paid. Called once per order: when it arrives for a known member, or when
-    it is linked. Returns its entries' points by state, as ``order_points`` counts them."""
+    it is linked. Returns its entries' points by state, as ``order_points`` counts them.
+
+    ``savepoint=False`` for a new order: its atomic block is undone and the message taken
+    again when the ledger meets a concurrent grant (``order_receive``)."""
     own = _purchase_grants(order, lines, now=now)
     grants = list(own)
     # Receivers answer with the awards the order earns others (a referral it qualifies): all
@@ -242,7 +247,7 @@ def _award(order: Order, *, lines: Sequence[OrderLine], now: datetime) -> dict[s
     for _receiver, response in order_paid.send(sender=Order, order=order, now=_award_time(order, now)):
         if isinstance(response, list):
             grants += [grant for grant in response if isinstance(grant, PointsGrant)]
-    entries = points_grant_many(grants=grants)
+    entries = points_grant_many(grants=grants, savepoint=savepoint)
     points = {"pending": 0, "approved": 0}
     for entry in entries[: len(own)]:
         if entry is not None and entry.state in points:
@@ -542,7 +547,7 @@ def _receive(
         # A new order has no entries but the ones granted here (none when unlinked).
         points = {"pending": 0, "approved": 0}
         if order.member_id and order.earns_points:
-            points = _award(order, lines=built, now=now)
+            points = _award(order, lines=built, now=now, savepoint=False)
             badges_evaluate(member=_order_member(order), event="order.paid")
             if notify:
                 _notify_points(_order_member(order), [order], points=sum(points.values()))

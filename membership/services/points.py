@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import Aggregate, Max, Min, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
@@ -513,31 +513,42 @@ class _Replay:
         return sum(amount for _created, amount in counted)
 
 
+_STANDINGS_LOCK = (
+    "INSERT INTO {table} ({columns}) VALUES {rows} "
+    "ON CONFLICT ({key}) DO UPDATE SET {key} = EXCLUDED.{key} RETURNING {columns}"
+)
+
+
 def _standings_for_update(members: dict[int, User]) -> dict[int, MemberStanding]:
     """The members' standing rows, locked in pk order (created when missing), like
-    ``_standing_for_update`` for each."""
-    ids = sorted(members)
-    locked = {
-        s.member_id: s
-        for s in MemberStanding.objects.select_for_update().filter(member_id__in=ids).order_by("member_id")
-    }
-    if missing := [pk for pk in ids if pk not in locked]:
-        MemberStanding.objects.bulk_create(
-            [MemberStanding(member_id=pk) for pk in missing], ignore_conflicts=True
-        )
-        locked.update(
-            (s.member_id, s)
-            for s in MemberStanding.objects.select_for_update()
-            .filter(member_id__in=missing)
-            .order_by("member_id")
-        )
+    ``_standing_for_update`` for each, in one statement.
+
+    An upsert whose conflict branch rewrites nothing but the key: a missing row is inserted
+    with the model's defaults, an existing one is locked by the no-op update (PostgreSQL
+    locks a row ON CONFLICT DO UPDATE touches, as SELECT … FOR UPDATE would), and RETURNING
+    brings back every row either way. It was a locked read, then an insert of the missing
+    ones and a second locked read (three statements for a member's first points)."""
+    if not members:
+        return {}
+    connection = connections[router.db_for_write(MemberStanding)]
+    meta = MemberStanding._meta
+    quote = connection.ops.quote_name
+    fields = meta.concrete_fields
+    key = quote(meta.pk.column)
+    columns = ", ".join(quote(field.column) for field in fields)
+    rows = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(members))
+    params: list[Any] = []
+    for pk in sorted(members):
+        fresh = MemberStanding(member_id=pk)
+        params += [field.get_db_prep_save(getattr(fresh, field.attname), connection) for field in fields]
+    sql = _STANDINGS_LOCK.format(table=quote(meta.db_table), columns=columns, rows=rows, key=key)
+    locked = {standing.member_id: standing for standing in MemberStanding.objects.raw(sql, params)}
     for standing in locked.values():
         standing.member = members[standing.member_id]
     return locked
 
 
-@transaction.atomic
-def points_grant_many(*, grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
+def points_grant_many(*, grants: Sequence[PointsGrant], savepoint: bool = True) -> list[PointEntry | None]:
     """``points_grant`` for each of ``grants`` in turn, with the same ledger, standings, tiers
     and tier signals as those calls, in a number of queries that does not grow with the
     number of awards (imports of order history).
@@ -547,9 +558,17 @@ def points_grant_many(*, grants: Sequence[PointsGrant]) -> list[PointEntry | Non
     ``compute_balances`` counts it at that award's time). Then the entries are inserted at
     once and each standing is written once, as its last refresh would have left it. Should
     an award's key turn up meanwhile (a concurrent grant), the whole call is done again
-    through ``points_grant``, one award at a time."""
+    through ``points_grant``, one award at a time.
+
+    ``savepoint=False`` is for a caller whose own transaction is undone and retried as a
+    whole when this fails (a new order through the webhook: four statements fewer): no
+    savepoint is made, so a concurrent grant's IntegrityError reaches the caller instead of
+    the one-at-a-time fallback."""
     if not grants:
         return []
+    if not savepoint:
+        with transaction.atomic(savepoint=False):
+            return _grant_many(grants)
     try:
         with transaction.atomic():
             return _grant_many(grants)
