@@ -52,11 +52,16 @@ register_page_extension(
 )
 
 
-def home_highlights_context(*, request: HttpRequest, page) -> dict[str, Any] | None:
-    threads = home_highlights(user=request.user)
-    if not threads:
-        return None
-    return {"threads": threads, "forum_url": reverse("community:forum_index")}
+def home_highlights_context(*, request: HttpRequest, page) -> dict[str, Any]:
+    """The liveliest threads the reader may read. A cached fragment per kind of reader (the
+    categories one may read follow it) and the FORUM version, which a new thread or post bumps:
+    the threads query runs only when it is rendered afresh. An empty list renders nothing."""
+    return {
+        "threads": SimpleLazyObject(lambda: home_highlights(user=request.user)),
+        "forum_url": reverse("community:forum_index"),
+        "fragment": "home-forum-highlights",
+        "fragment_vary": reader_kind(request.user),
+    }
 
 
 register_page_extension(
