@@ -162,6 +162,7 @@ async def reader_main(conn: Connection) -> None:
         "late": 0,
         "retries": 0,
         "failed": 0,
+        "warming": False,  # a warm-up reply is on its way: not a late frame
         "armed": False,
         "done": asyncio.Event(),
         "sample": "",
@@ -174,7 +175,8 @@ async def reader_main(conn: Connection) -> None:
                 if CREATED not in message:
                     continue
                 if not state["armed"]:
-                    state["late"] += 1  # after its round was collected: it counts as missed there
+                    if not state["warming"]:  # after its round was collected: missed there
+                        state["late"] += 1
                     continue
                 now = time.monotonic()
                 if seen[index] == state["round"]:
@@ -220,7 +222,11 @@ async def reader_main(conn: Connection) -> None:
                 *(open_one(url, origin, gate) for url, origin in zip(urls, origins, strict=True))
             )
             conn.send(("connected", len(sockets), state["retries"], state["failed"]))
+        elif command == "warm":
+            state["warming"] = True
+            conn.send(("warming",))
         elif command == "arm":
+            state["warming"] = False
             state["round"] += 1
             state["times"] = []
             state["hits"] = 0
@@ -512,6 +518,7 @@ def run_setup(name: str, *, args, env, prepared, frame: str) -> list[dict]:
                 }
                 rss_before, on_before = rss_now, on_now
                 if name != "bare":
+                    readers.ask("warm")
                     trigger.post()  # warm up the fan-out with readers on it
                     time.sleep(0.5)
                 load_before = os.getloadavg()[0]
