@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,17 +96,20 @@ def _awards_insert(member: User, due: list[tuple[BadgeDefinition, int]]) -> list
     meta = BadgeAward._meta
     connection = connections[router.db_for_write(BadgeAward)]
     quote = connection.ops.quote_name
-    columns = {
-        name: quote(meta.get_field(name).column) for name in ("member", "badge", "level", "awarded_at")
+    fields = {
+        name: cast("Field[Any, Any]", meta.get_field(name))
+        for name in ("id", "member", "badge", "level", "awarded_at")
     }
+    columns = {name: quote(field.column or field.name) for name, field in fields.items()}
+    pk = columns.pop("id")
     sql = _AWARDS_INSERT.format(
         table=quote(meta.db_table),
-        pk=quote(meta.pk.column),
+        pk=pk,
         rows=", ".join(["(%s, %s, %s, %s)"] * len(due)),
         **columns,
     )
     awarded_at = timezone.now()
-    stamp = meta.get_field("awarded_at").get_db_prep_save(awarded_at, connection)
+    stamp = fields["awarded_at"].get_db_prep_save(awarded_at, connection)
     params = [value for badge, level in due for value in (member.pk, badge.key, level, stamp)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -534,8 +534,8 @@ def _standings_for_update(members: dict[int, User]) -> dict[int, MemberStanding]
     meta = MemberStanding._meta
     quote = connection.ops.quote_name
     fields = meta.concrete_fields
-    key = quote(meta.pk.column)
-    columns = ", ".join(quote(field.column) for field in fields)
+    key = quote(meta.get_field("member").column or "member_id")
+    columns = ", ".join(quote(field.column or field.name) for field in fields)
     rows = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(members))
     params: list[Any] = []
     for pk in sorted(members):
