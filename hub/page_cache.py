@@ -236,9 +236,13 @@ class PageCacheMixin:
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         serve = super().serve  # type: ignore[misc]
-        return page_cache_render(
-            request, self.page_cache_policy(request, *args, **kwargs), lambda: serve(request, *args, **kwargs)
-        )
+        policy = self.page_cache_policy(request, *args, **kwargs)
+        # A hit is served before Wagtail's privacy check, and the reader who got this far may
+        # have passed it (a password kept in their session): a page behind any view
+        # restriction, its own or an ancestor's, is never stored. Asked only when it could be.
+        if policy is not None and _eligible(request) and self.get_view_restrictions().exists():  # type: ignore[attr-defined]
+            policy = None
+        return page_cache_render(request, policy, lambda: serve(request, *args, **kwargs))
 
 
 # --- the middleware ---------------------------------------------------------------------------

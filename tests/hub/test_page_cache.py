@@ -451,3 +451,25 @@ def test_the_setting_turns_it_off(client, pages):
     for url in pages.values():
         assert HEADER not in get(client, url)
         assert HEADER not in get(client, url)
+
+
+def test_a_page_behind_a_password_is_never_stored(pages, guide):
+    from wagtail.models import PageViewRestriction
+
+    restriction = PageViewRestriction.objects.create(
+        page=guide, restriction_type=PageViewRestriction.PASSWORD, password="sisu"
+    )
+    # A reader who passed the password (kept in their session) sees the guide itself...
+    insider = Client()
+    session = insider.session
+    session[PageViewRestriction.passed_view_restrictions_session_key] = [restriction.pk]
+    session.save()
+    insider.cookies["sessionid"] = session.session_key
+    for _ in range(2):
+        seen = insider.get(guide.url)
+        assert seen.status_code == 200 and "Best studded tyres" in seen.content.decode()
+        assert seen.get(HEADER) != "hit"
+    # ...and nothing of it is kept for the next anonymous reader, who gets the password form.
+    stranger = Client().get(guide.url)
+    assert stranger.get(HEADER) != "hit"
+    assert 'name="password"' in stranger.content.decode()
