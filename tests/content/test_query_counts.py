@@ -188,9 +188,10 @@ def test_guide_index_and_home_are_bounded(
     assert queries(client, "/guides/") == guides
     assert queries(client, "/") == home
     assert_bounded(
-        client, "/guides/", django_assert_max_num_queries, viewer=viewer, cold=20, warm=12, counts=guides
+        client, "/guides/", django_assert_max_num_queries, viewer=viewer, cold=16, warm=11, counts=guides
     )
-    assert_bounded(client, "/", django_assert_max_num_queries, viewer=viewer, cold=25, warm=14, counts=home)
+    # Home's warm bound holds only while the forum highlights come from their fragment.
+    assert_bounded(client, "/", django_assert_max_num_queries, viewer=viewer, cold=21, warm=9, counts=home)
 
 
 def test_product_page_queries_do_not_grow_with_guides(
