@@ -325,7 +325,11 @@ class KantaPoster:
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"sessionid={session}; csrftoken={token}",
         }
-        conn = self.connections[port]
+        # A new connection per reply: daphne closes an idle keep-alive connection, and
+        # connecting thousands of readers takes longer than its timeout. (Loopback connect:
+        # about 0.1 ms of the reply's time.)
+        self.connections[port].close()
+        conn = self.connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         t0 = time.monotonic()
         conn.request("POST", f"/forum/t/{self.thread_id}/reply/", body=body, headers=headers)
         response = conn.getresponse()
