@@ -68,7 +68,11 @@ messages: $(BIN)/.installed-dev
 BENCH_MEMBERS ?= 10000
 bench: $(BIN)/.installed-dev
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/render.py --repeat 20
+	$(BIN)/python bench/page_cache_hit.py --requests 200
+	$(BIN)/python bench/first_view.py
 	$(BIN)/python bench/ledger.py --awards 100
+	$(BIN)/python bench/order_webhook.py --requests 60
 	$(BIN)/python bench/leaderboard.py --members $(BENCH_MEMBERS) --runs 10
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/vote_storm.py
