@@ -4,35 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('membership', '0025_reward_image_tier_warning'),
+        ("membership", "0025_reward_image_tier_warning"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='memberstanding',
-            name='earned_sum',
+            model_name="memberstanding",
+            name="earned_sum",
             field=models.IntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='memberstanding',
-            name='pending_sum',
+            model_name="memberstanding",
+            name="pending_sum",
             field=models.IntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='memberstanding',
-            name='status_oldest',
+            model_name="memberstanding",
+            name="status_oldest",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='memberstanding',
-            name='status_since',
+            model_name="memberstanding",
+            name="status_since",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='memberstanding',
-            name='status_sum',
+            model_name="memberstanding",
+            name="status_sum",
             field=models.IntegerField(default=0, editable=False),
         ),
     ]
