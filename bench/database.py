@@ -104,3 +104,38 @@ def percentiles(timings: list[float]) -> tuple[float, float]:
     ordered = sorted(timings)
     p95 = ordered[max(0, min(len(ordered) - 1, -(-95 * len(ordered) // 100) - 1))]
     return statistics.median(ordered), p95
+
+
+def insert_rows(model, rows: list[dict], *, ids_given: bool = False) -> None:
+    """Insert plain rows (attname -> value; missing fields take their default, and the id
+    too unless ``ids_given``): COPY on PostgreSQL, executemany on SQLite. Django's bulk_create
+    spends most of its time compiling values one by one; this is ten times faster, and fine
+    for bench data."""
+    from django.db import connection
+    from django.db.models import DateTimeField
+
+    fields = [field for field in model._meta.concrete_fields if ids_given or not field.primary_key]
+    quote = connection.ops.quote_name
+    # Names come from the model's own metadata; values go as parameters.
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(field.column) for field in fields)
+    postgres = connection.vendor == "postgresql"
+    adapt = connection.ops.adapt_datetimefield_value
+    plan = [(f.attname, f.get_default(), isinstance(f, DateTimeField) and not postgres) for f in fields]
+    values = [
+        tuple(
+            adapt(row.get(name, default)) if as_text else row.get(name, default)
+            for name, default, as_text in plan
+        )
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        if postgres:
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+            return
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        for first in range(0, len(values), 10_000):
+            cursor.executemany(sql, values[first : first + 10_000])

@@ -47,41 +47,7 @@ CHUNK = 5_000  # members per insert round: bounded memory whatever --members say
 
 
 def insert(model, rows: list[dict]) -> None:
-    """Insert plain rows (attname -> value; missing fields take their default): COPY on
-    PostgreSQL, executemany on SQLite. Django's bulk_create spends most of its time compiling
-    values one by one; this is ten times faster, and fine for bench data whose ids are chosen
-    up front."""
-    from django.db import connection
-    from django.db.models import DateTimeField
-
-    fields = model._meta.concrete_fields
-    quote = connection.ops.quote_name
-    # Names come from the model's own metadata; values go as parameters.
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
-    postgres = connection.vendor == "postgresql"
-    adapt_datetime = connection.ops.adapt_datetimefield_value
-    plan = [
-        (field.attname, field.get_default(), isinstance(field, DateTimeField) and not postgres)
-        for field in fields
-    ]
-    values = [
-        tuple(
-            adapt_datetime(row.get(name, default)) if adapt else row.get(name, default)
-            for name, default, adapt in plan
-        )
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        if postgres:
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for value in values:
-                    copy.write_row(value)
-            return
-        placeholders = ", ".join(["%s"] * len(fields))
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
-        for first in range(0, len(values), 10_000):
-            cursor.executemany(sql, values[first : first + 10_000])
+    database.insert_rows(model, rows, ids_given=True)
 
 
 def build(members: int, *, seed: int = 2026) -> int:
