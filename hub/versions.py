@@ -3,7 +3,8 @@ every cache key or stored beside the cached value, bumped in the transaction tha
 
 A tag names one thing a page shows: ``CONTENT`` (any live page, snippet, product or site
 setting), ``REVIEWS`` (any review or rating), ``FORUM`` (the forum index: threads, counts, last
-posts) and ``thread_tag(id)`` (one thread's posts). A tag never bumped reads as version 0.
+posts) and ``thread_tag(id)`` (one thread's posts); and ``LOYALTY``, the earning rules and
+tiers the points ledger keeps a copy of in each process. A tag never bumped reads as version 0.
 
 Versions are random, not counters, so one upsert bumps any number of tags on SQLite and
 PostgreSQL alike; a reader only ever compares them for equality.
@@ -19,6 +20,8 @@ from .models import CacheVersion
 CONTENT = "content"
 REVIEWS = "reviews"
 FORUM = "forum"
+# The earning rules and tiers (membership.models): each process keeps a copy for the ledger.
+LOYALTY = "loyalty"
 
 
 def thread_tag(thread_id: int) -> str:

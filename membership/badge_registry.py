@@ -18,7 +18,9 @@ the default).
 ``definition.quantity(25)`` writes it, and templates use ``{{ badge.unit|with_count:25 }}``
 (hub/templatetags/kanta_plurals.py). A plain noun ("reviews") is refused at registration.
 
-A counter is one query. Badges that count the same rows share a ``tally``: one function
+A counter is one query. A badge that also gives its ``count`` as an expression (a subquery
+on the member's row) is read with the levels held in one statement instead. Badges that
+count the same rows share a ``tally``: one function
 that counts all of them in one query, {badge key: count} (community/reviews/badges.py: Critic
 and Shutterbug from one aggregate over the member's reviews). Evaluating an event runs each
 distinct tally once and the counters of the other badges listening to it, so the cost is
@@ -57,6 +59,10 @@ class BadgeDefinition:
     # count}. Evaluation calls it once for all of them instead of each one's ``counter``
     # (which must agree with it; pages still read ``counter`` one badge at a time).
     tally: Callable[[Any], Mapping[str, int]] | None = None
+    # Optional: the count as an expression over the member's row (a scalar subquery on
+    # ``OuterRef("pk")``). Evaluation reads every such count, and the levels held, in one
+    # statement; it must agree with ``counter``.
+    count: Callable[[], Any] | None = None
     order: int = 100  # place in the catalogue (and in evaluation); ties keep registration order
 
     def level_for(self, count: int) -> int:

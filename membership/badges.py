@@ -59,6 +59,15 @@ def _active_months(member) -> int:
     return _active_entries(member=member).aggregate(months=Count(_month(), distinct=True))["months"]
 
 
+def _active_months_count():
+    return (
+        _active_entries(member=OuterRef("pk"))
+        .values("member")
+        .annotate(months=Count(_month(), distinct=True))
+        .values("months")
+    )
+
+
 def _active_months_many(members) -> dict[int, int]:
     rows = (
         _active_entries(member__in=members).values("member").annotate(months=Count(_month(), distinct=True))
@@ -90,6 +99,7 @@ register_badge(
         unit=ngettext_lazy("%(count)s active month", "%(count)s active months", "count"),
         counter=_active_months,
         counter_many=_active_months_many,
+        count=_active_months_count,
         # The daily job catches every kind of activity; a paid order awards it at once (the
         # order import reads every member's count in one query through counter_many).
         events=frozenset({"daily", "order.paid"}),
@@ -131,6 +141,11 @@ def _green_orders(member) -> int:
     return _green(member=member).values("pk").distinct().count()
 
 
+def _green_orders_count():
+    orders = _green(member=OuterRef("pk")).values("member").annotate(orders=Count("pk", distinct=True))
+    return orders.values("orders")
+
+
 def _green_orders_many(members) -> dict[int, int]:
     counts = _green(member__in=members).values("member").annotate(orders=Count("pk", distinct=True))
     return {row["member"]: row["orders"] for row in counts}
@@ -145,6 +160,7 @@ register_badge(
         unit=npgettext_lazy("badge progress unit", "%(count)s order", "%(count)s orders", "count"),
         counter=_green_orders,
         counter_many=_green_orders_many,
+        count=_green_orders_count,
         events=frozenset({"order.paid"}),
         icon="leaf",
     )

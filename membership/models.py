@@ -7,6 +7,8 @@ module, the retention insight's stored results (membership/insight/models.py).""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -171,6 +173,44 @@ class Notification(models.Model):
 # --- Loyalty: tiers, earning rules and the points ledger ------------------------------------
 
 
+def loyalty_version_bump() -> None:
+    # Imported here: hub.versions imports hub.models, which must not load with this module.
+    from hub.versions import LOYALTY, bump
+
+    bump(LOYALTY)
+
+
+class LoyaltyQuerySet(models.QuerySet):
+    """Earning rules and tiers: a write through a queryset gives the ``loyalty`` version a new
+    value (saves and deletes of one row do it in membership/receivers.py), so every process's
+    copy of them (services/points.py ``loyalty_catalogue``) is read again."""
+
+    def update(self, **kwargs: Any) -> int:
+        rows = super().update(**kwargs)
+        loyalty_version_bump()
+        return rows
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        deleted = super().delete()
+        loyalty_version_bump()
+        return deleted
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        loyalty_version_bump()
+        return created
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> int:
+        rows = super().bulk_update(objs, fields, batch_size=batch_size)
+        loyalty_version_bump()
+        return rows
+
+
 class Tier(models.Model):
     """A level members reach by status points earned in a rolling 12 months."""
 
@@ -201,6 +241,8 @@ class Tier(models.Model):
     vip_events = models.BooleanField(
         _("VIP events"), default=False, help_text=_("Can join events restricted to VIPs.")
     )
+
+    objects = LoyaltyQuerySet.as_manager()
 
     class Meta:
         ordering = ["threshold"]
@@ -248,6 +290,8 @@ class EarningRule(models.Model):
         help_text=_("At most this many points per member per day from this rule. Empty for no cap."),
     )
     active = models.BooleanField(_("active"), default=True, help_text=_("Inactive rules award nothing."))
+
+    objects = LoyaltyQuerySet.as_manager()
 
     class Meta:
         ordering = ["key"]

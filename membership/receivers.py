@@ -2,7 +2,8 @@
 points and a badge for a verified address; referral devices at sign-in and attribution at
 sign-up; referrals qualified or refused by the friend's orders; coupons voided when the points
 that paid for them are taken back; orders linked to a newly verified address; open sockets
-told about a sign-out, a password change or a tier change. Connected from
+told about a sign-out, a password change or a tier change; the ledger's copy of the earning
+rules and tiers read again when one changes. Connected from
 ``MembershipConfig.ready()``."""
 
 from allauth.account.signals import (
@@ -14,11 +15,13 @@ from allauth.account.signals import (
     user_signed_up,
 )
 from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from hub.realtime import send_access_changed, send_session_ended
 
 from .devices import attribution_clear_later, attribution_read, client_ip_hash, device_id_ensure
+from .models import EarningRule, Tier, loyalty_version_bump
 from .services.badges import badges_evaluate
 from .services.coupons import coupons_void_to_cover
 from .services.orders import orders_link_email
@@ -125,3 +128,12 @@ def close_sockets_on_password_change(sender, request, user, **kwargs):
 @receiver(tier_changed, dispatch_uid="membership.sockets_tier_changed")
 def recheck_sockets_on_tier_change(sender, member, **kwargs):
     send_access_changed(member_id=member.pk)
+
+
+@receiver(post_save, sender=EarningRule, dispatch_uid="membership.loyalty_rule_saved")
+@receiver(post_delete, sender=EarningRule, dispatch_uid="membership.loyalty_rule_deleted")
+@receiver(post_save, sender=Tier, dispatch_uid="membership.loyalty_tier_saved")
+@receiver(post_delete, sender=Tier, dispatch_uid="membership.loyalty_tier_deleted")
+def loyalty_row_changed(sender, **kwargs):
+    # In the writer's transaction: every process reads the rules and tiers again once it commits.
+    loyalty_version_bump()

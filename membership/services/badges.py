@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Field
+from django.db.models import Exists, Field, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,18 +54,13 @@ def badges_evaluate(*, member: User, event: str | None = None) -> list[BadgeAwar
     """Award every level the member has reached in the badges listening to ``event`` (all
     badges when None). Returns the new awards.
 
-    Queries: one for the levels held, one per distinct tally or counter (the two review
-    badges share one), and when a level is new, its insert (all new levels at once) and
-    notifications."""
+    Queries: one for the levels held with the counts given as expressions, one per distinct
+    tally or other counter (the two review badges share one), and when a level is new, its
+    insert (all new levels at once) and notifications."""
     badges = badges_for_event(event)
     if not badges:
         return []
-    held = set(
-        BadgeAward.objects.filter(member=member, badge__in=[b.key for b in badges])
-        .order_by()
-        .values_list("badge", "level")
-    )
-    counts = badge_counts(member, badges)
+    held, counts = _held_and_counts(member, badges)
     due = [
         (badge, level)
         for badge in badges
@@ -78,6 +74,37 @@ def badges_evaluate(*, member: User, event: str | None = None) -> list[BadgeAwar
     for award in new:
         _notify(member, definitions[award.badge], award.level)
     return new
+
+
+def _held_and_counts(
+    member: User, badges: Sequence[BadgeDefinition]
+) -> tuple[set[tuple[str, int]], dict[str, int]]:
+    """The levels the member holds of ``badges`` and their counts: the levels and every count
+    a badge gives as an expression (``BadgeDefinition.count``) in one statement, then the
+    tallies and counters of the others (``badge_counts``)."""
+    read: dict[str, Any] = {}
+    for n, badge in enumerate(badges):
+        for level in range(1, len(badge.thresholds) + 1):
+            awards = BadgeAward.objects.filter(member=OuterRef("pk"), badge=badge.key, level=level)
+            read[f"held_{n}_{level}"] = Exists(awards)
+        if badge.count is not None:
+            read[f"count_{n}"] = Coalesce(Subquery(badge.count()), 0)
+    row: Mapping[str, Any] = User.objects.filter(pk=member.pk).values(**read).first() or {}
+    held = {
+        (badge.key, level)
+        for n, badge in enumerate(badges)
+        for level in range(1, len(badge.thresholds) + 1)
+        if row.get(f"held_{n}_{level}")
+    }
+    counts: dict[str, int] = {
+        badge.key: int(row.get(f"count_{n}") or 0)
+        for n, badge in enumerate(badges)
+        if badge.count is not None
+    }
+    others = [badge for badge in badges if badge.count is None]
+    if others:
+        counts.update(badge_counts(member, others))
+    return held, counts
 
 
 # ON CONFLICT … DO NOTHING RETURNING (PostgreSQL, SQLite ≥ 3.35; as the API's seen

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,46 +25,45 @@ def notification_send(
     ``savepoint=False`` is for a caller already in a transaction that rolls all of it back
     when this fails (the campaign sender: two statements fewer per message)."""
     with transaction.atomic(savepoint=savepoint):
-        notification = Notification.objects.create(
-            recipient=recipient, kind=kind, title=title[:200], body=body, url=url[:500]
+        notification, unread = _insert_counting(
+            Notification(recipient=recipient, kind=kind, title=title[:200], body=body, url=url[:500])
         )
-        unread = _unread_after_insert(recipient)
         send_notification_created(notification, unread=unread)
-        _unread_remember(recipient, unread)
     return notification
 
 
-# The unread count pushed with each new notification. One request often notifies the same
-# member more than once (a new order's points and the badge it earned): the first
-# notification counts, the next ones in the same transaction add one instead of counting
-# again. Per connection, one slot: (member id, the broadcast's on-commit callback, count).
-# While that callback is still pending the transaction has not ended; once it has run, or
-# was discarded with a rolled-back savepoint, the next notification counts afresh.
-_UNREAD_SLOT = "_kanta_unread_slot"
+# The insert brings back the member's unread count with the new row: one statement where an
+# insert and a COUNT were two on every notification. The count leaves the new row out and
+# adds it back (``id <> new id``, then 1 +), because the RETURNING subquery sees the row on
+# SQLite and does not on PostgreSQL (it reads the snapshot taken before the statement).
+_INSERT_COUNTING = (
+    "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}, 1 + ("
+    "SELECT COUNT(*) FROM {table} AS other WHERE other.{recipient} = {table}.{recipient} "
+    "AND other.{read_at} IS NULL AND other.{pk} <> {table}.{pk})"
+)
 
 
-def _unread_after_insert(recipient: User) -> int:
+def _insert_counting(notification: Notification) -> tuple[Notification, int]:
+    """Insert ``notification`` (unread) and return it with the recipient's unread count."""
     connection = transaction.get_connection()
-    slot: tuple[int, Callable[[], None], int] | None = connection.__dict__.get(_UNREAD_SLOT)
-    if slot is not None and slot[0] == recipient.pk and _pending(connection, slot[1]):
-        return slot[2] + 1
-    return notifications_unread_count(member=recipient)
-
-
-def _unread_remember(recipient: User, unread: int) -> None:
-    """Called right after the broadcast was handed to on_commit: its callback is the last."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and connection.run_on_commit:
-        connection.__dict__[_UNREAD_SLOT] = (recipient.pk, connection.run_on_commit[-1][1], unread)
-
-
-def _pending(connection: Any, marker: Callable[[], None]) -> bool:
-    return any(func is marker for _sids, func, _robust in connection.run_on_commit)
-
-
-def _unread_forget() -> None:
-    """Read notifications change the count: the next send counts again."""
-    transaction.get_connection().__dict__.pop(_UNREAD_SLOT, None)
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    params = [field.get_db_prep_save(field.pre_save(notification, True), connection) for field in fields]
+    sql = _INSERT_COUNTING.format(
+        table=quote(meta.db_table),
+        columns=", ".join(quote(field.column) for field in fields),
+        values=", ".join(["%s"] * len(fields)),
+        pk=quote(meta.pk.column),
+        recipient=quote(meta.get_field("recipient").column),
+        read_at=quote(meta.get_field("read_at").column),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pk, unread = cursor.fetchone()
+    notification.pk = pk
+    notification._state.adding = False
+    return notification, unread
 
 
 @transaction.atomic
@@ -83,7 +79,6 @@ def notifications_mark_read(*, member: User, ids: list[int] | None = None) -> tu
     changed = list(unread.values_list("pk", flat=True))
     if changed:
         Notification.objects.filter(pk__in=changed).update(read_at=timezone.now())
-        _unread_forget()
     remaining = notifications_unread_count(member=member)
     if changed:
         send_notifications_read(member_id=member.pk, ids=changed, unread=remaining)

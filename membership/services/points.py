@@ -18,6 +18,7 @@ voided (services/coupons.py): the ledger never imports what spends it.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,9 @@ from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from hub.models import CacheVersion
+from hub.versions import LOYALTY
 
 from ..languages import in_member_language
 from ..models import Campaign, EarningRule, MemberStanding, PointEntry, Redemption, Tier, User
@@ -312,6 +316,12 @@ def _tier_earned(by_threshold: list[Tier], status_points: int) -> Tier | None:
     return next((tier for tier in by_threshold if tier.threshold <= status_points), None)
 
 
+# The sums of a member without entries (``_balance_sums``).
+_NO_TOTALS: Mapping[str, Any] = dict.fromkeys(
+    ["status", "status_oldest", "spendable", "pending", "last_earned_at", "earned"]
+)
+
+
 def _refresh_many(standings: dict[int, MemberStanding], *, now: datetime) -> None:
     """``_refresh`` for each of the locked ``standings`` at the same ``now``, in a few queries."""
     # Looked up by a standing's tier_id, which is None below the first tier.
@@ -323,10 +333,9 @@ def _refresh_many(standings: dict[int, MemberStanding], *, now: datetime) -> Non
         .values("member_id")
         .annotate(**_balance_sums(now))
     }
-    nothing = dict.fromkeys(["status", "status_oldest", "spendable", "pending", "last_earned_at", "earned"])
     announcements = []
     for member_id, standing in standings.items():
-        _kept_set(standing, totals.get(member_id, nothing), now=now)
+        _kept_set(standing, totals.get(member_id, _NO_TOTALS), now=now)
         _shown_set(standing)
         current = tiers.get(standing.tier_id)
         standing.tier, standing.tier_reached_at, moved_up = _tier_move(
@@ -505,6 +514,8 @@ class _Replay:
     capped_entries: dict[int, list[tuple[datetime, int]]] = field(default_factory=dict)
     status: int = 0
     refreshed_at: datetime | None = None
+    # Counted on the standing's kept sums (``_count``) rather than replayed from entries.
+    kept: bool = False
 
     def status_at(self, now: datetime) -> int:
         """The status sum at ``now`` (before its floor at zero); notes its oldest entry."""
@@ -515,13 +526,64 @@ class _Replay:
 
 _STANDINGS_LOCK = (
     "INSERT INTO {table} ({columns}) VALUES {rows} "
-    "ON CONFLICT ({key}) DO UPDATE SET {key} = EXCLUDED.{key} RETURNING {columns}"
+    "ON CONFLICT ({key}) DO UPDATE SET {key} = EXCLUDED.{key} RETURNING {columns}, "
+    "COALESCE((SELECT {version} FROM {versions} WHERE {tag} = %s), 0) AS loyalty_version"
 )
 
 
-def _standings_for_update(members: dict[int, User]) -> dict[int, MemberStanding]:
+@dataclass(frozen=True)
+class LoyaltyCatalogue:
+    """The active earning rules by key and the tiers by pk, as of one ``loyalty`` version."""
+
+    version: int
+    read_at: float
+    rules: dict[str, EarningRule]
+    tiers: dict[int | None, Tier]
+
+    @property
+    def by_threshold(self) -> list[Tier]:
+        return sorted(self.tiers.values(), key=lambda tier: tier.threshold, reverse=True)
+
+
+# Writes outside the ORM (a data migration, SQL by hand) bump no version: the copy is read
+# again after this long at the latest.
+CATALOGUE_MAX_AGE = 300.0
+_catalogue: LoyaltyCatalogue | None = None
+
+
+def loyalty_catalogue(version: int) -> LoyaltyCatalogue:
+    """The rules and tiers as of ``version`` (hub.versions ``LOYALTY``, which every ORM write
+    to them bumps in its transaction): this process's copy while the version is the same,
+    else read again (two queries). Rules and tiers change a few times a year; the ledger
+    needs them on every order."""
+    global _catalogue
+    catalogue = _catalogue
+    if (
+        catalogue is None
+        or catalogue.version != version
+        or time.monotonic() - catalogue.read_at > CATALOGUE_MAX_AGE
+    ):
+        catalogue = LoyaltyCatalogue(
+            version=version,
+            read_at=time.monotonic(),
+            rules={rule.key: rule for rule in EarningRule.objects.filter(active=True)},
+            tiers={tier.pk: tier for tier in Tier.objects.all()},
+        )
+        _catalogue = catalogue
+    return catalogue
+
+
+def _standings_for_update(
+    members: dict[int, User], *, kept_at: datetime | None = None
+) -> dict[int, MemberStanding]:
     """The members' standing rows, locked in pk order (created when missing), like
-    ``_standing_for_update`` for each, in one statement.
+    ``_standing_for_update`` for each, in one statement. Each comes with the current
+    ``loyalty`` version (``loyalty_version``), so the ledger knows whether its copy of the
+    rules and tiers is current without a query of its own.
+
+    ``kept_at``: a missing row is inserted with its kept sums counted at that moment (all
+    zero: a member without a standing has no ledger entries, as only this module writes
+    either), so the caller counts on them without reading the ledger.
 
     An upsert whose conflict branch rewrites nothing but the key: a missing row is inserted
     with the model's defaults, an existing one is locked by the no-op update (PostgreSQL
@@ -540,8 +602,20 @@ def _standings_for_update(members: dict[int, User]) -> dict[int, MemberStanding]
     params: list[Any] = []
     for pk in sorted(members):
         fresh = MemberStanding(member_id=pk)
+        if kept_at is not None:
+            fresh.status_since = kept_at - YEAR
         params += [field.get_db_prep_save(getattr(fresh, field.attname), connection) for field in fields]
-    sql = _STANDINGS_LOCK.format(table=quote(meta.db_table), columns=columns, rows=rows, key=key)
+    versions = CacheVersion._meta
+    sql = _STANDINGS_LOCK.format(
+        table=quote(meta.db_table),
+        columns=columns,
+        rows=rows,
+        key=key,
+        versions=quote(versions.db_table),
+        version=quote(versions.get_field("version").column or "version"),
+        tag=quote(versions.get_field("tag").column or "tag"),
+    )
+    params.append(LOYALTY)
     locked = {standing.member_id: standing for standing in MemberStanding.objects.raw(sql, params)}
     for standing in locked.values():
         standing.member = members[standing.member_id]
@@ -582,44 +656,70 @@ def points_grant_many(*, grants: Sequence[PointsGrant], savepoint: bool = True) 
 
 
 def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
-    rules = {
-        rule.key: rule
-        for rule in EarningRule.objects.filter(key__in={g.rule_key for g in grants}, active=True)
-    }
-    keyed: list[tuple[EarningRule, ContentType | None, str, str] | None] = []
+    keyed: list[tuple[ContentType | None, str, str]] = []
     for grant in grants:
-        rule = rules.get(grant.rule_key)
-        if rule is None:
-            keyed.append(None)
-            continue
         source_type, source_id = source_key(grant.source)
         keyed.append(
-            (rule, source_type, source_id, _grant_key(rule.key, source_type, source_id, grant.member.pk))
+            (source_type, source_id, _grant_key(grant.rule_key, source_type, source_id, grant.member.pk))
         )
-    keys = [item[3] for item in keyed if item]
-    done = {entry.idempotency_key: entry for entry in PointEntry.objects.filter(idempotency_key__in=keys)}
+    done = {
+        entry.idempotency_key: entry
+        for entry in PointEntry.objects.filter(idempotency_key__in=[key for _t, _i, key in keyed])
+    }
     members = {
         grant.member.pk: grant.member
         for grant, item in zip(grants, keyed, strict=True)
-        if item and item[3] not in done
+        if item[2] not in done
     }
     if not members:
-        return [done[item[3]] if item else None for item in keyed]
+        return [done.get(key) for _t, _i, key in keyed]
 
-    standings = _standings_for_update(members)
-    # Looked up by a standing's tier_id, which is None below the first tier.
-    tiers: dict[int | None, Tier] = {tier.pk: tier for tier in Tier.objects.all()}
-    by_threshold = sorted(tiers.values(), key=lambda tier: tier.threshold, reverse=True)
+    earliest = min(grant.now for grant in grants)
+    standings = _standings_for_update(members, kept_at=earliest)
+    catalogue = loyalty_catalogue(getattr(next(iter(standings.values())), "loyalty_version", 0))
+    rules, tiers, by_threshold = catalogue.rules, catalogue.tiers, catalogue.by_threshold
     replays = {
         pk: _Replay(standing=standing, tier=tiers.get(standing.tier_id), reached_at=standing.tier_reached_at)
         for pk, standing in standings.items()
     }
-    earliest = min(grant.now for grant in grants)
-    for member_id, created, amount in PointEntry.objects.filter(
-        member_id__in=members, state=State.APPROVED, kind__in=STATUS_KINDS, created_at__gt=earliest - YEAR
-    ).values_list("member_id", "created_at", "amount"):
-        replays[member_id].status_entries.append((created, amount))
-    capped = [rule.pk for rule in rules.values() if rule.daily_cap is not None]
+    # A member whose kept sums are current and whose awards are all of one moment (a new
+    # order's, with the referral it qualifies) is counted on the kept sums, as points_grant
+    # counts one award: no read of their ledger. Others (imports of history, whose awards
+    # span months) are replayed from their status entries and summed afresh.
+    moments: dict[int, set[datetime]] = {}
+    for grant in grants:
+        moments.setdefault(grant.member.pk, set()).add(grant.now)
+    single = {pk for pk in replays if len(moments[pk]) == 1}
+    # Standings from before the sums were kept are counted once, all in one query.
+    uncounted = [pk for pk in single if replays[pk].standing.status_since is None]
+    if uncounted:
+        totals_then = {
+            row["member_id"]: row
+            for row in PointEntry.objects.filter(member_id__in=uncounted)
+            .values("member_id")
+            .annotate(**_balance_sums(earliest))
+        }
+        for pk in uncounted:
+            _kept_set(replays[pk].standing, totals_then.get(pk, _NO_TOTALS), now=earliest)
+    for pk in single:
+        replay = replays[pk]
+        replay.kept = True
+        _kept_to(replay.standing, now=next(iter(moments[pk])))
+        replay.status = replay.standing.status_sum
+    replayed = [pk for pk, replay in replays.items() if not replay.kept]
+    if replayed:
+        for member_id, created, amount in PointEntry.objects.filter(
+            member_id__in=replayed,
+            state=State.APPROVED,
+            kind__in=STATUS_KINDS,
+            created_at__gt=earliest - YEAR,
+        ).values_list("member_id", "created_at", "amount"):
+            replays[member_id].status_entries.append((created, amount))
+    capped = [
+        rule.pk
+        for key, rule in rules.items()
+        if rule.daily_cap is not None and key in {g.rule_key for g in grants}
+    ]
     if capped:
         for member_id, rule_id, created, amount in PointEntry.objects.filter(
             member_id__in=members,
@@ -633,13 +733,13 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
     results: list[PointEntry | None] = []
     new: list[PointEntry] = []
     announcements: list[tuple[User, Tier | None, Tier | None, bool]] = []
-    for grant, item in zip(grants, keyed, strict=True):
-        if item is None:
-            results.append(None)
-            continue
-        rule, source_type, source_id, key = item
+    for grant, (source_type, source_id, key) in zip(grants, keyed, strict=True):
         if key in done:
             results.append(done[key])
+            continue
+        rule = rules.get(grant.rule_key)
+        if rule is None:
+            results.append(None)
             continue
         replay = replays[grant.member.pk]
         amount = _grant_base(rule, grant.units, replay.tier)
@@ -669,10 +769,14 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
         results.append(entry)
         if rule.daily_cap is not None:
             replay.capped_entries[rule.pk].append((grant.now, amount))
-        if state == State.APPROVED:
-            replay.status_entries.append((grant.now, amount))
         # The refresh points_grant makes after this award.
-        replay.status = replay.status_at(grant.now)
+        if replay.kept:
+            _count(replay.standing, kind=Kind.EARN, state=state, amount=amount, created_at=grant.now)
+            replay.status = replay.standing.status_sum
+        else:
+            if state == State.APPROVED:
+                replay.status_entries.append((grant.now, amount))
+            replay.status = replay.status_at(grant.now)
         earned = _tier_earned(by_threshold, max(0, replay.status))
         old = replay.tier
         replay.tier, replay.reached_at, moved_up = _tier_move(
@@ -684,16 +788,22 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
 
     PointEntry.objects.bulk_create(new)
     refreshed = {pk: replay for pk, replay in replays.items() if replay.refreshed_at is not None}
-    totals = {
-        row["member_id"]: row
-        for row in PointEntry.objects.filter(member_id__in=refreshed)
-        .values("member_id")
-        .annotate(**_timeless_sums())
-    }
+    summed = [pk for pk, replay in refreshed.items() if not replay.kept]
+    totals = (
+        {
+            row["member_id"]: row
+            for row in PointEntry.objects.filter(member_id__in=summed)
+            .values("member_id")
+            .annotate(**_timeless_sums())
+        }
+        if summed
+        else {}
+    )
     for pk, replay in refreshed.items():
         assert replay.refreshed_at is not None
-        totals_now = {"status": replay.status, "status_oldest": replay.status_oldest, **totals[pk]}
-        _kept_set(replay.standing, totals_now, now=replay.refreshed_at)
+        if not replay.kept:
+            totals_now = {"status": replay.status, "status_oldest": replay.status_oldest, **totals[pk]}
+            _kept_set(replay.standing, totals_now, now=replay.refreshed_at)
         _shown_set(replay.standing)
         replay.standing.tier, replay.standing.tier_reached_at = replay.tier, replay.reached_at
     _standings_save([replay.standing for replay in refreshed.values()])

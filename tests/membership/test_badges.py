@@ -8,12 +8,14 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import Subquery
+from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from membership.badge_registry import BadgeDefinition, badge_definitions, register_badge
-from membership.models import BadgeAward, Notification, PointEntry
+from membership.models import BadgeAward, Notification, PointEntry, User
 from membership.services.badges import badges_evaluate, badges_evaluate_all, badges_evaluate_many
 from membership.services.points import points_approve_due, points_grant, points_reverse
 from tests.factories import image_bytes, make_member
@@ -111,6 +113,11 @@ def test_active_months_count_any_own_activity_but_not_refunds_or_passive_points(
     with CaptureQueriesContext(connection) as queries:
         many = loyal_badge().counter_many([member, other_member])
     assert many == {member.pk: 3, other_member.pk: 1} and len(queries) == 1
+    # As badges_evaluate reads it: an expression over the member's row.
+    counted = User.objects.filter(pk__in=[member.pk, other_member.pk]).annotate(
+        months=Coalesce(Subquery(loyal_badge().count()), 0)
+    )
+    assert dict(counted.values_list("pk", "months")) == {member.pk: 3, other_member.pk: 1}
 
 
 def test_loyal_levels_are_three_twelve_and_twenty_four_active_months(member, other_member):

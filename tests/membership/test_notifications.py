@@ -55,3 +55,31 @@ def test_page_query_count_does_not_grow_with_notifications(client, member, djang
     with django_assert_max_num_queries(9):
         response = client.get(reverse("membership:notifications"))
     assert len(response.context["page_obj"].object_list) == 30
+
+
+def test_each_send_carries_the_unread_count_its_insert_returned(member, other_member, monkeypatch):
+    """The insert returns the count (membership/services/notifications.py): it leaves out read
+    notifications and other members' ones, counts the new row once on SQLite and PostgreSQL
+    alike, and sees earlier sends of the same transaction."""
+    from django.db import transaction
+
+    from membership.models import Notification
+    from membership.services import notifications as service
+
+    pushed: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        service,
+        "send_notification_created",
+        lambda notification, *, unread: pushed.append((notification.title, unread)),
+    )
+    notification_send(recipient=member, kind="k", title="read later")
+    notifications_mark_read(member=member)
+    notification_send(recipient=other_member, kind="k", title="someone else's")
+    with transaction.atomic():
+        first = notification_send(recipient=member, kind="k", title="first")
+        notification_send(recipient=member, kind="k", title="second", savepoint=False)
+    notification_send(recipient=member, kind="k", title="third")
+    assert pushed == [("read later", 1), ("someone else's", 1), ("first", 1), ("second", 2), ("third", 3)]
+    stored = Notification.objects.get(pk=first.pk)
+    assert (stored.recipient, stored.title, stored.read_at) == (member, "first", None)
+    assert stored.created_at == first.created_at
