@@ -237,3 +237,27 @@ def test_tier_thresholds_edited_by_staff_still_move_the_tier(member):
     Tier.objects.filter(slug="silver").update(threshold=40)
     points_grant(member=member, rule_key="accepted-answer", idempotency_key="b", now=now)
     assert MemberStanding.objects.get(member=member).tier.slug == "silver"
+
+
+def test_awards_of_one_moment_count_on_the_kept_sums_new_kept_or_not_kept_yet(member):
+    """points_grant_many, as a new order calls it: a member without a standing (inserted kept,
+    all zero), one whose sums are kept and one from before they were kept (counted once)."""
+    from membership.services.points import PointsGrant, points_grant_many
+
+    now = timezone.now().replace(microsecond=0)
+    newcomer, legacy = make_member("uuno"), make_member("vilja")
+    points_grant(member=member, rule_key="accepted-answer", idempotency_key="m", now=now - 40 * DAY)
+    points_grant(member=legacy, rule_key="accepted-answer", idempotency_key="l", now=now - 500 * DAY)
+    points_grant(member=legacy, rule_key="accepted-answer", idempotency_key="l2", now=now - 30 * DAY)
+    MemberStanding.objects.filter(member=legacy).update(status_since=None, status_sum=0, earned_sum=0)
+    assert not MemberStanding.objects.filter(member=newcomer).exists()
+    grants = [
+        PointsGrant(member=someone, rule_key=rule, source=source, now=now)
+        for someone in (member, newcomer, legacy)
+        for rule, source in (("accepted-answer", someone), ("signup-verified", someone))
+    ]
+    entries = points_grant_many(grants=grants)
+    assert all(entries)
+    for someone in (member, newcomer, legacy):
+        assert_kept_equals_ledger(someone, now)
+    assert points_rebuild(now=now) == []
