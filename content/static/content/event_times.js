@@ -61,7 +61,11 @@ function localiseRange(when) {
   const end = parse(endElement);
   if (!start || !end) return;
 
-  const announced = when.textContent.replace(/\s+/g, " ").trim();
+  // The announced times with the zone's abbreviation only ("5 Dec 2026, 18:00–19:30 EET"), so
+  // that the note fits the one line the server reserved for it, on a phone too.
+  const times = when.querySelector(".event-when__times") || when;
+  const abbreviation = zoneElement.dataset.abbreviation || "";
+  const announced = `${times.textContent.replace(/\s+/g, " ").trim()} ${abbreviation}`.trim();
   startElement.textContent = window.KantaDates.datetime(start, inZone);
   endElement.textContent =
     dayKey.format(start) === dayKey.format(end)
@@ -81,6 +85,7 @@ function localiseRange(when) {
       when.append(note);
     }
     note.textContent = interpolate(gettext("Announced as %(time)s"), { time: announced }, true);
+    note.title = note.textContent; // in full where a narrow screen cuts the line short
   }
   when.dataset.localised = zone;
 }
