@@ -15,8 +15,10 @@ one broadcast, so it includes the whole request: the view, the posting service, 
 the server-side rendering of the post, the channel layer and the writes to every socket.
 "spread" is last reader minus first reader: the fan-out alone.
 
-"missed" is per reader and per reply: a reader that has not read the reply's ``post.created``
-within 20 s missed it (it must be 0); "duplicates" counts a reader reading one reply twice.
+"missed" is per reader and per reply: a reader that has not read the reply's own
+``post.created`` (told apart by the reply's number in it, "Reply 17.", or the bare frame's id)
+within 20 s missed it (it must be 0); a frame of an earlier reply arriving later is counted
+"late", never as the current one; "duplicates" counts a reader reading one reply twice.
 Thousands of readers connect in steps (``--connect-batch``, ``--connect-at-once`` handshakes in
 flight per client process; a handshake the server closed is tried again, and counted), with
 the open-file limit raised to the hard limit in the bench, its clients and the servers.
@@ -99,7 +101,7 @@ print(json.dumps({"thread": thread.pk, "sessions": cookies}))
 
 # A reply like a real one: a few sentences of Markdown, so the frame has a realistic size.
 REPLY = (
-    "Reply {n}: I rode the **Nokian Hakkapeliitta W240** all last winter on the lake path. "
+    "Reply {n}. I rode the **Nokian Hakkapeliitta W240** all last winter on the lake path. "
     "Grip on black ice is excellent, rolling resistance on dry asphalt is noticeable but fine. "
     "Pressure: 2.5 bar front, 2.8 rear. Check the studs after the first 50 km; mine settled well."
 )
@@ -164,6 +166,9 @@ async def reader_main(conn: Connection) -> None:
         "failed": 0,
         "warming": False,  # a warm-up reply is on its way: not a late frame
         "armed": False,
+        # What the round's own frame contains (its reply's number): a frame of another round
+        # is late, not this round's, whatever its type says.
+        "marker": "",
         "done": asyncio.Event(),
         "sample": "",
     }
@@ -174,8 +179,8 @@ async def reader_main(conn: Connection) -> None:
             async for message in ws:
                 if CREATED not in message:
                     continue
-                if not state["armed"]:
-                    if not state["warming"]:  # after its round was collected: missed there
+                if not state["armed"] or state["marker"] not in message:
+                    if not state["warming"]:  # another round's, after it was collected: missed there
                         state["late"] += 1
                     continue
                 now = time.monotonic()
@@ -226,6 +231,7 @@ async def reader_main(conn: Connection) -> None:
             state["warming"] = True
             conn.send(("warming",))
         elif command == "arm":
+            state["marker"] = args[0]
             state["warming"] = False
             state["round"] += 1
             state["times"] = []
@@ -311,11 +317,17 @@ class KantaPoster:
         self.ports = ports
         self.thread_id = thread_id
         self.sessions = sessions
+        self.turn = 0
         self.connections = {port: http.client.HTTPConnection("127.0.0.1", port, timeout=30) for port in ports}
 
+    def next_marker(self) -> str:
+        """Draw the next reply's turn; returns what only its frame contains."""
+        self.turn = next(TURNS)
+        return f"Reply {self.turn}."
+
     def post(self) -> tuple[float, float]:
-        """Returns (t0, seconds until the response arrived)."""
-        turn = next(TURNS)
+        """Posts the turn ``next_marker`` drew; returns (t0, seconds until the response arrived)."""
+        turn = self.turn
         port = self.ports[turn % len(self.ports)]
         session = self.sessions[turn % len(self.sessions)]
         token = secrets.token_hex(16)  # an unmasked 32-character secret is a valid CSRF token
@@ -360,9 +372,12 @@ class BarePublisher:
         self.sent_at = 0.0
         self.turn = 0
 
-    def post(self) -> tuple[float, float]:
+    def next_marker(self) -> str:
         # A new id each time, as Kanta's replies have: the frame is never a stale copy.
         self.turn += 1
+        return f'"id":{self.turn},'
+
+    def post(self) -> tuple[float, float]:
         frame = re.sub(r'"id":\d+', f'"id":{self.turn}', self.frame, count=1)
         self.sent_at = time.monotonic()
         self.ws.send(frame)
@@ -380,7 +395,7 @@ def measure(readers: Readers, trigger, broadcasts: int) -> dict:
     missing = duplicates = 0
     sample = ""
     for _ in range(broadcasts):
-        readers.ask("arm")
+        readers.ask("arm", trigger.next_marker())
         posted_at, request = trigger.post()
         results = readers.ask("collect", 20.0)
         committed_at = trigger.committed_at()
@@ -478,6 +493,7 @@ def run_setup(name: str, *, args, env, prepared, frame: str) -> list[dict]:
         pids = [process.pid for process in processes]
         try:
             if name != "bare":
+                trigger.next_marker()
                 trigger.post()  # first-request imports and caches, before the memory baseline
                 time.sleep(0.5)
             # Idle socket memory: RSS with no reader, then with a few (what the first socket
@@ -523,6 +539,7 @@ def run_setup(name: str, *, args, env, prepared, frame: str) -> list[dict]:
                 rss_before, on_before = rss_now, on_now
                 if name != "bare":
                     readers.ask("warm")
+                    trigger.next_marker()
                     trigger.post()  # warm up the fan-out with readers on it
                     time.sleep(0.5)
                 load_before = os.getloadavg()[0]
