@@ -69,10 +69,24 @@ def presence_enter(
     member_id: int | None,
     now: datetime | None = None,
 ) -> None:
-    """Note one socket on the topic (again, with a fresh row, for a channel seen before)."""
-    model._default_manager.update_or_create(
-        channel_name=channel_name,
-        defaults={f"{model.topic}_id": topic_id, "member_id": member_id, "seen_at": now or timezone.now()},
+    """Note one socket on the topic (again, with a fresh row, for a channel seen before).
+
+    One upsert: a crowd connecting at once (a shared thread, an event starting) writes one
+    statement per socket, where update_or_create's locked read, write and transaction were
+    four, all of them queued behind each other on SQLite."""
+    topic_field = model._meta.get_field(model.topic)
+    model._default_manager.bulk_create(
+        [
+            model(
+                channel_name=channel_name,
+                member_id=member_id,
+                seen_at=now or timezone.now(),
+                **{topic_field.attname: topic_id},
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["channel_name"],
+        update_fields=[topic_field.name, "member", "seen_at"],
     )
 
 
