@@ -248,9 +248,13 @@ KANTA_PAGE_CACHE_ALIAS = "default"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Authentication (django-allauth) ----------------------------------------------------
+# MemberBackend is Django's ModelBackend with the permissions read in one query. Django's own
+# stays listed last: a session remembers the backend that signed it in, and sessions signed in
+# before MemberBackend came must stay valid (it answers from the same per-request cache).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "membership.auth_backends.MemberBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

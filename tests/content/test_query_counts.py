@@ -99,8 +99,9 @@ def queries(client, url: str) -> tuple[int, int]:
 
 
 # What a signed-in member costs on top of an anonymous reader on any page: the session, the
-# user, their permissions (two), the forum's sanctions and the member's standing (tier).
-MEMBER_EXTRA = 8
+# user, their permissions (one: membership/auth_backends.py), the forum's sanctions and the
+# member's standing (tier).
+MEMBER_EXTRA = 7
 
 
 def assert_bounded(
