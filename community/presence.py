@@ -74,7 +74,7 @@ def presence_enter(
     One upsert: a crowd connecting at once (a shared thread, an event starting) writes one
     statement per socket, where update_or_create's locked read, write and transaction were
     four, all of them queued behind each other on SQLite."""
-    topic_field = model._meta.get_field(model.topic)
+    topic_field = cast("models.ForeignKey[Any, Any]", model._meta.get_field(model.topic))
     model._default_manager.bulk_create(
         [
             model(
