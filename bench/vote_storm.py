@@ -210,7 +210,7 @@ async def client_main(conn: Connection, index: int) -> None:
     pending: dict[int, tuple[Attendee, int, bool, float]] = {}
     stats: dict = {}
     all_answered = asyncio.Event()
-    initial: list[dict[str, int]] = []  # each listener's counts from its session.ready
+    initial: list[tuple[dict[str, int], float]] = []  # each listener's session.ready: votes, votes_at
     retried = [0]  # handshakes tried again
 
     def reset() -> None:
@@ -221,8 +221,9 @@ async def client_main(conn: Connection, index: int) -> None:
             unmatched=0,
             fanned_out=0,
             lost=0,
-            # Per listener: (received at, {question: count}), its session.ready's counts first.
-            heard=[[(0.0, dict(votes))] for votes in initial],
+            # Per listener: (received at, {question: count}, read at), its session.ready's
+            # counts first (with their votes_at).
+            heard=[[(0.0, dict(votes), at)] for votes, at in initial],
         )
 
     def answered(frame: dict, now: float) -> None:
@@ -350,7 +351,7 @@ async def client_main(conn: Connection, index: int) -> None:
                 ws, ready = await open_socket(url, origin, cookie)
                 tasks.append(asyncio.create_task(read_listener(len(listeners), ws)))
                 listeners.append(ws)
-                initial.append(ready["votes"])
+                initial.append((ready["votes"], ready.get("votes_at", 0)))
             reset()
             conn.send(("connected", len(attendees), len(listeners), retried[0]))
         elif command == "storm":
