@@ -715,11 +715,8 @@ def _grant_many(grants: Sequence[PointsGrant]) -> list[PointEntry | None]:
             created_at__gt=earliest - YEAR,
         ).values_list("member_id", "created_at", "amount"):
             replays[member_id].status_entries.append((created, amount))
-    capped = [
-        rule.pk
-        for key, rule in rules.items()
-        if rule.daily_cap is not None and key in {g.rule_key for g in grants}
-    ]
+    granted = {grant.rule_key for grant in grants}
+    capped = [rule.pk for key, rule in rules.items() if rule.daily_cap is not None and key in granted]
     if capped:
         for member_id, rule_id, created, amount in PointEntry.objects.filter(
             member_id__in=members,
