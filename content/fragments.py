@@ -17,8 +17,9 @@ What depends on the moment rather than on a change is handled apart:
 What is the reader's own never goes in a fragment: early access for this member, their
 review, points, notifications, CSRF tokens, CSP nonces, moderation buttons.
 
-Versions are read once per request (``request_versions``): the first fragment reads every
-common tag in one query, and a view that shows a thread asks for its tag up front.
+Versions are read once per request (``hub.versions.request_versions``): the page's routing
+(hub/page_routing.py) or the first fragment reads every common tag in one query, and a view
+that shows a thread asks for its tag up front.
 """
 
 from __future__ import annotations
@@ -37,32 +38,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from hub.versions import CONTENT, FORUM, REVIEWS, versions
+from hub.versions import request_versions
 
-# Read together with the first fragment of a request: one query for every fragment on it.
-COMMON_TAGS = (CONTENT, REVIEWS, FORUM)
 # Versions change the key when content changes; this only bounds how long an unread
 # fragment of an old version lingers in the cache.
 FRAGMENT_SECONDS = 24 * 60 * 60
-_ATTR = "_kanta_versions"
 
 # A relative time inside a fragment: the moment is stored, the phrase is the reader's.
 _SINCE = re.compile(r"\x00since:([^\x00]+)\x00")
-
-
-def request_versions(request: HttpRequest | None, tags: Iterable[str]) -> dict[str, int]:
-    """The versions of ``tags``, read at most once per request (with the common tags)."""
-    wanted = set(tags)
-    if request is None:
-        return versions(wanted)
-    memo: dict[str, int] | None = getattr(request, _ATTR, None)
-    if memo is None:
-        memo = {}
-        setattr(request, _ATTR, memo)
-    missing = wanted - memo.keys()
-    if missing:
-        memo.update(versions(missing | (set(COMMON_TAGS) - memo.keys())))
-    return {tag: memo[tag] for tag in wanted}
 
 
 def fragment_key(request: HttpRequest | None, name: str, vary: Iterable[Any], tags: Iterable[str]) -> str:

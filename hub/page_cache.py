@@ -50,7 +50,7 @@ from typing import Any, TypeVar, cast
 from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import DisallowedHost
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
 # Private, but the one definition of how a masked token maps to its secret; the tests fail
@@ -190,8 +190,16 @@ def connect_wagtail_receivers() -> None:
             dispatch_uid=f"hub.page_cache.saved.{model._meta.label_lower}",
             weak=False,
         )
-    # A hit is served before Wagtail checks a page's privacy: a new restriction must drop it.
+    # A hit is served before Wagtail checks a page's privacy, and remembered routes carry
+    # their restrictions (hub/page_routing.py): a new restriction, or a restriction's groups
+    # changed, must drop them.
     connect_saves([PageViewRestriction, Site], bump_content, uid="hub.page_cache")
+    m2m_changed.connect(
+        bump_content,
+        sender=PageViewRestriction.groups.through,
+        dispatch_uid="hub.page_cache.restriction_groups",
+        weak=False,
+    )
 
 
 # --- opting in -------------------------------------------------------------------------------
@@ -208,7 +216,7 @@ def page_cache_render(
         state.opted_in = True
         if state.eligible:
             state.policy = policy
-            state.versions = tag_versions.versions(policy.tags)
+            state.versions = tag_versions.request_versions(request, policy.tags)
     return render()
 
 

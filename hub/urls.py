@@ -5,7 +5,7 @@ included by name, so the hub imports none of them."""
 
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from django.views.i18n import JavaScriptCatalog
 from wagtail import urls as wagtail_urls
@@ -14,6 +14,7 @@ from wagtail.contrib.sitemaps import Sitemap as PageSitemap
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from hub import page_routing
 from hub.apps_modules import app_submodules
 from hub.health import healthz
 from hub.js_catalog import javascript_catalog
@@ -62,5 +63,10 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail's page tree answers everything not matched above.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail's page tree answers everything not matched above: through Wagtail's own serve view,
+# with the route remembered per content version (hub/page_routing.py). Wagtail's patterns
+# follow for its utility views and for reversing "wagtail_serve".
+urlpatterns += [
+    re_path(wagtail_urls.serve_pattern, page_routing.serve, name="kanta_serve"),
+    path("", include(wagtail_urls)),
+]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from .models import CacheVersion
 
@@ -22,6 +23,12 @@ REVIEWS = "reviews"
 FORUM = "forum"
 # The earning rules and tiers (membership.models): each process keeps a copy for the ledger.
 LOYALTY = "loyalty"
+
+
+# Read together with the first tag a request asks for: one query serves the routing of a
+# page and every fragment on it.
+COMMON_TAGS = (CONTENT, REVIEWS, FORUM)
+_REQUEST_ATTR = "_kanta_versions"
 
 
 def thread_tag(thread_id: int) -> str:
@@ -33,6 +40,24 @@ def versions(tags: Iterable[str]) -> dict[str, int]:
     wanted = sorted(set(tags))
     found = dict(CacheVersion.objects.filter(tag__in=wanted).values_list("tag", "version"))
     return {tag: found.get(tag, 0) for tag in wanted}
+
+
+def request_versions(request: Any, tags: Iterable[str]) -> dict[str, int]:
+    """The versions of ``tags``, read at most once per request (with the common tags).
+
+    ``request`` may be None (a render outside a request): the versions are then read afresh.
+    """
+    wanted = set(tags)
+    if request is None:
+        return versions(wanted)
+    memo: dict[str, int] | None = getattr(request, _REQUEST_ATTR, None)
+    if memo is None:
+        memo = {}
+        setattr(request, _REQUEST_ATTR, memo)
+    missing = wanted - memo.keys()
+    if missing:
+        memo.update(versions(missing | (set(COMMON_TAGS) - memo.keys())))
+    return {tag: memo[tag] for tag in wanted}
 
 
 def versions_key(tags: Iterable[str]) -> str:
