@@ -585,6 +585,20 @@ def home_events(*, limit: int = 3, now: datetime | None = None) -> list[tuple[Ev
     return [(event, event.phase(now)) for event in events]
 
 
+def home_events_change(
+    events: list[tuple[EventPage, str]], *, now: datetime | None = None
+) -> datetime | None:
+    """When the clock alone next changes what the home page shows of ``events`` (its
+    ``home_events``): an upcoming one's room opens (it goes live) or one ends (it leaves and
+    the next one ahead takes its place). None without events: only a new one changes that,
+    and publishing it bumps the content version."""
+    now = now or timezone.now()
+    moments = [
+        moment for event, _phase in events for moment in (event.room_opens_at, event.ends_at) if moment > now
+    ]
+    return min(moments, default=None)
+
+
 def event_related(*, event: EventPage) -> dict[str, list]:
     """An event page's hosts (with their photo renditions), live related guides (with hero
     renditions) and products (with image renditions): a fixed number of queries."""

@@ -55,7 +55,7 @@ from .blocks import BaseStreamBlock
 
 # The event pages live in content/events.py. The home page lists events, and this import of
 # that module is also what registers the event page models with the app.
-from .events import home_events
+from .events import home_events, home_events_change
 from .feeds import BlogFeed, GuideFeed
 from .page_cache import CachedPage
 from .page_extensions import page_extensions_render
@@ -585,10 +585,13 @@ class HomePage(CachedPage, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        # Guides and posts are read only when their cached fragment is rendered afresh
-        # (content/fragments.py); events change phase by the clock and are read each time.
+        # Guides, posts and events are read only when their cached fragment is rendered afresh
+        # (content/fragments.py); the events' fragment is rendered again when the clock
+        # changes one's phase (``home_events_until``, called by the template on a miss only).
         context["featured_guides"] = SimpleLazyObject(lambda: home_featured_guides(home=self))
-        context["home_events"] = home_events(limit=3)
+        events = SimpleLazyObject(lambda: home_events(limit=3))
+        context["home_events"] = events
+        context["home_events_until"] = lambda: home_events_change(list(events))
         context["latest_posts"] = SimpleLazyObject(
             lambda: latest_posts(limit=self.latest_posts_count) if self.latest_posts_count else []
         )

@@ -22,7 +22,6 @@ from wagtail.models import Page, ReferenceIndex, get_page_models
 from .access import open_now_q
 from .events import EventHost, EventPage
 from .models import ArticleMixin, BuyingGuidePage, Product, guides_live
-from .renditions import with_renditions
 
 # The calendar feed: everything ahead, and what happened recently (for late recap readers).
 EVENTS_FEED_PAST_DAYS = 90
@@ -33,7 +32,9 @@ EVENTS_FEED_LIMIT = 500
 
 
 def product_get(*, slug: str) -> Product | None:
-    return with_renditions(Product.objects.filter(slug=slug), "image").prefetch_related("tags").first()
+    # The picture and the tags are shown inside fragments (content/product.html): read on
+    # a fragment's miss only, not with every product page.
+    return Product.objects.filter(slug=slug).first()
 
 
 def guides_featuring(*, product: Product, limit: int = 6) -> list[BuyingGuidePage]:

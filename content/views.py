@@ -30,8 +30,15 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get(slug=slug)
     if product is None:
         raise Http404(_("No product with that address."))
+
     # Reviews and ratings come from apps above content, through content/product_extensions.py.
-    rating = product_ratings(product_ids=[product.pk]).get(product.pk)
+    # The rating, the picture and the tags are read only when a fragment that shows them (the
+    # head's social tags and JSON-LD, the picture, the facts) is rendered afresh.
+    # Callables, which the template calls where it shows them, inside those fragments.
+    def json_ld() -> dict:
+        rating = product_ratings(product_ids=[product.pk]).get(product.pk)
+        return product_json_ld(product, request, rating=rating)
+
     return render(
         request,
         "content/product.html",
@@ -40,9 +47,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             # Read only when the cached fragment that lists them is rendered afresh.
             "guides": SimpleLazyObject(lambda: selectors.guides_featuring(product=product)),
             "extensions": product_extensions_render(request=request, product=product),
-            "rating": rating,
-            "product_json_ld": product_json_ld(product, request, rating=rating),
-            "social_image": share_image_url(product.image, request),
+            "product_json_ld": json_ld,
+            "social_image": lambda: share_image_url(product.image, request),
             "breadcrumbs": [
                 {"title": _("Home"), "url": "/"},
                 {"title": product.name, "url": product.get_absolute_url()},

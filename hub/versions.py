@@ -27,7 +27,7 @@ LOYALTY = "loyalty"
 
 # Read together with the first tag a request asks for: one query serves the routing of a
 # page and every fragment on it.
-COMMON_TAGS = (CONTENT, REVIEWS, FORUM)
+COMMON_TAGS = (CONTENT, REVIEWS, FORUM, LOYALTY)
 _REQUEST_ATTR = "_kanta_versions"
 
 

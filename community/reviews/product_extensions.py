@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -14,8 +15,11 @@ from community.reviews import selectors
 from community.reviews.forms import ReviewForm
 from community.reviews.models import Review
 from content.product_extensions import ProductExtension, register_product_extension
+from hub.versions import REVIEWS, request_versions
 
 REVIEWS_PER_PAGE = 10
+# The version is in the key; this only bounds how long an unread summary lingers.
+SUMMARY_SECONDS = 24 * 60 * 60
 SORT_LABELS = {
     "helpful": _("Most helpful"),
     "newest": _("Newest"),
@@ -28,6 +32,18 @@ def _stars(raw: str | None) -> int | None:
     return int(raw) if raw in {"1", "2", "3", "4", "5"} else None
 
 
+def _rating_summary(request: HttpRequest, product) -> dict[str, Any]:
+    """The product's rating summary, kept in the cache for the reviews' version (a review
+    written, edited, moderated or deleted bumps it): read with the page's other versions."""
+    version = request_versions(request, [REVIEWS])[REVIEWS]
+    key = f"reviews:summary:{product.pk}:{version:x}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = selectors.rating_summary(product=product)
+        cache.set(key, summary, SUMMARY_SECONDS)
+    return summary
+
+
 def product_reviews_context(*, request: HttpRequest, product) -> dict[str, Any]:
     """The product page's rating summary, the sorted and paged reviews and the review form.
     A fixed number of queries, whatever the number of reviews and photos."""
@@ -36,7 +52,7 @@ def product_reviews_context(*, request: HttpRequest, product) -> dict[str, Any]:
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
     stars = _stars(request.GET.get("stars"))
-    summary = selectors.rating_summary(product=product)
+    summary = _rating_summary(request, product)
     reviews = selectors.reviews_for_product(product=product, viewer=viewer, sort=sort, stars=stars)
     paginator = Paginator(reviews, REVIEWS_PER_PAGE)
     # The summary has already counted them: spare the paginator its COUNT query.

@@ -9,7 +9,9 @@ with a caller that cannot vouch it is the same for every reader), the others say
 varies on (the page id; the language is always part of the key). ``tags`` are the
 hub.versions tags of what it shows (a space-separated string or a list; ``content`` when
 left out). ``opens`` (repeatable) names one page or lists of pages whose early-access labels
-the fragment shows: it is rendered again when the first of them opens. Lazy lists
+the fragment shows: it is rendered again when the first of them opens. ``until`` is a moment
+(or None) from which the clock alone changes what it shows (an event going live): it is
+rendered again from then. Lazy lists
 (``SimpleLazyObject``, querysets) are only evaluated on a miss, so a cached fragment costs no
 queries for them. Inside, ``{% fragment_since value %}`` writes a relative time ("5 minutes
 ago") that stays right for every reader. See content/fragments.py.
@@ -46,12 +48,14 @@ class FragmentNode(template.Node):
         vary: list[FilterExpression],
         tags: FilterExpression | None,
         opens: list[FilterExpression],
+        until: FilterExpression | None = None,
     ) -> None:
         self.nodelist = nodelist
         self.name = name
         self.vary = vary
         self.tags = tags
         self.opens = opens
+        self.until = until
 
     def render(self, context: template.Context) -> str:
         name = self.name.resolve(context)
@@ -77,7 +81,8 @@ class FragmentNode(template.Node):
         with context.push({_INSIDE: True}):
             html = self.nodelist.render(context)
         pages = [page for expression in self.opens for page in _pages(expression.resolve(context))]
-        fragment_set(key, html, valid_until=soonest_opening(pages, now=now))
+        moments = [soonest_opening(pages, now=now), self.until.resolve(context) if self.until else None]
+        fragment_set(key, html, valid_until=min((m for m in moments if m is not None), default=None))
         return fragment_finish(html, now=now)
 
 
@@ -100,17 +105,20 @@ def do_fragment(parser: template.base.Parser, token: template.base.Token) -> Fra
     vary: list[FilterExpression] = []
     tags: FilterExpression | None = None
     opens: list[FilterExpression] = []
+    until: FilterExpression | None = None
     for bit in bits[2:]:
         key, sep, value = bit.partition("=")
         if sep and key == "tags":
             tags = parser.compile_filter(value)
         elif sep and key == "opens":
             opens.append(parser.compile_filter(value))
+        elif sep and key == "until":
+            until = parser.compile_filter(value)
         elif sep:
             raise template.TemplateSyntaxError(f"{{% fragment %}} has no option {key!r}.")
         else:
             vary.append(parser.compile_filter(bit))
-    return FragmentNode(nodelist, parser.compile_filter(bits[1]), vary, tags, opens)
+    return FragmentNode(nodelist, parser.compile_filter(bits[1]), vary, tags, opens, until)
 
 
 @register.simple_tag(takes_context=True)

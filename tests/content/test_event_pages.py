@@ -717,3 +717,42 @@ def test_the_home_page_shows_what_is_live_and_next_in_bounded_queries(
     with django_assert_max_num_queries(len(few)):
         html = client.get("/").content.decode()
     assert "Later 0" in html and "Later 1" not in html  # three at most
+
+
+def test_the_home_pages_events_are_kept_until_the_clock_changes_them(client, events_index, frozen):
+    """The events' box is a fragment (content/templates): kept while nothing changes, rendered
+    again when an upcoming event goes live, when one ends and when a tier is renamed."""
+    client.force_login(make_member("reader"))  # members get fragments, not the whole page
+    opens = settings.KANTA_EVENT_ROOM_OPENS_MINUTES
+    vip = Tier.objects.get(name="VIP")
+    soon = make_event(events_index, "Wax clinic", starts_at=NOW + timedelta(minutes=opens + 30), minutes=60)
+    later = make_event(
+        events_index,
+        "Gold evening",
+        starts_at=NOW + timedelta(days=3),
+        access="tier",
+        min_tier=vip,
+    )
+
+    def events_box() -> str:
+        html = client.get("/").content.decode()
+        start = html.find('id="events-title"')
+        assert start != -1, "no events box"
+        return html[start : html.find("</section>", start)]
+
+    box = events_box()
+    assert "Wax clinic" in box and "Live now" not in box
+    with CaptureQueriesContext(connection) as cached:
+        assert events_box() == box
+    assert not any("content_eventpage" in query["sql"] for query in cached.captured_queries)
+
+    frozen.move_to(soon.room_opens_at - timedelta(seconds=1))
+    assert "Live now" not in events_box()
+    frozen.move_to(soon.room_opens_at)
+    assert "Live now" in events_box()
+    frozen.move_to(soon.ends_at)
+    box = events_box()
+    assert "Wax clinic" not in box and "Gold evening" in box and later.url in box
+    assert "VIP members" in box
+    Tier.objects.filter(pk=vip.pk).update(name="Kulta")
+    assert "Kulta members" in events_box()
