@@ -17,7 +17,9 @@ version differs the map is dropped. A remembered route costs one query, the page
 Only page types that opt in to the page cache (:class:`hub.page_cache.PageCacheMixin`) are
 remembered: what they show is already declared by version tags. Any other page, a path that
 does not route and a route that no longer resolves (a page deleted since) go through
-Wagtail's own routing, unchanged.
+Wagtail's own routing, unchanged; a path that routed to another type is noted so that its next
+requests do not read the versions either (they cost exactly what stock Wagtail costs), until
+it routes to an opted-in page again.
 
 The map is bounded: a routable page answers many sub-paths (a blog's tag pages), so once
 ``MAX_ROUTES`` are kept it is started afresh rather than grown.
@@ -51,6 +53,8 @@ class _Route:
 _lock = threading.Lock()
 _routes: dict[tuple[str, str, str], _Route] = {}
 _routes_version: list[int | None] = [None]
+# Paths whose page is of a type that does not opt in: routed by Wagtail without a versions read.
+_stock_paths: set[tuple[str, str, str]] = set()
 
 
 def _key(request: HttpRequest, path: str) -> tuple[str, str, str]:
@@ -88,6 +92,7 @@ def forget() -> None:
     with _lock:
         _routes.clear()
         _routes_version[0] = None
+        _stock_paths.clear()
 
 
 class _RestrictionsOf:
@@ -131,8 +136,14 @@ def serve(request: HttpRequest, path: str) -> HttpResponseBase:
     """Wagtail's ``serve`` view, with the route remembered for the content's version."""
     from .page_cache import PageCacheMixin
 
-    version = tag_versions.request_versions(request, [tag_versions.CONTENT])[tag_versions.CONTENT]
     key = _key(request, path)
+    if key in _stock_paths:
+        result = Page.route_for_request(request, path)
+        if result is not None and isinstance(result[0], PageCacheMixin):
+            # Another page at this path now: remembered from its next request on.
+            _stock_paths.discard(key)
+        return wagtail_views.serve(request, path)
+    version = tag_versions.request_versions(request, [tag_versions.CONTENT])[tag_versions.CONTENT]
     route = _remembered(version, key)
     if route is not None:
         result = _routed(request, path, route)
@@ -148,4 +159,9 @@ def serve(request: HttpRequest, path: str) -> HttpResponseBase:
         page.get_view_restrictions = _RestrictionsOf(restrictions)
         consumed = page.depth - site.root_page.depth
         _remember(version, key, _Route(site, type(page), page.pk, consumed, restrictions))
+    elif result is not None:
+        with _lock:
+            if len(_stock_paths) >= MAX_ROUTES:
+                _stock_paths.clear()
+            _stock_paths.add(key)
     return wagtail_views.serve(request, path)
