@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from community.forum.models import ForumCategory, ForumSanction, Post, Thread
-from membership.models import User
+from membership.models import MemberStanding, User
 from membership.selectors import member_level
 
 MODERATE_PERMISSION = "community.moderate_forum"
@@ -46,7 +46,32 @@ def active_sanction(
 
 
 def member_banned(user: User | AnonymousUser | None) -> bool:
+    if user is not None and "_forum_sanctions" not in user.__dict__ and "_forum_banned" in user.__dict__:
+        return bool(user.__dict__["_forum_banned"])
     return active_sanction(user, kinds=(ForumSanction.Kind.BAN,)) is not None
+
+
+def reader_preload(user: User | AnonymousUser | None) -> None:
+    """Whether the member is banned and their level, in one query, for a page that only names
+    the kind of reader (a cached fragment's key) and has read neither yet. Cached on the user
+    as ``member_banned`` and ``member_level`` read them; a page that needs the sanctions
+    themselves (a silence's end) still reads them."""
+    if user is None or not user.is_authenticated or not isinstance(user, User):
+        return
+    if "_forum_sanctions" in user.__dict__ or getattr(user, "_member_level", None) is not None:
+        return
+    bans = ForumSanction.objects.filter(
+        member=OuterRef("pk"),
+        kind=ForumSanction.Kind.BAN,
+        until__gt=timezone.now(),
+        lifted_at__isnull=True,
+    )
+    level = MemberStanding.objects.filter(member=OuterRef("pk")).values("tier__threshold")[:1]
+    row = User.objects.filter(pk=user.pk).values(banned=Exists(bans), level=Subquery(level)).first()
+    if row is None:
+        return
+    user.__dict__["_forum_banned"] = row["banned"]
+    user._member_level = row["level"] or 0
 
 
 def member_silenced(user: User | AnonymousUser | None) -> bool:

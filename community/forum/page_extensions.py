@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from community.forum.access import can_moderate_forum, member_banned
+from community.forum.access import can_moderate_forum, member_banned, reader_preload
 from community.forum.selectors import discussion_for, home_highlights
 from content.page_extensions import PageExtension, register_page_extension
 from membership.models import User
@@ -20,9 +20,10 @@ from membership.selectors import member_level
 def reader_kind(user: User | AnonymousUser) -> str:
     """Readers who may read the same categories share this: a moderator, a banned member, or
     the level (tier threshold) that opens categories. Read from what access checks load
-    anyway (permissions, sanctions, standing), so naming it costs no query of its own."""
+    anyway (permissions, sanctions, standing), or reads the last two in one query."""
     if can_moderate_forum(user):
         return "moderator"
+    reader_preload(user)
     if member_banned(user):
         return "banned"
     return f"level:{member_level(user)}"

@@ -653,7 +653,9 @@ def member_sanction(
     sanction = ForumSanction.objects.create(
         member=member, kind=kind, until=until, reason=reason, moderator=moderator, created_at=now
     )
-    member.__dict__.pop("_forum_sanctions", None)  # community.forum.access caches them on the user
+    # community.forum.access caches them on the user.
+    member.__dict__.pop("_forum_sanctions", None)
+    member.__dict__.pop("_forum_banned", None)
     if kind == ForumSanction.Kind.BAN:
         forum_realtime.send_access_revoked(member_id=member.pk)
     until_text = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")

@@ -200,3 +200,39 @@ def test_search_finds_exactly_the_threads_each_viewer_may_read(client, forum, si
     html = client.get(reverse("content:search"), {"q": "welcome", "kind": "forum"}).content.decode()
     found = {slug for slug, thread in forum["threads"].items() if thread.get_absolute_url() in html}
     assert found == READ[viewer]
+
+
+def test_the_kind_of_reader_is_read_in_one_query(django_assert_num_queries, forum):
+    from community.forum.access import member_silenced
+    from community.forum.page_extensions import reader_kind
+    from membership.models import Tier, User
+
+    moderator = make_member("valvoja", groups=["Moderators"])
+    gold = forum["viewers"]["gold"]
+    gold_threshold = Tier.objects.get(slug="gold").threshold
+    member = forum["viewers"]["member"]
+    # Fresh user objects, as each request loads; permissions read first, as every page does.
+    fresh = {user.pk: User.objects.get(pk=user.pk) for user in (gold, member)}
+    for user in fresh.values():
+        user.get_all_permissions()
+    with django_assert_num_queries(1):
+        assert reader_kind(fresh[gold.pk]) == f"level:{gold_threshold}"
+    with django_assert_num_queries(1):
+        assert reader_kind(fresh[member.pk]) == "level:0"
+
+    ban = sanction(member, ForumSanction.Kind.BAN, moderator)
+    banned = User.objects.get(pk=member.pk)
+    banned.get_all_permissions()
+    with django_assert_num_queries(1):
+        assert reader_kind(banned) == "banned"
+    ForumSanction.objects.filter(pk=ban.pk).update(lifted_at=timezone.now())
+    lifted = User.objects.get(pk=member.pk)
+    lifted.get_all_permissions()
+    assert reader_kind(lifted) == "level:0"
+
+    # A silence is no ban, and a page that asks about silences still reads them.
+    sanction(member, ForumSanction.Kind.SILENCE, moderator)
+    silenced = User.objects.get(pk=member.pk)
+    silenced.get_all_permissions()
+    assert reader_kind(silenced) == "level:0"
+    assert member_silenced(silenced)
