@@ -20,6 +20,8 @@ from membership.models import MemberStanding, User
 from membership.selectors import member_level
 
 MODERATE_PERMISSION = "community.moderate_forum"
+# What reader_preload caches on the user (the moderation service drops it with a new sanction).
+_BANNED_ATTR = "_forum_banned"
 
 
 def can_moderate_forum(user: User | AnonymousUser | None) -> bool:
@@ -46,8 +48,10 @@ def active_sanction(
 
 
 def member_banned(user: User | AnonymousUser | None) -> bool:
-    if user is not None and "_forum_sanctions" not in user.__dict__ and "_forum_banned" in user.__dict__:
-        return bool(user.__dict__["_forum_banned"])
+    # Attribute access, not __dict__: request.user is a lazy wrapper that forwards attributes.
+    banned = getattr(user, _BANNED_ATTR, None)
+    if banned is not None and not hasattr(user, "_forum_sanctions"):
+        return bool(banned)
     return active_sanction(user, kinds=(ForumSanction.Kind.BAN,)) is not None
 
 
@@ -58,7 +62,7 @@ def reader_preload(user: User | AnonymousUser | None) -> None:
     themselves (a silence's end) still reads them."""
     if user is None or not user.is_authenticated or not isinstance(user, User):
         return
-    if "_forum_sanctions" in user.__dict__ or getattr(user, "_member_level", None) is not None:
+    if hasattr(user, "_forum_sanctions") or getattr(user, "_member_level", None) is not None:
         return
     bans = ForumSanction.objects.filter(
         member=OuterRef("pk"),
@@ -70,7 +74,7 @@ def reader_preload(user: User | AnonymousUser | None) -> None:
     row = User.objects.filter(pk=user.pk).values(banned=Exists(bans), level=Subquery(level)).first()
     if row is None:
         return
-    user.__dict__["_forum_banned"] = row["banned"]
+    setattr(user, _BANNED_ATTR, row["banned"])
     user._member_level = row["level"] or 0
 
 
