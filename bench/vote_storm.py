@@ -74,6 +74,9 @@ from django.test import Client
 
 # The bench world only: tier changes send mail, and one member asks every question.
 settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Attendees sign in by session, never by password: hashing 2,000 passwords at the production
+# work factor took 20 of the 21 minutes of building a 2,000-attendee room.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 settings.KANTA_EVENT_QUESTION_RATE = (100_000, 600)
 from community.events.services.live import question_ask
 from tests.community.event_factories import make_event
@@ -134,10 +137,11 @@ def server_application():
         from community.events import room as live_room
 
         log = open(Path(directory) / f"server-{os.getpid()}.log", "a", buffering=1)  # noqa: SIM115
-        apply_votes, write, send_counts = (
+        apply_votes, write, send_counts, vote = (
             live_room._apply_votes,
             live_room.RoomBoard._write,
             live_room.RoomBoard._send_counts,
+            live_room.RoomBoard.vote,
         )
 
         def timed_apply(event_id, changes):
@@ -153,6 +157,24 @@ def server_application():
                 await write(self, event_id, batch)
             finally:
                 log.write(f"batch {started!r} {time.monotonic()!r} {len(batch)}\n")
+
+        async def loop_lag():
+            # How late the event loop runs a callback due in 50 ms: its backlog.
+            while True:
+                started = time.monotonic()
+                await asyncio.sleep(0.05)
+                log.write(f"lag {started + 0.05!r} {time.monotonic()!r} 0\n")
+
+        monitor: list[asyncio.Task] = []
+
+        async def timed_vote(self, **kwargs):
+            if not monitor:
+                monitor.append(asyncio.get_running_loop().create_task(loop_lag()))
+            started = time.monotonic()
+            try:
+                return await vote(self, **kwargs)
+            finally:
+                log.write(f"vote {started!r} {time.monotonic()!r} 0\n")
 
         async def timed_counts(self, event_id):
             started, questions = time.monotonic(), len(self.dirty.get(event_id, ()))
@@ -177,6 +199,7 @@ def server_application():
         live_room.attendance_credit = timed_beat(live_room.attendance_credit, "beat")
         live_room.RoomBoard._write = timed_write
         live_room.RoomBoard._send_counts = timed_counts
+        live_room.RoomBoard.vote = timed_vote
     return application
 
 
@@ -642,6 +665,10 @@ def summarise(name, *, args, world, results, check, logs, window, drained, sent,
     sizes = [b[2] for b in in_window]
     apply_ms = [(b[1] - b[0]) * 1000 for b in in_window]
     busy = sum(b[1] - b[0] for b in in_window) / seconds / max(1, len(logs))
+    # From the room board taking the vote to its result: the server's share of the latency.
+    board_ms = [(v[1] - v[0]) * 1000 for log in logs for v in log.get("vote", []) if start_at <= v[0] < ended]
+    lag_ms = [(v[1] - v[0]) * 1000 for log in logs for v in log.get("lag", []) if start_at <= v[0] < ended]
+    write_ms = [(v[1] - v[0]) * 1000 for log in logs for v in log.get("batch", []) if start_at <= v[0] < ended]
     return {
         "setup": name,
         "processes": len(logs),
@@ -671,6 +698,10 @@ def summarise(name, *, args, world, results, check, logs, window, drained, sent,
         "apply_p50": percentile(apply_ms, 50) if apply_ms else float("nan"),
         "apply_p95": percentile(apply_ms, 95) if apply_ms else float("nan"),
         "apply_busy": busy,
+        "board_p50": percentile(board_ms, 50) if board_ms else float("nan"),
+        "board_p95": percentile(board_ms, 95) if board_ms else float("nan"),
+        "lag": (percentile(lag_ms, 50), percentile(lag_ms, 95), max(lag_ms)) if lag_ms else None,
+        "write": (percentile(write_ms, 50), percentile(write_ms, 95)) if write_ms else None,
         "all_batches": len(batches),
         "count_sends": len([c for c in counts if start_at <= c[0] < ended]),
         "beats": beats,
@@ -813,6 +844,18 @@ def report(rows: list[dict], *, args, database: str) -> None:
             (
                 "ack latency p50 / p95 / p99 / max",
                 f"{row['p50']:.0f} / {row['p95']:.0f} / {row['p99']:.0f} / {row['max']:.0f} ms",
+            ),
+            (
+                "of which in the server's room board (vote taken to result) p50 / p95",
+                f"{row['board_p50']:.0f} / {row['board_p95']:.0f} ms",
+            ),
+            (
+                "event loop lag (a 50 ms timer's lateness) p50 / p95 / max",
+                " / ".join(f"{v:.0f}" for v in row["lag"]) + " ms" if row["lag"] else "not measured",
+            ),
+            (
+                "a batch from its start to its votes' results (the batch transaction plus the thread hop) p50 / p95",
+                " / ".join(f"{v:.0f}" for v in row["write"]) + " ms" if row["write"] else "not measured",
             ),
             ("ack p95 by tenth of the run", " · ".join(f"{v:.0f}" for v in row["slices"]) + " ms"),
             (

@@ -245,6 +245,7 @@ class RoomBoard(PresenceBoard):
         self.vote_flush: dict[int, asyncio.TimerHandle | asyncio.Task] = {}
         self.dirty: dict[int, set[int]] = defaultdict(set)  # event → question ids
         self.count_timers: dict[int, asyncio.TimerHandle] = {}
+        self.attendees: dict[int, int] = {}  # event → its last attendee count, every process's
         # Figures for bench/ and the logs: batches written and broadcasts made.
         self.stats = {"vote_batches": 0, "votes": 0, "count_broadcasts": 0}
 
@@ -258,6 +259,7 @@ class RoomBoard(PresenceBoard):
 
     async def broadcast(self, topic_id: int) -> None:
         count = await database_sync_to_async(attendee_count)(event_id=topic_id)
+        self.attendees[topic_id] = count
         event: AttendeesUpdated = {"type": "room.attendees", "count": count}
         await group_send_event(room_group(topic_id), event)
 
@@ -321,8 +323,17 @@ class RoomBoard(PresenceBoard):
         if event_id in self.count_timers:
             return
         self.count_timers[event_id] = self.loop.call_later(
-            settings.KANTA_EVENT_VOTE_BROADCAST_INTERVAL, lambda: self.spawn(self._send_counts(event_id))
+            self.count_interval(event_id), lambda: self.spawn(self._send_counts(event_id))
         )
+
+    def count_interval(self, event_id: int) -> float:
+        """Seconds between two count frames of the room from this process: the set interval,
+        longer in a room so big that each frame costs more socket writes than the budget
+        allows per second. The writes, not the votes, are what a storm costs (bench/vote_storm.py:
+        2,000 attendees at four count frames a second kept the event loop 60-80 ms late and
+        every vote waiting); a voter's own answer still carries the count at once."""
+        budget = settings.KANTA_EVENT_VOTE_COUNT_WRITES_PER_SECOND
+        return max(settings.KANTA_EVENT_VOTE_BROADCAST_INTERVAL, self.attendees.get(event_id, 0) / budget)
 
     async def _send_counts(self, event_id: int) -> None:
         self.count_timers.pop(event_id, None)

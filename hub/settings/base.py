@@ -589,3 +589,6 @@ KANTA_EVENT_VOTE_BATCH_MS = 25
 KANTA_EVENT_VOTE_BATCH_SIZE = 500
 # Vote counts are broadcast at most this often per question (seconds), however fast they change.
 KANTA_EVENT_VOTE_BROADCAST_INTERVAL = 0.25
+# ... and, in a big room, no more often than keeps a process's count frames to about this
+# many socket writes per second (2,000 attendees: one frame a second per process).
+KANTA_EVENT_VOTE_COUNT_WRITES_PER_SECOND = 2000

@@ -6,6 +6,7 @@ resume with ``since``, access checked again on writes, and error frames."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -199,6 +200,31 @@ async def test_votes_are_acknowledged_and_counts_broadcast_coalesced():
     error = await frame_where(own, lambda f: f["type"] == "error")
     assert error["code"] == "own_question" and error["question_id"] == question.pk
     for communicator in (voter, watcher, own):
+        await communicator.disconnect()
+
+
+async def test_a_big_room_gets_its_counts_less_often_and_the_voter_at_once(settings):
+    # Two attendees against a budget of four socket writes a second: one count frame per
+    # half second, as 2,000 attendees get one a second against the default 2,000.
+    settings.KANTA_EVENT_VOTE_COUNT_WRITES_PER_SECOND = 4
+    event, aino, eero, moderator = await vip_room()
+    question = await sync_to_async(live.question_ask)(member=aino, event=event, body="Wax or skins?")
+    voter, watcher = await room_socket(event, eero), await room_socket(event, moderator)
+    await next_frame(voter)
+    await next_frame(watcher)
+    attendees = await frame_where(watcher, lambda f: f["type"] == "room.attendees" and f["count"] == 2)
+    assert attendees["count"] == 2
+    assert room_board().count_interval(event.pk) == pytest.approx(0.5)
+
+    sent = time.monotonic()
+    await voter.send_json_to({"type": "question.vote", "question_id": question.pk})
+    ok = await frame_where(voter, lambda f: f["type"] == "question.vote.ok")
+    answered = time.monotonic() - sent
+    counts = await frame_where(watcher, lambda f: f["type"] == "question.updated" and "votes" in f)
+    broadcast = time.monotonic() - sent
+    assert ok["votes"] == 1 and counts["votes"] == {str(question.pk): 1}
+    assert answered < 0.4 <= 0.45 <= broadcast
+    for communicator in (voter, watcher):
         await communicator.disconnect()
 
 
