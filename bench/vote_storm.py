@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -193,6 +194,16 @@ def server_application():
 
             return timed
 
+        collecting: list[float] = []
+
+        def timed_collection(phase, info):
+            # The cyclic collector stops every thread of the process while it runs.
+            if phase == "start":
+                collecting[:] = [time.monotonic()]
+            elif collecting:
+                log.write(f"gc {collecting[0]!r} {time.monotonic()!r} {info['generation']}\n")
+
+        gc.callbacks.append(timed_collection)
         live_room._apply_votes = timed_apply
         # The minute's presence refresh and attendance credit run in the same process.
         shared_presence.presence_heartbeat = timed_beat(shared_presence.presence_heartbeat, "beat")
@@ -667,8 +678,13 @@ def summarise(name, *, args, world, results, check, logs, window, drained, sent,
     busy = sum(b[1] - b[0] for b in in_window) / seconds / max(1, len(logs))
     # From the room board taking the vote to its result: the server's share of the latency.
     board_ms = [(v[1] - v[0]) * 1000 for log in logs for v in log.get("vote", []) if start_at <= v[0] < ended]
+    collections = [
+        (v[2], (v[1] - v[0]) * 1000) for log in logs for v in log.get("gc", []) if start_at <= v[0] < ended
+    ]
     lag_ms = [(v[1] - v[0]) * 1000 for log in logs for v in log.get("lag", []) if start_at <= v[0] < ended]
-    write_ms = [(v[1] - v[0]) * 1000 for log in logs for v in log.get("batch", []) if start_at <= v[0] < ended]
+    write_ms = [
+        (v[1] - v[0]) * 1000 for log in logs for v in log.get("batch", []) if start_at <= v[0] < ended
+    ]
     return {
         "setup": name,
         "processes": len(logs),
@@ -701,6 +717,7 @@ def summarise(name, *, args, world, results, check, logs, window, drained, sent,
         "board_p50": percentile(board_ms, 50) if board_ms else float("nan"),
         "board_p95": percentile(board_ms, 95) if board_ms else float("nan"),
         "lag": (percentile(lag_ms, 50), percentile(lag_ms, 95), max(lag_ms)) if lag_ms else None,
+        "gc": collections,
         "write": (percentile(write_ms, 50), percentile(write_ms, 95)) if write_ms else None,
         "all_batches": len(batches),
         "count_sends": len([c for c in counts if start_at <= c[0] < ended]),
@@ -854,8 +871,14 @@ def report(rows: list[dict], *, args, database: str) -> None:
                 " / ".join(f"{v:.0f}" for v in row["lag"]) + " ms" if row["lag"] else "not measured",
             ),
             (
-                "a batch from its start to its votes' results (the batch transaction plus the thread hop) p50 / p95",
+                "a batch from its start to its votes' results (transaction and thread hop) p50 / p95",
                 " / ".join(f"{v:.0f}" for v in row["write"]) + " ms" if row["write"] else "not measured",
+            ),
+            (
+                "garbage collections during the storm (all processes): count, total, longest",
+                f"{len(row['gc'])}, {sum(ms for _g, ms in row['gc']):.0f} ms, "
+                f"{max((ms for _g, ms in row['gc']), default=0):.0f} ms "
+                f"({sum(1 for g, _ms in row['gc'] if g == 2)} of the oldest generation)",
             ),
             ("ack p95 by tenth of the run", " · ".join(f"{v:.0f}" for v in row["slices"]) + " ms"),
             (

@@ -21,6 +21,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from hub.checks import refuse_unsafe_production  # noqa: E402
+from hub.heap import settle  # noqa: E402
 from hub.proxy import ClientAddressMiddleware  # noqa: E402
 from hub.routing import websocket_urlpatterns  # noqa: E402
 
@@ -34,3 +35,4 @@ application = ClientAddressMiddleware(
         }
     )
 )
+settle()

@@ -98,10 +98,12 @@ def member_level(user: User | AnonymousUser | None) -> int | None:
 def member_levels_preload(*, members: Iterable[User]) -> None:
     """Fill :func:`member_level`'s cache for many members in one query (a batch of votes)."""
     members = list(members)
-    standings = MemberStanding.objects.filter(member__in=members).select_related("tier")
-    levels = {s.member_id: (s.tier.threshold if s.tier is not None else 0) for s in standings}
+    # Two numbers per member, not two model instances: a storm's batch holds hundreds.
+    levels = dict(
+        MemberStanding.objects.filter(member__in=members).values_list("member_id", "tier__threshold")
+    )
     for member in members:
-        member._member_level = levels.get(member.pk, 0)
+        member._member_level = levels.get(member.pk) or 0
 
 
 def tier_progress(*, standing: MemberStanding, now: datetime | None = None) -> dict[str, Any]:

@@ -300,7 +300,12 @@ def _voters(event: EventPage, member_ids: Iterable[int], *, now: datetime) -> di
     """Why each member may not vote now ("" when they may), for a whole batch in a few
     queries: their users, their permissions, their tiers and, for events with places, their
     RSVPs."""
-    users = User.objects.filter(pk__in=set(member_ids), is_active=True).in_bulk()
+    # What the checks below read of a user (the permission caches are filled from these).
+    users = (
+        User.objects.filter(pk__in=set(member_ids), is_active=True)
+        .only("pk", "is_active", "is_superuser")
+        .in_bulk()
+    )
     _permissions_preload(users.values())
     member_levels_preload(members=users.values())
     going: set[int] = set()
