@@ -82,3 +82,12 @@ def rate_limit_consume(*, key: str, limit: int, period: int, refusal: str, now: 
         count = 1
     if count > limit:
         raise RateLimited(refusal)
+
+
+def rate_limit_reached(*, key: str, limit: int, period: int, now: float | None = None) -> bool:
+    """Whether ``key`` has used up ``limit`` in the current window of ``period`` seconds,
+    without counting an attempt: for limits counted only on failure (rate_limit_consume
+    after the failure), checked before the work."""
+    window = int((now if now is not None else time.time()) // period)
+    count = cache.get(f"ratelimit:{key}:{window}")
+    return isinstance(count, int) and count >= limit

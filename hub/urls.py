@@ -52,6 +52,8 @@ urlpatterns = [
     # The headless content API (content/api.py).
     path("api/v2/", include("content.api")),
     # The shop's signed API (orders webhook, coupons); JSON errors and 404s throughout.
+    # Shopify's and WooCommerce's order webhooks (membership/shops/, docs/shops.md).
+    path("api/v1/shops/", include("membership.shops.urls")),
     path("api/v1/", include("membership.api")),
     # Member-facing email pages: one-click unsubscribe and preferences (membership/campaigns/public_urls.py).
     path("email/", include("membership.campaigns.public_urls")),

@@ -32,7 +32,18 @@ from .campaigns import (  # noqa: F401  (Wagtail finds hooks in the app's wagtai
     admin_segments,
 )
 from .insight.selectors import can_view_retention
-from .models import BadgeAward, EarningRule, Order, PointEntry, Redemption, Referral, Reward, Tier
+from .models import (
+    BadgeAward,
+    EarningRule,
+    Order,
+    PointEntry,
+    Redemption,
+    Referral,
+    Reward,
+    ShopDelivery,
+    Tier,
+)
+from .shops.admin import REPLAY_PERMISSION, ReplayDeliveryView, ShopConnectionViewSet, ShopDeliveryViewSet
 
 
 class ViewOnlyPolicy(ModelPermissionPolicy):
@@ -159,6 +170,8 @@ class LoyaltyGroup(SnippetViewSetGroup):
         BadgeAwardViewSet,
         OrderViewSet,
         ReferralViewSet,
+        ShopConnectionViewSet,
+        ShopDeliveryViewSet,
     )
 
 
@@ -172,6 +185,8 @@ register_permission_policy(Redemption, ViewOnlyPolicy(Redemption))
 register_permission_policy(Order, ViewOnlyPolicy(Order))
 register_permission_policy(BadgeAward, ViewOnlyPolicy(BadgeAward))
 register_permission_policy(Referral, ViewOnlyPolicy(Referral))
+# Deliveries are written by the webhook alone; staff read them and replay them (below).
+register_permission_policy(ShopDelivery, ViewOnlyPolicy(ShopDelivery))
 register_snippet(LoyaltyGroup)
 
 
@@ -183,6 +198,11 @@ def loyalty_admin_urls():
             "loyalty/referrals/<int:pk>/review/",
             ReviewReferralView.as_view(),
             name="membership_review_referral",
+        ),
+        path(
+            "loyalty/shop-deliveries/<int:pk>/replay/",
+            ReplayDeliveryView.as_view(),
+            name="membership_replay_shop_delivery",
         ),
     ]
 
@@ -238,5 +258,16 @@ def review_referral_button(snippet, user, next_url=None):
             _("Review"),
             reverse("membership_review_referral", args=[snippet.pk]),
             icon_name="warning",
+            priority=5,
+        )
+
+
+@hooks.register("register_snippet_listing_buttons")
+def replay_delivery_button(snippet, user, next_url=None):
+    if isinstance(snippet, ShopDelivery) and snippet.verified and user.has_perm(REPLAY_PERMISSION):
+        yield ListingButton(
+            _("Replay"),
+            reverse("membership_replay_shop_delivery", args=[snippet.pk]),
+            icon_name="redirect",
             priority=5,
         )

@@ -47,6 +47,10 @@ SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_SECRET_KEY)
 # production check refuses the development default and anything under 32 characters.
 INSECURE_WEBHOOK_SECRET = "kanta-dev-webhook-secret"  # noqa: S105
 KANTA_WEBHOOK_SECRET = os.environ.get("KANTA_WEBHOOK_SECRET", INSECURE_WEBHOOK_SECRET)
+# A deployment with one Shopify or WooCommerce shop may set its webhook secret here instead of
+# adding the shop in the admin (membership/shops/, docs/shops.md). Empty: only the admin's shops.
+KANTA_SHOPIFY_SECRET = os.environ.get("KANTA_SHOPIFY_SECRET", "")
+KANTA_WOOCOMMERCE_SECRET = os.environ.get("KANTA_WOOCOMMERCE_SECRET", "")
 # Also accept the retired `sha256=<hex>` signature (body only, no time, replayable) while the
 # shop moves to `t=…,v1=…` (docs/api.md). Off unless the environment turns it on; every call
 # it lets through logs a warning.

@@ -1,0 +1,135 @@
+"""Shops on a platform (Shopify, WooCommerce) and every webhook delivery they sent.
+
+Imported by membership/models.py, which is where Django looks for the app's models.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Platform(models.TextChoices):
+    SHOPIFY = "shopify", "Shopify"
+    WOOCOMMERCE = "woocommerce", "WooCommerce"
+
+
+class ShopConnection(models.Model):
+    """One shop on a platform: where its webhooks come from and the secret they are signed
+    with. A deployment with one shop may instead set ``KANTA_SHOPIFY_SECRET`` or
+    ``KANTA_WOOCOMMERCE_SECRET`` in the environment (membership/shops/receive.py)."""
+
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    name = models.CharField(_("name"), max_length=100)
+    shop_domain = models.CharField(
+        _("shop address"),
+        max_length=255,
+        help_text=_(
+            "Shopify: the shop's myshopify.com domain (example.myshopify.com). WooCommerce: the "
+            "site's address (https://shop.example.com)."
+        ),
+    )
+    webhook_secret = models.CharField(
+        _("webhook secret"),
+        max_length=255,
+        help_text=_(
+            "Shopify: the app's client secret. WooCommerce: the secret of each webhook "
+            "(WooCommerce → Settings → Advanced → Webhooks)."
+        ),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shop connection")
+        verbose_name_plural = _("shop connections")
+        ordering = ["platform", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "shop_domain"], name="shop_connection_unique_domain")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_platform_display()})"
+
+
+class ShopDelivery(models.Model):
+    """One webhook delivery as it arrived and what came of it. Verified deliveries keep
+    their body (to replay them) and claim their delivery id, so a platform's retry is
+    answered as a duplicate; a delivery whose signature failed keeps neither, so nobody can
+    store a body or block a genuine delivery id without the secret."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("applied to the order")
+        UNCHANGED = "unchanged", _("nothing new for the order")
+        IGNORED = "ignored", _("ignored")
+        INVALID = "invalid", _("malformed payload")
+        REJECTED = "rejected", _("refused by the order service")
+        UNAUTHORIZED = "unauthorized", _("bad signature")
+        PING = "ping", _("ping")
+
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    connection = models.ForeignKey(
+        ShopConnection,
+        verbose_name=_("shop"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    shop_domain = models.CharField(_("shop address (as sent)"), max_length=255, blank=True)
+    delivery_id = models.CharField(_("delivery id"), max_length=160, blank=True)
+    topic = models.CharField(_("topic"), max_length=64, blank=True)
+    verified = models.BooleanField(_("signature verified"), default=False)
+    body = models.TextField(_("body"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    order_external_id = models.CharField(_("order id"), max_length=64, blank=True, db_index=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    # Platforms retry until they get a 2xx: each retry of a delivery already taken.
+    repeats = models.PositiveIntegerField(_("repeats"), default=0)
+    last_repeat_at = models.DateTimeField(_("last repeat"), null=True, blank=True)
+    replays = models.PositiveIntegerField(_("replays"), default=0)
+    replayed_at = models.DateTimeField(_("last replayed"), null=True, blank=True)
+
+    # A log, written on every delivery: Wagtail's "used by" index gains nothing from it.
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("shop webhook delivery")
+        verbose_name_plural = _("shop webhook deliveries")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "delivery_id"],
+                condition=Q(verified=True),
+                name="shop_delivery_unique_verified_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.topic or '-'} {self.delivery_id or '-'}"
+
+
+class ShopRefund(models.Model):
+    """A refund the shop reported, by its own id, so an order's refunded amount is the sum of
+    distinct refunds whichever of the platform's messages (the refund's own, the order's
+    updates) tells of it first, and however often."""
+
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    order_external_id = models.CharField(_("order id"), max_length=64)
+    refund_id = models.CharField(_("refund id"), max_length=64)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shop refund")
+        verbose_name_plural = _("shop refunds")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "refund_id"], name="shop_refund_unique_id")
+        ]
+        indexes = [models.Index(fields=["platform", "order_external_id"], name="shop_refund_order")]
+
+    def __str__(self) -> str:
+        return f"{self.refund_id} ({self.amount})"

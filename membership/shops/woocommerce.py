@@ -1,0 +1,133 @@
+"""WooCommerce: order webhooks as WooCommerce sends them (docs/shops.md).
+
+WooCommerce signs the raw body: ``X-WC-Webhook-Signature`` is the base64 HMAC-SHA256 of it
+with the webhook's secret. ``X-WC-Webhook-Delivery-ID`` is a hash of the webhook and the
+second it was sent, so two different orders sent by one webhook in one second share it: a
+delivery is named by it *and* the body's digest. A new webhook first posts
+``webhook_id=<id>`` (form data, unsigned) and is saved only if that answers 200.
+Topics used: ``order.created``, ``order.updated`` (refunds arrive in ``refunds`` of the order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import parse_qs
+
+from django.utils.translation import gettext as _
+
+from membership.services.orders import LineData
+from membership.shops.base import (
+    Ignored,
+    Interpretation,
+    OrderUpdate,
+    base64_hmac_sha256,
+    body_digest,
+    items,
+    kanta_coupon,
+    moment,
+    money,
+    obj,
+    quantity,
+    signature_matches,
+    text,
+)
+
+ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
+# WooCommerce's own "paid" statuses (wc_get_is_paid_statuses); "refunded" once it was paid.
+PAID = frozenset({"processing", "completed"})
+
+
+class WooCommerceAdapter:
+    platform: ClassVar[str] = "woocommerce"
+    logged_headers: ClassVar[tuple[str, ...]] = (
+        "X-WC-Webhook-Source",
+        "X-WC-Webhook-Topic",
+        "X-WC-Webhook-Resource",
+        "X-WC-Webhook-Event",
+        "X-WC-Webhook-ID",
+        "X-WC-Webhook-Delivery-ID",
+    )
+
+    def signature_valid(self, *, body: bytes, headers: Mapping[str, str], secret: str) -> bool:
+        return signature_matches(base64_hmac_sha256(secret, body), headers.get("X-WC-Webhook-Signature"))
+
+    def delivery_id(self, *, body: bytes, headers: Mapping[str, str]) -> str:
+        sent = (headers.get("X-WC-Webhook-Delivery-ID") or "").strip()[:64]
+        hook = (headers.get("X-WC-Webhook-ID") or "").strip()[:16]
+        return f"{hook}:{sent}:{body_digest(body)}"
+
+    def topic(self, headers: Mapping[str, str]) -> str:
+        return (headers.get("X-WC-Webhook-Topic") or "").strip()[:64]
+
+    def shop_domain(self, headers: Mapping[str, str]) -> str:
+        return (headers.get("X-WC-Webhook-Source") or "").strip().lower().rstrip("/")[:255]
+
+    def is_ping(self, *, body: bytes, headers: Mapping[str, str]) -> bool:
+        if headers.get("X-WC-Webhook-Signature") or len(body) > 64:
+            return False
+        try:
+            form = parse_qs(body.decode("ascii"), strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            return False
+        return list(form) == ["webhook_id"] and form["webhook_id"][0].isdigit()
+
+    def interpret(self, *, topic: str, payload: Any) -> Interpretation:
+        if topic not in ORDER_TOPICS:
+            return Ignored(_("Kanta does not use the topic %(topic)s.") % {"topic": topic or "-"})
+        order = obj(payload, "body")
+        external_id = text(order, "id")
+        state = text(order, "status", required=False)
+        was_paid = bool(order.get("date_paid_gmt") or order.get("date_paid"))
+        if state not in PAID and not (state in {"refunded", "cancelled"} and was_paid):
+            return Ignored(_("Not paid (status %(status)s).") % {"status": state or "-"})
+        billing: Mapping[str, Any] = order["billing"] if isinstance(order.get("billing"), Mapping) else {}
+        email = text(billing, "email", "billing.email", required=False)
+        if not email:
+            return Ignored(_("No customer email: nobody to credit."))
+        lines = []
+        for index, raw in enumerate(items(order.get("line_items"), "line_items")):
+            line = obj(raw, f"line_items.{index}")
+            sku = text(line, "sku", required=False) or f"woocommerce-product-{line.get('product_id')}"
+            lines.append(
+                LineData(
+                    sku=sku[:64],
+                    quantity=quantity(line.get("quantity"), f"line_items.{index}.quantity"),
+                    price=money(line.get("price"), f"line_items.{index}.price"),
+                )
+            )
+        refunds = []
+        for index, raw in enumerate(items(order.get("refunds"), "refunds")):
+            refund = obj(raw, f"refunds.{index}")
+            # WooCommerce lists refunds with a negative total.
+            amount = -money(refund.get("total"), f"refunds.{index}.total")
+            if amount > 0:
+                refunds.append((text(refund, "id", f"refunds.{index}.id"), amount))
+        paid = money(order.get("total"), "total")
+        total = max(paid - sum((amount for _id, amount in refunds), Decimal("0.00")), Decimal("0.00"))
+        if state in {"refunded", "cancelled"} or total == 0:
+            status, total = "refunded", Decimal("0.00")
+        elif refunds:
+            status = "partially_refunded"
+        else:
+            status = "paid"
+        created = order.get("date_created_gmt")
+        codes = [
+            text(obj(code, f"coupon_lines.{index}"), "code", f"coupon_lines.{index}.code")
+            for index, code in enumerate(items(order.get("coupon_lines"), "coupon_lines"))
+        ]
+        return OrderUpdate(
+            external_id=external_id[:64],
+            email=email,
+            status=status,
+            currency=text(order, "currency").upper(),
+            total=total,
+            created_at=moment(created, "date_created_gmt", naive_is_utc=True),
+            lines=lines,
+            # WooCommerce keeps coupon codes in lower case; Kanta's are upper case.
+            coupon_code=next(
+                (kanta_coupon(code.upper()) for code in codes if kanta_coupon(code.upper())), ""
+            ),
+            refunds=refunds,
+        )
