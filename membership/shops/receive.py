@@ -30,7 +30,14 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from membership.models import Order
+from membership.models import Order, Redemption
+from membership.services.coupons import (
+    CouponAlreadyUsed,
+    CouponInvalid,
+    CouponNotFound,
+    coupon_normalise,
+    coupon_use,
+)
 from membership.services.orders import LineData, OrderRejected, order_receive
 from membership.shops.base import Ignored, OrderUpdate, PayloadError, RefundUpdate, ShopAdapter
 from membership.shops.models import ShopConnection, ShopDelivery, ShopRefund
@@ -214,7 +221,27 @@ def _apply(platform: str, meaning: OrderUpdate | RefundUpdate | Ignored, *, now:
         refunded_total=sum((amount for _id, amount in meaning.refunds), Decimal("0.00")) or None,
         now=now,
     )
-    return _receipt(receipt)
+    outcome, detail, order_id = _receipt(receipt)
+    if meaning.coupon_code and receipt.result == "created":
+        detail["coupon"] = _coupon_used(meaning.coupon_code, now=now)
+    return outcome, detail, order_id
+
+
+def _coupon_used(code: str, *, now: datetime) -> str:
+    """A Kanta coupon the customer used at the shop's checkout is used, as if the shop had
+    called the coupon API: the order's first message says so (the platform's own
+    discount codes are not Kanta's, and are only stored with the order)."""
+    if not Redemption.objects.filter(coupon_code=coupon_normalise(code)).exists():
+        return "not_kanta"  # one read, not coupon_use's locked one and its savepoint
+    try:
+        coupon_use(code=code, now=now)
+    except CouponNotFound:
+        return "not_kanta"
+    except CouponAlreadyUsed:
+        return "already_used"
+    except CouponInvalid:
+        return "invalid"
+    return "used"
 
 
 def _receipt(receipt) -> tuple[str, dict[str, Any], str]:

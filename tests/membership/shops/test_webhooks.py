@@ -299,12 +299,12 @@ def test_repeated_bad_signatures_are_rate_limited(client, shops):
 def test_a_new_order_costs_the_same_queries_for_1_or_10_lines(
     client, shops, lines, django_assert_max_num_queries
 ):
-    # The log row, the connection and the order service's own (issue 16: <= 20 for an order).
+    # The log row, the shop, the order service's own and the coupon lookup (issue 16: <= 20 for an order).
     payload = load("shopify_orders_paid.kanta-variant.json")
     payload["line_items"] = [payload["line_items"][0] | {"id": n, "sku": f"SKU-{n}"} for n in range(lines)]
     # Another order first: the earning rules and tiers are read once per version, not per order.
     shopify(client, "orders/paid", payload | {"id": 1}, webhook_id="warm-up")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         assert shopify(client, "orders/paid", payload).json()["result"] == "applied"
 
 
@@ -400,3 +400,28 @@ def test_a_delivery_needs_no_csrf_token_it_proves_itself_by_its_signature(shops)
 
     assert response.status_code == 200
     assert Order.objects.count() == 1
+
+
+def test_a_kanta_coupon_used_at_the_shops_checkout_is_marked_used(client, shops):
+    from membership.models import Redemption, Reward
+    from membership.services.points import points_grant
+    from membership.services.rewards import reward_redeem
+    from tests.factories import make_member
+
+    member = make_member("jon", email="jon@example.com")
+    reward = Reward.objects.create(name="10 € off", kind=Reward.Kind.FIXED, value=10, cost=50)
+    points_grant(member=member, rule_key="review", idempotency_key="coupon-test")
+    redemption = reward_redeem(member=member, reward_id=reward.pk)
+    payload = load("shopify_orders_paid.kanta-variant.json")
+    payload["discount_codes"] = [
+        {"code": redemption.coupon_code.lower(), "amount": "10.00", "type": "fixed_amount"}
+    ]
+
+    response = shopify(client, "orders/paid", payload)
+
+    assert response.json()["coupon"] == "used"
+    assert Redemption.objects.get().used_at is not None
+    assert Order.objects.get().coupon_code == redemption.coupon_code
+    # The order's update names the same code: the coupon stays used, once.
+    again = shopify(client, "orders/updated", payload | {"current_total_price": "400.00"}, webhook_id="u-1")
+    assert again.status_code == 200 and "coupon" not in again.json()
