@@ -54,6 +54,8 @@ urlpatterns = [
     # The shop's signed API (orders webhook, coupons); JSON errors and 404s throughout.
     # Shopify's and WooCommerce's order webhooks (membership/shops/, docs/shops.md).
     path("api/v1/shops/", include("membership.shops.urls")),
+    # The shop's product pages read a product's reviews for the reviews widget (CORS).
+    path("api/v1/widget/reviews/", include("community.reviews.widget_urls")),
     path("api/v1/", include("membership.api")),
     # Member-facing email pages: one-click unsubscribe and preferences (membership/campaigns/public_urls.py).
     path("email/", include("membership.campaigns.public_urls")),

@@ -2,7 +2,7 @@
 content's early-access policy."""
 
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from content.access import register_early_access_policy
@@ -22,6 +22,13 @@ class MembershipConfig(AppConfig):
         from .reward_tasks import reward_saved_rendition
 
         post_save.connect(reward_saved_rendition, sender=Reward, dispatch_uid="membership.reward.rendition")
+        from .shops.models import ShopConnection
+        from .shops.origins import storefront_origins_changed
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                storefront_origins_changed, sender=ShopConnection, dispatch_uid="membership.shop.origins"
+            )
 
         # Tiers decide who reads guides and posts in early access; content only asks.
         register_early_access_policy(TierEarlyAccess())

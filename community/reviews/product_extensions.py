@@ -32,7 +32,7 @@ def _stars(raw: str | None) -> int | None:
     return int(raw) if raw in {"1", "2", "3", "4", "5"} else None
 
 
-def _rating_summary(request: HttpRequest, product) -> dict[str, Any]:
+def rating_summary_cached(request: HttpRequest, product) -> dict[str, Any]:
     """The product's rating summary, kept in the cache for the reviews' version (a review
     written, edited, moderated or deleted bumps it): read with the page's other versions."""
     version = request_versions(request, [REVIEWS])[REVIEWS]
@@ -52,7 +52,7 @@ def product_reviews_context(*, request: HttpRequest, product) -> dict[str, Any]:
     if sort not in selectors.SORTS:
         sort = selectors.DEFAULT_SORT
     stars = _stars(request.GET.get("stars"))
-    summary = _rating_summary(request, product)
+    summary = rating_summary_cached(request, product)
     reviews = selectors.reviews_for_product(product=product, viewer=viewer, sort=sort, stars=stars)
     paginator = Paginator(reviews, REVIEWS_PER_PAGE)
     # The summary has already counted them: spare the paginator its COUNT query.

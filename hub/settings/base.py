@@ -51,6 +51,11 @@ KANTA_WEBHOOK_SECRET = os.environ.get("KANTA_WEBHOOK_SECRET", INSECURE_WEBHOOK_S
 # adding the shop in the admin (membership/shops/, docs/shops.md). Empty: only the admin's shops.
 KANTA_SHOPIFY_SECRET = os.environ.get("KANTA_SHOPIFY_SECRET", "")
 KANTA_WOOCOMMERCE_SECRET = os.environ.get("KANTA_WOOCOMMERCE_SECRET", "")
+# Pages that may read Kanta's widget endpoints (CORS), besides each shop's storefront
+# addresses in the admin: comma-separated origins, e.g. "https://shop.example.com".
+KANTA_STOREFRONT_ORIGINS = [
+    o.strip() for o in os.environ.get("KANTA_STOREFRONT_ORIGINS", "").split(",") if o.strip()
+]
 # Also accept the retired `sha256=<hex>` signature (body only, no time, replayable) while the
 # shop moves to `t=…,v1=…` (docs/api.md). Off unless the environment turns it on; every call
 # it lets through logs a warning.

@@ -34,6 +34,7 @@ class ShopConnectionViewSet(SnippetViewSet):
         FieldPanel("shop_domain"),
         # Kept as typed; never shown in the listing or the log.
         FieldPanel("webhook_secret", widget=forms.PasswordInput(render_value=True)),
+        FieldPanel("storefront_origins"),
         FieldPanel("active"),
     ]
 

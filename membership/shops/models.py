@@ -5,10 +5,40 @@ Imported by membership/models.py, which is where Django looks for the app's mode
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def origin_normalise(value: str) -> str:
+    """``scheme://host[:port]`` in lower case, as a browser sends ``Origin``; "" if it is not one."""
+    parts = urlsplit(value.strip())
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is not a number, or out of range
+        return ""
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"}:
+        return ""
+    if parts.query or parts.fragment or parts.username or parts.password:
+        return ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+def origins_parse(text: str) -> list[str]:
+    return [origin for line in text.splitlines() if (origin := origin_normalise(line))]
+
+
+def origins_validate(text: str) -> None:
+    wrong = [line.strip() for line in text.splitlines() if line.strip() and not origin_normalise(line)]
+    if wrong:
+        raise ValidationError(
+            _("Not a web address of the form https://shop.example.com: %(lines)s"),
+            params={"lines": ", ".join(wrong[:5])},
+        )
 
 
 class Platform(models.TextChoices):
@@ -38,6 +68,15 @@ class ShopConnection(models.Model):
             "Shopify: the app's client secret. WooCommerce: the secret of each webhook "
             "(WooCommerce → Settings → Advanced → Webhooks)."
         ),
+    )
+    storefront_origins = models.TextField(
+        _("storefront addresses"),
+        blank=True,
+        help_text=_(
+            "The addresses the shop's pages are served from, one per line (https://shop.example.com): "
+            "Kanta's widgets answer pages from these only."
+        ),
+        validators=[origins_validate],
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
