@@ -16,8 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from hub.rate_limits import RateLimited, rate_limit_consume, rate_limit_reached
 from membership.shops.receive import UnknownPlatform, adapter_for, webhook_receive
 
-# Deliveries with a bad signature, per client address and minute, before the answer is 429:
-# a platform signs every delivery, so only a misconfigured shop or a prober gets here.
+# Deliveries with a bad signature (and unsigned pings), per client address and minute, before
+# the answer is 429: a platform signs every delivery, so only a misconfigured shop or a
+# prober gets here, and WooCommerce pings once per webhook saved.
 UNAUTHORIZED_PER_MINUTE = 30
 
 
@@ -44,8 +45,9 @@ def shop_webhook(request: HttpRequest, platform: str) -> JsonResponse:
     except RequestDataTooBig:
         return _error(413, "too_large", _("The delivery is too large."))
     answer = webhook_receive(platform=platform, body=body, headers=request.headers)
-    if answer.status == 401:
-        # Counted only when refused, so a shop's genuine deliveries never use up the limit.
+    if answer.status == 401 or answer.body.get("result") == "ping":
+        # Counted only when refused (and for pings, which are unsigned and logged), so a
+        # shop's genuine deliveries never use up the limit.
         with contextlib.suppress(RateLimited):
             rate_limit_consume(key=probe, limit=UNAUTHORIZED_PER_MINUTE, period=60, refusal="")
     return JsonResponse(answer.body, status=answer.status)

@@ -425,3 +425,12 @@ def test_a_kanta_coupon_used_at_the_shops_checkout_is_marked_used(client, shops)
     # The order's update names the same code: the coupon stays used, once.
     again = shopify(client, "orders/updated", payload | {"current_total_price": "400.00"}, webhook_id="u-1")
     assert again.status_code == 200 and "coupon" not in again.json()
+
+
+def test_unsigned_pings_are_rate_limited_like_bad_signatures(client, shops):
+    for _ in range(UNAUTHORIZED_PER_MINUTE):
+        ping = client.post(WOO_URL, data="webhook_id=12", content_type="application/x-www-form-urlencoded")
+        assert ping.status_code == 200
+    refused = client.post(WOO_URL, data="webhook_id=12", content_type="application/x-www-form-urlencoded")
+    assert refused.status_code == 429
+    assert ShopDelivery.objects.count() == UNAUTHORIZED_PER_MINUTE
