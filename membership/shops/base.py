@@ -17,7 +17,8 @@ from typing import Any, ClassVar, Protocol
 
 from django.utils.translation import gettext as _
 
-from membership.services.orders import LineData, coupon_code_error
+from membership.services.order_import import OrderData
+from membership.services.orders import coupon_code_error
 
 
 class PayloadError(Exception):
@@ -30,17 +31,10 @@ class PayloadError(Exception):
 
 @dataclass(frozen=True)
 class OrderUpdate:
-    """What an order message says, in the order service's terms."""
+    """What an order message says: the order in the order service's terms (the same record
+    an import of history uses), and every refund it lists, recorded before the order."""
 
-    external_id: str
-    email: str
-    status: str
-    currency: str
-    total: Decimal
-    created_at: datetime
-    lines: list[LineData]
-    coupon_code: str = ""
-    # (refund id, amount) of every refund the message lists, recorded before the order.
+    order: OrderData
     refunds: list[tuple[str, Decimal]] = field(default_factory=list)
 
 
@@ -82,6 +76,10 @@ class ShopAdapter(Protocol):
 
 
 # --- helpers the adapters share ---------------------------------------------------------------
+
+
+def header(headers: Mapping[str, str], name: str, limit: int) -> str:
+    return (headers.get(name) or "").strip()[:limit]
 
 
 def base64_hmac_sha256(secret: str, body: bytes) -> str:

@@ -207,23 +207,13 @@ def _apply(platform: str, meaning: OrderUpdate | RefundUpdate | Ignored, *, now:
         return Outcome.IGNORED, {"reason": meaning.reason}, ""
     if isinstance(meaning, RefundUpdate):
         return _apply_refund(platform, meaning, now=now)
+    order = meaning.order
     for refund_id, amount in meaning.refunds:
-        _refund_record(platform, meaning.external_id, refund_id, amount)
-    receipt = order_receive(
-        external_id=meaning.external_id,
-        email=meaning.email,
-        status=meaning.status,
-        currency=meaning.currency,
-        total=meaning.total,
-        created_at=meaning.created_at,
-        lines=meaning.lines,
-        coupon_code=meaning.coupon_code,
-        refunded_total=sum((amount for _id, amount in meaning.refunds), Decimal("0.00")) or None,
-        now=now,
-    )
+        _refund_record(platform, order.external_id, refund_id, amount)
+    receipt = order_receive(**order.receive_kwargs(), now=now)
     outcome, detail, order_id = _receipt(receipt)
-    if meaning.coupon_code and receipt.result == "created":
-        detail["coupon"] = _coupon_used(meaning.coupon_code, now=now)
+    if order.coupon_code and receipt.result == "created":
+        detail["coupon"] = _coupon_used(order.coupon_code, now=now)
     return outcome, detail, order_id
 
 

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
 
+from membership.services.order_import import OrderData
 from membership.services.orders import LineData
 from membership.shops.base import (
     Ignored,
@@ -22,6 +23,7 @@ from membership.shops.base import (
     RefundUpdate,
     base64_hmac_sha256,
     body_digest,
+    header,
     items,
     kanta_coupon,
     moment,
@@ -65,13 +67,13 @@ class ShopifyAdapter:
 
     def delivery_id(self, *, body: bytes, headers: Mapping[str, str]) -> str:
         # Every documented delivery carries the id; the body's digest stands in otherwise.
-        return (headers.get("X-Shopify-Webhook-Id") or "").strip()[:160] or f"sha256:{body_digest(body)}"
+        return header(headers, "X-Shopify-Webhook-Id", 160) or f"sha256:{body_digest(body)}"
 
     def topic(self, headers: Mapping[str, str]) -> str:
-        return (headers.get("X-Shopify-Topic") or "").strip()[:64]
+        return header(headers, "X-Shopify-Topic", 64)
 
     def shop_domain(self, headers: Mapping[str, str]) -> str:
-        return (headers.get("X-Shopify-Shop-Domain") or "").strip().lower()[:255]
+        return header(headers, "X-Shopify-Shop-Domain", 255).lower()
 
     def is_ping(self, *, body: bytes, headers: Mapping[str, str]) -> bool:
         return False  # Shopify sends no ping: its test deliveries are ordinary, signed ones
@@ -134,7 +136,7 @@ class ShopifyAdapter:
             text(obj(code, f"discount_codes.{index}"), "code", f"discount_codes.{index}.code")
             for index, code in enumerate(items(order.get("discount_codes"), "discount_codes"))
         ]
-        return OrderUpdate(
+        order_data = OrderData(
             external_id=external_id[:64],
             email=email,
             status=status,
@@ -143,5 +145,6 @@ class ShopifyAdapter:
             created_at=moment(order.get("created_at"), "created_at"),
             lines=lines,
             coupon_code=next((kanta_coupon(code) for code in codes if kanta_coupon(code)), ""),
-            refunds=refunds,
+            refunded_total=sum((amount for _id, amount in refunds), Decimal("0.00")) or None,
         )
+        return OrderUpdate(order=order_data, refunds=refunds)

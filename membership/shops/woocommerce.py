@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 from django.utils.translation import gettext as _
 
+from membership.services.order_import import OrderData
 from membership.services.orders import LineData
 from membership.shops.base import (
     Ignored,
@@ -24,6 +25,7 @@ from membership.shops.base import (
     OrderUpdate,
     base64_hmac_sha256,
     body_digest,
+    header,
     items,
     kanta_coupon,
     moment,
@@ -54,15 +56,14 @@ class WooCommerceAdapter:
         return signature_matches(base64_hmac_sha256(secret, body), headers.get("X-WC-Webhook-Signature"))
 
     def delivery_id(self, *, body: bytes, headers: Mapping[str, str]) -> str:
-        sent = (headers.get("X-WC-Webhook-Delivery-ID") or "").strip()[:64]
-        hook = (headers.get("X-WC-Webhook-ID") or "").strip()[:16]
+        hook, sent = header(headers, "X-WC-Webhook-ID", 16), header(headers, "X-WC-Webhook-Delivery-ID", 64)
         return f"{hook}:{sent}:{body_digest(body)}"
 
     def topic(self, headers: Mapping[str, str]) -> str:
-        return (headers.get("X-WC-Webhook-Topic") or "").strip()[:64]
+        return header(headers, "X-WC-Webhook-Topic", 64)
 
     def shop_domain(self, headers: Mapping[str, str]) -> str:
-        return (headers.get("X-WC-Webhook-Source") or "").strip().lower().rstrip("/")[:255]
+        return header(headers, "X-WC-Webhook-Source", 255).lower().rstrip("/")
 
     def is_ping(self, *, body: bytes, headers: Mapping[str, str]) -> bool:
         if headers.get("X-WC-Webhook-Signature") or len(body) > 64:
@@ -117,7 +118,7 @@ class WooCommerceAdapter:
             text(obj(code, f"coupon_lines.{index}"), "code", f"coupon_lines.{index}.code")
             for index, code in enumerate(items(order.get("coupon_lines"), "coupon_lines"))
         ]
-        return OrderUpdate(
+        order_data = OrderData(
             external_id=external_id[:64],
             email=email,
             status=status,
@@ -129,5 +130,6 @@ class WooCommerceAdapter:
             coupon_code=next(
                 (kanta_coupon(code.upper()) for code in codes if kanta_coupon(code.upper())), ""
             ),
-            refunds=refunds,
+            refunded_total=sum((amount for _id, amount in refunds), Decimal("0.00")) or None,
         )
+        return OrderUpdate(order=order_data, refunds=refunds)
