@@ -19,6 +19,7 @@ from .services.points import points_approve_due, points_expire_due, points_warn_
 from .services.referrals import member_fingerprints_prune, referrals_convert_due
 from .services.signatures import seen_signatures_prune
 from .services.tier_holds import tier_holds_warn
+from .shops.coupons import shop_coupons_due
 
 PERIODIC_JOBS = [
     PeriodicJob("approve pending points", timedelta(minutes=5), lambda: points_approve_due()),
@@ -33,6 +34,8 @@ PERIODIC_JOBS = [
     PeriodicJob("prune member fingerprints", timedelta(hours=24), lambda: member_fingerprints_prune()),
     # The shop API: seen signatures are kept only while their time window could still let them in.
     PeriodicJob("prune seen API signatures", timedelta(hours=1), lambda: seen_signatures_prune()),
+    # Coupons in the shop: retries, and tries a lost task or a killed worker left due.
+    PeriodicJob("create coupons in the shop", timedelta(minutes=1), lambda: shop_coupons_due()),
     # Retention insight: the figures the admin's retention pages read, recomputed nightly (a
     # restarted worker does not redo a run younger than 20 hours).
     PeriodicJob("retention insight", timedelta(hours=24), lambda: insight_refresh_due()),

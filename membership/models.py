@@ -35,7 +35,7 @@ from .campaigns.models import (  # noqa: F401
     Segment,
 )
 from .insight.models import CurrencyInsight, CustomerInsight, InsightRun, RetentionSettings  # noqa: F401
-from .shops.models import Platform, ShopConnection, ShopDelivery, ShopRefund  # noqa: F401
+from .shops.models import Platform, ShopConnection, ShopCoupon, ShopDelivery, ShopRefund  # noqa: F401
 
 
 def avatar_upload_to(instance: User, filename: str) -> str:

@@ -18,6 +18,7 @@ from django.db.models import (
     BooleanField,
     CharField,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -44,6 +45,7 @@ from .models import (
     Referral,
     ReferralLink,
     Reward,
+    ShopCoupon,
     Tier,
     User,
 )
@@ -428,13 +430,18 @@ def rewards_for(*, member: User | None) -> list[dict[str, Any]]:
 
 def redemptions_for(*, member: User) -> QuerySet[Redemption]:
     """The member's coupons, newest first, each with ``gifted`` (staff or a campaign gave it:
-    its ledger row is a gift) and ``expired`` (a gifted coupon past its expiry)."""
+    its ledger row is a gift), ``expired`` (a gifted coupon past its expiry), and while a shop
+    that takes coupons does not have it yet, ``shop_waiting`` (being created) or
+    ``shop_failed`` (the shop refused it): the code is shown once every shop has it."""
+    in_shop = ShopCoupon.objects.filter(redemption=OuterRef("pk"))
     return (
         Redemption.objects.filter(member=member)
         .select_related("reward")
         .annotate(
             gifted=ExpressionWrapper(Q(entry__kind=PointEntry.Kind.GIFT), output_field=BooleanField()),
             expired=ExpressionWrapper(Q(expires_at__lte=Now()), output_field=BooleanField()),
+            shop_waiting=Exists(in_shop.filter(state=ShopCoupon.State.PENDING)),
+            shop_failed=Exists(in_shop.filter(state=ShopCoupon.State.FAILED)),
         )
         .order_by("-created_at")
     )

@@ -29,6 +29,7 @@ from .services.notifications import notifications_mark_read
 from .services.profiles import profile_birthday_set, profile_update
 from .services.referrals import ReferralVisitLimited, referral_visit_record
 from .services.rewards import InsufficientPoints, RewardUnavailable, reward_redeem
+from .shops.coupons import redemption_in_shops
 
 TOO_MANY_REQUESTS = 429
 
@@ -196,11 +197,18 @@ def reward_redeem_submit(request: HttpRequest) -> HttpResponse:
     except (RewardUnavailable, InsufficientPoints) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request,
-            _("Redeemed: %(reward)s. Your coupon code is %(code)s.")
-            % {"reward": redemption.reward.name, "code": redemption.coupon_code},
-        )
+        if redemption_in_shops(redemption):
+            messages.success(
+                request,
+                _("Redeemed: %(reward)s. Your coupon code appears below once the shop accepts it.")
+                % {"reward": redemption.reward.name},
+            )
+        else:
+            messages.success(
+                request,
+                _("Redeemed: %(reward)s. Your coupon code is %(code)s.")
+                % {"reward": redemption.reward.name, "code": redemption.coupon_code},
+            )
     return redirect("membership:rewards")
 
 

@@ -40,10 +40,19 @@ from .models import (
     Redemption,
     Referral,
     Reward,
+    ShopCoupon,
     ShopDelivery,
     Tier,
 )
-from .shops.admin import REPLAY_PERMISSION, ReplayDeliveryView, ShopConnectionViewSet, ShopDeliveryViewSet
+from .shops.admin import (
+    REPLAY_PERMISSION,
+    RETRY_COUPON_PERMISSION,
+    ReplayDeliveryView,
+    RetryShopCouponView,
+    ShopConnectionViewSet,
+    ShopCouponViewSet,
+    ShopDeliveryViewSet,
+)
 
 
 class ViewOnlyPolicy(ModelPermissionPolicy):
@@ -172,6 +181,7 @@ class LoyaltyGroup(SnippetViewSetGroup):
         ReferralViewSet,
         ShopConnectionViewSet,
         ShopDeliveryViewSet,
+        ShopCouponViewSet,
     )
 
 
@@ -187,6 +197,8 @@ register_permission_policy(BadgeAward, ViewOnlyPolicy(BadgeAward))
 register_permission_policy(Referral, ViewOnlyPolicy(Referral))
 # Deliveries are written by the webhook alone; staff read them and replay them (below).
 register_permission_policy(ShopDelivery, ViewOnlyPolicy(ShopDelivery))
+# Coupons in shops are the worker's; staff read them and retry a refused one (below).
+register_permission_policy(ShopCoupon, ViewOnlyPolicy(ShopCoupon))
 register_snippet(LoyaltyGroup)
 
 
@@ -203,6 +215,11 @@ def loyalty_admin_urls():
             "loyalty/shop-deliveries/<int:pk>/replay/",
             ReplayDeliveryView.as_view(),
             name="membership_replay_shop_delivery",
+        ),
+        path(
+            "loyalty/shop-coupons/<int:pk>/retry/",
+            RetryShopCouponView.as_view(),
+            name="membership_retry_shop_coupon",
         ),
     ]
 
@@ -268,6 +285,21 @@ def replay_delivery_button(snippet, user, next_url=None):
         yield ListingButton(
             _("Replay"),
             reverse("membership_replay_shop_delivery", args=[snippet.pk]),
+            icon_name="redirect",
+            priority=5,
+        )
+
+
+@hooks.register("register_snippet_listing_buttons")
+def retry_shop_coupon_button(snippet, user, next_url=None):
+    if (
+        isinstance(snippet, ShopCoupon)
+        and snippet.state == ShopCoupon.State.FAILED
+        and user.has_perm(RETRY_COUPON_PERMISSION)
+    ):
+        yield ListingButton(
+            _("Try again"),
+            reverse("membership_retry_shop_coupon", args=[snippet.pk]),
             icon_name="redirect",
             priority=5,
         )

@@ -49,6 +49,19 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    # channels_redis binds a receive lock to the event loop of the receive holding it, and
+    # each async test has a loop of its own: a layer kept from an earlier test (any module,
+    # sockets or none) can hand this test a lock still held on a closed loop. A process in
+    # production has one loop; a test gets a layer of its own, made on first use.
+    from channels import DEFAULT_CHANNEL_LAYER
+    from channels.layers import channel_layers
+
+    channel_layers.backends.pop(DEFAULT_CHANNEL_LAYER, None)
+    return
+
+
+@pytest.fixture(autouse=True)
 def _forget_page_routes():
     # Remembered routes belong to a content version, and a rolled-back test leaves the
     # version it started with while its pages are gone (hub/page_routing.py).

@@ -51,6 +51,9 @@ KANTA_WEBHOOK_SECRET = os.environ.get("KANTA_WEBHOOK_SECRET", INSECURE_WEBHOOK_S
 # adding the shop in the admin (membership/shops/, docs/shops.md). Empty: only the admin's shops.
 KANTA_SHOPIFY_SECRET = os.environ.get("KANTA_SHOPIFY_SECRET", "")
 KANTA_WOOCOMMERCE_SECRET = os.environ.get("KANTA_WOOCOMMERCE_SECRET", "")
+# Where a Shopify shop's Admin GraphQL API answers, for coupons ({shop}: its myshopify.com
+# domain). Only tests point it elsewhere (their fake of the API, on this machine).
+KANTA_SHOPIFY_API_URL = "https://{shop}/admin/api/{version}/graphql.json"
 # Pages that may read Kanta's widget endpoints (CORS), besides each shop's storefront
 # addresses in the admin: comma-separated origins, e.g. "https://shop.example.com".
 KANTA_STOREFRONT_ORIGINS = [

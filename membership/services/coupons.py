@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..languages import in_member_language
 from ..models import PointEntry, Redemption, User
+from ..shops.coupons import shop_coupons_withdraw
 from .notifications import notification_send
 from .points import compute_balances, points_void_redemption
 
@@ -138,6 +139,7 @@ def coupons_void_to_cover(*, member: User, since: datetime, reason: str, now: da
         redemption.void_reason = reason[:300]
         redemption.save(update_fields=["voided_at", "void_reason"])
         points_void_redemption(redemption=redemption, now=now)
+        shop_coupons_withdraw(redemption, now=now)
         balance -= redemption.entry.amount  # a redemption's entry is negative: its cost back
         voided.append(redemption)
         with in_member_language(member):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from ..languages import in_member_language
 from ..models import Redemption, Reward, User
+from ..shops.coupons import shop_coupons_plan
 from .notifications import notification_send
 from .points import InsufficientPoints, _standing_for_update, points_gift_coupon_entry, points_redeem
 
@@ -79,14 +80,16 @@ def reward_redeem(
     if reward.stock is not None:
         reward.stock -= 1
         reward.save(update_fields=["stock"])
-    with in_member_language(member):
-        notification_send(
-            recipient=member,
-            kind="reward-redeemed",
-            title=_("Your coupon: %(code)s") % {"code": code},
-            body=reward.name,
-            url="/rewards/",
-        )
+    # With a shop that takes coupons, the member is told the code once the shop has it.
+    if not shop_coupons_plan(redemption, now=now):
+        with in_member_language(member):
+            notification_send(
+                recipient=member,
+                kind="reward-redeemed",
+                title=_("Your coupon: %(code)s") % {"code": code},
+                body=reward.name,
+                url="/rewards/",
+            )
     return redemption
 
 
@@ -124,7 +127,7 @@ def reward_gift(
     existing = Redemption.objects.filter(entry=entry).first()
     if existing is not None:
         return existing
-    return Redemption.objects.create(
+    redemption = Redemption.objects.create(
         member=member,
         reward=reward,
         coupon_code=_coupon_code_unused(),
@@ -132,6 +135,8 @@ def reward_gift(
         created_at=now,
         expires_at=now + timedelta(days=valid_days),
     )
+    shop_coupons_plan(redemption, now=now)
+    return redemption
 
 
 __all__ = [

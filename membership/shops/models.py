@@ -78,6 +78,30 @@ class ShopConnection(models.Model):
         ),
         validators=[origins_validate],
     )
+    # The shop's admin API, for creating rewards' coupons as the shop's own discount codes.
+    coupons_enabled = models.BooleanField(
+        _("create coupons in this shop"),
+        default=False,
+        help_text=_(
+            "Every reward redeemed becomes a discount code in the shop, usable once. Needs the "
+            "API access below."
+        ),
+    )
+    api_key = models.CharField(
+        _("API key"),
+        max_length=255,
+        blank=True,
+        help_text=_("WooCommerce: the REST API consumer key (ck_…). Shopify: leave empty."),
+    )
+    api_secret = models.CharField(
+        _("API secret"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Shopify: the app's Admin API access token (shpat_…), with the write_discounts "
+            "scope. WooCommerce: the REST API consumer secret (cs_…), with read/write access."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -91,6 +115,20 @@ class ShopConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_platform_display()})"
+
+    def clean(self) -> None:
+        if not self.coupons_enabled:
+            return
+        errors = {}
+        if not self.api_secret.strip():
+            errors["api_secret"] = _("Creating coupons in the shop needs the API secret.")
+        if self.platform == Platform.WOOCOMMERCE:
+            if not self.api_key.strip():
+                errors["api_key"] = _("Creating coupons in WooCommerce needs the consumer key.")
+            if not origin_normalise(self.shop_domain):
+                errors["shop_domain"] = _("WooCommerce's address, such as https://shop.example.com.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ShopDelivery(models.Model):
@@ -172,3 +210,49 @@ class ShopRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refund_id} ({self.amount})"
+
+
+class ShopCoupon(models.Model):
+    """A redeemed reward's coupon as a discount code in one shop: created there by the worker
+    (membership/shops/coupons.py), with retries, and removed again if the coupon is voided.
+    The member is shown the code once every shop that takes coupons has it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("being created in the shop")
+        LIVE = "live", _("in the shop")
+        FAILED = "failed", _("the shop refused it")
+        WITHDRAWING = "withdrawing", _("being removed from the shop")
+        WITHDRAWN = "withdrawn", _("removed from the shop")
+
+    redemption = models.ForeignKey(
+        "membership.Redemption",
+        verbose_name=_("redemption"),
+        on_delete=models.CASCADE,
+        related_name="shop_coupons",
+    )
+    connection = models.ForeignKey(
+        ShopConnection, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="coupons"
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    # The shop's own id for the discount (a Shopify DiscountCodeNode gid, a WooCommerce coupon id).
+    external_id = models.CharField(_("id in the shop"), max_length=120, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # When the worker may next try; also the lease of a try in progress (a worker killed
+    # mid-call leaves it to be tried again once this passes).
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    live_at = models.DateTimeField(_("in the shop since"), null=True, blank=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("coupon in a shop")
+        verbose_name_plural = _("coupons in shops")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["redemption", "connection"], name="shop_coupon_unique_shop")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.redemption.coupon_code} ({self.connection.name})"

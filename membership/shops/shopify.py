@@ -8,10 +8,13 @@ every retry of it; ``X-Shopify-Topic`` says what happened. Topics used: ``orders
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membership.services.order_import import OrderData
@@ -33,6 +36,7 @@ from membership.shops.base import (
     signature_matches,
     text,
 )
+from membership.shops.shop_api import CouponSpec, ShopAPIError, json_body, send
 
 ORDER_TOPICS = frozenset({"orders/paid", "orders/updated", "orders/cancelled"})
 REFUND_TOPIC = "refunds/create"
@@ -148,3 +152,149 @@ class ShopifyAdapter:
             refunded_total=sum((amount for _id, amount in refunds), Decimal("0.00")) or None,
         )
         return OrderUpdate(order=order_data, refunds=refunds)
+
+
+# --- Coupons: the Admin GraphQL API -----------------------------------------------------------
+
+# The discount inputs' ``context`` (who may use it) replaced ``customerSelection`` in 2025-10.
+API_VERSION = "2025-10"
+
+_ID_AND_ERRORS = "codeDiscountNode { id } userErrors { field code message }"
+CREATE_BASIC = (
+    "mutation KantaCouponCreate($discount: DiscountCodeBasicInput!) "
+    "{ discountCodeBasicCreate(basicCodeDiscount: $discount) { " + _ID_AND_ERRORS + " } }"
+)
+CREATE_FREE_SHIPPING = (
+    "mutation KantaFreeShippingCreate($discount: DiscountCodeFreeShippingInput!) "
+    "{ discountCodeFreeShippingCreate(freeShippingCodeDiscount: $discount) { " + _ID_AND_ERRORS + " } }"
+)
+FIND_CODE = "query KantaCouponFind($code: String!) { codeDiscountNodeByCode(code: $code) { id } }"
+FIND_VARIANT = (
+    "query KantaVariantBySku($query: String!) { productVariants(first: 1, query: $query) { nodes { id } } }"
+)
+DELETE = (
+    "mutation KantaCouponDelete($id: ID!) "
+    "{ discountCodeDelete(id: $id) { deletedCodeDiscountId userErrors { field code message } } }"
+)
+
+
+class ShopifyCoupons:
+    """Discount codes through Shopify's Admin GraphQL API, with the app's access token."""
+
+    def __init__(self, *, shop_domain: str, access_token: str) -> None:
+        self.url = settings.KANTA_SHOPIFY_API_URL.format(shop=shop_domain, version=API_VERSION)
+        self.access_token = access_token
+
+    def _call(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        response = send(
+            "POST",
+            self.url,
+            json={"query": query, "variables": variables},
+            headers={"X-Shopify-Access-Token": self.access_token, "Accept": "application/json"},
+        )
+        if response.status_code != 200:
+            # 401 a wrong token, 402 a frozen shop, 403 a missing scope, 404 no such shop.
+            raise ShopAPIError(f"Shopify: HTTP {response.status_code}: {response.text[:300]}", passing=False)
+        body = obj_or_error(json_body(response, "Shopify"))
+        errors = body.get("errors")
+        if errors:
+            throttled = any(isinstance(error, dict) and _is_throttle(error) for error in errors)
+            raise ShopAPIError(
+                f"Shopify: {json.dumps(errors)[:300]}",
+                passing=throttled,
+                retry_after=_throttle_wait(body) if throttled else None,
+            )
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise ShopAPIError(f"Shopify: no data in {json.dumps(body)[:300]}", passing=True)
+        return data
+
+    def coupon_create(self, spec: CouponSpec) -> str:
+        discount: dict[str, Any] = {
+            "title": spec.title[:255],
+            "code": spec.code,
+            "startsAt": timezone.now().isoformat(),
+            "endsAt": spec.ends_at.isoformat() if spec.ends_at else None,
+            "context": {"all": "ALL"},
+            "usageLimit": 1,
+            "appliesOncePerCustomer": True,
+        }
+        if spec.kind == "shipping":
+            query, field = CREATE_FREE_SHIPPING, "discountCodeFreeShippingCreate"
+            discount["destination"] = {"all": True}
+        else:
+            query, field = CREATE_BASIC, "discountCodeBasicCreate"
+            discount["customerGets"] = self._gets(spec)
+        result = self._call(query, {"discount": discount}).get(field) or {}
+        errors = result.get("userErrors") or []
+        if any(error.get("code") == "TAKEN" for error in errors if isinstance(error, dict)):
+            # An earlier try created it and its answer was lost.
+            found = self._call(FIND_CODE, {"code": spec.code}).get("codeDiscountNodeByCode")
+            if isinstance(found, dict) and found.get("id"):
+                return str(found["id"])
+        if errors or not (result.get("codeDiscountNode") or {}).get("id"):
+            raise ShopAPIError(f"Shopify refused the discount: {json.dumps(errors)[:300]}", passing=False)
+        return str(result["codeDiscountNode"]["id"])
+
+    def _gets(self, spec: CouponSpec) -> dict[str, Any]:
+        if spec.kind == "product":
+            query = f'sku:"{spec.product_sku}"'
+            nodes = (self._call(FIND_VARIANT, {"query": query}).get("productVariants") or {}).get("nodes")
+            if not nodes:
+                raise ShopAPIError(
+                    f"Shopify has no product variant with SKU {spec.product_sku}", passing=False
+                )
+            # The whole price of that product off; Shopify's amount-off codes cannot cap the
+            # quantity (docs/shops.md), the single use keeps it to one order.
+            return {
+                "value": {"percentage": 1.0},
+                "items": {"products": {"productVariantsToAdd": [nodes[0]["id"]]}},
+            }
+        if spec.kind == "percent":
+            return {"value": {"percentage": float(spec.value / 100)}, "items": {"all": True}}
+        return {
+            "value": {"discountAmount": {"amount": str(spec.value), "appliesOnEachItem": False}},
+            "items": {"all": True},
+        }
+
+    def coupon_delete(self, *, code: str, external_id: str) -> None:
+        if not external_id:
+            found = self._call(FIND_CODE, {"code": code}).get("codeDiscountNodeByCode")
+            if not isinstance(found, dict) or not found.get("id"):
+                return
+            external_id = str(found["id"])
+        result = self._call(DELETE, {"id": external_id}).get("discountCodeDelete") or {}
+        errors = [error for error in result.get("userErrors") or [] if isinstance(error, dict)]
+        if errors and not result.get("deletedCodeDiscountId"):
+            # Already gone is what we wanted.
+            if all(
+                error.get("code") in {"INVALID", "NOT_FOUND"} or "not exist" in str(error.get("message"))
+                for error in errors
+            ):
+                return
+            raise ShopAPIError(
+                f"Shopify refused to delete the discount: {json.dumps(errors)[:300]}", passing=False
+            )
+
+
+def _is_throttle(error: dict[str, Any]) -> bool:
+    # Shopify answers a throttled query with HTTP 200 and this error (older answers carry
+    # only the message), or with HTTP 429 (membership/shops/shop_api.py).
+    return (error.get("extensions") or {}).get("code") == "THROTTLED" or error.get("message") == "Throttled"
+
+
+def obj_or_error(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ShopAPIError(f"Shopify: unexpected answer {str(body)[:300]}", passing=True)
+    return body
+
+
+def _throttle_wait(body: dict[str, Any]) -> float:
+    """Seconds until the query's cost is back in the bucket (Shopify's leaky bucket)."""
+    cost = (body.get("extensions") or {}).get("cost") or {}
+    status = cost.get("throttleStatus") or {}
+    try:
+        missing = float(cost.get("requestedQueryCost", 0)) - float(status.get("currentlyAvailable", 0))
+        return max(1.0, missing / max(float(status.get("restoreRate", 50)), 1.0))
+    except (TypeError, ValueError):
+        return 2.0

@@ -10,10 +10,12 @@ Topics used: ``order.created``, ``order.updated`` (refunds arrive in ``refunds``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from datetime import UTC
 from decimal import Decimal
 from typing import Any, ClassVar
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -35,6 +37,7 @@ from membership.shops.base import (
     signature_matches,
     text,
 )
+from membership.shops.shop_api import CouponSpec, ShopAPIError, json_body, send
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.restored"})
 # WooCommerce's own "paid" statuses (wc_get_is_paid_statuses); "refunded" once it was paid.
@@ -133,3 +136,84 @@ class WooCommerceAdapter:
             refunded_total=sum((amount for _id, amount in refunds), Decimal("0.00")) or None,
         )
         return OrderUpdate(order=order_data, refunds=refunds)
+
+
+# --- Coupons: the REST API (wc/v3) --------------------------------------------------------
+
+
+class WooCommerceCoupons:
+    """Coupons through WooCommerce's REST API, with a consumer key and secret (HTTP Basic,
+    which WooCommerce accepts over HTTPS only)."""
+
+    def __init__(self, *, site: str, key: str, secret: str) -> None:
+        self.base = f"{site.rstrip('/')}/wp-json/wc/v3"
+        self.auth = (key, secret)
+        parts = urlsplit(site)
+        # The key and secret travel in the clear over http; this machine's own address is
+        # the only exception (a shop under development, the tests' fake).
+        if parts.scheme != "https" and parts.hostname not in {"127.0.0.1", "localhost", "::1"}:
+            raise ShopAPIError(f"WooCommerce's address must start with https:// ({site})", passing=False)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+        response = send(
+            method, f"{self.base}{path}", auth=self.auth, headers={"Accept": "application/json"}, **kwargs
+        )
+        return response.status_code, json_body(response, "WooCommerce")
+
+    def coupon_create(self, spec: CouponSpec) -> str:
+        body: dict[str, Any] = {
+            "code": spec.code,
+            "description": spec.title,
+            "usage_limit": 1,
+            "usage_limit_per_user": 1,
+            "individual_use": False,
+        }
+        if spec.ends_at:
+            body["date_expires_gmt"] = (
+                spec.ends_at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+            )
+        if spec.kind == "shipping":
+            body.update(discount_type="fixed_cart", amount="0", free_shipping=True)
+        elif spec.kind == "product":
+            status, found = self._call("GET", "/products", params={"sku": spec.product_sku})
+            if status != 200 or not isinstance(found, list) or not found:
+                raise ShopAPIError(
+                    f"WooCommerce has no product with SKU {spec.product_sku} (HTTP {status})", passing=False
+                )
+            body.update(
+                discount_type="percent", amount="100", product_ids=[found[0]["id"]], limit_usage_to_x_items=1
+            )
+        elif spec.kind == "percent":
+            body.update(discount_type="percent", amount=str(spec.value))
+        else:
+            body.update(discount_type="fixed_cart", amount=str(spec.value))
+        status, answer = self._call("POST", "/coupons", json=body)
+        if status == 201 and isinstance(answer, dict) and answer.get("id"):
+            return str(answer["id"])
+        duplicate = (
+            isinstance(answer, dict) and answer.get("code") == "woocommerce_rest_coupon_code_already_exists"
+        )
+        # A duplicate: an earlier try created it and its answer was lost.
+        if duplicate and (existing := self._find(spec.code)):
+            return existing
+        raise ShopAPIError(
+            f"WooCommerce refused the coupon: HTTP {status}: {json.dumps(answer)[:300]}", passing=False
+        )
+
+    def _find(self, code: str) -> str:
+        status, found = self._call("GET", "/coupons", params={"code": code})
+        if status == 200 and isinstance(found, list) and found and isinstance(found[0], dict):
+            return str(found[0].get("id") or "")
+        return ""
+
+    def coupon_delete(self, *, code: str, external_id: str) -> None:
+        external_id = external_id or self._find(code)
+        if not external_id:
+            return
+        status, answer = self._call("DELETE", f"/coupons/{quote(external_id)}", params={"force": "true"})
+        if status == 404 or status == 200:
+            return
+        raise ShopAPIError(
+            f"WooCommerce refused to delete the coupon: HTTP {status}: {json.dumps(answer)[:300]}",
+            passing=False,
+        )
