@@ -27,7 +27,6 @@ from tests.membership.shops.fake_platforms import (
     SHOPIFY_TOKEN,
     WOO_KEY,
     WOO_SECRET,
-    fake_platforms,  # noqa: F401  (a fixture)
 )
 
 State = ShopCoupon.State
