@@ -57,6 +57,10 @@ urlpatterns = [
     # The shop's product pages read a product's reviews for the reviews widget (CORS).
     path("api/v1/widget/reviews/", include("community.reviews.widget_urls")),
     path("api/v1/", include("membership.api")),
+    # Google Merchant Center's product reviews feed (community/reviews/feed.py).
+    path("feeds/", include("community.reviews.feed_urls")),
+    # The scripts a shop's pages load to show Kanta's widgets (docs/shops.md).
+    path("widgets/v1/", include("community.reviews.widget_script_urls")),
     # Member-facing email pages: one-click unsubscribe and preferences (membership/campaigns/public_urls.py).
     path("email/", include("membership.campaigns.public_urls")),
     path("", include("content.urls")),

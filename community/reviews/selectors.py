@@ -74,6 +74,18 @@ def reviews_for_product(
     return _with_display(reviews, viewer=viewer).order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 
+def published_reviews_for_feed() -> QuerySet[Review]:
+    """Every published review with what the Merchant Center feed shows (community/reviews/feed.py),
+    oldest first so a new review adds to the end."""
+    return (
+        Review.objects.filter(state=Review.State.PUBLISHED)
+        .select_related("author", "product")
+        .prefetch_related(_photos())
+        .annotate(verified_buyer=verified_buyer())
+        .order_by("created_at", "pk")
+    )
+
+
 def rating_summary(*, product: Product) -> dict[str, Any]:
     """Average, count and a histogram of the product's published reviews, in one query."""
     totals = Review.objects.filter(product=product, state=Review.State.PUBLISHED).aggregate(
