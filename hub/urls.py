@@ -63,6 +63,7 @@ urlpatterns = [
     path("widgets/v1/", include("community.reviews.widget_script_urls")),
     # Member-facing email pages: one-click unsubscribe and preferences (membership/campaigns/public_urls.py).
     path("email/", include("membership.campaigns.public_urls")),
+    *([path("demo-shop/", include("community.reviews.demo_shop_urls"))] if settings.KANTA_DEMO_SHOP else []),
     path("", include("content.urls")),
     path("", include("membership.urls")),
     path("", include("community.urls")),

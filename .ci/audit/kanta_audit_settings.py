@@ -30,3 +30,5 @@ KANTA_CSP_ADMIN_DIRECTIVES = {
 }
 CONTENT_SECURITY_POLICY = {"DIRECTIVES": KANTA_CSP_DIRECTIVES}
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# The demo shop page hosts the widgets the audit checks (axe, light and dark).
+KANTA_DEMO_SHOP = True

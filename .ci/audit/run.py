@@ -245,6 +245,8 @@ def targets_from(urls: dict) -> list[Target]:
     targets += [
         Target("search", "Search results", "/search/?q=ski", lighthouse=False),
         Target("not_found", "Not found (404)", "/no-such-page/", lighthouse=False, expect_status=404),
+        # The shop-side widgets, in the page a shop would embed them in.
+        Target("demo_shop", "Demo shop (widgets)", "/demo-shop/", lighthouse=False),
     ]
     targets += [Target(key, label, path, lighthouse=False, audience="member") for key, label, path in member]
     for key, label, source in staff:

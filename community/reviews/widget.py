@@ -10,13 +10,19 @@ not given).
 
 from __future__ import annotations
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.staticfiles import finders
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from community.reviews import selectors
@@ -37,8 +43,37 @@ def _photo(request: HttpRequest, photo) -> dict[str, Any]:
     }
 
 
+def _stars_label(stars: int) -> str:
+    return ngettext("%(stars)s star out of 5", "%(stars)s stars out of 5", stars) % {"stars": stars}
+
+
+def _labels(summary: dict[str, Any]) -> dict[str, str]:
+    """The widget's words, in the language asked for: the script carries none of its own."""
+    count = summary["count"]
+    return {
+        "heading": _("Customer reviews"),
+        "average": ngettext(
+            "%(average)s out of 5, from %(count)s review",
+            "%(average)s out of 5, from %(count)s reviews",
+            count,
+        )
+        % {"average": summary["average_display"], "count": count}
+        if count
+        else "",
+        "histogram": _("Reviews by stars"),
+        "verified_buyer": _("Verified buyer"),
+        "write": _("Write a review"),
+        "all": _("See all reviews"),
+        "empty": _("No reviews yet. Be the first to review this product."),
+    }
+
+
 def reviews_widget_data(request: HttpRequest, product: Product) -> dict[str, Any]:
-    summary = rating_summary_cached(request, product)
+    summary = dict(rating_summary_cached(request, product))
+    summary["average_display"] = (
+        number_format(summary["average"], decimal_pos=1) if summary["average"] is not None else ""
+    )
+    summary["histogram"] = [{**row, "label": _stars_label(row["stars"])} for row in summary["histogram"]]
     reviews = list(selectors.reviews_for_product(product=product, sort="newest")[:LATEST])
     product_url = request.build_absolute_uri(product.get_absolute_url())
     data: dict[str, Any] = {
@@ -53,6 +88,8 @@ def reviews_widget_data(request: HttpRequest, product: Product) -> dict[str, Any
                 "body_html": review.body_html,
                 "author": review.author.name,
                 "created_at": review.created_at.isoformat(),
+                "date": date_format(timezone.localtime(review.created_at), "DATE_FORMAT"),
+                "rating_label": _stars_label(review.rating),
                 "verified_buyer": getattr(review, "verified_buyer", False),  # annotated by the selector
                 "incentivised": review.incentivised,
                 "photos": [_photo(request, photo) for photo in review.photos.all()],
@@ -61,6 +98,7 @@ def reviews_widget_data(request: HttpRequest, product: Product) -> dict[str, Any
             for review in reviews
         ],
         "all_reviews_url": f"{product_url}#reviews",
+        "labels": _labels(summary),
         "write_url": request.build_absolute_uri(
             reverse("community:review_new", kwargs={"slug": product.slug})
         ),
@@ -101,3 +139,30 @@ def reviews_widget(request: HttpRequest, sku: str) -> HttpResponse:
             response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response["Content-Language"] = language
     return cors_allow(response, origin)
+
+
+SCRIPT = "community/widgets/reviews.js"
+SCRIPT_MAX_AGE = 3600  # a new version reaches every shop page within the hour
+
+
+@lru_cache(maxsize=1)
+def _script() -> tuple[bytes, str]:
+    # The app's own file through the static finders: the same bytes whether or not
+    # collectstatic ran (the development server, the tests, production).
+    found = finders.find(SCRIPT)
+    body = Path(str(found)).read_bytes()
+    return body, f'"{hashlib.sha256(body).hexdigest()[:20]}"'
+
+
+@require_GET
+def reviews_widget_script(request: HttpRequest) -> HttpResponse:
+    """``/widgets/v1/reviews.js``: one address for every shop page (v1: the data contract it
+    reads); the content is revalidated hourly by its ETag."""
+    body, etag = _script()
+    if etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={SCRIPT_MAX_AGE}"
+    return response

@@ -59,3 +59,4 @@ LOGGING = {
 # (a bare `daphne` while editing CSS) files come straight from the apps' static/ folders.
 if env_bool("KANTA_SERVE_COLLECTED", False):
     KANTA_STATIC_HASHED_URLS = True
+KANTA_DEMO_SHOP = True

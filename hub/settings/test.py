@@ -37,3 +37,4 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # minutes per seed. Tests that seed the demo skip it; tests/content/test_i15_renditions.py
 # runs the step itself.
 KANTA_DEMO_RENDITIONS = False
+KANTA_DEMO_SHOP = True

@@ -130,3 +130,53 @@ def test_a_fixed_number_of_queries_whatever_the_reviews(
     with django_assert_max_num_queries(6):
         assert len(client.get(url(product)).json()["reviews"]) == 5
     assert Review.objects.count() == 6
+
+
+# --- The script a shop page loads, and the demo shop that loads it -------------------------
+
+
+def test_the_widget_script_is_served_with_an_etag_and_revalidated(client):
+    response = client.get("/widgets/v1/reviews.js")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+    assert response["Cache-Control"] == "public, max-age=3600"
+    body = response.content
+    assert b"attachShadow" in body and b"/api/v1/widget/reviews/" in body
+    again = client.get("/widgets/v1/reviews.js", HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304 and again["ETag"] == response["ETag"]
+
+
+def test_the_widget_script_stays_small(client):
+    import gzip
+
+    body = client.get("/widgets/v1/reviews.js").content
+    assert len(gzip.compress(body)) < 4 * 1024
+
+
+def test_the_widget_answer_carries_its_words_in_the_language_asked(client, moderator, product):
+    write_review(veteran("m0"), product, rating=4, approve_by=moderator)
+    english = client.get(url(product)).json()
+    assert english["labels"]["heading"] == "Customer reviews"
+    assert english["labels"]["average"] == "4.0 out of 5, from 1 review"
+    assert english["summary"]["histogram"][0]["label"] == "5 stars out of 5"
+    assert english["reviews"][0]["rating_label"] == "4 stars out of 5"
+    finnish = client.get(url(product) + "?lang=fi").json()
+    assert finnish["labels"]["heading"] != "Customer reviews"
+    assert finnish["summary"]["average_display"] == "4,0"
+
+
+def test_the_demo_shop_embeds_the_widget_for_the_most_reviewed_product(client, moderator, product):
+    from tests.membership.shop import make_product
+
+    make_product(sku="NO-REVIEWS")
+    write_review(veteran("m0"), product, approve_by=moderator)
+    page = client.get("/demo-shop/").content.decode()
+    assert f'data-kanta-reviews data-sku="{product.sku}"' in page
+    assert 'src="/widgets/v1/reviews.js"' in page
+    assert 'data-sku="NO-REVIEWS"' in client.get("/demo-shop/?sku=NO-REVIEWS").content.decode()
+
+
+def test_the_demo_shop_is_off_unless_a_settings_module_turns_it_on():
+    from hub.settings import base
+
+    assert base.KANTA_DEMO_SHOP is False  # production inherits this; dev.py and test.py turn it on
