@@ -56,11 +56,14 @@ urlpatterns = [
     path("api/v1/shops/", include("membership.shops.urls")),
     # The shop's product pages read a product's reviews for the reviews widget (CORS).
     path("api/v1/widget/reviews/", include("community.reviews.widget_urls")),
+    # The loyalty widget on the shop's pages (membership/shops/loyalty_widget.py).
+    path("api/v1/widget/loyalty/", include("membership.shops.loyalty_urls")),
     path("api/v1/", include("membership.api")),
     # Google Merchant Center's product reviews feed (community/reviews/feed.py).
     path("feeds/", include("community.reviews.feed_urls")),
     # The scripts a shop's pages load to show Kanta's widgets (docs/shops.md).
     path("widgets/v1/", include("community.reviews.widget_script_urls")),
+    path("widgets/v1/", include("membership.shops.widget_script_urls")),
     # Member-facing email pages: one-click unsubscribe and preferences (membership/campaigns/public_urls.py).
     path("email/", include("membership.campaigns.public_urls")),
     *([path("demo-shop/", include("community.reviews.demo_shop_urls"))] if settings.KANTA_DEMO_SHOP else []),

@@ -4,6 +4,9 @@ does, with one script tag each (docs/shops.md). The browser tests drive the widg
 
 from __future__ import annotations
 
+import time
+
+from allauth.account.models import EmailAddress
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,6 +14,11 @@ from django.views.decorators.http import require_GET
 
 from community.reviews.models import Review
 from content.models import Product
+from membership.shops.loyalty_widget import customer_signature, widget_secret_for
+from membership.shops.models import origin_normalise
+
+# A shop customer with no Kanta account yet, for the widget's one-click join.
+NEW_CUSTOMER = "new.customer@example.com"
 
 
 @require_GET
@@ -20,4 +28,29 @@ def demo_shop(request: HttpRequest) -> HttpResponse:
         published=Count("reviews", filter=Q(reviews__state=Review.State.PUBLISHED))
     ).order_by("-published", "name")
     product = (products.filter(sku=sku).first() if sku else None) or products.first()
-    return render(request, "community/demo_shop/product.html", {"product": product})
+    customers = list(
+        EmailAddress.objects.filter(verified=True, primary=True, user__is_active=True, user__is_staff=False)
+        .order_by("pk")
+        .values_list("email", flat=True)[:3]
+    ) + [NEW_CUSTOMER]
+    customer = request.GET.get("customer", "")
+    signed = {}
+    if customer in customers:
+        # What the shop's theme does on its server: sign its signed-in customer for the widget.
+        secret = widget_secret_for(origin_normalise(request.build_absolute_uri("/")))
+        now = int(time.time())
+        signed = {
+            "email": customer,
+            "timestamp": now,
+            "signature": customer_signature(secret=secret, email=customer, timestamp=now) if secret else "",
+        }
+    return render(
+        request,
+        "community/demo_shop/product.html",
+        {
+            "product": product,
+            "customers": customers,
+            "signed": signed,
+            "sku": product.sku if product else "",
+        },
+    )

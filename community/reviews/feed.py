@@ -69,12 +69,13 @@ def _review(review: Review, absolute) -> str:
     product = review.product
     product_url = absolute(product.get_absolute_url())
     content = _plain(review.body_html) or review.title
+    verified = getattr(review, "verified_buyer", False)  # annotated by the selector
     written = review.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     parts = [
         "<review>",
         f"<review_id>{review.pk}</review_id>",
         f"<reviewer><name>{_text(review.author.name)}</name></reviewer>",
-        f"<is_verified_purchase>{'true' if review.verified_buyer else 'false'}</is_verified_purchase>",
+        f"<is_verified_purchase>{'true' if verified else 'false'}</is_verified_purchase>",
         # Reviews that earned points, as the product page labels them.
         f"<is_incentivized_review>{'true' if review.incentivised else 'false'}</is_incentivized_review>",
         f"<review_timestamp>{written}</review_timestamp>",

@@ -10,14 +10,10 @@ not given).
 
 from __future__ import annotations
 
-import hashlib
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
@@ -139,30 +135,3 @@ def reviews_widget(request: HttpRequest, sku: str) -> HttpResponse:
             response["Cache-Control"] = f"public, max-age={MAX_AGE}"
     response["Content-Language"] = language
     return cors_allow(response, origin)
-
-
-SCRIPT = "community/widgets/reviews.js"
-SCRIPT_MAX_AGE = 3600  # a new version reaches every shop page within the hour
-
-
-@lru_cache(maxsize=1)
-def _script() -> tuple[bytes, str]:
-    # The app's own file through the static finders: the same bytes whether or not
-    # collectstatic ran (the development server, the tests, production).
-    found = finders.find(SCRIPT)
-    body = Path(str(found)).read_bytes()
-    return body, f'"{hashlib.sha256(body).hexdigest()[:20]}"'
-
-
-@require_GET
-def reviews_widget_script(request: HttpRequest) -> HttpResponse:
-    """``/widgets/v1/reviews.js``: one address for every shop page (v1: the data contract it
-    reads); the content is revalidated hourly by its ETag."""
-    body, etag = _script()
-    if etag in request.headers.get("If-None-Match", ""):
-        response: HttpResponse = HttpResponseNotModified()
-    else:
-        response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={SCRIPT_MAX_AGE}"
-    return response

@@ -1,5 +1,7 @@
 from django.urls import path
 
-from community.reviews.widget import reviews_widget_script
+from hub.widget_scripts import widget_script
 
-urlpatterns = [path("reviews.js", reviews_widget_script, name="reviews-widget-script")]
+urlpatterns = [
+    path("reviews.js", widget_script("community/widgets/reviews.js"), name="reviews-widget-script")
+]

@@ -51,6 +51,9 @@ KANTA_WEBHOOK_SECRET = os.environ.get("KANTA_WEBHOOK_SECRET", INSECURE_WEBHOOK_S
 # adding the shop in the admin (membership/shops/, docs/shops.md). Empty: only the admin's shops.
 KANTA_SHOPIFY_SECRET = os.environ.get("KANTA_SHOPIFY_SECRET", "")
 KANTA_WOOCOMMERCE_SECRET = os.environ.get("KANTA_WOOCOMMERCE_SECRET", "")
+# The loyalty widget's shared secret for a deployment configured by its environment (the
+# storefronts in KANTA_STOREFRONT_ORIGINS); shops in the admin have their own.
+KANTA_LOYALTY_WIDGET_SECRET = os.environ.get("KANTA_LOYALTY_WIDGET_SECRET", "")
 # /demo-shop/: a stand-in shop page embedding Kanta's widgets (community/reviews/demo_shop.py).
 # On for the development server (hub/settings/dev.py) and the tests; off in production.
 KANTA_DEMO_SHOP = False

@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import KANTA_LOYALTY_WIDGET_SECRET, KANTA_STOREFRONT_ORIGINS, env_bool
 
 # DEBUG=0 turns it off, e.g. for bench/ runs that should measure what production does.
 DEBUG = env_bool("DEBUG", True)
@@ -60,3 +60,7 @@ LOGGING = {
 if env_bool("KANTA_SERVE_COLLECTED", False):
     KANTA_STATIC_HASHED_URLS = True
 KANTA_DEMO_SHOP = True
+# The demo shop (/demo-shop/) is a storefront of this server, signing its demo customers with
+# this secret, so `make run` shows the loyalty widget working.
+KANTA_STOREFRONT_ORIGINS = [*KANTA_STOREFRONT_ORIGINS, "http://127.0.0.1:8000", "http://localhost:8000"]
+KANTA_LOYALTY_WIDGET_SECRET = KANTA_LOYALTY_WIDGET_SECRET or "kanta-dev-loyalty-widget-secret"

@@ -37,6 +37,7 @@ class ShopConnectionViewSet(SnippetViewSet):
         # Kept as typed; never shown in the listing or the log.
         FieldPanel("webhook_secret", widget=forms.PasswordInput(render_value=True)),
         FieldPanel("storefront_origins"),
+        FieldPanel("widget_secret", widget=forms.PasswordInput(render_value=True)),
         FieldPanel("coupons_enabled"),
         FieldPanel("api_key"),
         FieldPanel("api_secret", widget=forms.PasswordInput(render_value=True)),

@@ -78,6 +78,15 @@ class ShopConnection(models.Model):
         ),
         validators=[origins_validate],
     )
+    widget_secret = models.CharField(
+        _("loyalty widget secret"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Shared with the shop's theme, which signs its signed-in customer's email with it for "
+            "the loyalty widget (docs/shops.md). Long and random; never shown on a page."
+        ),
+    )
     # The shop's admin API, for creating rewards' coupons as the shop's own discount codes.
     coupons_enabled = models.BooleanField(
         _("create coupons in this shop"),
