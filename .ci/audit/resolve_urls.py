@@ -57,9 +57,15 @@ thread = (
     .first()
 )
 
+# The demo shop signs this member in as its customer (the loyalty widget's member view).
+from membership.models import User  # noqa: E402
+
+member_email = User.objects.filter(username="aino").values_list("email", flat=True).first()
+
 print(
     json.dumps(
         {
+            "member_email": member_email,
             "home": page_info(home),
             "guide_index": page_info(guide_index),
             "guide": page_info(guide),

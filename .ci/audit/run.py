@@ -50,6 +50,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -174,6 +175,9 @@ def django_env(var_dir: Path, port: int) -> dict[str, str]:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}",
             "KANTA_BASE_URL": f"http://127.0.0.1:{port}",
+            # The demo shop is a storefront of the audited server: its loyalty widget signs in.
+            "KANTA_STOREFRONT_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}",
+            "KANTA_LOYALTY_WIDGET_SECRET": secrets.token_urlsafe(40),
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }
@@ -245,8 +249,17 @@ def targets_from(urls: dict) -> list[Target]:
     targets += [
         Target("search", "Search results", "/search/?q=ski", lighthouse=False),
         Target("not_found", "Not found (404)", "/no-such-page/", lighthouse=False, expect_status=404),
-        # The shop-side widgets, in the page a shop would embed them in.
-        Target("demo_shop", "Demo shop (widgets)", "/demo-shop/", lighthouse=False),
+        # The shop-side widgets, in the page a shop would embed them in, the loyalty panel open:
+        # for a visitor, and for the shop's signed-in member.
+        Target("demo_shop", "Demo shop (widgets)", "/demo-shop/?panel=open", lighthouse=False),
+        Target(
+            "demo_shop_member",
+            "Demo shop (widgets, shop's member)",
+            f"/demo-shop/?panel=open&customer={quote(urls.get('member_email') or '')}"
+            if urls.get("member_email")
+            else "",
+            lighthouse=False,
+        ),
     ]
     targets += [Target(key, label, path, lighthouse=False, audience="member") for key, label, path in member]
     for key, label, source in staff:

@@ -257,3 +257,14 @@ def test_a_members_session_costs_a_bounded_number_of_queries(
 ):
     with django_assert_max_num_queries(30):
         assert post(client, "session/", signed(rich.email)).status_code == 200
+
+
+def test_the_script_is_one_cached_file_well_under_30_kb_gzipped(client):
+    import gzip
+
+    response = client.get("/widgets/v1/loyalty.js")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+    assert response["Cache-Control"] == "public, max-age=3600" and response["ETag"]
+    assert len(gzip.compress(response.content)) < 30 * 1024
+    assert client.get("/widgets/v1/loyalty.js", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304

@@ -7,7 +7,8 @@
  *
  * Without the data-customer-* attributes (nobody signed in to the shop) it invites the visitor
  * to join. Optional: data-lang ("en", "fi"; default the page's <html lang>), data-theme
- * ("light", "dark"; default the visitor's system setting).
+ * ("light", "dark"; default the visitor's system setting), data-open="true" (the panel opens
+ * on load: a page linked as "see your points").
  *
  * A launcher button opens a panel; both live in a shadow root, so the shop's CSS and the
  * widget's never meet. Every word comes translated from Kanta's answer. No framework. */
@@ -31,7 +32,7 @@
     ".launcher{background:var(--accent);color:var(--accent-fg);border:0;border-radius:999px;padding:12px 20px;font-weight:600;box-shadow:0 4px 16px rgba(0,0,0,.25)}",
     ".panel{position:absolute;right:0;bottom:60px;width:min(380px,calc(100vw - 40px));max-height:min(640px,calc(100vh - 100px));overflow:auto;background:var(--bg);color:var(--fg);border:1px solid var(--line);border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.3)}",
     ".panel[hidden]{display:none}",
-    "header{display:flex;justify-content:space-between;align-items:center;gap:8px;padding:14px 16px;border-bottom:1px solid var(--line);position:sticky;top:0;background:var(--bg)}",
+    ".head{display:flex;justify-content:space-between;align-items:center;gap:8px;padding:14px 16px;border-bottom:1px solid var(--line);position:sticky;top:0;background:var(--bg)}",
     "h2{font-size:1.1em;margin:0}h3{font-size:1em;margin:0 0 6px}",
     ".close{background:none;border:1px solid var(--line);color:var(--fg);border-radius:8px;padding:2px 10px}",
     "section{padding:12px 16px;border-bottom:1px solid var(--line)}section:last-child{border-bottom:0}",
@@ -224,7 +225,7 @@
   function render() {
     var L = data.labels;
     launcher.textContent = data.member ? "\u2605 " + data.member.points_label : "\u2605 " + L.launcher;
-    var parts = [el("header", {}, [
+    var parts = [el("div", { "class": "head" }, [
       el("h2", { id: "kanta-title", text: L.title }),
       el("button", { "class": "close", type: "button", "aria-label": L.close, text: "\u00d7", onclick: function () { open(false); } }),
     ]), status];
@@ -273,7 +274,10 @@
   function start() {
     var d = script.dataset;
     var body = d.customerEmail ? { email: d.customerEmail, timestamp: d.customerTimestamp, signature: d.customerSignature } : {};
-    function show(json, note) { token = json.token || ""; data = json; render(); say(note || ""); document.body.appendChild(host); }
+    function show(json, note) {
+      token = json.token || ""; data = json; render(); say(note || ""); document.body.appendChild(host);
+      if (d.open === "true") open(true);
+    }
     call("session/", body)
       .then(function (json) { show(json); })
       .catch(function (error) {

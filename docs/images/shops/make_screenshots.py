@@ -1,0 +1,71 @@
+"""The screenshots in docs/shops.md, taken from a running Kanta with the demo world
+(``make run``) in headless Chromium (Debian's /usr/bin/chromium, as the browser tests):
+
+    .venv/bin/python docs/images/shops/make_screenshots.py [--url http://127.0.0.1:8000]
+
+Signs in as the demo's ``admin`` (password ``polku-demo``), adds a Shopify shop with example
+values if none exists (the admin's own form, as a person would), and photographs the shop's
+form, the delivery log, the coupons in shops and the demo shop's widgets into this folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+HERE = Path(__file__).parent
+CHROMIUM = "/usr/bin/chromium"
+SIZE = {"width": 1280, "height": 860}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    base = parser.parse_args().url.rstrip("/")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport=SIZE, locale="en-GB")
+        page.goto(f"{base}/admin/login/")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", "polku-demo")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/admin/")
+
+        page.goto(f"{base}/admin/snippets/membership/shopconnection/")
+        if page.locator("table.listing tbody tr").count() == 0:
+            page.goto(f"{base}/admin/snippets/membership/shopconnection/add/")
+            page.select_option("select[name=platform]", "shopify")
+            page.fill("input[name=name]", "Polku on Shopify")
+            page.fill("input[name=shop_domain]", "polku-outdoor.myshopify.com")
+            page.fill("input[name=webhook_secret]", "shpss_example_webhook_secret_0123456789")
+            page.fill("textarea[name=storefront_origins]", "https://polku-outdoor.fi\nhttp://127.0.0.1:8000")
+            page.fill("input[name=widget_secret]", "example-widget-secret-0123456789abcdef")
+            page.fill("input[name=api_secret]", "shpat_example_access_token")
+            page.get_by_role("button", name="Save").click()
+            page.wait_for_url(f"{base}/admin/snippets/membership/shopconnection/")
+        page.goto(f"{base}/admin/snippets/membership/shopconnection/")
+        page.screenshot(path=HERE / "admin-shops.png")
+        page.locator("table.listing tbody tr a").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=HERE / "admin-shop-form.png", full_page=True)
+
+        page.goto(f"{base}/admin/snippets/membership/shopdelivery/")
+        page.screenshot(path=HERE / "admin-deliveries.png")
+        page.goto(f"{base}/admin/snippets/membership/shopcoupon/")
+        page.screenshot(path=HERE / "admin-shop-coupons.png")
+
+        shop = browser.new_page(viewport=SIZE, locale="en-GB")
+        shop.goto(f"{base}/demo-shop/")
+        shop.locator("[data-kanta-reviews] >> section").wait_for()
+        shop.locator("[data-kanta-reviews]").screenshot(path=HERE / "widget-reviews.png")
+        shop.goto(f"{base}/demo-shop/?panel=open&customer=aino%40example.com")
+        shop.locator("[data-kanta-loyalty] >> [role=dialog]").wait_for()
+        shop.screenshot(path=HERE / "widget-loyalty.png")
+        browser.close()
+    print(f"screenshots in {HERE}")
+
+
+if __name__ == "__main__":
+    main()
