@@ -28,9 +28,12 @@ def demo_shop(request: HttpRequest) -> HttpResponse:
         published=Count("reviews", filter=Q(reviews__state=Review.State.PUBLISHED))
     ).order_by("-published", "name")
     product = (products.filter(sku=sku).first() if sku else None) or products.first()
+    # A few members with points to show (the richest first), and a customer new to Kanta.
     customers = list(
-        EmailAddress.objects.filter(verified=True, primary=True, user__is_active=True, user__is_staff=False)
-        .order_by("pk")
+        EmailAddress.objects.filter(
+            verified=True, primary=True, user__is_active=True, user__standing__spendable_points__gt=0
+        )
+        .order_by("-user__standing__spendable_points", "pk")
         .values_list("email", flat=True)[:3]
     ) + [NEW_CUSTOMER]
     customer = request.GET.get("customer", "")

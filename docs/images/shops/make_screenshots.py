@@ -49,7 +49,10 @@ def main() -> None:
         page.screenshot(path=HERE / "admin-shops.png")
         page.locator("table.listing tbody tr a").first.click()
         page.wait_for_load_state()
-        page.screenshot(path=HERE / "admin-shop-form.png", full_page=True)
+        # The admin scrolls inside its own pane: a tall window shows the whole form.
+        page.set_viewport_size({"width": 1280, "height": 2100})
+        page.screenshot(path=HERE / "admin-shop-form.png")
+        page.set_viewport_size(SIZE)
 
         page.goto(f"{base}/admin/snippets/membership/shopdelivery/")
         page.screenshot(path=HERE / "admin-deliveries.png")
@@ -60,7 +63,9 @@ def main() -> None:
         shop.goto(f"{base}/demo-shop/")
         shop.locator("[data-kanta-reviews] >> section").wait_for()
         shop.locator("[data-kanta-reviews]").screenshot(path=HERE / "widget-reviews.png")
-        shop.goto(f"{base}/demo-shop/?panel=open&customer=aino%40example.com")
+        # The first member the demo shop offers as its signed-in customer.
+        shop.locator(".demo-customers a").nth(1).click()
+        shop.goto(shop.url + "&panel=open")
         shop.locator("[data-kanta-loyalty] >> [role=dialog]").wait_for()
         shop.screenshot(path=HERE / "widget-loyalty.png")
         browser.close()

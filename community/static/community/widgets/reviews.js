@@ -27,7 +27,7 @@
     "table{border-collapse:collapse;margin:0 0 16px;width:100%;max-width:360px}caption{text-align:left}",
     "th{font-weight:normal;text-align:left;padding:2px 8px 2px 0;white-space:nowrap}",
     "td{padding:2px 0}td.n{text-align:right;padding-left:8px;width:3em}",
-    ".bar{background:var(--bar);border-radius:4px;height:10px;overflow:hidden}",
+    ".bar{background:var(--bar);border-radius:4px;height:10px;overflow:hidden;min-width:120px}",
     ".bar span{display:block;height:100%;background:var(--fill)}",
     "ul{list-style:none;margin:0;padding:0}",
     "li.review{border-top:1px solid var(--line);padding:12px 0}",
