@@ -298,3 +298,18 @@ def browser_page(
         unexpected = console.unexpected_csp_violations()
         if unexpected and (report is None or not report.failed):
             pytest.fail("Content-Security-Policy violations:\n" + "\n".join(unexpected), pytrace=False)
+
+
+@pytest.fixture
+def storefront(live_asgi: LiveAsgiServer, settings: Any) -> Iterator[None]:
+    """The live server's own address as a listed storefront with a loyalty widget secret, as
+    the development settings make the demo shop (docs/shops.md, "The demo shop")."""
+    from django.core.cache import cache
+
+    from membership.shops.origins import CACHE_KEY
+
+    settings.KANTA_STOREFRONT_ORIGINS = [live_asgi.url]
+    settings.KANTA_LOYALTY_WIDGET_SECRET = "browser-test-widget-secret-0123456789"
+    cache.delete(CACHE_KEY)
+    yield
+    cache.delete(CACHE_KEY)

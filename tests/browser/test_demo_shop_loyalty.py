@@ -10,25 +10,14 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import expect
 
 from membership.models import Redemption, Reward, User
 from membership.services.points import points_adjust
-from membership.shops.origins import CACHE_KEY
 from tests.factories import make_member
 from tests.membership.shop import make_product
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def storefront(live_asgi, settings):
-    settings.KANTA_STOREFRONT_ORIGINS = [live_asgi.url]
-    settings.KANTA_LOYALTY_WIDGET_SECRET = "browser-test-widget-secret-0123456789"
-    cache.delete(CACHE_KEY)
-    yield
-    cache.delete(CACHE_KEY)
 
 
 def make_world() -> None:

@@ -31,7 +31,7 @@ def widget(page):
     return page.locator("[data-kanta-reviews]")
 
 
-def test_the_reviews_widget_on_a_shop_page(live_asgi, browser_page, console):
+def test_the_reviews_widget_on_a_shop_page(live_asgi, storefront, browser_page, console):
     sku = live_asgi.call(make_reviews)
     page = browser_page
     page.goto(f"/demo-shop/?sku={sku}")
@@ -73,7 +73,7 @@ def test_the_reviews_widget_on_a_shop_page(live_asgi, browser_page, console):
 
 
 def test_the_widget_speaks_finnish_on_a_finnish_page_and_stays_quiet_for_an_unknown_sku(
-    live_asgi, browser_page, console
+    live_asgi, storefront, browser_page, console
 ):
     sku = live_asgi.call(make_reviews)
     page = browser_page
