@@ -99,6 +99,8 @@ class Command(BaseCommand):
         write(rule)
         write(self.style.SUCCESS(f"Kanta is running at {url}") + "   (Ctrl+C stops it)")
         write(f"  Admin: {base}/admin/    Health: {base}/healthz")
+        if settings.KANTA_DEMO_SHOP:
+            write(f"  Demo shop (Kanta's widgets on a shop's page): {base}/demo-shop/")
         shown_logins = [login for login in logins if login.username in existing]
         if shown_logins:
             passwords = {login.password for login in shown_logins}
