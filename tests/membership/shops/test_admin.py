@@ -87,3 +87,58 @@ def test_replay_needs_the_permission(client):
     client.force_login(editor)
     response = client.get(f"/admin/loyalty/shop-deliveries/{ShopDelivery.objects.get().pk}/replay/")
     assert response.status_code in {302, 403}
+
+
+def test_staff_see_coupons_in_shops_and_retry_a_refused_one(
+    client, staff, member, fake_platforms, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from membership.models import Reward, ShopCoupon
+    from membership.services.points import points_adjust
+    from membership.services.rewards import reward_redeem
+    from tests.membership.shops.fake_platforms import SHOPIFY_TOKEN
+
+    shop = ShopConnection.objects.create(
+        platform="shopify",
+        name="Polku",
+        shop_domain=SHOP,
+        webhook_secret=SHOPIFY_SECRET,
+        coupons_enabled=True,
+        api_secret="shpat_wrong",
+    )
+    points_adjust(member=member, amount=100, reason="balance", actor=staff)
+    reward = Reward.objects.create(name="5 € off", kind=Reward.Kind.FIXED, value=Decimal(5), cost=100)
+    with django_capture_on_commit_callbacks(execute=True):
+        redemption = reward_redeem(member=member, reward_id=reward.pk)
+    coupon = ShopCoupon.objects.get()
+    assert coupon.state == ShopCoupon.State.FAILED
+    client.force_login(staff)
+
+    listing = client.get("/admin/snippets/membership/shopcoupon/")
+    assert listing.status_code == 200
+    assert redemption.coupon_code in listing.text and "the shop refused it" in listing.text
+    retry_url = f"/admin/loyalty/shop-coupons/{coupon.pk}/retry/"
+    assert retry_url in listing.text
+    inspect = client.get(f"/admin/snippets/membership/shopcoupon/inspect/{coupon.pk}/")
+    assert inspect.status_code == 200 and "Invalid API key" in inspect.text
+    assert "shpat_wrong" not in inspect.text
+
+    page = client.get(retry_url)
+    assert page.status_code == 200 and "Invalid API key" in page.text
+    assert client.post(retry_url, {}).status_code == 200  # the confirmation is required
+    shop.api_secret = SHOPIFY_TOKEN
+    shop.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(retry_url, {"confirm": "on"})
+    assert response.status_code == 302
+    coupon.refresh_from_db()
+    assert coupon.state == ShopCoupon.State.LIVE
+    # A coupon that is not refused cannot be retried by hand: the worker has it.
+    again = client.post(retry_url, {"confirm": "on"})
+    assert again.status_code == 200 and "Only a coupon the shop refused" in again.text
+
+
+def test_retrying_coupons_needs_the_permission(client):
+    client.force_login(make_member("editorial", groups=["Editors"]))
+    assert client.get("/admin/loyalty/shop-coupons/1/retry/").status_code in {302, 403}
