@@ -306,6 +306,7 @@ def _labels(data: dict[str, Any]) -> dict[str, str]:
         "redeem": _("Redeem"),
         "confirm_title": _("Redeem this reward?"),
         "costs": _("It costs"),
+        "have_now": _("You have now"),
         "left_after": _("Left after redeeming"),
         "confirm": _("Spend the points"),
         "cancel": _("Cancel"),

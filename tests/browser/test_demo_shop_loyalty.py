@@ -77,6 +77,7 @@ def test_the_shops_member_redeems_a_reward_with_the_confirmation_step(
     panel.get_by_role("button", name="Redeem: 10 € off").click()
     confirm = panel.locator(".confirm")
     expect(confirm).to_contain_text("It costs100 points")
+    expect(confirm).to_contain_text("You have now300 points")
     expect(confirm).to_contain_text("Left after redeeming200 points")
     expect(panel.get_by_role("button", name="Spend the points")).to_be_focused()
     page.keyboard.press("Enter")

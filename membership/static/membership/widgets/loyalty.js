@@ -98,7 +98,7 @@
       });
   }
 
-  var launcher = el("button", { "class": "launcher", type: "button", "aria-expanded": "false", "aria-controls": "kanta-panel", text: "\u2605" });
+  var launcher = el("button", { "class": "launcher", type: "button", "aria-expanded": "false", "aria-controls": "kanta-panel" });
   var panel = el("div", { "class": "panel", id: "kanta-panel", role: "dialog", "aria-labelledby": "kanta-title", hidden: true });
   var status = el("p", { "class": "status", role: "status", "aria-live": "polite" });
   root.appendChild(panel);
@@ -180,6 +180,7 @@
         el("p", { id: "kanta-confirm-" + reward.id, text: L.confirm_title + " " + reward.name }),
         el("dl", {}, [
           el("dt", { text: L.costs }), el("dd", { text: reward.cost_label }),
+          el("dt", { text: L.have_now }), el("dd", { text: data.member.points_label }),
           el("dt", { text: L.left_after }), el("dd", { text: reward.balance_after_label }),
         ]),
         el("p", { "class": "muted", text: L.coupon_valid }),
@@ -224,7 +225,10 @@
 
   function render() {
     var L = data.labels;
-    launcher.textContent = data.member ? "\u2605 " + data.member.points_label : "\u2605 " + L.launcher;
+    launcher.replaceChildren(
+      el("span", { "aria-hidden": "true", text: "\u2605 " }),
+      document.createTextNode(data.member ? data.member.points_label : L.launcher)
+    );
     var parts = [el("div", { "class": "head" }, [
       el("h2", { id: "kanta-title", text: L.title }),
       el("button", { "class": "close", type: "button", "aria-label": L.close, text: "\u00d7", onclick: function () { open(false); } }),
