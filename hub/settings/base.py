@@ -60,6 +60,8 @@ KANTA_DEMO_SHOP = False
 # Where a Shopify shop's Admin GraphQL API answers, for coupons ({shop}: its myshopify.com
 # domain). Only tests point it elsewhere (their fake of the API, on this machine).
 KANTA_SHOPIFY_API_URL = "https://{shop}/admin/api/{version}/graphql.json"
+# How long a worker's try at creating a coupon in a shop holds it (membership/shops/coupons.py).
+KANTA_SHOP_COUPON_LEASE_SECONDS = 120
 # Pages that may read Kanta's widget endpoints (CORS), besides each shop's storefront
 # addresses in the admin: comma-separated origins, e.g. "https://shop.example.com".
 KANTA_STOREFRONT_ORIGINS = [

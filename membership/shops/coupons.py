@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -38,11 +39,15 @@ logger = logging.getLogger(__name__)
 RETRY_FIRST_SECONDS = 60
 RETRY_LONGEST_SECONDS = 3600
 MAX_ATTEMPTS = 12
-# Longer than a try can take: three calls of at most 25 s each (connect and read timeouts).
-LEASE = timedelta(minutes=2)
 DUE_BATCH = 50
 
 State = ShopCoupon.State
+
+
+def lease() -> timedelta:
+    """How long a try holds its row: longer than a try can take (three calls of at most 25 s
+    each, connect and read timeouts), ``KANTA_SHOP_COUPON_LEASE_SECONDS``."""
+    return timedelta(seconds=settings.KANTA_SHOP_COUPON_LEASE_SECONDS)
 
 
 def coupon_shops() -> list[ShopConnection]:
@@ -136,7 +141,7 @@ def shop_coupon_attempt(pk: int, *, now: datetime | None = None) -> str:
         return ""
     claimed = ShopCoupon.objects.filter(
         pk=pk, state=row.state, next_attempt_at=row.next_attempt_at, attempts=row.attempts
-    ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    ).update(next_attempt_at=now + lease(), attempts=F("attempts") + 1)
     if not claimed:
         return ""
     row.attempts += 1

@@ -5,7 +5,9 @@ keeping the discounts it has, so duplicates, lookups and deletes behave as the s
 
 ``faults`` scripts what goes wrong, one entry per coming request: an HTTP status (answered
 with an empty JSON object), "throttled" (Shopify's throttled answer), "drop" (the connection
-closes unanswered) or "lost" (the shop does the work, then the answer is lost).
+closes unanswered), "lost" (the shop does the work, then the answer is lost) or "hold" (the
+shop does the work and holds the answer until ``release`` is set; ``arrived`` is set when
+such a request is in).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class FakePlatforms:
         self.woo_products = {"WAX-GLIDE-60": 93}
         self._ids = iter(range(1057371300, 10**12))
         self.lock = threading.Lock()
+        self.arrived = threading.Event()
+        self.release = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -178,7 +182,10 @@ def _handler(fake: FakePlatforms) -> type[BaseHTTPRequestHandler]:
                     status, answer = fake.woocommerce(self.command, path, parse_qs(url.query), headers, body)
                 else:
                     status, answer = 404, {}
-            if fault == "lost":
+            if fault == "hold":
+                fake.arrived.set()
+                fake.release.wait(timeout=60)
+            if fault in {"lost", "hold"}:
                 self.close_connection = True
                 self.connection.close()
                 return

@@ -15,8 +15,8 @@ from membership.services.points import points_adjust
 from membership.services.rewards import reward_gift, reward_redeem
 from membership.shops import coupons
 from membership.shops.coupons import (
-    LEASE,
     MAX_ATTEMPTS,
+    lease,
     shop_coupon_retry,
     shop_coupons_due,
     shop_coupons_withdraw,
@@ -261,9 +261,9 @@ def test_a_worker_killed_mid_call_leaves_the_coupon_to_the_job_once_its_lease_en
     row = ShopCoupon.objects.get(redemption=redemption)
     # A worker claims the retry, then dies before it records anything.
     claimed_at = row.next_attempt_at
-    ShopCoupon.objects.filter(pk=row.pk).update(next_attempt_at=claimed_at + LEASE, attempts=2)
-    assert shop_coupons_due(now=claimed_at + LEASE - timedelta(seconds=1)) == ""
-    assert shop_coupons_due(now=claimed_at + LEASE) == "1 of 1 shop coupon(s) done"
+    ShopCoupon.objects.filter(pk=row.pk).update(next_attempt_at=claimed_at + lease(), attempts=2)
+    assert shop_coupons_due(now=claimed_at + lease() - timedelta(seconds=1)) == ""
+    assert shop_coupons_due(now=claimed_at + lease()) == "1 of 1 shop coupon(s) done"
     assert len(fake_platforms.shopify_discounts) == 1
 
 
