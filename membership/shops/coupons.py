@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from membership.languages import in_member_language
-from membership.models import Redemption, Reward
+from membership.models import PointEntry, Redemption, Reward
 from membership.services.notifications import notification_send
 from membership.shops.models import Platform, ShopConnection, ShopCoupon
 from membership.shops.shop_api import CouponAPI, CouponSpec, ShopAPIError
@@ -165,7 +165,9 @@ def shop_coupon_attempt(pk: int, *, now: datetime | None = None) -> str:
 def _created(row: ShopCoupon, external_id: str, *, now: datetime) -> str:
     # The redemption's lock: two shops finishing together tell the member once.
     redemption = (
-        Redemption.objects.select_for_update().select_related("member", "reward").get(pk=row.redemption_id)
+        Redemption.objects.select_for_update(of=("self",))
+        .select_related("member", "reward", "entry")
+        .get(pk=row.redemption_id)
     )
     if not ShopCoupon.objects.filter(pk=row.pk, state=State.PENDING).update(
         state=State.LIVE, external_id=external_id, live_at=now, next_attempt_at=None, last_error=""
@@ -173,7 +175,9 @@ def _created(row: ShopCoupon, external_id: str, *, now: datetime) -> str:
         # Voided while the shop was creating it: the removal needs the id.
         ShopCoupon.objects.filter(pk=row.pk).update(external_id=external_id)
         return ""
-    if not redemption.shop_coupons.exclude(state__in=[State.LIVE, State.WITHDRAWN]).exists():
+    # A gift's campaign or staff tell the member themselves (services/rewards.py reward_gift).
+    gifted = redemption.entry.kind == PointEntry.Kind.GIFT
+    if not gifted and not redemption.shop_coupons.exclude(state__in=[State.LIVE, State.WITHDRAWN]).exists():
         coupon_ready_notify(redemption)
     return State.LIVE
 

@@ -148,6 +148,9 @@ def test_a_gifted_coupon_ends_in_the_shop_when_it_expires(
     assert (
         fake_platforms.shopify_discounts[gift.coupon_code]["endsAt"] == (now + timedelta(days=30)).isoformat()
     )
+    # The gift's giver tells the member (a campaign's message, staff): no second notice.
+    assert ShopCoupon.objects.get(redemption=gift).state == State.LIVE
+    assert coupon_notifications(member) == []
 
 
 def test_while_the_shop_has_not_got_the_code_the_member_does_not_see_it(
