@@ -74,7 +74,11 @@ def test_the_shops_member_redeems_a_reward_with_the_confirmation_step(
     expect(panel.locator("progress")).to_have_count(1)
     expect(panel.locator("input[readonly]")).to_have_value(re.compile(r"/r/[A-Za-z0-9_-]+/$"))
 
+    # Cancel returns to the reward's button; Redeem again opens the confirmation.
     panel.get_by_role("button", name="Redeem: 10 € off").click()
+    panel.get_by_role("button", name="Cancel").click()
+    expect(panel.get_by_role("button", name="Redeem: 10 € off")).to_be_focused()
+    page.keyboard.press("Enter")
     confirm = panel.locator(".confirm")
     expect(confirm).to_contain_text("It costs100 points")
     expect(confirm).to_contain_text("You have now300 points")
@@ -83,6 +87,7 @@ def test_the_shops_member_redeems_a_reward_with_the_confirmation_step(
     page.keyboard.press("Enter")
 
     expect(panel.locator(".status")).to_contain_text("Redeemed: 10 € off.")
+    expect(panel.locator(".status")).to_be_focused()
     code = live_asgi.call(lambda: Redemption.objects.get(member__username="aino").coupon_code)
     expect(panel.locator(".status")).to_have_text(f"Redeemed: 10 € off. Your coupon code is {code}.")
     expect(launcher).to_have_text("★ 200 points")
@@ -101,6 +106,7 @@ def test_a_shop_customer_without_an_account_joins_with_one_click(
     panel = widget.locator("[role=dialog]")
     panel.get_by_role("button", name="Join with new.customer@example.com").click()
     expect(panel).to_contain_text("Your points")
+    expect(panel.locator("h3").first).to_be_focused()
     expect(widget.locator("button.launcher")).to_have_text(re.compile(r"★ \d+ points"))
     assert live_asgi.call(lambda: User.objects.filter(email="new.customer@example.com").count()) == 1
     assert console.errors == []

@@ -170,7 +170,7 @@
       el("div", { "class": "row" }, [
         el("span", {}, [el("strong", { text: reward.name }), el("br"), el("span", { "class": "muted", text: reward.cost_label })]),
         data.member && reward.available
-          ? el("button", { "class": "btn", type: "button", "aria-label": L.redeem + ": " + reward.name, "aria-expanded": confirming === reward.id ? "true" : "false", onclick: function () { confirming = confirming === reward.id ? null : reward.id; render(); focusConfirm(); }, text: L.redeem })
+          ? el("button", { "class": "btn", type: "button", "data-reward": String(reward.id), "aria-label": L.redeem + ": " + reward.name, "aria-expanded": confirming === reward.id ? "true" : "false", onclick: function () { confirming = confirming === reward.id ? null : reward.id; render(); focusConfirm(); }, text: L.redeem })
           : null,
       ]),
       !reward.available && reward.blocked ? el("p", { "class": "muted", text: reward.blocked }) : null,
@@ -186,7 +186,7 @@
         el("p", { "class": "muted", text: L.coupon_valid }),
         el("div", { "class": "row" }, [
           el("button", { "class": "btn", type: "button", "data-confirm": "", disabled: busy, onclick: function () { redeem(reward); } , text: L.confirm }),
-          el("button", { "class": "btn secondary", type: "button", onclick: function () { confirming = null; render(); }, text: L.cancel }),
+          el("button", { "class": "btn secondary", type: "button", onclick: function () { confirming = null; render(); focusReward(reward.id); }, text: L.cancel }),
         ]),
       ]));
     }
@@ -196,6 +196,18 @@
   function focusConfirm() {
     var button = panel.querySelector("[data-confirm]");
     if (button) button.focus();
+  }
+
+  function focusReward(id) {
+    var button = panel.querySelector('[data-reward="' + id + '"]');
+    if (button) button.focus();
+  }
+
+  // After a redemption or a join the control that was used is gone: keyboard and screen
+  // reader users continue from the message that says what happened.
+  function focusStatus() {
+    status.setAttribute("tabindex", "-1");
+    status.focus();
   }
 
   var redeemKeys = {};
@@ -211,16 +223,21 @@
         data = json; confirming = null; busy = false;
         render();
         say(json.redeemed.message);
+        focusStatus();
       })
-      .catch(function (error) { busy = false; render(); say(error.message || data.labels.error, true); });
+      .catch(function (error) { busy = false; render(); say(error.message || data.labels.error, true); focusStatus(); });
   }
 
   function join() {
     if (busy) return;
     busy = true;
     call("join/", {})
-      .then(function (json) { data = json; busy = false; render(); say(""); })
-      .catch(function (error) { busy = false; say(error.message || data.labels.error, true); });
+      .then(function (json) {
+        data = json; busy = false; render();
+        var heading = panel.querySelector("h3");
+        if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+      })
+      .catch(function (error) { busy = false; say(error.message || data.labels.error, true); focusStatus(); });
   }
 
   function render() {
