@@ -129,16 +129,13 @@ def token_email(request: HttpRequest, origin: str) -> str:
 
 def member_for_email(email: str) -> tuple[User | None, str]:
     """The active member whose verified address ``email`` is, and the customer's state:
-    "member", "joinable" (no account has it) or "unverified" (an account has it, unconfirmed)."""
+    "member", "joinable" (no account has it), "unverified" (an account has it, unconfirmed)
+    or "closed" (a closed account's)."""
     if not email:
         return None, "visitor"
-    address = (
-        EmailAddress.objects.select_related("user")
-        .filter(email__iexact=email, verified=True, user__is_active=True)
-        .first()
-    )
+    address = EmailAddress.objects.select_related("user").filter(email__iexact=email, verified=True).first()
     if address is not None:
-        return address.user, "member"
+        return (address.user, "member") if address.user.is_active else (None, "closed")
     taken = (
         EmailAddress.objects.filter(email__iexact=email).exists()
         or User.objects.filter(email__iexact=email).exists()
@@ -295,6 +292,7 @@ def _labels(data: dict[str, Any]) -> dict[str, str]:
         "join": _("Join the programme"),
         "join_terms": _("Joining creates your account with this address; you can set a password later."),
         "login": _("Already a member? Sign in"),
+        "closed": _("This address belongs to a closed account."),
         "unverified": _(
             "An account with this address is waiting for its confirmation. Confirm it from the "
             "email we sent to see your points here."
@@ -450,6 +448,8 @@ def widget_join(request: HttpRequest, origin: str, body: dict[str, Any]) -> dict
             401, "no_customer", _("Sign in to the shop first: the widget joins its signed-in customer.")
         )
     member, state = member_for_email(email)
+    if state == "closed":
+        raise WidgetError(409, "closed", _("This address belongs to a closed account."))
     if state == "unverified":
         raise WidgetError(
             409,

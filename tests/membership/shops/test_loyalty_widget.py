@@ -271,3 +271,14 @@ def test_the_script_is_one_cached_file_well_under_30_kb_gzipped(client):
     assert response["Cache-Control"] == "public, max-age=3600" and response["ETag"]
     assert len(gzip.compress(response.content)) < 30 * 1024
     assert client.get("/widgets/v1/loyalty.js", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_a_closed_accounts_address_is_neither_shown_nor_joined(client, member):
+    member.is_active = False
+    member.save()
+    session = post(client, "session/", signed(member.email)).json()
+    assert session["customer"]["state"] == "closed" and session["member"] is None
+    assert session["labels"]["closed"] == "This address belongs to a closed account."
+    response = post(client, "join/", token=session["token"])
+    assert response.status_code == 409 and response.json()["error"] == "closed"
+    assert User.objects.filter(email=member.email).count() == 1

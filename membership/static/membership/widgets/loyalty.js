@@ -261,6 +261,8 @@
       ]));
     } else if (state === "unverified") {
       parts.push(section(L.join_title, [el("p", { text: L.unverified }), el("a", { href: data.programme.login_url, text: L.login })]));
+    } else if (state === "closed") {
+      parts.push(section(L.join_title, [el("p", { text: L.closed })]));
     } else {
       parts.push(section(L.join_title, [
         el("p", { "class": "muted", text: L.join_text }),
