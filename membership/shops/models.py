@@ -107,8 +107,9 @@ class ShopConnection(models.Model):
         max_length=255,
         blank=True,
         help_text=_(
-            "Shopify: the app's Admin API access token (shpat_…), with the write_discounts "
-            "scope. WooCommerce: the REST API consumer secret (cs_…), with read/write access."
+            "Shopify: the app's Admin API access token (shpat_…), with the write_discounts and "
+            "read_products scopes. WooCommerce: the REST API consumer secret (cs_…), with "
+            "read/write access."
         ),
     )
     active = models.BooleanField(_("active"), default=True)
