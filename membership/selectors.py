@@ -392,13 +392,17 @@ def member_badges(*, member: User) -> list[dict[str, Any]]:
     ]
 
 
-def rewards_for(*, member: User | None) -> list[dict[str, Any]]:
-    """Active rewards, each with whether this member can redeem it now and why not."""
+def rewards_for(*, member: User | None, standing: MemberStanding | None = None) -> list[dict[str, Any]]:
+    """Active rewards, each with whether this member can redeem it now and why not.
+    ``standing``: the member's, when the caller has read it already."""
     # Each reward's picture comes with its renditions: no query per card.
     rewards = list(
         with_renditions(Reward.objects.filter(active=True).select_related("min_tier", "product"), "image")
     )
-    standing = member_standing(member=member) if member else None
+    if member is None:
+        standing = None
+    elif standing is None:
+        standing = member_standing(member=member)
     used: dict[int, int] = {}
     if member is not None:
         for reward_id in Redemption.objects.filter(member=member).values_list("reward_id", flat=True):
@@ -593,13 +597,15 @@ def earning_rules_public() -> dict[str, Any]:
     return {"rules": rules, "tiers": tiers}
 
 
-def reward_offers(*, member: User | None) -> list[dict[str, Any]]:
+def reward_offers(*, member: User | None, standing: MemberStanding | None = None) -> list[dict[str, Any]]:
     """:func:`rewards_for`'s rows, each with the member's ``balance`` and what it would be
-    after redeeming (``balance_after``), for the confirmation step."""
-    rows = rewards_for(member=member)
+    after redeeming (``balance_after``), for the confirmation step. ``standing``: the member's,
+    when the caller has read it already (read once here otherwise)."""
     if member is None:
-        return rows
-    spendable = member_standing(member=member).spendable_points
+        return rewards_for(member=None)
+    standing = standing or member_standing(member=member)
+    rows = rewards_for(member=member, standing=standing)
+    spendable = standing.spendable_points
     return [{**row, "balance": spendable, "balance_after": spendable - row["reward"].cost} for row in rows]
 
 

@@ -164,12 +164,13 @@ def rewards(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return reward_redeem_submit(request)
     member = request.user if request.user.is_authenticated else None
+    standing = selectors.member_standing(member=member) if member else None
     return render(
         request,
         "membership/rewards.html",
         {
-            "rows": selectors.reward_offers(member=member),
-            "standing": selectors.member_standing(member=member) if member else None,
+            "rows": selectors.reward_offers(member=member, standing=standing),
+            "standing": standing,
             "redemptions": selectors.redemptions_for(member=member)[:20] if member else [],
             # One token for the page's confirmation dialogs: it is keyed with the reward, and
             # the page after a redemption has a new one.

@@ -193,7 +193,8 @@ def _redemption(redemption: Redemption) -> dict[str, Any]:
 def widget_data(request: HttpRequest, *, member: User | None, customer: str, state: str) -> dict[str, Any]:
     absolute = request.build_absolute_uri
     rules = selectors.earning_rules_public()["rules"]
-    offers = selectors.reward_offers(member=member)[:REWARDS_SHOWN]
+    standing = selectors.member_standing(member=member) if member is not None else None
+    offers = selectors.reward_offers(member=member, standing=standing)[:REWARDS_SHOWN]
     data: dict[str, Any] = {
         "programme": {
             "name": settings.WAGTAIL_SITE_NAME,
@@ -246,8 +247,7 @@ def widget_data(request: HttpRequest, *, member: User | None, customer: str, sta
             for event, phase in home_events(limit=EVENTS_SHOWN)
         ],
     }
-    if member is not None:
-        standing = selectors.member_standing(member=member)
+    if member is not None and standing is not None:
         progress = selectors.tier_progress(standing=standing)
         link = referral_link_get_or_create(member=member)
         data["member"] = {

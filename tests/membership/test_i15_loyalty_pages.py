@@ -287,3 +287,14 @@ def test_a_reward_saved_with_a_picture_has_its_rendition_made_by_the_worker(
     assert renditions.count() == 1
     assert client.get("/rewards/").status_code == 200
     assert renditions.count() == 1  # the page made none
+
+
+def test_a_members_rewards_page_reads_the_standing_once(
+    client, member, voucher, django_assert_max_num_queries
+):
+    give(member, 250)
+    client.force_login(member)
+    client.get("/rewards/")
+    # 7 statements (9 while the reward offers read the member's standing twice more).
+    with django_assert_max_num_queries(7):
+        assert client.get("/rewards/").status_code == 200

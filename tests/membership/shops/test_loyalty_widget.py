@@ -255,10 +255,10 @@ def test_sessions_from_one_address_are_rate_limited(client):
 def test_a_members_session_costs_a_bounded_number_of_queries(
     client, rich, reward, django_assert_max_num_queries
 ):
-    # 19 measured: the storefronts (2), the member (1), rules, tiers, rewards and the member's
-    # redemptions (5), standing (3), events (2), the referral link (made on first use: 4),
+    # 17 measured: the storefronts (2), the member (1), rules, tiers, rewards and the member's
+    # redemptions (5), standing (1), events (2), the referral link (made on first use: 4),
     # badges and coupons (2).
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(17):
         assert post(client, "session/", signed(rich.email)).status_code == 200
 
 
