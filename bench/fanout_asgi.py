@@ -7,12 +7,22 @@
   commits is appended to it (``<post id> <time.monotonic()>``): an on-commit callback
   registered just before the one that sends the event. CLOCK_MONOTONIC is one clock for
   every process on the machine, so the bench compares it with its readers' receipt times.
+- When ``KANTA_BENCH_PROFILE`` names a path, the server runs under cProfile and writes its
+  profile to ``<path>.<pid>`` when it exits (``python -m pstats``), to see where a socket
+  write's time goes.
 
 Served only by the bench, never by Kanta.
 """
 
+import atexit
+import cProfile
 import os
 import time
+
+if os.environ.get("KANTA_BENCH_PROFILE"):
+    _profiler = cProfile.Profile()
+    _profiler.enable()
+    atexit.register(lambda: _profiler.dump_stats(f"{os.environ['KANTA_BENCH_PROFILE']}.{os.getpid()}"))
 
 # isort: off
 from hub.asgi import django_asgi_app  # sets Django up: the imports below load models

@@ -20,8 +20,9 @@ from membership.models import MemberStanding, User
 from membership.selectors import member_level
 
 MODERATE_PERMISSION = "community.moderate_forum"
-# What reader_preload caches on the user (the moderation service drops it with a new sanction).
+# What reader_preload caches on the user (the moderation service drops them with a new sanction).
 _BANNED_ATTR = "_forum_banned"
+_SILENCED_ATTR = "_forum_silenced"
 
 
 def can_moderate_forum(user: User | AnonymousUser | None) -> bool:
@@ -47,38 +48,57 @@ def active_sanction(
     return next((s for s in sanctions if s.kind in kinds), None)
 
 
-def member_banned(user: User | AnonymousUser | None) -> bool:
+def _preloaded(user: User | AnonymousUser | None) -> bool:
+    """Whether the ban and silence flags of ``reader_preload`` are known, read now (with the
+    level, which an access check reads next) when nothing is known yet."""
+    if user is None or not user.is_authenticated or hasattr(user, "_forum_sanctions"):
+        return False
     # Attribute access, not __dict__: request.user is a lazy wrapper that forwards attributes.
-    banned = getattr(user, _BANNED_ATTR, None)
-    if banned is not None and not hasattr(user, "_forum_sanctions"):
-        return bool(banned)
+    if getattr(user, _BANNED_ATTR, None) is None:
+        reader_preload(user)
+    return getattr(user, _BANNED_ATTR, None) is not None
+
+
+def member_banned(user: User | AnonymousUser | None) -> bool:
+    if _preloaded(user):
+        return bool(getattr(user, _BANNED_ATTR))
     return active_sanction(user, kinds=(ForumSanction.Kind.BAN,)) is not None
 
 
 def reader_preload(user: User | AnonymousUser | None) -> None:
-    """Whether the member is banned and their level, in one query, for a page that only names
-    the kind of reader (a cached fragment's key) and has read neither yet. Cached on the user
-    as ``member_banned`` and ``member_level`` read them; a page that needs the sanctions
+    """Whether the member is banned or silenced and their level, in one query, for a page that
+    asks whether they may read and post (and names the kind of reader, a cached fragment's key)
+    and has read none of them yet. Cached on the user as ``member_banned``,
+    ``member_silenced`` and ``member_level`` read them; a page that needs the sanctions
     themselves (a silence's end) still reads them."""
     if user is None or not user.is_authenticated or not isinstance(user, User):
         return
-    if hasattr(user, "_forum_sanctions") or getattr(user, "_member_level", None) is not None:
+    if hasattr(user, "_forum_sanctions") or getattr(user, _BANNED_ATTR, None) is not None:
         return
-    bans = ForumSanction.objects.filter(
-        member=OuterRef("pk"),
-        kind=ForumSanction.Kind.BAN,
-        until__gt=timezone.now(),
-        lifted_at__isnull=True,
+    active = ForumSanction.objects.filter(
+        member=OuterRef("pk"), until__gt=timezone.now(), lifted_at__isnull=True
     )
     level = MemberStanding.objects.filter(member=OuterRef("pk")).values("tier__threshold")[:1]
-    row = User.objects.filter(pk=user.pk).values(banned=Exists(bans), level=Subquery(level)).first()
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            banned=Exists(active.filter(kind=ForumSanction.Kind.BAN)),
+            # As active_sanction's default: a ban silences too.
+            silenced=Exists(active),
+            level=Subquery(level),
+        )
+        .first()
+    )
     if row is None:
         return
     setattr(user, _BANNED_ATTR, row["banned"])
+    setattr(user, _SILENCED_ATTR, row["silenced"])
     user._member_level = row["level"] or 0
 
 
 def member_silenced(user: User | AnonymousUser | None) -> bool:
+    if _preloaded(user):
+        return bool(getattr(user, _SILENCED_ATTR))
     return active_sanction(user) is not None
 
 

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from taggit.models import Tag
 
 from community.forum.access import (
@@ -45,6 +46,7 @@ from community.forum.models import (
     ThreadReadState,
 )
 from content.models import BuyingGuidePage, Product
+from hub.versions import CONTENT, thread_tag
 from membership.models import User
 
 if TYPE_CHECKING:
@@ -86,10 +88,13 @@ class CategoryRow:
     can_post: bool = False
 
 
-def forum_index(*, user: User | AnonymousUser) -> list[CategoryRow]:
+def forum_index(
+    *, user: User | AnonymousUser, counts: dict[int, tuple[int, int]] | None = None
+) -> list[CategoryRow]:
     """The categories the user may read, in order, with their latest thread and, for a
-    member, how many threads have unread replies and how many are new to them. Three queries
-    (plus the viewer's tier and sanctions, once) however many categories and threads."""
+    member, how many threads have unread replies and how many are new to them (``counts``,
+    from ``forum_index_counts``, read here when not given). Three queries (plus the viewer's
+    tier and sanctions, once) however many categories and threads."""
     categories = list(
         readable_categories(user)
         .select_related("last_thread", "last_thread__last_poster")
@@ -98,28 +103,38 @@ def forum_index(*, user: User | AnonymousUser) -> list[CategoryRow]:
     rows = {category.pk: CategoryRow(category) for category in categories}
     for row in rows.values():
         row.can_post = forum_can_post(user, row.category)
-    if user.is_authenticated and rows:
-        counts = (
-            _with_read_state(Thread.objects.filter(category__in=list(rows), state=Thread.State.VISIBLE), user)
-            .values("category_id")
-            .annotate(
-                unread=Count(
-                    "pk",
-                    filter=Q(Exists(_unread_posts()), read_to__isnull=False, read_to__lt=F("last_number")),
-                ),
-                new=Count("pk", filter=Q(read_to__isnull=True, created_at__gte=_new_since())),
-            )
-            .order_by()
-        )
-        for count in counts:
-            row = rows[count["category_id"]]
-            row.unread, row.new = count["unread"], count["new"]
+    if counts is None:
+        counts = forum_index_counts(user=user) if rows else {}
+    for category_id, (unread, new) in counts.items():
+        if category_id in rows:
+            rows[category_id].unread, rows[category_id].new = unread, new
     # A thread listed as a category's latest may since have been hidden or moved.
     for row in rows.values():
         last = row.category.last_thread
         if last is not None and (last.state != Thread.State.VISIBLE or last.category_id != row.category.pk):
             row.category.last_thread = None
     return list(rows.values())
+
+
+def forum_index_counts(*, user: User | AnonymousUser) -> dict[int, tuple[int, int]]:
+    """{category id: (threads with unread replies, threads new to the member)}, one query;
+    only categories with either. Empty for an anonymous reader. The caller shows the
+    categories the member may read."""
+    if not user.is_authenticated:
+        return {}
+    counts = (
+        _with_read_state(Thread.objects.filter(state=Thread.State.VISIBLE), user)
+        .values("category_id")
+        .annotate(
+            unread=Count(
+                "pk",
+                filter=Q(Exists(_unread_posts()), read_to__isnull=False, read_to__lt=F("last_number")),
+            ),
+            new=Count("pk", filter=Q(read_to__isnull=True, created_at__gte=_new_since())),
+        )
+        .order_by()
+    )
+    return {row["category_id"]: (row["unread"], row["new"]) for row in counts if row["unread"] or row["new"]}
 
 
 # --- /forum/<slug>/ ------------------------------------------------------------------------
@@ -207,42 +222,74 @@ def category_watched(*, category: ForumCategory, user: User | AnonymousUser) -> 
 # --- /forum/t/<id>/ ------------------------------------------------------------------------
 
 
-def thread_for_reading(*, pk: int) -> Thread | None:
-    return (
-        Thread.objects.select_related(
-            "category__read_tier", "category__post_tier", "author", "guide", "accepted_post__author"
+@dataclass(frozen=True)
+class ReadPosition:
+    """A member's read state of a thread, as the thread page reads it with the thread."""
+
+    last_read_number: int
+    watching: bool
+
+
+def thread_for_reading(*, pk: int, reader: User | AnonymousUser | None = None) -> Thread | None:
+    """The thread with what its page shows; for a signed-in ``reader`` also their read
+    position in the same query (``thread.reader_position``: a ReadPosition or None)."""
+    threads = Thread.objects.select_related(
+        "category__read_tier", "category__post_tier", "author", "guide", "accepted_post__author"
+    ).filter(pk=pk)
+    if reader is None or not reader.is_authenticated:
+        return threads.first()
+    state = ThreadReadState.objects.filter(member=reader, thread=OuterRef("pk"))
+    thread = threads.annotate(
+        reader_read_to=Subquery(state.values("last_read_number")[:1]),
+        reader_watching=Subquery(state.values("watching")[:1]),
+    ).first()
+    if thread is not None:
+        read_to = thread.reader_read_to
+        thread.reader_position = (  # type: ignore[attr-defined]
+            None if read_to is None else ReadPosition(read_to, bool(thread.reader_watching))
         )
-        .filter(pk=pk)
-        .first()
-    )
+    return thread
 
 
-def thread_posts(*, thread: Thread, user: User | AnonymousUser) -> QuerySet[Post]:
+def thread_posts(
+    *, thread: Thread, user: User | AnonymousUser, images: bool = True, reactions: bool = False
+) -> QuerySet[Post]:
     """The posts a reader sees, in order: visible ones; moderators also hidden and waiting
     ones (marked); an author also their own waiting post. Deleted posts are shown to nobody
-    but moderators. Authors and images come with them (one query each per page)."""
+    but moderators. Authors and (unless ``images`` is false: the thread page reads them only
+    for a post it renders afresh) images come with them, one query each per page."""
     if can_moderate_forum(user):
         states = Q(state__in=[Post.State.VISIBLE, Post.State.PENDING, Post.State.HIDDEN, Post.State.DELETED])
     else:
         states = Q(state=Post.State.VISIBLE)
         if user.is_authenticated:
             states |= Q(state=Post.State.PENDING, author=user)
-    posts = (
-        Post.objects.filter(states, thread=thread)
-        .select_related("author")
-        .prefetch_related("images")
-        .order_by("number")
-    )
+    posts = Post.objects.filter(states, thread=thread).select_related("author").order_by("number")
+    if images:
+        posts = posts.prefetch_related("images")
     if can_moderate_forum(user):
         posts = posts.annotate(open_flag_count=Count("flags", filter=Q(flags__state=ForumFlag.State.OPEN)))
+    if reactions and user.is_authenticated:
+        # The reader's own reactions in the posts' query (``post.viewer_kinds``), not a second one.
+        mine = Reaction.objects.filter(post=OuterRef("pk"), member=user)
+        posts = posts.annotate(
+            **{f"reacted_{kind}": Exists(mine.filter(kind=kind)) for kind in Reaction.Kind.values}
+        )
     return posts
 
 
+def viewer_kinds(post: Post) -> list[str]:
+    """The kinds of reaction the reader gave ``post``, from ``thread_posts(reactions=True)``."""
+    return [kind for kind in Reaction.Kind.values if getattr(post, f"reacted_{kind}", False)]
+
+
 def thread_page_extras(*, thread: Thread) -> dict[str, Any]:
-    """What the thread's header shows: its products and tags (one query each)."""
+    """What the thread's header shows: its products and tags (one query each, when read: the
+    header is a cached fragment of the thread's and the content's versions)."""
     return {
-        "products": list(thread.products.all().order_by("name")),
-        "tags": list(thread.tags.all().order_by("name")),
+        "products": SimpleLazyObject(lambda: list(thread.products.all().order_by("name"))),
+        "tags": SimpleLazyObject(lambda: list(thread.tags.all().order_by("name"))),
+        "about_tags": [thread_tag(thread.pk), CONTENT],
     }
 
 

@@ -20,10 +20,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.middleware.csrf import CsrfViewMiddleware
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -39,6 +40,7 @@ from community.forum.access import (
     check_thread_create_permission,
     check_thread_read_permission,
     forum_can_post,
+    member_silenced,
     post_readable,
 )
 from community.forum.forms import (
@@ -50,7 +52,8 @@ from community.forum.forms import (
 )
 from community.forum.models import ForumCategory, Post, Reaction, Thread
 from community.forum.page_cache import forum_index_policy, thread_policy
-from community.forum.rendering import post_html
+from community.forum.page_extensions import reader_kind
+from community.forum.rendering import post_html, thread_posts_html
 from community.forum.services import posts as forum_services
 from community.forum.services.posts import MAX_BODY, render_post
 from content.models import BuyingGuidePage
@@ -104,8 +107,8 @@ def _post_url(post: Post, *, position: int) -> str:
     return f"{post.thread.get_absolute_url()}{query}#post-{post.pk}"
 
 
-def _checked_thread(pk: int) -> Thread:
-    thread = selectors.thread_for_reading(pk=pk)
+def _checked_thread(pk: int, *, reader: Any = None) -> Thread:
+    thread = selectors.thread_for_reading(pk=pk, reader=reader)
     if thread is None:
         raise Http404(_("No thread with that address."))
     return thread
@@ -182,14 +185,23 @@ def _draft_sent(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 @cache_for_readers(forum_index_policy)
 def forum_index(request: HttpRequest) -> HttpResponse:
-    rows = selectors.forum_index(user=request.user)
+    user = request.user
+    # The member's own figures, read every time; the categories only when the list (a cached
+    # fragment of the forum's version per kind of reader and those figures) is rendered afresh.
+    counts = selectors.forum_index_counts(user=user)
+    rows = SimpleLazyObject(lambda: selectors.forum_index(user=user, counts=counts))
     return render(
         request,
         "community/forum/index.html",
         {
             "rows": rows,
-            "can_start": any(row.can_post for row in rows),
-            "is_moderator": can_moderate_forum(request.user),
+            "can_start": SimpleLazyObject(lambda: any(row.can_post for row in rows)),
+            "list_vary": (
+                reader_kind(user),
+                "member" if user.is_authenticated else "anonymous",
+                user.is_authenticated and user.is_active and not member_silenced(user),
+                sorted(counts.items()),
+            ),
         },
     )
 
@@ -279,14 +291,26 @@ def _thread_context(
 ) -> dict:
     user = request.user
     is_moderator = can_moderate_forum(user)
-    posts = selectors.thread_posts(thread=thread, user=user)
+    posts = selectors.thread_posts(thread=thread, user=user, images=False, reactions=True)
     page_obj = Paginator(posts, _posts_per_page()).get_page(page)
     post_list = list(page_obj.object_list)
-    reacted = selectors.viewer_reactions(user=user, post_ids=[post.pk for post in post_list])
+    reacted: dict[int, list[str]] = {}
     for post in post_list:
         post.thread = thread  # the template reads the thread: no query per post
-        post.viewer_kinds = reacted.get(post.pk, [])
-    state = selectors.read_state(user=user, thread=thread)
+        post.viewer_kinds = selectors.viewer_kinds(post)
+        if post.viewer_kinds:
+            reacted[post.pk] = post.viewer_kinds
+    # The request's lazy token: its cookie is set only when a post has a form to show.
+    csrf = SimpleLazyObject(lambda: get_token(request))
+    posts_html = thread_posts_html(
+        request, thread=thread, posts=post_list, user=user, is_moderator=is_moderator, csrf=csrf
+    )
+    # Read with the thread on its page; other callers' threads come without it.
+    state = (
+        thread.reader_position
+        if hasattr(thread, "reader_position")
+        else selectors.read_state(user=user, thread=thread)
+    )
     read_to = state.last_read_number if state else None
     reply_refusal = ""
     try:
@@ -321,7 +345,10 @@ def _thread_context(
         "category": thread.category,
         "page_obj": page_obj,
         "posts": post_list,
+        "posts_html": posts_html,
         "form": form,
+        # A form with errors or a quote is this request's own: rendered, never stored.
+        "reply_fragment": "thread-reply-form" if form and not form.is_bound and not form.initial else "",
         "draft_scope": f"reply:{thread.pk}",
         "reply_refusal": reply_refusal,
         "is_moderator": is_moderator,
@@ -348,7 +375,7 @@ def _flag_int(value: str | None) -> int | None:
 
 
 def _readable_thread(request: HttpRequest, pk: int) -> Thread | HttpResponse:
-    thread = _checked_thread(pk)
+    thread = _checked_thread(pk, reader=request.user)
     if thread.merged_into_id:
         return redirect("community:forum_thread", pk=thread.merged_into_id)
     try:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.fields import BooleanField
 
 from community.reviews.models import HelpfulVote, Review, ReviewPhoto
@@ -44,15 +54,18 @@ def _photos() -> Prefetch[str, QuerySet[ReviewPhoto], str]:
     return Prefetch("photos", queryset=ReviewPhoto.objects.order_by("id"))
 
 
+def review_photos_read(reviews: list[Review]) -> None:
+    """The photos of reviews read without them (``photos=False``), in one query."""
+    prefetch_related_objects(reviews, _photos())
+
+
 def _with_display(
-    queryset: QuerySet[Review], *, viewer: User | AnonymousUser | None = None
+    queryset: QuerySet[Review], *, viewer: User | AnonymousUser | None = None, photos: bool = True
 ) -> QuerySet[Review]:
     """What a review card shows: author, photos, verified buyer and the viewer's vote."""
-    queryset = (
-        queryset.select_related("author")
-        .prefetch_related(_photos())
-        .annotate(verified_buyer=verified_buyer())
-    )
+    queryset = queryset.select_related("author").annotate(verified_buyer=verified_buyer())
+    if photos:
+        queryset = queryset.prefetch_related(_photos())
     if viewer is not None and viewer.is_authenticated:
         return queryset.annotate(
             viewer_found_helpful=Exists(HelpfulVote.objects.filter(review=OuterRef("pk"), member=viewer))
@@ -66,12 +79,16 @@ def reviews_for_product(
     viewer: User | AnonymousUser | None = None,
     sort: str = DEFAULT_SORT,
     stars: int | None = None,
+    photos: bool = True,
 ) -> QuerySet[Review]:
-    """Published reviews of the product, sorted, optionally only those with ``stars``."""
+    """Published reviews of the product, sorted, optionally only those with ``stars``; with
+    ``photos=False`` their photos are left for ``review_photos_read``."""
     reviews = Review.objects.filter(product=product, state=Review.State.PUBLISHED)
     if stars:
         reviews = reviews.filter(rating=stars)
-    return _with_display(reviews, viewer=viewer).order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    return _with_display(reviews, viewer=viewer, photos=photos).order_by(
+        *SORTS.get(sort, SORTS[DEFAULT_SORT])
+    )
 
 
 def published_reviews_for_feed() -> QuerySet[Review]:

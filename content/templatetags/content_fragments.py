@@ -14,7 +14,8 @@ the fragment shows: it is rendered again when the first of them opens. ``until``
 rendered again from then. Lazy lists
 (``SimpleLazyObject``, querysets) are only evaluated on a miss, so a cached fragment costs no
 queries for them. Inside, ``{% fragment_since value %}`` writes a relative time ("5 minutes
-ago") that stays right for every reader. See content/fragments.py.
+ago") that stays right for every reader, and ``{% csrf_token %}`` a marker that becomes each
+reader's own token. See content/fragments.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.template.base import FilterExpression, NodeList
 from django.utils import timezone
 
 from content.fragments import (
+    CSRF_MARKER,
     fragment_finish,
     fragment_get,
     fragment_key,
@@ -75,15 +77,17 @@ class FragmentNode(template.Node):
             tags,
         )
         now = timezone.now()
-        cached = fragment_get(key, now=now)
+        # Lazy: the token (and its cookie) is made only for a fragment that has a form.
+        csrf = context.get("csrf_token") or ""
+        cached = fragment_get(key, now=now, csrf=csrf)
         if cached is not None:
             return cached
-        with context.push({_INSIDE: True}):
+        with context.push({_INSIDE: True, "csrf_token": CSRF_MARKER}):
             html = self.nodelist.render(context)
         pages = [page for expression in self.opens for page in _pages(expression.resolve(context))]
         moments = [soonest_opening(pages, now=now), self.until.resolve(context) if self.until else None]
         fragment_set(key, html, valid_until=min((m for m in moments if m is not None), default=None))
-        return fragment_finish(html, now=now)
+        return fragment_finish(html, now=now, csrf=csrf)
 
 
 def _pages(value: Any) -> list[Any]:

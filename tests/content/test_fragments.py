@@ -133,3 +133,60 @@ def test_content_changes_reach_the_guide_page_for_members_and_their_own_parts_st
     html = client.get(guide.url).content.decode()
     assert "Fresh words for the new season." in html
     assert "@second" in html and "@first" not in html
+
+
+def test_a_form_in_a_fragment_carries_each_readers_own_csrf_token():
+    source = '{% fragment "form" 1 %}<form>{% csrf_token %}</form>{% endfragment %}'
+    assert render(source, csrf_token="first-readers-token") == (
+        '<form><input type="hidden" name="csrfmiddlewaretoken" value="first-readers-token"></form>'
+    )
+    # Stored with a marker: the second reader's page has their token, not the first one's.
+    assert render(source, csrf_token="second-readers-token") == (
+        '<form><input type="hidden" name="csrfmiddlewaretoken" value="second-readers-token"></form>'
+    )
+
+
+def test_a_fragment_without_a_form_makes_no_csrf_token():
+    """The token (and its cookie, which keeps a page out of the anonymous page cache) is made
+    only for a fragment that has a form."""
+    made: list[str] = []
+
+    class Token:
+        def __str__(self) -> str:
+            made.append("token")
+            return "made"
+
+    source = '{% fragment "plain" 1 %}<p>{{ value }}</p>{% endfragment %}'
+    assert render(source, csrf_token=Token(), value="a") == "<p>a</p>"
+    assert render(source, csrf_token=Token(), value="b") == "<p>a</p>"
+    assert made == []
+
+
+def test_many_fragments_are_read_in_one_call_and_only_misses_rendered(monkeypatch):
+    from django.core.cache import caches
+
+    from content.fragments import CSRF_MARKER, fragments_many
+
+    rendered: list[int] = []
+
+    def item(n: int):
+        def render_one() -> str:
+            rendered.append(n)
+            return f"<p>{n} {CSRF_MARKER}</p>"
+
+        return ((n,), render_one)
+
+    request = RequestFactory().get("/")
+    assert fragments_many(request, "item", [item(1), item(2)], tags=[FORUM], csrf="t1") == [
+        "<p>1 t1</p>",
+        "<p>2 t1</p>",
+    ]
+    calls = []
+    backend = caches["default"]
+    get_many = backend.get_many
+    monkeypatch.setattr(backend, "get_many", lambda keys: calls.append(len(keys)) or get_many(keys))
+    again = fragments_many(
+        RequestFactory().get("/"), "item", [item(1), item(2), item(3)], tags=[FORUM], csrf="t2"
+    )
+    assert again == ["<p>1 t2</p>", "<p>2 t2</p>", "<p>3 t2</p>"]
+    assert rendered == [1, 2, 3] and calls == [3]

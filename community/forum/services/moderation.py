@@ -656,6 +656,7 @@ def member_sanction(
     # community.forum.access caches them on the user.
     member.__dict__.pop("_forum_sanctions", None)
     member.__dict__.pop("_forum_banned", None)
+    member.__dict__.pop("_forum_silenced", None)
     if kind == ForumSanction.Kind.BAN:
         forum_realtime.send_access_revoked(member_id=member.pk)
     until_text = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
