@@ -60,6 +60,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from . import event_types
+from .direct_writes import DirectWrite, direct_writer, frame_text
 
 if TYPE_CHECKING:
     # The scope type the channels stubs give a consumer (typing only, not in channels itself).
@@ -394,12 +395,24 @@ class Subscriber:
     is lost, and nothing is written to a socket that is not open yet.
     """
 
-    __slots__ = ("__weakref__", "audience", "control", "held", "send", "topics")
+    __slots__ = ("__weakref__", "audience", "check", "control", "held", "send", "topics", "write")
 
-    def __init__(self, send: SendCallable, *, audience: str = "*", control: ControlCallable | None = None):
+    def __init__(
+        self,
+        send: SendCallable,
+        *,
+        audience: str = "*",
+        control: ControlCallable | None = None,
+        write: DirectWrite | None = None,
+        check: Callable[[str], None] | None = None,
+    ):
         self.send = send
         self.audience = audience
         self.control = control
+        # The socket itself, for the fan-out's framed bytes (hub/direct_writes.py), when it
+        # is daphne's own; ``check`` (tests) sees each text the fan-out writes that way.
+        self.write = write
+        self.check = check
         self.held: list[dict[str, Any]] | None = []
         self.topics: set[str] = set()
 
@@ -618,6 +631,8 @@ class FanoutRegistry:
                 for audience, variant in (message.get("variants") or {}).items()
             }
         fallback = frames.get("*")
+        # Each variant framed once, for the sockets written directly.
+        wire: dict[str, bytes] = {}
         subscribers = topic.subscribers
         for index, subscriber in enumerate(list(subscribers)):
             if index and index % FANOUT_SLICE == 0:
@@ -636,6 +651,15 @@ class FanoutRegistry:
             if variant_frame is None:
                 continue
             try:
+                if subscriber.write is not None:
+                    text = variant_frame["text"]
+                    if subscriber.check is not None:
+                        subscriber.check(text)
+                    framed = wire.get(text)
+                    if framed is None:
+                        framed = wire[text] = frame_text(text)
+                    if subscriber.write(framed):
+                        continue
                 await subscriber.send(variant_frame)
             except Exception as exc:
                 self._write_failed(topic, subscriber, exc)
@@ -782,6 +806,7 @@ class KantaConsumer(AsyncWebsocketConsumer):
     # Which version of a multi-audience event this socket gets (send_variants_on_commit).
     audience: str = "*"
     _fanout: Subscriber | None = None
+    _server_send: ASGISendCallable | None = None
     # The signed-in member whose session group this socket joined, if any.
     session_member_id: int | None = None
     # Set when the member's session ended: every frame after it is refused, even one that
@@ -791,6 +816,8 @@ class KantaConsumer(AsyncWebsocketConsumer):
     async def __call__(
         self, scope: _ChannelScope, receive: ASGIReceiveCallable, send: ASGISendCallable
     ) -> None:
+        # The server's own send, for the fan-out's direct writes (hub/direct_writes.py).
+        self._server_send = send
         if event_types.checking():
             send = self._checked_send(send)
         try:
@@ -815,6 +842,12 @@ class KantaConsumer(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    def _check_text(self, text: str) -> None:
+        """The check of ``_checked_send`` for a text the fan-out writes to the socket itself."""
+        if self.server_frames is None:
+            raise event_types.EventMismatch(f"{type(self).__name__} declares no server_frames")
+        self.server_frames.check(json.loads(text))
 
     def _checked_send(self, send: ASGISendCallable) -> ASGISendCallable:
         """``send``, checking each text frame against the socket's ``server_frames`` first:
@@ -842,7 +875,13 @@ class KantaConsumer(AsyncWebsocketConsumer):
         if self._fanout is None:
             # The fan-out writes plain websocket.send dicts, not asgiref's TypedDict messages.
             send = cast(SendCallable, self.base_send)
-            self._fanout = Subscriber(send, audience=self.audience, control=self.control_event)
+            self._fanout = Subscriber(
+                send,
+                audience=self.audience,
+                control=self.control_event,
+                write=direct_writer(self._server_send),
+                check=self._check_text if event_types.checking() else None,
+            )
         session_group = self.session_group()
         if session_group is not None and session_group not in self._fanout.topics:
             groups = (*groups, session_group)
