@@ -9,14 +9,17 @@ PermissionDenied with a message for the user.
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, models
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from community.forum.models import ForumCategory, ForumSanction, Post, Thread
-from membership.models import MemberStanding, User
+from membership.models import MemberStanding, Tier, User
 from membership.selectors import member_level
 
 MODERATE_PERMISSION = "community.moderate_forum"
@@ -65,6 +68,36 @@ def member_banned(user: User | AnonymousUser | None) -> bool:
     return active_sanction(user, kinds=(ForumSanction.Kind.BAN,)) is not None
 
 
+@functools.cache
+def _preload_sql() -> str:
+    """reader_preload's one statement, in plain SQL from the models' own names: built with
+    the ORM (two EXISTS and a subquery) it took 1.1 ms to compile for a 0.1 ms query, on
+    every signed-in page that checks forum access (bench/render.py)."""
+    quote = connection.ops.quote_name
+
+    def column(model: type[models.Model], name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    sanctions = quote(ForumSanction._meta.db_table)
+    active = (
+        f"FROM {sanctions} WHERE {column(ForumSanction, 'member')} = %s"
+        f" AND {column(ForumSanction, 'lifted_at')} IS NULL AND {column(ForumSanction, 'until')} > %s"
+    )
+    # Names from the models' metadata, values as parameters.
+    standing, tier = quote(MemberStanding._meta.db_table), quote(Tier._meta.db_table)
+    threshold, tier_pk = column(Tier, "threshold"), quote(Tier._meta.pk.column)
+    level = (
+        f"SELECT t.{threshold} FROM {standing} s"  # noqa: S608
+        f" INNER JOIN {tier} t ON t.{tier_pk} = s.{column(MemberStanding, 'tier')}"
+        f" WHERE s.{column(MemberStanding, 'member')} = %s"
+    )
+    # As active_sanction's default, a ban silences too: the second EXISTS takes any kind.
+    return (
+        f"SELECT EXISTS(SELECT 1 {active} AND {column(ForumSanction, 'kind')} = %s),"
+        f" EXISTS(SELECT 1 {active}), ({level})"
+    )
+
+
 def reader_preload(user: User | AnonymousUser | None) -> None:
     """Whether the member is banned or silenced and their level, in one query, for a page that
     asks whether they may read and post (and names the kind of reader, a cached fragment's key)
@@ -75,20 +108,11 @@ def reader_preload(user: User | AnonymousUser | None) -> None:
         return
     if hasattr(user, "_forum_sanctions") or getattr(user, _BANNED_ATTR, None) is not None:
         return
-    active = ForumSanction.objects.filter(
-        member=OuterRef("pk"), until__gt=timezone.now(), lifted_at__isnull=True
-    )
-    level = MemberStanding.objects.filter(member=OuterRef("pk")).values("tier__threshold")[:1]
-    row = (
-        User.objects.filter(pk=user.pk)
-        .values(
-            banned=Exists(active.filter(kind=ForumSanction.Kind.BAN)),
-            # As active_sanction's default: a ban silences too.
-            silenced=Exists(active),
-            level=Subquery(level),
-        )
-        .first()
-    )
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_preload_sql(), [user.pk, now, ForumSanction.Kind.BAN, user.pk, now, user.pk])
+        found = cursor.fetchone()
+    row = None if found is None else {"banned": bool(found[0]), "silenced": bool(found[1]), "level": found[2]}
     if row is None:
         return
     setattr(user, _BANNED_ATTR, row["banned"])

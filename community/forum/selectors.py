@@ -222,38 +222,25 @@ def category_watched(*, category: ForumCategory, user: User | AnonymousUser) -> 
 # --- /forum/t/<id>/ ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReadPosition:
-    """A member's read state of a thread, as the thread page reads it with the thread."""
-
-    last_read_number: int
-    watching: bool
-
-
-def thread_for_reading(*, pk: int, reader: User | AnonymousUser | None = None) -> Thread | None:
-    """The thread with what its page shows; for a signed-in ``reader`` also their read
-    position in the same query (``thread.reader_position``: a ReadPosition or None)."""
-    threads = Thread.objects.select_related(
-        "category__read_tier", "category__post_tier", "author", "guide", "accepted_post__author"
-    ).filter(pk=pk)
-    if reader is None or not reader.is_authenticated:
-        return threads.first()
-    state = ThreadReadState.objects.filter(member=reader, thread=OuterRef("pk"))
-    thread = threads.annotate(
-        reader_read_to=Subquery(state.values("last_read_number")[:1]),
-        reader_watching=Subquery(state.values("watching")[:1]),
-    ).first()
-    if thread is not None:
-        read_to = thread.reader_read_to
-        thread.reader_position = (  # type: ignore[attr-defined]
-            None if read_to is None else ReadPosition(read_to, bool(thread.reader_watching))
-        )
-    return thread
+def thread_for_reading(*, pk: int) -> Thread | None:
+    """The thread with its category, tiers and author. Its guide (shown in the header, a
+    cached fragment) and its accepted answer (``accepted_answer``) are read when needed:
+    joined here they cost more to build than their own query on the pages that show them."""
+    return (
+        Thread.objects.select_related("category__read_tier", "category__post_tier", "author")
+        .filter(pk=pk)
+        .first()
+    )
 
 
-def thread_posts(
-    *, thread: Thread, user: User | AnonymousUser, images: bool = True, reactions: bool = False
-) -> QuerySet[Post]:
+def accepted_answer(*, thread: Thread) -> Post | None:
+    """The thread's accepted answer with its author, one query (none when there is none)."""
+    if not thread.accepted_post_id:
+        return None
+    return Post.objects.select_related("author").filter(pk=thread.accepted_post_id).first()
+
+
+def thread_posts(*, thread: Thread, user: User | AnonymousUser, images: bool = True) -> QuerySet[Post]:
     """The posts a reader sees, in order: visible ones; moderators also hidden and waiting
     ones (marked); an author also their own waiting post. Deleted posts are shown to nobody
     but moderators. Authors and (unless ``images`` is false: the thread page reads them only
@@ -269,18 +256,7 @@ def thread_posts(
         posts = posts.prefetch_related("images")
     if can_moderate_forum(user):
         posts = posts.annotate(open_flag_count=Count("flags", filter=Q(flags__state=ForumFlag.State.OPEN)))
-    if reactions and user.is_authenticated:
-        # The reader's own reactions in the posts' query (``post.viewer_kinds``), not a second one.
-        mine = Reaction.objects.filter(post=OuterRef("pk"), member=user)
-        posts = posts.annotate(
-            **{f"reacted_{kind}": Exists(mine.filter(kind=kind)) for kind in Reaction.Kind.values}
-        )
     return posts
-
-
-def viewer_kinds(post: Post) -> list[str]:
-    """The kinds of reaction the reader gave ``post``, from ``thread_posts(reactions=True)``."""
-    return [kind for kind in Reaction.Kind.values if getattr(post, f"reacted_{kind}", False)]
 
 
 def thread_page_extras(*, thread: Thread) -> dict[str, Any]:

@@ -65,3 +65,17 @@ def test_halves_read_for_a_batch_are_used_without_a_query(django_assert_num_quer
     with django_assert_num_queries(0):
         assert MemberBackend().get_all_permissions(users[0]) == {"content.view_product"}
         assert not users[1].has_perm("content.view_product")
+
+
+def test_a_permission_held_twice_is_one_permission():
+    """Own and through two groups at once: the set Django's backend gives, on both databases."""
+    member = make_member("aino")
+    view = Permission.objects.get(codename="view_product")
+    member.user_permissions.add(view)
+    for name in ("Helpers", "Testers"):
+        group = Group.objects.create(name=name)
+        group.permissions.add(view, Permission.objects.get(codename="change_product"))
+        member.groups.add(group)
+    assert MemberBackend().get_all_permissions(fresh(member)) == ModelBackend().get_all_permissions(
+        fresh(member)
+    ) == {"content.view_product", "content.change_product"}
