@@ -56,22 +56,25 @@ def _permissions_sql(*, every: bool) -> str:
     def column(model: Any, name: str) -> str:
         return quote(model._meta.get_field(name).column)
 
+    def pk(model: Any) -> str:
+        return column(model, model._meta.pk.name)
+
     user_model = get_user_model()
     own = user_model._meta.get_field("user_permissions").remote_field.through
     member_groups = user_model._meta.get_field("groups").remote_field.through
     group_permissions = Group._meta.get_field("permissions").remote_field.through
-    user_field = user_model._meta.model_name
+    user_field = str(user_model._meta.model_name)  # the through table's field: "user"
     # Names from the models' metadata, values as parameters.
     sql = (
         f"SELECT DISTINCT ct.{column(ContentType, 'app_label')}, p.{column(Permission, 'codename')}"  # noqa: S608
         f" FROM {table(Permission)} p INNER JOIN {table(ContentType)} ct"
-        f" ON ct.{quote(ContentType._meta.pk.column)} = p.{column(Permission, 'content_type')}"
+        f" ON ct.{pk(ContentType)} = p.{column(Permission, 'content_type')}"
     )
     if every:
         return sql
     via_group = column(group_permissions, "group")
     return (
-        f"{sql} WHERE p.{quote(Permission._meta.pk.column)} IN ("  # noqa: S608
+        f"{sql} WHERE p.{pk(Permission)} IN ("  # noqa: S608
         f"SELECT {column(own, 'permission')} FROM {table(own)} WHERE {column(own, user_field)} = %s"
         f" UNION SELECT gp.{column(group_permissions, 'permission')} FROM {table(group_permissions)} gp"
         f" INNER JOIN {table(member_groups)} mg ON mg.{column(member_groups, 'group')} = gp.{via_group}"

@@ -76,7 +76,9 @@ def _preload_sql() -> str:
     quote = connection.ops.quote_name
 
     def column(model: type[models.Model], name: str) -> str:
-        return quote(model._meta.get_field(name).column)
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field) and field.column
+        return quote(field.column)
 
     sanctions = quote(ForumSanction._meta.db_table)
     active = (
@@ -85,7 +87,7 @@ def _preload_sql() -> str:
     )
     # Names from the models' metadata, values as parameters.
     standing, tier = quote(MemberStanding._meta.db_table), quote(Tier._meta.db_table)
-    threshold, tier_pk = column(Tier, "threshold"), quote(Tier._meta.pk.column)
+    threshold, tier_pk = column(Tier, "threshold"), column(Tier, "id")
     level = (
         f"SELECT t.{threshold} FROM {standing} s"  # noqa: S608
         f" INNER JOIN {tier} t ON t.{tier_pk} = s.{column(MemberStanding, 'tier')}"

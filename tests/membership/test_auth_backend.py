@@ -76,6 +76,8 @@ def test_a_permission_held_twice_is_one_permission():
         group = Group.objects.create(name=name)
         group.permissions.add(view, Permission.objects.get(codename="change_product"))
         member.groups.add(group)
-    assert MemberBackend().get_all_permissions(fresh(member)) == ModelBackend().get_all_permissions(
-        fresh(member)
-    ) == {"content.view_product", "content.change_product"}
+    assert (
+        MemberBackend().get_all_permissions(fresh(member))
+        == ModelBackend().get_all_permissions(fresh(member))
+        == {"content.view_product", "content.change_product"}
+    )
