@@ -9,11 +9,14 @@ each setup and each reader count, readers connect anonymously to the thread's so
 valid Origin, and a member posts a reply through the real HTTP reply form (session cookie,
 CSRF token, ``POST /forum/t/<id>/reply/``) ``--broadcasts`` times.
 
-**t0** is the instant just before the bench sends that POST; a reader's time is when its
-client has read the ``post.created`` frame. "last reader" is the latest of all readers for
-one broadcast, so it includes the whole request: the view, the posting service, the commit,
-the server-side rendering of the post, the channel layer and the writes to every socket.
-"spread" is last reader minus first reader: the fan-out alone.
+A reader's time is when its client has read the ``post.created`` frame. "last reader" is
+the latest of all readers for one broadcast, counted from the instant the reply's
+transaction committed (bench/fanout_asgi.py records it; for ``bare``, from the instant the
+bench sends the frame to broadcast): the server-side rendering of the post, the channel
+layer and the writes to every socket. "from POST" counts the same from the instant just
+before the bench sends the POST, so it also includes the request's view, the posting
+service and the commit; "request ms" is the POST's own response time. "spread" is last
+reader minus first reader: the fan-out alone.
 
 "missed" is per reader and per reply: a reader that has not read the reply's own
 ``post.created`` (told apart by the reply's number in it, "Reply 17.", or the bare frame's id)
