@@ -5,6 +5,8 @@ versions (hub.versions) of the tags it shows: ``CONTENT`` for pages, products an
 ``REVIEWS`` for ratings, ``FORUM`` and ``thread_tag(id)`` for the forum. The transaction that
 changes one of those bumps its tag, so the next reader renders the fragment afresh; nothing
 is keyed by the time of the request and nothing expires on a timer to be right.
+The key also holds the time zone and a digest of the code that renders fragments
+(``code_stamp``), so a deploy never serves what the previous code stored.
 
 What depends on the moment rather than on a change is handled apart:
 
@@ -28,12 +30,15 @@ that shows a thread asks for its tag up front.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
@@ -56,6 +61,28 @@ _SINCE = re.compile(r"\x00since:([^\x00]+)\x00")
 CSRF_MARKER = "\x00csrf\x00"
 
 
+# Where the code that renders fragments lives (the project's apps and templates).
+_CODE_FOLDERS = ("hub", "content", "membership", "community", "templates")
+
+
+@functools.cache
+def code_stamp() -> str:
+    """A digest of the project's templates and modules, part of every fragment's key.
+
+    Versions follow what pages show, not the code that renders it: without this, a deploy
+    that changed a fragment's template (a form's fields, a card's markup) would serve the
+    fragments the old code stored until their content changed or a day passed. Read once
+    per process (about 50 ms), on the first fragment it renders."""
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.sha256()
+    for folder in _CODE_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html") and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def fragment_key(request: HttpRequest | None, name: str, vary: Iterable[Any], tags: Iterable[str]) -> str:
     found = request_versions(request, tags)
     stamp = ".".join(f"{found[tag]:x}" for tag in sorted(found))
@@ -64,7 +91,7 @@ def fragment_key(request: HttpRequest | None, name: str, vary: Iterable[Any], ta
     parts = hashlib.sha256(
         "\n".join([get_current_timezone_name(), *(str(part) for part in vary)]).encode()
     ).hexdigest()[:32]
-    return f"fragment:{name}:{get_language() or ''}:{parts}:{stamp}"
+    return f"fragment:{code_stamp()}:{name}:{get_language() or ''}:{parts}:{stamp}"
 
 
 def _usable(stored: Any, now: datetime) -> str | None:

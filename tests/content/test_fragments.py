@@ -190,3 +190,17 @@ def test_many_fragments_are_read_in_one_call_and_only_misses_rendered(monkeypatc
     )
     assert again == ["<p>1 t2</p>", "<p>2 t2</p>", "<p>3 t2</p>"]
     assert rendered == [1, 2, 3] and calls == [3]
+
+
+def test_fragments_are_keyed_by_the_code_that_renders_them(tmp_path, settings):
+    """A deploy that changes a template or a module starts from fresh fragments."""
+    from content.fragments import code_stamp, fragment_key
+
+    assert f"fragment:{code_stamp()}:" in fragment_key(RequestFactory().get("/"), "box", [1], [FORUM])
+    settings.BASE_DIR = tmp_path
+    (tmp_path / "templates").mkdir()
+    form = tmp_path / "templates" / "form.html"
+    form.write_text("<form>{% csrf_token %}<input name=body></form>")
+    before = code_stamp.__wrapped__()
+    form.write_text("<form>{% csrf_token %}<textarea name=body></textarea></form>")
+    assert code_stamp.__wrapped__() != before
