@@ -10,25 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import time
 
 import pytest
 from websockets.sync.client import connect
 
+from tests.community.forum.test_redis_processes import next_frame
 from tests.community.forum_factories import forum_member, make_category, reply, start_thread
 
 pytestmark = pytest.mark.browser
 
 READERS = 30
-
-
-def next_frame(reader, wanted: str) -> dict:
-    deadline = time.monotonic() + 10
-    while True:
-        frame = json.loads(reader.recv(timeout=max(0.1, deadline - time.monotonic())))
-        if frame["type"] == wanted:
-            return frame
 
 
 def new_thread() -> int:
