@@ -17,10 +17,27 @@ import pytest
 # that imports a reactor, as the browser tests' daphne needs that one.
 import daphne.server  # noqa: F401  isort: skip
 from daphne.ws_protocol import WebSocketProtocol
-from twisted.internet import reactor
 from twisted.internet.tcp import Connection
 
 from hub.direct_writes import direct_writer, frame_text
+
+
+class _ManualReactor:
+    """The connection's reactor: the tests call ``doWrite`` themselves. Never the process's
+    real one, which the browser tests' daphne may be running in another thread of this
+    session: it would write the same buffer from there."""
+
+    def addWriter(self, writer) -> None:
+        pass
+
+    def removeWriter(self, writer) -> None:
+        pass
+
+    def addReader(self, reader) -> None:
+        pass
+
+    def removeReader(self, reader) -> None:
+        pass
 
 
 class _Server:
@@ -58,7 +75,7 @@ def wired():
     protocol.state = WebSocketProtocol.STATE_OPEN
     protocol._perMessageCompress = None
     protocol.send_queue = deque()
-    transport = Connection(ours, protocol, reactor)
+    transport = Connection(ours, protocol, _ManualReactor())
     transport.connected = 1
     protocol.transport = transport
     peer.settimeout(5)
