@@ -34,6 +34,16 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 DirectWrite = Callable[[bytes], bool]
+_TRANSPORT_STATE = (
+    "socket",
+    "connected",
+    "disconnecting",
+    "_writeDisconnected",
+    "_tempDataBuffer",
+    "dataBuffer",
+    "offset",
+)
+_PROTOCOL_STATE = ("state", "_perMessageCompress", "send_queue")
 
 
 def frame_text(text: str) -> bytes:
@@ -75,6 +85,13 @@ def direct_writer(send: Any) -> DirectWrite | None:
     transport = protocol.transport
     if not isinstance(transport, Connection):
         return None  # TLS or another transport: their own write path
+    # What write() reads of Twisted's and autobahn's state: should an upgrade rename any of
+    # it, the sockets keep the ASGI path instead of failing (and being dropped) on each write.
+    if not all(hasattr(transport, name) for name in _TRANSPORT_STATE) or not all(
+        hasattr(protocol, name) for name in _PROTOCOL_STATE
+    ):
+        logger.warning("daphne's socket is not as expected: the fan-out writes through send()")
+        return None
     sock = transport.socket
     open_state = WebSocketProtocol.STATE_OPEN
 

@@ -183,3 +183,15 @@ def test_the_session_middlewares_wrapper_is_seen_through(wired):
     framed = frame_text("through the wrapper")
     assert write(framed) is True
     assert receive_all(peer, len(framed)) == framed
+
+
+@pytest.mark.parametrize("missing", ["transport", "protocol"])
+def test_a_socket_not_as_expected_keeps_the_asgi_path(wired, missing):
+    """Should an upgrade of Twisted or autobahn rename what the writer reads, the socket gets
+    no writer (and daphne's send), rather than a writer that fails and drops it."""
+    protocol, transport, _ = wired
+    if missing == "transport":
+        del transport._tempDataBuffer
+    else:
+        del protocol.send_queue
+    assert direct_writer(functools.partial(_Server().handle_reply, protocol)) is None
