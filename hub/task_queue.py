@@ -160,14 +160,22 @@ class Heartbeat:
     def __enter__(self) -> Heartbeat:
         # Before the first claim: a task is never RUNNING under a worker nobody has seen.
         worker_heartbeat(worker_id=self.worker_id, started_at=self.started_at)
-        self._thread.start()
+        # Inside a caller's transaction (a test running the worker in-process) the first beat
+        # is not committed: the thread's own connection would wait on its row for as long as
+        # the caller holds it, and the caller waits for the thread on the way out. Nobody
+        # else can see such a worker anyway, so it beats once and keeps no thread.
+        if not connection.in_atomic_block:
+            self._thread.start()
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stopping.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            # A beat stuck on the database must not keep the worker from exiting; the thread
+            # is a daemon and goes with the process.
+            self._thread.join(timeout=settings.KANTA_WORKER_HEARTBEAT_SECONDS + 5)
 
     def _beat_until_stopped(self) -> None:
         try:

@@ -91,7 +91,9 @@ def _close_async_thread_connections():
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
-    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+    # Bounded: if a consumer's query is stuck in that thread (a hung test), the teardown
+    # reports it instead of waiting with it.
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=60)
 
 
 @pytest.fixture(autouse=True)

@@ -12,11 +12,14 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+START_SECONDS = 30
 
 
 def free_port() -> int:
@@ -32,14 +35,6 @@ def redis_answers(url: str) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-def wait_for_line(process: subprocess.Popen, text: str) -> None:
-    """Read the process's output until it says ``text`` (it exited if the output ends)."""
-    for line in process.stdout:
-        if text in line:
-            return
-    raise RuntimeError(f"the process exited with {process.wait()} before saying {text!r}")
 
 
 class RedisServer:
@@ -69,20 +64,36 @@ class RedisServer:
         persistence = ["--appendonly", "yes", "--appendfsync", "always"]
         if not self.persist:
             persistence = ["--appendonly", "no"]
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence],
-            cwd=self.directory,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        wait_for_line(self.process, "Ready to accept connections")
+        # Its log goes to a file: a pipe nobody reads would stop the server once it filled.
+        log = self.directory / "redis-server.log"
+        with log.open("ab") as output:
+            self.process = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence],
+                cwd=self.directory,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        # Ready once it answers PING (while it loads its append-only file it answers LOADING).
+        deadline = time.monotonic() + START_SECONDS
+        while not redis_answers(self.url):
+            if self.process.poll() is not None:
+                code, self.process = self.process.returncode, None
+                raise RuntimeError(f"redis-server exited with {code}: {log.read_text()[-2000:]}")
+            if time.monotonic() > deadline:
+                self.kill()
+                tail = log.read_text()[-2000:]
+                raise RuntimeError(f"redis-server did not answer within {START_SECONDS} s: {tail}")
+            time.sleep(0.05)
 
     def stop(self) -> None:
         """Shut down as an operator would (SIGTERM); clients see refused connections."""
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
             self.process = None
 
     def kill(self) -> None:

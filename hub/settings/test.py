@@ -33,6 +33,14 @@ if not DATABASE_URL:  # noqa: F405
 # Close connections after each request/thread: daphne's and asgiref's worker threads would
 # otherwise keep PostgreSQL sessions open and block dropping the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    # PostgreSQL waits for a lock forever by default. No test waits a minute on purpose; one
+    # that does is deadlocked against itself (a thread or process waiting on rows the test's
+    # own transaction holds): it fails with PostgreSQL's error naming the wait, and the run
+    # goes on, instead of hanging it. Daphne and worker processes started by tests read these
+    # settings too.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c lock_timeout=60s".strip()
 # The demo seed's rendition step (content/demo) encodes every page's images in three formats:
 # minutes per seed. Tests that seed the demo skip it; tests/content/test_i15_renditions.py
 # runs the step itself.

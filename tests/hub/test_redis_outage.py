@@ -14,7 +14,6 @@ import http.client
 import json
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.cookies import SimpleCookie
@@ -40,7 +39,7 @@ from tests.community.forum_factories import forum_member, make_category, start_t
 from tests.content.conftest import make_product, site_tree  # noqa: F401  (fixture)
 from tests.factories import PASSWORD, make_member
 from tests.redis_server import RedisServer, private_redis_server, redis_server  # noqa: F401  (fixture)
-from tests.subprocesses import database_url_for_subprocess
+from tests.subprocesses import database_url_for_subprocess, frame_where, stop
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -69,8 +68,7 @@ def daphne_on(redis_url: str, directory: Path) -> Iterator[int]:
     try:
         yield sock.getsockname()[1]
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        stop(process)
         sock.close()
 
 
@@ -118,15 +116,16 @@ class Browser:
 
 def frames_until(reader: ClientConnection, done, seconds: float = 15) -> list[dict]:
     """Frames (presence left out) up to and including the first that ``done`` accepts."""
-    deadline = time.monotonic() + seconds
     frames: list[dict] = []
-    while True:
-        frame = json.loads(reader.recv(timeout=max(0.1, deadline - time.monotonic())))
+
+    def keep(frame: dict) -> bool:
         if frame["type"].startswith("presence"):
-            continue
+            return False
         frames.append(frame)
-        if done(frame):
-            return frames
+        return done(frame)
+
+    frame_where(reader, keep, seconds)
+    return frames
 
 
 def open_reader(port: int, thread_id: int, since: int | None = None) -> ClientConnection:

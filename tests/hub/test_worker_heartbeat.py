@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -122,6 +124,34 @@ def test_a_heartbeat_creates_then_touches_one_row():
 def test_the_heartbeat_context_beats_before_the_first_claim():
     with Heartbeat(worker_id="ctx"):
         assert WorkerHeartbeat.objects.filter(worker_id="ctx").exists()
+
+
+def heartbeat_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "kanta-heartbeat"]
+
+
+def test_inside_a_transaction_the_worker_beats_once_and_keeps_no_thread(settings):
+    """Run in-process inside a test's transaction, the first beat is uncommitted: a thread on
+    its own connection would wait on that row (forever, on PostgreSQL) while the worker waits
+    for the thread on its way out."""
+    settings.KANTA_WORKER_HEARTBEAT_SECONDS = 0.05
+    with Heartbeat(worker_id="in-tx"):
+        assert heartbeat_threads() == []
+        time.sleep(0.3)  # several beats' worth
+    assert WorkerHeartbeat.objects.filter(worker_id="in-tx").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_outside_a_transaction_beats_from_its_thread_until_it_exits(settings, migrated_rows):
+    settings.KANTA_WORKER_HEARTBEAT_SECONDS = 0.05
+    with Heartbeat(worker_id="own"):
+        first = WorkerHeartbeat.objects.get(worker_id="own").last_seen
+        assert len(heartbeat_threads()) == 1
+        deadline = time.monotonic() + 10
+        while WorkerHeartbeat.objects.get(worker_id="own").last_seen == first:
+            assert time.monotonic() < deadline, "the thread never beat"
+            time.sleep(0.05)
+    assert heartbeat_threads() == []
 
 
 def test_heartbeats_of_workers_gone_a_week_are_pruned():

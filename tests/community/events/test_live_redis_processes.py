@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-import time
 
 import pytest
 from django.conf import settings
@@ -23,6 +22,7 @@ from tests.community.forum.test_redis_processes import two_servers  # noqa: F401
 from tests.community.forum_factories import forum_member
 from tests.factories import make_member
 from tests.redis_server import redis_url  # noqa: F401
+from tests.subprocesses import frame_where
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -40,14 +40,6 @@ def room(port: int, event, member):
         additional_headers={"Cookie": cookie(member)},
         open_timeout=60,
     )
-
-
-def frame_where(socket, predicate, seconds: float = 10) -> dict:
-    deadline = time.monotonic() + seconds
-    while True:
-        frame = json.loads(socket.recv(timeout=max(0.1, deadline - time.monotonic())))
-        if predicate(frame):
-            return frame
 
 
 def test_questions_votes_and_highlights_cross_processes(two_servers):  # noqa: F811

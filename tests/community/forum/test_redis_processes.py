@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import json
 import os
 import secrets
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -31,7 +29,7 @@ from websockets.sync.client import connect
 from community.models import Post
 from tests.community.forum_factories import forum_member, make_category, start_thread
 from tests.redis_server import redis_url  # noqa: F401  (fixture)
-from tests.subprocesses import database_url_for_subprocess
+from tests.subprocesses import database_url_for_subprocess, frame_where, stop
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -75,10 +73,7 @@ def two_servers(redis_url, tmp_path, migrated_rows):  # noqa: F811
     try:
         yield ports
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=15)
+        stop(*processes)
         for sock in sockets:
             sock.close()
 
@@ -106,11 +101,7 @@ def post_reply(port: int, thread_id: int, member, body: str) -> int:
 
 
 def next_frame(reader, wanted: str) -> dict:
-    deadline = time.monotonic() + 10
-    while True:
-        frame = json.loads(reader.recv(timeout=max(0.1, deadline - time.monotonic())))
-        if frame["type"] == wanted:
-            return frame
+    return frame_where(reader, lambda frame: frame["type"] == wanted)
 
 
 def test_a_reply_posted_on_one_process_reaches_readers_on_both(two_servers):
