@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -10,6 +11,36 @@ from hub import event_types
 from tests.factories import make_member
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+STUCK_TASKS_AFTER = 20.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-asyncio closes each test's loop by cancelling what is left and waiting for all
+    # of it; a task that does not end when cancelled hangs that wait, and a thread's stack
+    # (what pytest-timeout prints) shows only the loop. This prints each task still pending
+    # after STUCK_TASKS_AFTER seconds, with its coroutine stack.
+    import asyncio.runners
+    import sys
+
+    cancel_all = asyncio.runners._cancel_all_tasks
+
+    def cancel_all_reporting_stuck(loop: asyncio.AbstractEventLoop) -> None:
+        def report() -> None:
+            stuck = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            print(f"\n{len(stuck)} task(s) pending {STUCK_TASKS_AFTER} s after cancel:", file=sys.stderr)
+            for task in stuck:
+                print(repr(task), file=sys.stderr)
+                task.print_stack(file=sys.stderr)
+
+        timer = loop.call_later(STUCK_TASKS_AFTER, report)
+        try:
+            cancel_all(loop)
+        finally:
+            timer.cancel()
+
+    asyncio.runners._cancel_all_tasks = cancel_all_reporting_stuck
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

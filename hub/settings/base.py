@@ -209,6 +209,8 @@ if REDIS_URL:
     from redis.backoff import NoBackoff
     from redis.exceptions import ConnectionError as RedisConnectionError
 
+    from hub.redis_connections import channel_layer_host
+
     CACHES = {
         "default": {
             # A Redis outage reads as an empty cache (hub/cache.py): pages render uncached
@@ -232,16 +234,18 @@ if REDIS_URL:
                 # redis-py 8 times out a read after 5 s by default, exactly as long as
                 # channels_redis's blocking pop waits: every idle socket would then crash
                 # with "Timeout reading" (channels_redis#422). Reads may take longer than it.
+                # Connections whose sends never swallow a cancellation (hub/redis_connections.py):
+                # with redis-py's own, a closed socket's receive could keep running for good.
                 "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": 15,
-                        "socket_connect_timeout": 5,
+                    channel_layer_host(
+                        REDIS_URL,
+                        socket_timeout=15,
+                        socket_connect_timeout=5,
                         # A pooled connection Redis dropped (a restart) fails its next command:
                         # one immediate retry on a fresh connection, so the first sockets to
                         # reconnect after an outage are not refused. Timeouts are not retried.
-                        "retry": AsyncRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-                    }
+                        retry=AsyncRetry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+                    )
                 ],
                 "prefix": "kanta",
                 "capacity": 1500,

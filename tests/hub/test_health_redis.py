@@ -19,6 +19,7 @@ from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.test import override_settings
 
 from hub.asgi import application
+from hub.redis_connections import channel_layer_host
 from tests.community.forum_factories import forum_member, make_category, start_thread
 from tests.community.sockets import ORIGIN, leave_topics, session_cookie  # noqa: F401  (autouse fixture)
 from tests.redis_server import private_redis_server, redis_url  # noqa: F401
@@ -38,7 +39,7 @@ def redis_layer(url: str) -> dict:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # A prefix of the test's own: nothing else on this Redis sees its keys.
             "CONFIG": {
-                "hosts": [{"address": url, "socket_timeout": 15}],
+                "hosts": [channel_layer_host(url, socket_timeout=15)],
                 "prefix": f"healthz-{uuid.uuid4().hex}",
             },
         }

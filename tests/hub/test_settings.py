@@ -148,7 +148,8 @@ def test_redis_reads_outlast_the_channel_layers_blocking_pop(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     (host,) = json.loads(result.stdout.strip().splitlines()[-1])
-    assert host["address"] == "redis://cache.internal:6379/0"
+    assert (host["host"], host["port"], host["db"]) == ("cache.internal", 6379, 0)
+    assert host["connection_class"].endswith("CancelSafeConnection'>")
     assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
 
 
