@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -137,20 +136,28 @@ def test_inside_a_transaction_the_worker_beats_once_and_keeps_no_thread(settings
     settings.KANTA_WORKER_HEARTBEAT_SECONDS = 0.05
     with Heartbeat(worker_id="in-tx"):
         assert heartbeat_threads() == []
-        time.sleep(0.3)  # several beats' worth
     assert WorkerHeartbeat.objects.filter(worker_id="in-tx").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_outside_a_transaction_beats_from_its_thread_until_it_exits(settings, migrated_rows):
+def test_outside_a_transaction_the_thread_beats_until_the_worker_exits(settings, monkeypatch, migrated_rows):
+    from hub import task_queue
+
     settings.KANTA_WORKER_HEARTBEAT_SECONDS = 0.05
+    beats_from_thread = threading.Event()
+    beat = task_queue.worker_heartbeat
+
+    def beat_and_tell(**kwargs) -> None:
+        beat(**kwargs)
+        if threading.current_thread().name == "kanta-heartbeat":
+            beats_from_thread.set()
+
+    monkeypatch.setattr(task_queue, "worker_heartbeat", beat_and_tell)
     with Heartbeat(worker_id="own"):
         first = WorkerHeartbeat.objects.get(worker_id="own").last_seen
         assert len(heartbeat_threads()) == 1
-        deadline = time.monotonic() + 10
-        while WorkerHeartbeat.objects.get(worker_id="own").last_seen == first:
-            assert time.monotonic() < deadline, "the thread never beat"
-            time.sleep(0.05)
+        assert beats_from_thread.wait(10), "the thread never beat"
+        assert WorkerHeartbeat.objects.get(worker_id="own").last_seen > first
     assert heartbeat_threads() == []
 
 
