@@ -4,7 +4,8 @@ redis-py bounds a send with ``asyncio.wait_for``. On Python 3.11, ``wait_for`` r
 result instead of raising when the task is cancelled in the same turn of the event loop
 as the send finishes (fixed in 3.12, where it is built on ``asyncio.timeout``). A
 cancelled channel-layer receive then goes on to its blocking pop and loops on it, pop
-after pop: measured with ``bench``-style random cancels, about one cancel in ten was lost.
+after pop. Cancelling a pop loop at random points (tests/hub/test_redis_connections.py),
+redis-py's own connection lost about one cancel in ten.
 Channels cancels a consumer's receive when its socket closes and waits for it, so a lost
 cancel left a consumer, or a fan-out reader (hub/realtime.py), running for good; in the
 test suite it hung the closing of an event loop.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 
 import pytest
 
@@ -21,9 +22,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # of it; a task that does not end when cancelled hangs that wait, and a thread's stack
     # (what pytest-timeout prints) shows only the loop. This prints each task still pending
     # after STUCK_TASKS_AFTER seconds, with its coroutine stack.
-    import asyncio.runners
-    import sys
-
     cancel_all = asyncio.runners._cancel_all_tasks
 
     def cancel_all_reporting_stuck(loop: asyncio.AbstractEventLoop) -> None:
