@@ -12,7 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -64,26 +64,37 @@ class RedisServer:
         persistence = ["--appendonly", "yes", "--appendfsync", "always"]
         if not self.persist:
             persistence = ["--appendonly", "no"]
-        # Its log goes to a file: a pipe nobody reads would stop the server once it filled.
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence],
+            cwd=self.directory,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        # A thread reads its output for as long as it runs (a pipe nobody read would stop the
+        # server once full) into a log file, and says when it is ready: after loading its
+        # append-only file, when it has one. The output ends when the process does.
         log = self.directory / "redis-server.log"
-        with log.open("ab") as output:
-            self.process = subprocess.Popen(
-                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence],
-                cwd=self.directory,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        # Ready once it answers PING (while it loads its append-only file it answers LOADING).
-        deadline = time.monotonic() + START_SECONDS
-        while not redis_answers(self.url):
-            if self.process.poll() is not None:
-                code, self.process = self.process.returncode, None
-                raise RuntimeError(f"redis-server exited with {code}: {log.read_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                self.kill()
-                tail = log.read_text()[-2000:]
-                raise RuntimeError(f"redis-server did not answer within {START_SECONDS} s: {tail}")
-            time.sleep(0.05)
+        settled = threading.Event()  # ready, or its output ended
+        said_ready: list[bool] = []
+        output = self.process.stdout
+
+        def read_output() -> None:
+            with log.open("a") as kept:
+                for line in output:
+                    kept.write(line)
+                    kept.flush()
+                    if "Ready to accept connections" in line:
+                        said_ready.append(True)
+                        settled.set()
+            settled.set()
+
+        threading.Thread(target=read_output, name="redis-server-output", daemon=True).start()
+        settled.wait(START_SECONDS)
+        if not said_ready:
+            self.kill()  # running and silent, or already gone: either way not a server
+            tail = log.read_text()[-2000:]
+            raise RuntimeError(f"redis-server did not get ready within {START_SECONDS} s: {tail}")
 
     def stop(self) -> None:
         """Shut down as an operator would (SIGTERM); clients see refused connections."""
